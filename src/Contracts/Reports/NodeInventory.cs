@@ -1,0 +1,33 @@
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.Contracts.Messaging;
+
+namespace GpuAutomation.Contracts.Reports;
+
+/// <summary>Everything GPU-P related on one node at one moment.</summary>
+public sealed record NodeInventory(
+    string Node,
+    DateTimeOffset TakenAt,
+    HostFacts Host,
+    IReadOnlyList<GpuInventory> Gpus,
+    IReadOnlyList<VmInventory> Vms)
+{
+    public void Validate(FieldCheck check)
+    {
+        check.That(ResourceNames.IsValidHostName(Node), "node", $"'{Node}' is not a valid node name");
+        check.That(Gpus.Count <= 64, "gpus", "lists more than 64 GPUs");
+        check.That(Vms.Count <= 1024, "vms", "lists more than 1024 VMs");
+        foreach (var gpu in Gpus)
+        {
+            check.That(gpu.InstancePath.Length is > 0 and <= 512, "gpus.instancePath", "must be 1 to 512 characters");
+            check.That(gpu.PartitionCount is >= 0 and <= 64, "gpus.partitionCount", $"{gpu.PartitionCount} is outside 0..64");
+            check.That(gpu.ValidPartitionCounts.All(c => c is >= 1 and <= 64), "gpus.validPartitionCounts", "holds a count outside 1..64");
+            check.Defined(gpu.AssignedStatus, "gpus.assignedStatus");
+        }
+
+        foreach (var vm in Vms)
+        {
+            check.That(ResourceNames.IsValidVmName(vm.Name), "vms.name", $"'{vm.Name}' is not a valid VM name");
+            check.Defined(vm.PowerState, "vms.powerState");
+        }
+    }
+}

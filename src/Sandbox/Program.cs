@@ -1,0 +1,2 @@
+Console.WriteLine("GpuAutomation Sandbox: not built yet (see README.md, Status).");
+return 0;
