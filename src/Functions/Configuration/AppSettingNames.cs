@@ -1,0 +1,34 @@
+namespace GpuAutomation.Functions.Configuration;
+
+/// <summary>
+/// Names of the Function App settings the control plane reads. infra/ sets exactly these (tests compare them);
+/// "__" is the configuration section separator of both the Functions host and ASP.NET Core.
+/// </summary>
+public static class AppSettingNames
+{
+    /// <summary>The binding connection prefix of the Service Bus trigger (function.json "connection").</summary>
+    public const string ServiceBusConnection = "ServiceBusConnection";
+
+    /// <summary>Identity-based Service Bus connection: the namespace host, e.g. contoso-gpu.servicebus.windows.net.</summary>
+    public const string ServiceBusNamespace = "ServiceBusConnection__fullyQualifiedNamespace";
+
+    /// <summary>Identity-based table endpoint of the control plane's stores, e.g. https://acct.table.core.windows.net.</summary>
+    public const string TablesServiceUri = "GpuAutomation__Tables__ServiceUri";
+
+    /// <summary>Local runs only: a Table Storage connection string (Azurite). Never set in Azure.</summary>
+    public const string TablesConnectionString = "GpuAutomation__Tables__ConnectionString";
+
+    /// <summary>Local runs only: a bus connection string (amqp:// for RabbitMQ, or a Service Bus SAS string for labs).</summary>
+    public const string BusConnectionString = "GpuAutomation__Bus__ConnectionString";
+
+    /// <summary>NCRONTAB schedule of the ComplianceScan timer (function.json uses %ComplianceScanSchedule%).</summary>
+    public const string ComplianceScanSchedule = "ComplianceScanSchedule";
+
+    /// <summary>NCRONTAB schedule of the OutboxSweep timer (function.json uses %OutboxSweepSchedule%).</summary>
+    public const string OutboxSweepSchedule = "OutboxSweepSchedule";
+
+    /// <summary>Reader and operator app roles the API checks in X-MS-CLIENT-PRINCIPAL.</summary>
+    public const string ReaderRole = "GpuAutomation.Reader";
+
+    public const string OperatorRole = "GpuAutomation.Operator";
+}
