@@ -22,7 +22,13 @@ install_missing || { echo "0 passed, 0 failed"; exit 1; }
 start_azurite || { echo "0 passed, 0 failed"; exit 1; }
 start_rabbitmq || { echo "0 passed, 0 failed"; exit 1; }
 
-dotnet test "$target" --logger trx --results-directory "$results" --blame-hang-timeout 10m "$@"
+# Build once, then run the test projects one after another (-m:1): some tests stop and start the shared broker.
+if ! dotnet build "$target" -nologo -v:q -clp:ErrorsOnly; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+dotnet test "$target" --no-build -m:1 --results-directory "$results" \
+  --blame-hang-timeout 10m "$@"
 status=$?
 
 passed=0; failed=0

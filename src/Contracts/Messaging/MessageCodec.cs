@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace GpuAutomation.Contracts.Messaging;
@@ -12,7 +13,8 @@ public static class MessageCodec
 {
     public const string ContentType = "application/json";
 
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
+    // Messages never reach HTML, so only what JSON itself requires is escaped: paths like \\?\PCI#VEN_10DE&... stay readable.
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static byte[] Encode(Message message)
     {
