@@ -65,7 +65,8 @@ param functionRuntime object = {
 ])
 param instanceMemoryMB int = 2048
 
-@minValue(1)
+@description('Flex Consumption scale-out limit (the platform accepts 40 to 1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -207,3 +208,14 @@ output serviceBusNamespace string = serviceBus.outputs.fullyQualifiedNamespace
 output reportsQueueName string = reportsQueueName
 output commandQueueNames array = commandQueueNames
 output eventTopicName string = vmLifecycleEvents.outputs.topicName
+
+@description('What each node\'s HostRunner needs: its cluster and node names, the namespace, and its two queues.')
+output hostRunners array = [
+  for (node, i) in nodes: {
+    clusterName: clusterName
+    nodeName: node.name
+    serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    commandQueue: commandQueueNames[i]
+    reportsQueue: reportsQueueName
+  }
+]

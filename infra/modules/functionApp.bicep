@@ -32,7 +32,8 @@ param runtime object
 ])
 param instanceMemoryMB int
 
-@minValue(1)
+@description('Flex Consumption scale-out limit (the platform accepts 40 to 1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
 

@@ -76,5 +76,7 @@ resource commands 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [
   }
 ]
 
+// serviceBusEndpoint is https://<namespace>.<cloud's Service Bus suffix>:443/; its host is what identity-based
+// connections want, and taking it from the endpoint keeps sovereign clouds right.
 @description('Host name for identity-based connections, e.g. contoso-gpu.servicebus.windows.net.')
-output fullyQualifiedNamespace string = parseUri(namespace.properties.serviceBusEndpoint).host
+output fullyQualifiedNamespace string = split(split(split(namespace.properties.serviceBusEndpoint, '//')[1], '/')[0], ':')[0]

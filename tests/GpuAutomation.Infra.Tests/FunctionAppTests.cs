@@ -38,8 +38,9 @@ public sealed class FunctionAppTests(ClusterDeployment deployment)
         var namespaceId = DeploymentSnapshot.Id(_snapshot.Single("Microsoft.ServiceBus/namespaces"));
 
         Assert.StartsWith(AppSettingNames.ServiceBusConnection + "__", AppSettingNames.ServiceBusNamespace, StringComparison.Ordinal);
+        // The host of https://<namespace>.servicebus.windows.net:443/, read from the deployed namespace.
         Assert.Equal(
-            $"[parseUri(reference('{namespaceId}', '2024-01-01').serviceBusEndpoint).host]",
+            $"[split(split(split(reference('{namespaceId}', '2024-01-01').serviceBusEndpoint, '//')[1], '/')[0], ':')[0]]",
             AppSettings[AppSettingNames.ServiceBusNamespace]);
     }
 

@@ -32,6 +32,25 @@ public sealed class ServiceBusTests(ClusterDeployment deployment)
     }
 
     [Fact]
+    public void Each_host_runner_is_told_its_own_command_queue_and_the_reports_queue()
+    {
+        var cluster = ClusterDeployment.Cluster;
+        var hostRunners = _snapshot.Outputs.GetProperty("hostRunners").GetString()!;
+
+        foreach (var (node, _) in cluster.Nodes)
+        {
+            Assert.Contains(
+                $"createObject('clusterName', '{cluster.ClusterName}', 'nodeName', '{node}', 'serviceBusNamespace', ",
+                hostRunners,
+                StringComparison.Ordinal);
+            Assert.Contains(
+                $"'commandQueue', '{QueueNames.Commands(cluster.ClusterName, node)}', 'reportsQueue', '{QueueNames.Reports}')",
+                hostRunners,
+                StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Command_queues_detect_duplicates_of_republished_commands_and_dead_letter_what_expires()
     {
         foreach (var queue in CommandQueues())
