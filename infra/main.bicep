@@ -46,13 +46,24 @@ param subscribeVmLifecycleEvents bool = false
 @maxLength(36)
 param apiClientId string
 
+@description('Unauthenticated requests: RedirectToLoginPage lets operators sign in to the portal in a browser (callers sending X-Requested-With: XMLHttpRequest still get 401); Return401 for API-only installs.')
+@allowed([
+  'RedirectToLoginPage'
+  'Return401'
+])
+param unauthenticatedClientAction string = 'RedirectToLoginPage'
+
 @description('NCRONTAB schedule of the compliance scan.')
 param complianceScanSchedule string = '0 0 */6 * * *'
 
 @description('NCRONTAB schedule of the outbox sweep (re-publishes commands a crash left unsent).')
 param outboxSweepSchedule string = '0 */2 * * * *'
 
-@description('Flex Consumption runtime stack of the handler. dotnet-isolated runs the handler with the platform\'s dotnet; "custom" runs a self-contained handler.')
+// scripts/publish-functions.sh ships a self-contained linux-x64 handler, so the stack only picks the platform image
+// the Functions host runs on. dotnet-isolated 10.0 is a catalogued Flex stack (an uncatalogued version deploys fine and
+// then never starts); use { name: 'custom', version: <as listed> } where `az functionapp list-flexconsumption-runtimes`
+// shows the custom handler stack for the region.
+@description('Flex Consumption runtime stack: { name, version } exactly as the region lists it.')
 param functionRuntime object = {
   name: 'dotnet-isolated'
   version: '10.0'
@@ -167,6 +178,7 @@ module functionApp 'modules/functionApp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     apiClientId: apiClientId
+    unauthenticatedClientAction: unauthenticatedClientAction
   }
 }
 

@@ -40,6 +40,13 @@ param maximumInstanceCount int
 @description('Application (client) id of the Entra app registration that defines the GpuAutomation.* app roles.')
 param apiClientId string
 
+@description('What an unauthenticated request gets: the portal needs a sign-in redirect; an API-only install can answer 401.')
+@allowed([
+  'RedirectToLoginPage'
+  'Return401'
+])
+param unauthenticatedClientAction string
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${name}-plan'
   location: location
@@ -150,7 +157,8 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
     }
     globalValidation: {
       requireAuthentication: true
-      unauthenticatedClientAction: 'Return401'
+      unauthenticatedClientAction: unauthenticatedClientAction
+      redirectToProvider: 'azureactivedirectory'
       excludedPaths: [
         '/runtime/webhooks/eventgrid'
       ]

@@ -113,7 +113,8 @@ public sealed class FunctionAppTests(ClusterDeployment deployment)
         Assert.True(auth.GetProperty("platform").GetProperty("enabled").GetBoolean());
         var validation = auth.GetProperty("globalValidation");
         Assert.True(validation.GetProperty("requireAuthentication").GetBoolean());
-        Assert.Equal("Return401", validation.GetProperty("unauthenticatedClientAction").GetString());
+        Assert.Equal("RedirectToLoginPage", validation.GetProperty("unauthenticatedClientAction").GetString());
+        Assert.Equal("azureactivedirectory", validation.GetProperty("redirectToProvider").GetString());
         Assert.Equal(["/runtime/webhooks/eventgrid"], validation.GetProperty("excludedPaths").EnumerateArray().Select(p => p.GetString()));
 
         var entra = auth.GetProperty("identityProviders").GetProperty("azureActiveDirectory");
