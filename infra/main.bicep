@@ -38,6 +38,9 @@ param allowServiceBusSas bool = false
 ])
 param eventScope string = 'resourceGroup'
 
+@description('A system topic in this resource group that already watches that scope (Event Grid allows one per resource group or subscription); empty creates one.')
+param existingEventTopicName string = ''
+
 @description('Create the Event Grid subscription to VmLifecycleEvents. Needs the app package published first (Event Grid checks the function exists).')
 param subscribeVmLifecycleEvents bool = false
 
@@ -204,6 +207,7 @@ module vmLifecycleEvents 'modules/vmLifecycleEvents.bicep' = {
     tags: tags
     scope: eventScope
     subscribe: subscribeVmLifecycleEvents
+    existingTopicName: existingEventTopicName
     functionAppName: functionAppName
   }
   dependsOn: [

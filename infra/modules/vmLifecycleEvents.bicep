@@ -16,9 +16,46 @@ param subscribe bool
 
 param functionAppName string
 
-var vmInstanceWrite = 'Microsoft.AzureStackHCI/virtualMachineInstances/write'
+@description('Name of a system topic in this resource group that already watches the scope (Event Grid allows one per source); empty creates one.')
+param existingTopicName string
 
-resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
+var vmInstanceWrite = 'Microsoft.AzureStackHCI/virtualMachineInstances/write'
+var createTopic = empty(existingTopicName)
+var subscriptionName = 'vm-instance-writes'
+
+// An Azure Local VM instance is an extension resource under a HybridCompute machine, so the subject starts with the
+// machine's path: filter on data.operationName (StringIn compares case-insensitively), not on the subject.
+var subscriptionProperties = {
+  destination: {
+    endpointType: 'AzureFunction'
+    properties: {
+      resourceId: resourceId('Microsoft.Web/sites/functions', functionAppName, 'VmLifecycleEvents')
+      maxEventsPerBatch: 1
+      preferredBatchSizeInKilobytes: 64
+    }
+  }
+  eventDeliverySchema: 'EventGridSchema'
+  filter: {
+    includedEventTypes: [
+      'Microsoft.Resources.ResourceWriteSuccess'
+    ]
+    advancedFilters: [
+      {
+        operatorType: 'StringIn'
+        key: 'data.operationName'
+        values: [
+          vmInstanceWrite
+        ]
+      }
+    ]
+  }
+  retryPolicy: {
+    maxDeliveryAttempts: 30
+    eventTimeToLiveInMinutes: 1440
+  }
+}
+
+resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = if (createTopic) {
   name: '${namePrefix}-resource-events'
   // System topics for resource groups and subscriptions are global resources.
   location: 'global'
@@ -29,40 +66,20 @@ resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   }
 }
 
-// An Azure Local VM instance is an extension resource under a HybridCompute machine, so the subject starts with the
-// machine's path: filter on data.operationName (StringIn compares case-insensitively), not on the subject.
-resource vmInstanceWrites 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (subscribe) {
-  parent: topic
-  name: 'vm-instance-writes'
-  properties: {
-    destination: {
-      endpointType: 'AzureFunction'
-      properties: {
-        resourceId: resourceId('Microsoft.Web/sites/functions', functionAppName, 'VmLifecycleEvents')
-        maxEventsPerBatch: 1
-        preferredBatchSizeInKilobytes: 64
-      }
-    }
-    eventDeliverySchema: 'EventGridSchema'
-    filter: {
-      includedEventTypes: [
-        'Microsoft.Resources.ResourceWriteSuccess'
-      ]
-      advancedFilters: [
-        {
-          operatorType: 'StringIn'
-          key: 'data.operationName'
-          values: [
-            vmInstanceWrite
-          ]
-        }
-      ]
-    }
-    retryPolicy: {
-      maxDeliveryAttempts: 30
-      eventTimeToLiveInMinutes: 1440
-    }
-  }
+resource existingTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = if (!createTopic) {
+  name: existingTopicName
 }
 
-output topicName string = topic.name
+resource onNewTopic 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (subscribe && createTopic) {
+  parent: topic
+  name: subscriptionName
+  properties: subscriptionProperties
+}
+
+resource onExistingTopic 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (subscribe && !createTopic) {
+  parent: existingTopic
+  name: subscriptionName
+  properties: subscriptionProperties
+}
+
+output topicName string = createTopic ? topic.name : existingTopic.name

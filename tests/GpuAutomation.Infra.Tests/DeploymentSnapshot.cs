@@ -77,7 +77,8 @@ public sealed record TestCluster(
     string EventScope = "resourceGroup",
     bool SubscribeVmLifecycleEvents = true,
     string ServiceBusSku = "Standard",
-    string ApiClientId = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5")
+    string ApiClientId = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
+    string ExistingEventTopicName = "")
 {
     public string ToBicepParam()
     {
@@ -96,6 +97,7 @@ public sealed record TestCluster(
         text.AppendLine(CultureInfo.InvariantCulture, $"param subscribeVmLifecycleEvents = {(SubscribeVmLifecycleEvents ? "true" : "false")}");
         text.AppendLine(CultureInfo.InvariantCulture, $"param serviceBusSku = '{ServiceBusSku}'");
         text.AppendLine(CultureInfo.InvariantCulture, $"param apiClientId = '{ApiClientId}'");
+        text.AppendLine(CultureInfo.InvariantCulture, $"param existingEventTopicName = '{ExistingEventTopicName}'");
         return text.ToString();
     }
 }

@@ -69,6 +69,22 @@ public sealed class VmLifecycleEventTests(ClusterDeployment deployment)
         Assert.Single(snapshot.OfType("Microsoft.EventGrid/systemTopics"));
     }
 
+    [Fact]
+    public void An_existing_system_topic_is_reused_instead_of_creating_a_second_one_for_the_same_source()
+    {
+        using var folder = new InfraFolder();
+        var snapshot = DeploymentSnapshot.Of(folder, ClusterDeployment.Cluster with { ExistingEventTopicName = "contoso-rg-events" });
+
+        Assert.Empty(snapshot.OfType("Microsoft.EventGrid/systemTopics"));
+        var subscription = EventSubscription(snapshot);
+        Assert.Equal(
+            $"{DeploymentSnapshot.ResourceGroupId}/providers/Microsoft.EventGrid/systemTopics/contoso-rg-events/eventSubscriptions/vm-instance-writes",
+            DeploymentSnapshot.Id(subscription));
+        Assert.Equal(Operation, subscription.GetProperty("properties").GetProperty("filter")
+            .GetProperty("advancedFilters")[0].GetProperty("values")[0].GetString());
+        Assert.Equal("contoso-rg-events", snapshot.Outputs.GetProperty("eventTopicName").GetString());
+    }
+
     private static JsonElement EventSubscription(DeploymentSnapshot snapshot)
         => snapshot.Single("Microsoft.EventGrid/systemTopics/eventSubscriptions");
 }
