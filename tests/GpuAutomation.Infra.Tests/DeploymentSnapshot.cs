@@ -78,7 +78,8 @@ public sealed record TestCluster(
     bool SubscribeVmLifecycleEvents = true,
     string ServiceBusSku = "Standard",
     string ApiClientId = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
-    string ExistingEventTopicName = "")
+    string ExistingEventTopicName = "",
+    string UnauthenticatedClientAction = "RedirectToLoginPage")
 {
     public string ToBicepParam()
     {
@@ -98,6 +99,7 @@ public sealed record TestCluster(
         text.AppendLine(CultureInfo.InvariantCulture, $"param serviceBusSku = '{ServiceBusSku}'");
         text.AppendLine(CultureInfo.InvariantCulture, $"param apiClientId = '{ApiClientId}'");
         text.AppendLine(CultureInfo.InvariantCulture, $"param existingEventTopicName = '{ExistingEventTopicName}'");
+        text.AppendLine(CultureInfo.InvariantCulture, $"param unauthenticatedClientAction = '{UnauthenticatedClientAction}'");
         return text.ToString();
     }
 }

@@ -126,6 +126,18 @@ public sealed class FunctionAppTests(ClusterDeployment deployment)
     }
 
     [Fact]
+    public void An_api_only_install_answers_401_instead_of_redirecting_to_sign_in()
+    {
+        using var folder = new InfraFolder();
+        var snapshot = DeploymentSnapshot.Of(folder, ClusterDeployment.Cluster with { UnauthenticatedClientAction = "Return401" });
+
+        var validation = snapshot.OfType("Microsoft.Web/sites/config").Single(c => DeploymentSnapshot.ShortName(c) == "authsettingsV2")
+            .GetProperty("properties").GetProperty("globalValidation");
+        Assert.True(validation.GetProperty("requireAuthentication").GetBoolean());
+        Assert.Equal("Return401", validation.GetProperty("unauthenticatedClientAction").GetString());
+    }
+
+    [Fact]
     public void The_app_registration_manifest_defines_exactly_the_roles_the_api_checks()
     {
         using var manifest = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("infra", "app-roles.json")));
