@@ -1,0 +1,193 @@
+// The control plane: a Flex Consumption Function App whose handler is the ASP.NET Core app in src/Functions
+// (custom handler). Every connection is identity-based; App Service Authentication (Entra ID) fronts the HTTP API.
+
+param name string
+
+param location string
+
+param tags object
+
+param storageAccountName string
+
+param deploymentContainerUrl string
+
+param tableServiceUri string
+
+param serviceBusNamespace string
+
+param insightsConnectionString string
+
+@description('NCRONTAB schedules the timer functions read through %ComplianceScanSchedule% and %OutboxSweepSchedule%.')
+param complianceScanSchedule string
+
+param outboxSweepSchedule string
+
+@description('Flex Consumption runtime stack: { name, version }.')
+param runtime object
+
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@description('Flex Consumption scale-out limit (the platform accepts 40 to 1000).')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Application (client) id of the Entra app registration that defines the GpuAutomation.* app roles.')
+param apiClientId string
+
+@description('What an unauthenticated request gets: the portal needs a sign-in redirect; an API-only install can answer 401.')
+@allowed([
+  'RedirectToLoginPage'
+  'Return401'
+])
+param unauthenticatedClientAction string
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: '${name}-plan'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      appSettings: [
+        {
+          name: 'AzureWebJobsStorage__accountName'
+          value: storageAccountName
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: insightsConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'Authorization=AAD'
+        }
+        {
+          name: 'ServiceBusConnection__fullyQualifiedNamespace'
+          value: serviceBusNamespace
+        }
+        {
+          name: 'GpuAutomation__Tables__ServiceUri'
+          value: tableServiceUri
+        }
+        {
+          name: 'ComplianceScanSchedule'
+          value: complianceScanSchedule
+        }
+        {
+          name: 'OutboxSweepSchedule'
+          value: outboxSweepSchedule
+        }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      runtime: runtime
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+    }
+  }
+}
+
+// Deployment goes through the identity-authenticated blob container; basic (user/password) publishing stays off.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+// Easy Auth validates the caller's Entra token and passes its claims (roles included) to the handler in
+// X-MS-CLIENT-PRINCIPAL; the API checks GpuAutomation.Reader / GpuAutomation.Operator there. Event Grid reaches the
+// extension's webhook with the system key instead of a user token, so that one path is left to the Functions host.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: unauthenticatedClientAction
+      redirectToProvider: 'azureactivedirectory'
+      excludedPaths: [
+        '/runtime/webhooks/eventgrid'
+      ]
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: apiClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${apiClientId}'
+            apiClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+  }
+}
+
+output principalId string = site.identity.principalId
+output defaultHostName string = site.properties.defaultHostName
