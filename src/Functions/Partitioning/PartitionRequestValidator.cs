@@ -9,7 +9,8 @@ namespace GpuAutomation.Functions.Partitioning;
 
 /// <summary>
 /// Checks a submission against the stored inventory of its cluster, before anything is stored as accepted or sent.
-/// Pure: the same inputs give the same answer. Capacity in flight is the ledger's to check (<see cref="Capacity.NodeLedger.Admit"/>).
+/// Pure: the same inputs give the same answer. A node's free partitions are the ledger's to check
+/// (<see cref="Capacity.NodeLedger.Admit"/>): it counts requests in flight and results newer than the snapshot.
 /// </summary>
 public static class PartitionRequestValidator
 {
@@ -121,10 +122,6 @@ public static class PartitionRequestValidator
                 {
                     throw Rejected(RequestCodes.NoFreePartition, string.Create(CultureInfo.InvariantCulture, $"GPU {gpu.InstancePath} on node {node.Node} has no free partition ({gpu.Partitions.Count} of {gpu.PartitionCount} assigned)."));
                 }
-            }
-            else if (partitioned.Sum(g => g.FreePartitions) == 0)
-            {
-                throw Rejected(RequestCodes.NoFreePartition, string.Create(CultureInfo.InvariantCulture, $"No free GPU partition on node {node.Node}: all {partitioned.Sum(g => g.PartitionCount)} partitions of its {partitioned.Count} GPU(s) are assigned."));
             }
 
             return Accept(paths);
