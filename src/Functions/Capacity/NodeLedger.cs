@@ -94,12 +94,13 @@ public sealed record NodeLedger(
 
     /// <summary>
     /// Takes the free count from a newer snapshot and drops reservations whose effect it already shows (the VM holds
-    /// its partition, or holds none any more). An older snapshot changes nothing.
+    /// its partition, or holds none any more). A snapshot older than the figure changes nothing; one taken at the
+    /// same moment (a result's inventory-after) applies.
     /// </summary>
     public NodeLedger Reconcile(NodeInventory snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        if (snapshot.TakenAt <= AsOf)
+        if (snapshot.TakenAt < AsOf)
         {
             return this;
         }

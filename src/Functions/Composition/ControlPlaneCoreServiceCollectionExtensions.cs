@@ -1,8 +1,11 @@
 using Azure.Data.Tables;
 using Azure.Identity;
+using GpuAutomation.Functions.Compliance;
+using GpuAutomation.Functions.Configuration;
 using GpuAutomation.Functions.Inventory;
 using GpuAutomation.Functions.Outbox;
 using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.Functions.Policies;
 using GpuAutomation.Functions.Reports;
 using GpuAutomation.Functions.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,8 +36,8 @@ public static class ControlPlaneCoreServiceCollectionExtensions
             o.TablePrefix = section.GetValue(nameof(o.TablePrefix), o.TablePrefix) ?? o.TablePrefix;
         });
 
-        var connectionString = configuration["GpuAutomation:Tables:ConnectionString"];
-        var serviceUri = configuration["GpuAutomation:Tables:ServiceUri"];
+        var connectionString = configuration[ConfigurationKey(AppSettingNames.TablesConnectionString)];
+        var serviceUri = configuration[ConfigurationKey(AppSettingNames.TablesServiceUri)];
         var prefix = section.GetValue(nameof(ControlPlaneOptions.TablePrefix), "gpu") ?? "gpu";
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
@@ -54,6 +57,8 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<IIdSource, TimeOrderedIdSource>();
         services.TryAddSingleton<InventoryStore>();
         services.TryAddSingleton<RequestStore>();
+        services.TryAddSingleton<PolicyStore>();
+        services.TryAddSingleton<ComplianceReportStore>();
         services.TryAddSingleton<InventoryQueries>();
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<PartitionRequestService>();
@@ -62,4 +67,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<RequestTimeouts>();
         return services;
     }
+
+    /// <summary>App settings use "__" (environment variables); IConfiguration reads them as ":".</summary>
+    private static string ConfigurationKey(string appSetting) => appSetting.Replace("__", ":", StringComparison.Ordinal);
 }

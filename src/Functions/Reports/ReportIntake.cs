@@ -142,7 +142,8 @@ public sealed partial class ReportIntake(
             }
 
             var updated = ledger.Ledger.Reconcile(snapshot);
-            if (updated.AsOf == ledger.Ledger.AsOf)
+            var before = ledger.Ledger;
+            if (updated.AsOf == before.AsOf && updated.FreePartitions == before.FreePartitions && updated.Reservations.Count == before.Reservations.Count)
             {
                 return false;
             }

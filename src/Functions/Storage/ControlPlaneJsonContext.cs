@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.Functions.Capacity;
+using GpuAutomation.Functions.Compliance;
 using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.Functions.Policies;
 
 namespace GpuAutomation.Functions.Storage;
 
@@ -15,4 +17,6 @@ namespace GpuAutomation.Functions.Storage;
 [JsonSerializable(typeof(PartitionRequest))]
 [JsonSerializable(typeof(NodeLedger))]
 [JsonSerializable(typeof(NodeInventory))]
+[JsonSerializable(typeof(ClusterPolicy))]
+[JsonSerializable(typeof(ComplianceReport))]
 public sealed partial class ControlPlaneJsonContext : JsonSerializerContext;

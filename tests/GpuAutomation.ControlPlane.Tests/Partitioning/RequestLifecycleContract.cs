@@ -149,6 +149,33 @@ public abstract class RequestLifecycleContract
     }
 
     [Fact]
+    public async Task Partition_count_change_blocks_the_node_until_done_then_capacity_follows_the_inventory_after()
+    {
+        using var plane = new ControlPlaneHarness(CreateTables());
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 4, without: 2), Sample.Node("node2", Sample.Start, partitionCount: 4, without: 2));
+
+        var outcome = await plane.Requests.SubmitAsync(PartitionRequestSubmission.ConfigureCount(Sample.Cluster, "node1", 8, requestedBy: "admin"), default);
+
+        Assert.Equal(RequestStatus.Dispatched, outcome.Request.Status);
+        Assert.Equal(RequestCodes.PartialSelection, Assert.Single(outcome.Request.Warnings).Code);
+        var command = Assert.IsType<ConfigurePartitionCount>(plane.Bus.Published.Single().Command.Body);
+        Assert.Equal(8, command.PartitionCount);
+        Assert.Equal(["gpu-node1-0"], command.GpuInstancePaths);
+        Assert.Equal(RequestCodes.NodeBusy, (await plane.AssignAsync("node1-vm0")).Request.Error?.Code);
+        Assert.Equal(RequestStatus.Dispatched, (await plane.AssignAsync("node2-vm0")).Request.Status);
+
+        plane.Time.Advance(TimeSpan.FromMinutes(3));
+        var after = Sample.Node("node1", plane.Time.GetUtcNow(), partitionCount: 8, without: 2);
+        await plane.Intake.HandleAsync(plane.Result(outcome.Request, CommandOutcome.Succeeded, after), default);
+
+        Assert.Equal(RequestStatus.Succeeded, (await plane.Requests.GetAsync(outcome.Request.Id, default))!.Status);
+        var ledger = (await plane.Store.GetLedgerAsync(Sample.Cluster, "node1", default))!.Ledger;
+        Assert.Equal(8, ledger.FreePartitions);
+        Assert.Empty(ledger.Reservations);
+        Assert.Equal(8, (await plane.Inventory.GetNodeAsync(Sample.Cluster, "node1", default))!.Gpus[0].PartitionCount);
+    }
+
+    [Fact]
     public async Task Bus_down_during_dispatch_leaves_the_command_to_the_sweep_which_delivers_it_later()
     {
         using var plane = new ControlPlaneHarness(CreateTables());

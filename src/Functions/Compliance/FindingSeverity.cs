@@ -1,0 +1,8 @@
+namespace GpuAutomation.Functions.Compliance;
+
+public enum FindingSeverity
+{
+    Info,
+    Warning,
+    Error,
+}
