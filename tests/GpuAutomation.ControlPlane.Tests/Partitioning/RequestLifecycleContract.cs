@@ -87,6 +87,31 @@ public abstract class RequestLifecycleContract
     }
 
     [Fact]
+    public async Task Simultaneous_submissions_with_one_idempotency_key_create_one_request()
+    {
+        using var plane = new ControlPlaneHarness(CreateTables());
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start));
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            try
+            {
+                return (await plane.AssignAsync("node1-vm0", idempotencyKey: "retrying-client")).Request.Id;
+            }
+            catch (PartitionRequestException ex) when (ex.Code == RequestCodes.IdempotencyKeyInFlight)
+            {
+                return null;
+            }
+        }));
+
+        var stored = (await plane.Requests.ListAsync(new RequestListQuery(Cluster: Sample.Cluster), default)).Requests;
+        var only = Assert.Single(stored);
+        Assert.All(attempts.Where(id => id is not null), id => Assert.Equal(only.Id, id));
+        Assert.Single(plane.Bus.Published);
+        Assert.Equal(only.Id, (await plane.AssignAsync("node1-vm0", idempotencyKey: "retrying-client")).Request.Id);
+    }
+
+    [Fact]
     public async Task Success_result_completes_the_request_and_late_progress_or_duplicates_change_nothing()
     {
         using var plane = new ControlPlaneHarness(CreateTables());
@@ -119,6 +144,8 @@ public abstract class RequestLifecycleContract
         using var plane = new ControlPlaneHarness(CreateTables());
         await plane.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 1, without: 2));
         var first = (await plane.AssignAsync("node1-vm0")).Request;
+        var capacity = (await plane.Inventory.GetCapacityAsync(Sample.Cluster, "node1", default))!;
+        Assert.Equal((1, 1, 0), (capacity.FreePartitions, capacity.ReservedPartitions, capacity.AvailablePartitions));
 
         var blocked = await plane.AssignAsync("node1-vm1");
         Assert.Equal(RequestCodes.NoFreePartition, blocked.Request.Error?.Code);
