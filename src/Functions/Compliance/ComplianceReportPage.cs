@@ -1,0 +1,3 @@
+namespace GpuAutomation.Functions.Compliance;
+
+public sealed record ComplianceReportPage(IReadOnlyList<ComplianceReport> Reports, string? ContinuationToken);

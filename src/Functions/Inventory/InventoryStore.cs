@@ -1,0 +1,129 @@
+using GpuAutomation.Contracts.Reports;
+using GpuAutomation.Functions.Storage;
+
+namespace GpuAutomation.Functions.Inventory;
+
+/// <summary>
+/// The latest inventory snapshot of each node: partition key = cluster, row key = node (both lower case), so a
+/// cluster view is one partition query.
+/// </summary>
+public sealed class InventoryStore
+{
+    public const string TableName = "inventory";
+    private const int MaxAttempts = 20;
+    private static readonly string[] SummaryColumns = ["Cluster", "TakenAt", "GpuCount", "FreePartitions"];
+
+    private readonly IRecordTable _table;
+
+    public InventoryStore(IRecordTableSource tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        _table = tables.Open(TableName);
+    }
+
+    public async Task<StoredInventory?> GetNodeAsync(string cluster, string node, CancellationToken cancellationToken)
+    {
+        var row = await _table.GetAsync(Key(cluster), Key(node), cancellationToken).ConfigureAwait(false);
+        return row is null ? null : ToStored(row);
+    }
+
+    public async Task<ClusterInventory> GetClusterAsync(string cluster, CancellationToken cancellationToken)
+    {
+        var nodes = new List<NodeInventory>();
+        string? token = null;
+        do
+        {
+            var page = await _table.QueryAsync(new RowQuery(PartitionKey: Key(cluster), ContinuationToken: token), cancellationToken).ConfigureAwait(false);
+            nodes.AddRange(page.Rows.Select(r => ToStored(r).Inventory));
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+
+        return new ClusterInventory(cluster, nodes);
+    }
+
+    public async Task<IReadOnlyList<ClusterSummary>> ListClustersAsync(CancellationToken cancellationToken)
+    {
+        var rows = new List<TableRow>();
+        string? token = null;
+        do
+        {
+            var page = await _table.QueryAsync(new RowQuery(Select: SummaryColumns, PageSize: 1000, ContinuationToken: token), cancellationToken).ConfigureAwait(false);
+            rows.AddRange(page.Rows);
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+
+        return rows
+            .GroupBy(r => r.PartitionKey, StringComparer.Ordinal)
+            .Select(g => new ClusterSummary(
+                g.First().GetString("Cluster") ?? g.Key,
+                g.Count(),
+                (int)g.Sum(r => r.GetInt64("GpuCount") ?? 0),
+                (int)g.Sum(r => r.GetInt64("FreePartitions") ?? 0),
+                g.Min(r => r.GetTime("TakenAt") ?? DateTimeOffset.MinValue),
+                g.Max(r => r.GetTime("TakenAt") ?? DateTimeOffset.MinValue)))
+            .ToList();
+    }
+
+    /// <summary>Stores the snapshot unless the stored one was taken at the same time or later.</summary>
+    /// <returns>True when it was stored.</returns>
+    public Task<bool> SaveIfNewerAsync(string cluster, NodeInventory inventory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        return ChangeAsync(
+            cluster,
+            inventory.Node,
+            stored => stored is null || inventory.TakenAt > stored.TakenAt ? inventory : null,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Read-modify-write of a node's snapshot with its ETag, redone from a fresh read on conflict.
+    /// <paramref name="change"/> returns the new snapshot, or null to leave it.
+    /// </summary>
+    public async Task<bool> ChangeAsync(string cluster, string node, Func<NodeInventory?, NodeInventory?> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = await GetNodeAsync(cluster, node, cancellationToken).ConfigureAwait(false);
+            var updated = change(stored?.Inventory);
+            if (updated is null)
+            {
+                return false;
+            }
+
+            try
+            {
+                await _table.SubmitAsync([RowChange.Write(ToRow(cluster, updated, stored?.ETag))], cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (StoreException ex) when (ex.IsConflict && attempt < MaxAttempts)
+            {
+            }
+        }
+    }
+
+    internal static string Key(string name) => name.ToLowerInvariant();
+
+    private static TableRow ToRow(string cluster, NodeInventory inventory, string? etag)
+    {
+        var properties = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["Cluster"] = cluster,
+            ["Node"] = inventory.Node,
+            ["TakenAt"] = inventory.TakenAt,
+            ["GpuCount"] = inventory.Gpus.Count,
+            ["FreePartitions"] = inventory.Gpus.Sum(g => g.FreePartitions),
+        };
+        DocumentColumns.Write(properties, "Snapshot", inventory, ControlPlaneJsonContext.Default.NodeInventory);
+        return new TableRow(Key(cluster), Key(inventory.Node), properties, etag);
+    }
+
+    private static StoredInventory ToStored(TableRow row)
+        => new(
+            row.GetString("Cluster") ?? row.PartitionKey,
+            DocumentColumns.Read(row, "Snapshot", ControlPlaneJsonContext.Default.NodeInventory),
+            row.ETag ?? string.Empty);
+}

@@ -1,0 +1,58 @@
+using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Functions.Composition;
+using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.Functions.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GpuAutomation.Functions.Outbox;
+
+/// <summary>Publishes an outbox row's command, then marks its request Dispatched and removes the row in one batch.</summary>
+public sealed partial class CommandDispatcher(
+    RequestStore requests,
+    ICommandPublisher publisher,
+    TimeProvider time,
+    IOptions<ControlPlaneOptions> options,
+    ILogger<CommandDispatcher> logger)
+{
+    /// <returns>True when the bus took the command; false leaves the row for the sweep.</returns>
+    public async Task<bool> DispatchAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var command = MessageCodec.Decode(entry.Message.Span);
+        try
+        {
+            await publisher.PublishAsync(entry.Queue, command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogPublishFailed(logger, ex, entry.CommandId, entry.RequestId, entry.Queue);
+            return false;
+        }
+
+        await OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Marking request {entry.RequestId} dispatched", async () =>
+        {
+            var stored = await requests.GetAsync(entry.RequestId, cancellationToken).ConfigureAwait(false);
+            if (stored is null || stored.Request.Status != RequestStatus.Accepted)
+            {
+                // Progress or a result overtook the dispatch; never move the request back.
+                await requests.DeleteOutboxAsync(entry.Cluster, entry.Node, entry.CommandId, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            var outboxLeft = await requests.OutboxExistsAsync(entry.Cluster, entry.Node, entry.CommandId, cancellationToken).ConfigureAwait(false);
+            var dispatched = stored.Request with { Status = RequestStatus.Dispatched, UpdatedAt = time.GetUtcNow() };
+            await requests.UpdateAsync(stored, dispatched, null, null, outboxLeft ? entry.CommandId : null, cancellationToken).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+
+        LogDispatched(logger, entry.CommandId, entry.RequestId, entry.Queue);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing command {CommandId} of request {RequestId} to {Queue} failed; the outbox sweep will retry")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string commandId, string requestId, string queue);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dispatched command {CommandId} of request {RequestId} to {Queue}")]
+    private static partial void LogDispatched(ILogger logger, string commandId, string requestId, string queue);
+}

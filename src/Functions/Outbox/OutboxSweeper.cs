@@ -1,0 +1,36 @@
+using GpuAutomation.Functions.Composition;
+using GpuAutomation.Functions.Partitioning;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GpuAutomation.Functions.Outbox;
+
+/// <summary>Re-publishes commands whose outbox rows were left behind (publisher crash, bus down); run by a timer.</summary>
+public sealed partial class OutboxSweeper(
+    RequestStore requests,
+    CommandDispatcher dispatcher,
+    TimeProvider time,
+    IOptions<ControlPlaneOptions> options,
+    ILogger<OutboxSweeper> logger)
+{
+    /// <returns>How many commands the bus took in this sweep.</returns>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow() - options.Value.OutboxGracePeriod;
+        var entries = await requests.ListOutboxAsync(cutoff, options.Value.MaxRowsPerRun, cancellationToken).ConfigureAwait(false);
+        var delivered = 0;
+        foreach (var entry in entries)
+        {
+            if (await dispatcher.DispatchAsync(entry, cancellationToken).ConfigureAwait(false))
+            {
+                delivered++;
+            }
+        }
+
+        LogSwept(logger, entries.Count, delivered);
+        return delivered;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox sweep found {Found} leftover command(s) and delivered {Delivered}")]
+    private static partial void LogSwept(ILogger logger, int found, int delivered);
+}

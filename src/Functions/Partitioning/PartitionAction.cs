@@ -1,0 +1,8 @@
+namespace GpuAutomation.Functions.Partitioning;
+
+public enum PartitionAction
+{
+    Assign,
+    Unassign,
+    ConfigurePartitionCount,
+}

@@ -1,0 +1,135 @@
+using GpuAutomation.Contracts.Commands;
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Functions.Capacity;
+using GpuAutomation.Functions.Composition;
+using GpuAutomation.Functions.Inventory;
+using GpuAutomation.Functions.Outbox;
+using GpuAutomation.Functions.Storage;
+using GpuAutomation.Messaging.Topology;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GpuAutomation.Functions.Partitioning;
+
+/// <summary>
+/// Submits partition requests (assign, unassign, partition count change) and reads them back. A submission is
+/// validated against stored inventory, then either stored as Rejected (nothing sent) or stored as Accepted together
+/// with its capacity reservation and outbox row in one batch, and dispatched.
+/// </summary>
+public sealed partial class PartitionRequestService(
+    InventoryStore inventory,
+    RequestStore requests,
+    CommandDispatcher dispatcher,
+    IIdSource ids,
+    TimeProvider time,
+    IOptions<ControlPlaneOptions> options,
+    ILogger<PartitionRequestService> logger)
+{
+    private readonly ControlPlaneOptions _options = options.Value;
+
+    public async Task<SubmitOutcome> SubmitAsync(PartitionRequestSubmission submission, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        var now = time.GetUtcNow();
+        var id = ids.NewId();
+        if (submission.IdempotencyKey is { Length: > 0 } key)
+        {
+            var holder = await requests.ClaimIdempotencyKeyAsync(key, id, now, _options.IdempotencyClaimTimeout, cancellationToken).ConfigureAwait(false);
+            if (holder is not null)
+            {
+                var existing = await requests.GetAsync(holder, cancellationToken).ConfigureAwait(false)
+                    ?? throw new PartitionRequestException(RequestCodes.IdempotencyKeyInFlight, $"Request {holder} with idempotency key '{key}' is still being written; retry shortly.");
+                return new SubmitOutcome(existing.Request, IsExisting: true);
+            }
+        }
+
+        var clusterInventory = ResourceNames.IsValidHostName(submission.Cluster)
+            ? await inventory.GetClusterAsync(submission.Cluster, cancellationToken).ConfigureAwait(false)
+            : new ClusterInventory(submission.Cluster, []);
+        var validation = PartitionRequestValidator.Validate(submission, clusterInventory, now, _options.InventoryMaxAge);
+        var request = new PartitionRequest(
+            id,
+            submission.IdempotencyKey,
+            submission.Cluster,
+            validation.Node,
+            submission.Action,
+            validation.VmName,
+            validation.VmId,
+            submission.PartitionCount,
+            validation.GpuInstancePaths,
+            submission.Origin,
+            submission.RequestedBy,
+            RequestStatus.Accepted,
+            now,
+            now,
+            null,
+            null,
+            validation.Warnings,
+            [],
+            null);
+        if (validation.Rejection is { } rejection)
+        {
+            return await RejectAsync(request, rejection, cancellationToken).ConfigureAwait(false);
+        }
+
+        var node = clusterInventory.FindNode(validation.Node)!;
+        var (accepted, entry, refusal) = await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Accepting request {id}", async () =>
+        {
+            var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false)
+                ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, node), null);
+            if (ledger.Ledger.Admit(request) is { } notice)
+            {
+                return (request, (OutboxEntry?)null, notice);
+            }
+
+            var commandId = ids.NewId();
+            var command = Command(request with { CommandId = commandId }, submission.PowerAfter, now);
+            var outbox = new OutboxEntry(request.Cluster, request.Node, commandId, id, QueueNames.Commands(request.Cluster, request.Node), MessageCodec.Encode(command), now);
+            var withCommand = request with { CommandId = commandId };
+            await requests.CreateAsync(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox, cancellationToken).ConfigureAwait(false);
+            return (withCommand, outbox, (RequestNotice?)null);
+        }).ConfigureAwait(false);
+
+        if (refusal is not null)
+        {
+            return await RejectAsync(request, refusal, cancellationToken).ConfigureAwait(false);
+        }
+
+        LogAccepted(logger, accepted.Id, accepted.Action, accepted.Cluster, accepted.Node, accepted.VmName, accepted.CommandId);
+        await dispatcher.DispatchAsync(entry!, cancellationToken).ConfigureAwait(false);
+        var current = await requests.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        return new SubmitOutcome(current?.Request ?? accepted, IsExisting: false);
+    }
+
+    public async Task<PartitionRequest?> GetAsync(string requestId, CancellationToken cancellationToken)
+        => (await requests.GetAsync(requestId, cancellationToken).ConfigureAwait(false))?.Request;
+
+    public Task<RequestPage> ListAsync(RequestListQuery query, CancellationToken cancellationToken)
+        => requests.ListAsync(query, cancellationToken);
+
+    private async Task<SubmitOutcome> RejectAsync(PartitionRequest request, RequestNotice rejection, CancellationToken cancellationToken)
+    {
+        var rejected = request with { Status = RequestStatus.Rejected, Error = rejection, CompletedAt = request.CreatedAt };
+        await requests.CreateAsync(rejected, null, null, cancellationToken).ConfigureAwait(false);
+        LogRejected(logger, rejected.Id, rejected.Action, rejected.Cluster, rejection.Code, rejection.Message);
+        return new SubmitOutcome(rejected, IsExisting: false);
+    }
+
+    private Message Command(PartitionRequest request, PowerAfterChange powerAfter, DateTimeOffset now)
+    {
+        ICommand body = request.Action switch
+        {
+            PartitionAction.Assign => new AssignPartition(request.VmName!, request.VmId, request.GpuInstancePaths.FirstOrDefault(), OfflineAction.ForceShutdown, powerAfter),
+            PartitionAction.Unassign => new UnassignPartition(request.VmName!, request.VmId, OfflineAction.ForceShutdown, powerAfter),
+            _ => new ConfigurePartitionCount(request.GpuInstancePaths, request.PartitionCount!.Value),
+        };
+        return Message.Create(body, request.CommandId!, request.Cluster, request.Node, now, request.Id, now + _options.CommandTimeToLive);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Accepted request {RequestId}: {Action} on {Cluster}/{Node} for VM {VmName}, command {CommandId}")]
+    private static partial void LogAccepted(ILogger logger, string requestId, PartitionAction action, string cluster, string node, string? vmName, string? commandId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected request {RequestId}: {Action} on {Cluster}: {Code} {Reason}")]
+    private static partial void LogRejected(ILogger logger, string requestId, PartitionAction action, string cluster, string code, string reason);
+}

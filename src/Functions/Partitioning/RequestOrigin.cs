@@ -1,0 +1,10 @@
+namespace GpuAutomation.Functions.Partitioning;
+
+/// <summary>Where a request came from.</summary>
+public enum RequestOrigin
+{
+    Api,
+    EventGrid,
+    HostEvent,
+    ComplianceRemediation,
+}

@@ -1,0 +1,301 @@
+using System.Security.Cryptography;
+using System.Text;
+using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Functions.Capacity;
+using GpuAutomation.Functions.Outbox;
+using GpuAutomation.Functions.Storage;
+
+namespace GpuAutomation.Functions.Partitioning;
+
+/// <summary>
+/// Requests, their outbox rows and each node's capacity ledger. Everything about one node shares the partition key
+/// "{cluster}.{node}" — request rows "r-{id}", outbox rows "o-{commandId}" and the "ledger" row — so accepting a
+/// request (request + ledger + outbox) and completing one (request + ledger) are single transactional batches.
+/// An index table maps request ids and idempotency keys to that partition.
+/// </summary>
+public sealed class RequestStore
+{
+    public const string TableName = "requests";
+    public const string IndexTableName = "requestindex";
+    private const string LedgerRowKey = "ledger";
+    private const string RequestPrefix = "r-";
+    private const string OutboxPrefix = "o-";
+
+    /// <summary>Partition of requests whose cluster or node name is not a valid name (rejected, never routed).</summary>
+    private const string UnroutablePartition = "~unroutable";
+
+    /// <summary>Outbox messages are commands of a few hundred bytes; one binary property holds 64 KiB.</summary>
+    private const int MaxOutboxMessageBytes = 64 * 1024;
+
+    private readonly IRecordTable _table;
+    private readonly IRecordTable _index;
+
+    public RequestStore(IRecordTableSource tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        _table = tables.Open(TableName);
+        _index = tables.Open(IndexTableName);
+    }
+
+    public static string PartitionOf(string cluster, string node)
+        => ResourceNames.IsValidHostName(cluster) && (node.Length == 0 || ResourceNames.IsValidHostName(node))
+            ? $"{cluster}.{node}".ToLowerInvariant()
+            : UnroutablePartition;
+
+    public async Task<StoredRequest?> GetAsync(string requestId, CancellationToken cancellationToken)
+    {
+        if (!IsSafeKey(requestId))
+        {
+            return null;
+        }
+
+        var index = await _index.GetAsync("i-" + requestId, string.Empty, cancellationToken).ConfigureAwait(false);
+        if (index?.GetString("Partition") is not { } partition)
+        {
+            return null;
+        }
+
+        var row = await _table.GetAsync(partition, RequestPrefix + requestId, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : ToStoredRequest(row);
+    }
+
+    public async Task<StoredLedger?> GetLedgerAsync(string cluster, string node, CancellationToken cancellationToken)
+    {
+        var row = await _table.GetAsync(PartitionOf(cluster, node), LedgerRowKey, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : new StoredLedger(DocumentColumns.Read(row, "Ledger", ControlPlaneJsonContext.Default.NodeLedger), row.ETag);
+    }
+
+    /// <summary>
+    /// Claims an idempotency key for a new request id. Returns the claim that already holds the key, or null when
+    /// this call claimed it. A claim older than <paramref name="staleAfter"/> whose request was never written is taken over.
+    /// </summary>
+    public async Task<string?> ClaimIdempotencyKeyAsync(string key, string requestId, DateTimeOffset now, TimeSpan staleAfter, CancellationToken cancellationToken)
+    {
+        var partition = "k-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        var claim = new Dictionary<string, object?> { ["RequestId"] = requestId, ["ClaimedAt"] = now };
+        try
+        {
+            await _index.SubmitAsync([RowChange.Insert(new TableRow(partition, string.Empty, claim))], cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (StoreException ex) when (ex.Code == StoreErrors.RowExists)
+        {
+        }
+
+        var existing = await _index.GetAsync(partition, string.Empty, cancellationToken).ConfigureAwait(false);
+        var existingId = existing?.GetString("RequestId");
+        if (existing is null || existingId is null)
+        {
+            return await ClaimIdempotencyKeyAsync(key, requestId, now, staleAfter, cancellationToken).ConfigureAwait(false);
+        }
+
+        var abandoned = existing.GetTime("ClaimedAt") is { } at && now - at > staleAfter
+            && await GetAsync(existingId, cancellationToken).ConfigureAwait(false) is null;
+        if (!abandoned)
+        {
+            return existingId;
+        }
+
+        try
+        {
+            await _index.SubmitAsync([RowChange.Write(new TableRow(partition, string.Empty, claim, existing.ETag))], cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (StoreException ex) when (ex.IsConflict)
+        {
+            return await ClaimIdempotencyKeyAsync(key, requestId, now, staleAfter, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes a new request; with <paramref name="ledger"/>, its ledger (conditional on the ETag it was read with,
+    /// inserted when it has none) and the outbox row go in the same batch.
+    /// </summary>
+    public async Task CreateAsync(PartitionRequest request, StoredLedger? ledger, OutboxEntry? outbox, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var partition = PartitionOf(request.Cluster, request.Node);
+        var index = new Dictionary<string, object?> { ["Partition"] = partition };
+        await _index.SubmitAsync([RowChange.Upsert(new TableRow("i-" + request.Id, string.Empty, index))], cancellationToken).ConfigureAwait(false);
+
+        var changes = new List<RowChange> { RowChange.Insert(ToRow(request, etag: null)) };
+        if (ledger is not null)
+        {
+            changes.Add(RowChange.Write(ToRow(ledger.Ledger, ledger.ETag)));
+        }
+
+        if (outbox is not null)
+        {
+            changes.Add(RowChange.Insert(ToRow(outbox)));
+        }
+
+        await _table.SubmitAsync(changes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces a request read with its ETag; optionally its ledger and the removal of an outbox row, atomically.</summary>
+    public async Task UpdateAsync(
+        StoredRequest stored,
+        PartitionRequest updated,
+        StoredLedger? ledger,
+        NodeLedger? updatedLedger,
+        string? deleteOutboxCommandId,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var changes = new List<RowChange> { RowChange.Write(ToRow(updated, stored.ETag)) };
+        if (updatedLedger is not null)
+        {
+            changes.Add(RowChange.Write(ToRow(updatedLedger, ledger?.ETag)));
+        }
+
+        if (deleteOutboxCommandId is not null)
+        {
+            changes.Add(RowChange.Delete(PartitionOf(updated.Cluster, updated.Node), OutboxPrefix + deleteOutboxCommandId));
+        }
+
+        await _table.SubmitAsync(changes, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task SaveLedgerAsync(NodeLedger ledger, string? etag, CancellationToken cancellationToken)
+        => await _table.SubmitAsync([RowChange.Write(ToRow(ledger, etag))], cancellationToken).ConfigureAwait(false);
+
+    public async Task<bool> OutboxExistsAsync(string cluster, string node, string commandId, CancellationToken cancellationToken)
+        => await _table.GetAsync(PartitionOf(cluster, node), OutboxPrefix + commandId, cancellationToken).ConfigureAwait(false) is not null;
+
+    public async Task DeleteOutboxAsync(string cluster, string node, string commandId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.SubmitAsync([RowChange.Delete(PartitionOf(cluster, node), OutboxPrefix + commandId)], cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreException ex) when (ex.Code == StoreErrors.RowMissing)
+        {
+        }
+    }
+
+    /// <summary>Outbox rows written before <paramref name="writtenBefore"/> (younger ones are still being dispatched by their writer).</summary>
+    public async Task<IReadOnlyList<OutboxEntry>> ListOutboxAsync(DateTimeOffset writtenBefore, int max, CancellationToken cancellationToken)
+    {
+        var query = new RowQuery(
+            RowKeyPrefix: OutboxPrefix,
+            Filters: [new RowFilter("CreatedAt", RowFilterOperator.LessThan, writtenBefore)],
+            PageSize: Math.Min(max, 1000));
+        return (await QueryAllAsync(query, max, cancellationToken).ConfigureAwait(false)).Select(ToOutbox).ToList();
+    }
+
+    /// <summary>Requests in <paramref name="status"/> created before <paramref name="createdBefore"/>.</summary>
+    public async Task<IReadOnlyList<StoredRequest>> ListByStatusAsync(RequestStatus status, DateTimeOffset createdBefore, int max, CancellationToken cancellationToken)
+    {
+        var query = new RowQuery(
+            RowKeyPrefix: RequestPrefix,
+            Filters:
+            [
+                new RowFilter("Status", RowFilterOperator.Equal, status.ToString()),
+                new RowFilter("CreatedAt", RowFilterOperator.LessThan, createdBefore),
+            ],
+            PageSize: Math.Min(max, 1000));
+        return (await QueryAllAsync(query, max, cancellationToken).ConfigureAwait(false)).Select(ToStoredRequest).ToList();
+    }
+
+    public async Task<RequestPage> ListAsync(RequestListQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var filters = new List<RowFilter>();
+        if (query.Status is { } status)
+        {
+            filters.Add(new RowFilter("Status", RowFilterOperator.Equal, status.ToString()));
+        }
+
+        if (query.VmName is { } vmName)
+        {
+            filters.Add(new RowFilter("VmName", RowFilterOperator.Equal, vmName));
+        }
+
+        var rowQuery = new RowQuery(
+            PartitionKey: query.Cluster is not null && query.Node is not null ? PartitionOf(query.Cluster, query.Node) : null,
+            PartitionKeyPrefix: query.Cluster is not null && query.Node is null ? query.Cluster.ToLowerInvariant() + "." : null,
+            RowKeyPrefix: RequestPrefix,
+            Filters: filters,
+            PageSize: Math.Clamp(query.PageSize, 1, 1000),
+            ContinuationToken: query.ContinuationToken);
+        var page = await _table.QueryAsync(rowQuery, cancellationToken).ConfigureAwait(false);
+        return new RequestPage(page.Rows.Select(r => ToStoredRequest(r).Request).ToList(), page.ContinuationToken);
+    }
+
+    private async Task<List<TableRow>> QueryAllAsync(RowQuery query, int max, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableRow>();
+        var token = (string?)null;
+        do
+        {
+            var page = await _table.QueryAsync(query with { ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
+            rows.AddRange(page.Rows);
+            token = page.ContinuationToken;
+        }
+        while (token is not null && rows.Count < max);
+
+        return rows.Take(max).ToList();
+    }
+
+    private static bool IsSafeKey(string value)
+        => value.Length is > 0 and <= 128 && !value.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c));
+
+    private static TableRow ToRow(PartitionRequest request, string? etag)
+    {
+        var properties = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["Cluster"] = request.Cluster,
+            ["Node"] = request.Node,
+            ["Action"] = request.Action.ToString(),
+            ["Status"] = request.Status.ToString(),
+            ["VmName"] = request.VmName,
+            ["CreatedAt"] = request.CreatedAt,
+            ["UpdatedAt"] = request.UpdatedAt,
+        };
+        DocumentColumns.Write(properties, "Request", request, ControlPlaneJsonContext.Default.PartitionRequest);
+        return new TableRow(PartitionOf(request.Cluster, request.Node), RequestPrefix + request.Id, properties, etag);
+    }
+
+    private static TableRow ToRow(NodeLedger ledger, string? etag)
+    {
+        var properties = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["FreePartitions"] = ledger.FreePartitions,
+            ["ReservedPartitions"] = ledger.ReservedPartitions,
+        };
+        DocumentColumns.Write(properties, "Ledger", ledger, ControlPlaneJsonContext.Default.NodeLedger);
+        return new TableRow(PartitionOf(ledger.Cluster, ledger.Node), LedgerRowKey, properties, etag);
+    }
+
+    private static TableRow ToRow(OutboxEntry entry)
+    {
+        if (entry.Message.Length > MaxOutboxMessageBytes)
+        {
+            throw new ArgumentException($"Command {entry.CommandId} is {entry.Message.Length} bytes; an outbox row holds {MaxOutboxMessageBytes}.", nameof(entry));
+        }
+
+        var properties = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["Cluster"] = entry.Cluster,
+            ["Node"] = entry.Node,
+            ["RequestId"] = entry.RequestId,
+            ["Queue"] = entry.Queue,
+            ["Message"] = entry.Message.ToArray(),
+            ["CreatedAt"] = entry.CreatedAt,
+        };
+        return new TableRow(PartitionOf(entry.Cluster, entry.Node), OutboxPrefix + entry.CommandId, properties);
+    }
+
+    private static StoredRequest ToStoredRequest(TableRow row)
+        => new(DocumentColumns.Read(row, "Request", ControlPlaneJsonContext.Default.PartitionRequest), row.ETag ?? string.Empty);
+
+    private static OutboxEntry ToOutbox(TableRow row)
+        => new(
+            row.GetString("Cluster") ?? string.Empty,
+            row.GetString("Node") ?? string.Empty,
+            row.RowKey[OutboxPrefix.Length..],
+            row.GetString("RequestId") ?? string.Empty,
+            row.GetString("Queue") ?? string.Empty,
+            row.GetBytes("Message") ?? [],
+            row.GetTime("CreatedAt") ?? DateTimeOffset.MinValue);
+}

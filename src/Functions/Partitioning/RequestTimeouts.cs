@@ -1,0 +1,67 @@
+using GpuAutomation.Functions.Composition;
+using GpuAutomation.Functions.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GpuAutomation.Functions.Partitioning;
+
+/// <summary>Marks requests without a result within <see cref="ControlPlaneOptions.RequestTimeout"/> TimedOut and frees their capacity.</summary>
+public sealed partial class RequestTimeouts(
+    RequestStore requests,
+    TimeProvider time,
+    IOptions<ControlPlaneOptions> options,
+    ILogger<RequestTimeouts> logger)
+{
+    private static readonly RequestStatus[] OpenStatuses = [RequestStatus.Accepted, RequestStatus.Dispatched, RequestStatus.Running];
+
+    /// <returns>How many requests timed out in this run.</returns>
+    public async Task<int> TimeOutStaleAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var cutoff = now - options.Value.RequestTimeout;
+        var timedOut = 0;
+        foreach (var status in OpenStatuses)
+        {
+            var stale = await requests.ListByStatusAsync(status, cutoff, options.Value.MaxRowsPerRun, cancellationToken).ConfigureAwait(false);
+            foreach (var candidate in stale)
+            {
+                if (await TimeOutAsync(candidate.Request.Id, cutoff, now, cancellationToken).ConfigureAwait(false))
+                {
+                    timedOut++;
+                }
+            }
+        }
+
+        return timedOut;
+    }
+
+    private Task<bool> TimeOutAsync(string requestId, DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellationToken)
+        => OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Timing out request {requestId}", async () =>
+        {
+            var stored = await requests.GetAsync(requestId, cancellationToken).ConfigureAwait(false);
+            if (stored is null || stored.Request.IsTerminal || stored.Request.CreatedAt >= cutoff)
+            {
+                return false;
+            }
+
+            var request = stored.Request;
+            var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false);
+            var outboxLeft = request.CommandId is { } commandId
+                && await requests.OutboxExistsAsync(request.Cluster, request.Node, commandId, cancellationToken).ConfigureAwait(false);
+            var minutes = (int)options.Value.RequestTimeout.TotalMinutes;
+            var updated = request with
+            {
+                Status = RequestStatus.TimedOut,
+                UpdatedAt = now,
+                CompletedAt = now,
+                Error = new RequestNotice(RequestCodes.TimedOut, $"No result for command {request.CommandId} from node {request.Node} within {minutes} minutes; the request was {request.Status}."),
+            };
+            await requests.UpdateAsync(stored, updated, ledger, ledger?.Ledger.Release(request.Id, changeApplied: false, now), outboxLeft ? request.CommandId : null, cancellationToken)
+                .ConfigureAwait(false);
+            LogTimedOut(logger, request.Id, request.CommandId, request.Status);
+            return true;
+        });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} timed out waiting for command {CommandId} (was {Status})")]
+    private static partial void LogTimedOut(ILogger logger, string requestId, string? commandId, RequestStatus status);
+}

@@ -1,0 +1,22 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GpuAutomation.Contracts.Reports;
+using GpuAutomation.Functions.Capacity;
+using GpuAutomation.Functions.Compliance;
+using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.Functions.Policies;
+
+namespace GpuAutomation.Functions.Storage;
+
+/// <summary>Source-generated JSON of the documents the stores keep, in the wire contracts' style.</summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    UseStringEnumConverter = true,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(PartitionRequest))]
+[JsonSerializable(typeof(NodeLedger))]
+[JsonSerializable(typeof(NodeInventory))]
+[JsonSerializable(typeof(ClusterPolicy))]
+[JsonSerializable(typeof(ComplianceReport))]
+public sealed partial class ControlPlaneJsonContext : JsonSerializerContext;

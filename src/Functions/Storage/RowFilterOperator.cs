@@ -1,0 +1,7 @@
+namespace GpuAutomation.Functions.Storage;
+
+public enum RowFilterOperator
+{
+    Equal,
+    LessThan,
+}

@@ -1,0 +1,131 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace GpuAutomation.Functions.Storage;
+
+/// <summary>An <see cref="IRecordTable"/> on Azure Table Storage (or Azurite, or Cosmos DB for Table).</summary>
+public sealed class TableStorageRecordTable : IRecordTable
+{
+    private readonly TableClient _table;
+    private readonly Lazy<Task> _created;
+
+    public TableStorageRecordTable(TableClient table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        _table = table;
+        _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync());
+    }
+
+    public async Task<TableRow?> GetAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
+    {
+        await _created.Value.ConfigureAwait(false);
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return response.HasValue ? ToRow(response.Value!) : null;
+    }
+
+    public async Task<RowPage> QueryAsync(RowQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await _created.Value.ConfigureAwait(false);
+        var select = query.Select is null ? null : query.Select.Concat(["PartitionKey", "RowKey"]).ToList();
+        var pages = _table.QueryAsync<TableEntity>(Filter(query), query.PageSize, select, cancellationToken)
+            .AsPages(query.ContinuationToken, query.PageSize);
+        await foreach (var page in pages.ConfigureAwait(false))
+        {
+            return new RowPage(page.Values.Select(ToRow).ToList(), page.ContinuationToken);
+        }
+
+        return new RowPage([], null);
+    }
+
+    public async Task<IReadOnlyList<string?>> SubmitAsync(IReadOnlyList<RowChange> changes, CancellationToken cancellationToken)
+    {
+        BatchRules.Check(changes);
+        await _created.Value.ConfigureAwait(false);
+        var actions = changes.Select(ToAction).ToList();
+        try
+        {
+            var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            return response.Value
+                .Select((r, i) => changes[i].Kind == RowChangeKind.Delete ? null : r.Headers.ETag?.ToString())
+                .ToList();
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
+        {
+            var code = ex.Status switch { 409 => StoreErrors.RowExists, 412 => StoreErrors.ETagMismatch, _ => StoreErrors.RowMissing };
+            throw new StoreException(code, $"The batch on partition '{changes[0].Row.PartitionKey}' of table '{_table.Name}' failed: {ex.ErrorCode} (HTTP {ex.Status}).", ex);
+        }
+    }
+
+    private static TableTransactionAction ToAction(RowChange change)
+    {
+        var row = change.Row;
+        var entity = new TableEntity(row.PartitionKey, row.RowKey);
+        foreach (var (name, value) in row.Properties)
+        {
+            entity[name] = value;
+        }
+
+        var etag = row.ETag is { } e ? new ETag(e) : ETag.All;
+        return change.Kind switch
+        {
+            RowChangeKind.Insert => new TableTransactionAction(TableTransactionActionType.Add, entity),
+            RowChangeKind.Replace => new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, etag),
+            RowChangeKind.Upsert => new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity),
+            RowChangeKind.Delete => new TableTransactionAction(TableTransactionActionType.Delete, entity, etag),
+            _ => throw new ArgumentOutOfRangeException(nameof(change), change.Kind, "Unknown change kind."),
+        };
+    }
+
+    private static TableRow ToRow(TableEntity entity)
+    {
+        var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (name, value) in entity)
+        {
+            if (name is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag")
+            {
+                continue;
+            }
+
+            properties[name] = value;
+        }
+
+        return new TableRow(entity.PartitionKey, entity.RowKey, properties, entity.ETag.ToString());
+    }
+
+    private static string? Filter(RowQuery query)
+    {
+        var parts = new List<string>();
+        if (query.PartitionKey is { } pk)
+        {
+            parts.Add(TableClient.CreateQueryFilter($"PartitionKey eq {pk}"));
+        }
+
+        if (query.PartitionKeyPrefix is { } pkPrefix)
+        {
+            parts.Add(TableClient.CreateQueryFilter($"PartitionKey ge {pkPrefix} and PartitionKey lt {BatchRules.UpperBound(pkPrefix)}"));
+        }
+
+        if (query.RowKeyPrefix is { } rkPrefix)
+        {
+            parts.Add(TableClient.CreateQueryFilter($"RowKey ge {rkPrefix} and RowKey lt {BatchRules.UpperBound(rkPrefix)}"));
+        }
+
+        foreach (var filter in query.Filters ?? [])
+        {
+            var op = filter.Operator == RowFilterOperator.Equal ? "eq" : "lt";
+            var value = filter.Value switch
+            {
+                string s => TableClient.CreateQueryFilter($"{s}"),
+                DateTimeOffset t => TableClient.CreateQueryFilter($"{t}"),
+                long l => TableClient.CreateQueryFilter($"{l}"),
+                bool b => TableClient.CreateQueryFilter($"{b}"),
+                _ => throw new ArgumentException($"Unsupported filter value type {filter.Value.GetType().Name}.", nameof(query)),
+            };
+            parts.Add($"{filter.Property} {op} {value}");
+        }
+
+        return parts.Count == 0 ? null : string.Join(" and ", parts.Select(p => $"({p})"));
+    }
+}

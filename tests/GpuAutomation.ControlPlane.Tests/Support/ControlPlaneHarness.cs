@@ -1,0 +1,88 @@
+using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Contracts.Reports;
+using GpuAutomation.Functions.Composition;
+using GpuAutomation.Functions.Inventory;
+using GpuAutomation.Functions.Outbox;
+using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.Functions.Reports;
+using GpuAutomation.Functions.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GpuAutomation.ControlPlane.Tests.Support;
+
+/// <summary>The control plane core as the host wires it (AddControlPlaneCore), over given tables, a fake clock and a recording bus.</summary>
+internal sealed class ControlPlaneHarness : IDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public ControlPlaneHarness(IRecordTableSource tables, params IClusterEventObserver[] observers)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(tables);
+        services.AddSingleton<TimeProvider>(Time);
+        services.AddSingleton<IIdSource>(new SequentialIdSource());
+        services.AddSingleton<ICommandPublisher>(Bus);
+        foreach (var observer in observers)
+        {
+            services.AddSingleton(observer);
+        }
+
+        services.AddControlPlaneCore(new ConfigurationBuilder().Build());
+        _services = services.BuildServiceProvider();
+    }
+
+    public FakeTimeProvider Time { get; } = new(Sample.Start);
+
+    public RecordingPublisher Bus { get; } = new();
+
+    public PartitionRequestService Requests => _services.GetRequiredService<PartitionRequestService>();
+
+    public ReportIntake Intake => _services.GetRequiredService<ReportIntake>();
+
+    public OutboxSweeper Sweeper => _services.GetRequiredService<OutboxSweeper>();
+
+    public RequestTimeouts Timeouts => _services.GetRequiredService<RequestTimeouts>();
+
+    public InventoryQueries Inventory => _services.GetRequiredService<InventoryQueries>();
+
+    public RequestStore Store => _services.GetRequiredService<RequestStore>();
+
+    public async Task SeedAsync(params NodeInventory[] nodes)
+    {
+        foreach (var node in nodes)
+        {
+            await Intake.HandleAsync(Message.Create(new InventorySnapshot(node), "snap-" + Guid.NewGuid().ToString("N"), Sample.Cluster, node.Node, node.TakenAt), default);
+        }
+    }
+
+    public Task<SubmitOutcome> AssignAsync(string vmName, string? idempotencyKey = null)
+        => Requests.SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, vmName, idempotencyKey: idempotencyKey, requestedBy: "tester"), default);
+
+    public Message Result(PartitionRequest request, CommandOutcome outcome, NodeInventory? inventoryAfter = null)
+    {
+        var at = Time.GetUtcNow();
+        var error = outcome == CommandOutcome.Succeeded ? null : new CommandError("hyperv-job-failed", "Add-VMGpuPartitionAdapter failed with 32768.", "add-adapter", 32768);
+        var body = new CommandResult(
+            request.CommandId!,
+            request.Action == PartitionAction.Assign ? MessageTypes.AssignPartition : request.Action == PartitionAction.Unassign ? MessageTypes.UnassignPartition : MessageTypes.ConfigurePartitionCount,
+            outcome,
+            [new StepRecord("ensure-vm-off", StepOutcome.Succeeded, at, at), new StepRecord("add-adapter", outcome == CommandOutcome.Succeeded ? StepOutcome.Succeeded : StepOutcome.Failed, at, at)],
+            error,
+            inventoryAfter,
+            at,
+            at);
+        return Message.Create(body, "result-" + Guid.NewGuid().ToString("N"), request.Cluster, request.Node, at, request.Id);
+    }
+
+    public Message Progress(PartitionRequest request, string step)
+    {
+        var at = Time.GetUtcNow();
+        var body = new CommandProgress(request.CommandId!, MessageTypes.AssignPartition, new StepRecord(step, StepOutcome.Succeeded, at, at), at);
+        return Message.Create(body, "progress-" + Guid.NewGuid().ToString("N"), request.Cluster, request.Node, at, request.Id);
+    }
+
+    public void Dispose() => _services.Dispose();
+}
