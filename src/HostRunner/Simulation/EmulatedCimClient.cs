@@ -158,7 +158,7 @@ public sealed class EmulatedCimClient : ICimClient
                 _ when Is(className, HyperVClasses.GpuPartition) => cluster.NodeVms(node).Where(v => v.Adapter?.Gpu is not null).Select(PartitionInstance),
                 _ when Is(className, HyperVClasses.ManagementService) => [ServiceInstance()],
                 _ when Is(className, HyperVClasses.ShutdownComponent) => cluster.NodeVms(node).Where(v => v.ShutdownIntegration && v.EnabledState is 2 or 4).Select(ShutdownInstance),
-                _ when Is(className, HyperVClasses.ConcreteJob) => [],
+                _ when Is(className, HyperVClasses.ConcreteJob) => cluster.Jobs.Select(JobInstance),
                 _ => throw UnknownClass(ns, className),
             };
         }
@@ -284,6 +284,14 @@ public sealed class EmulatedCimClient : ICimClient
             ("SystemCreationClassName", Text(HyperVClasses.ComputerSystem)), ("SystemName", Text(vm.GuidText)),
             ("DeviceInstancePath", Text(vm.Adapter.Gpu!.InstancePath)), ("PartitionId", new CimValue.UInt16((ushort)vm.Adapter.PartitionId!.Value)),
             ("PartitionVfLuid", Text(vm.Adapter.VfLuid ?? string.Empty)));
+
+    private CimInstance JobInstance(EmulatedJob job)
+        => Make(CimNamespaces.Virtualization, HyperVClasses.ConcreteJob, ["InstanceID"],
+            ("InstanceID", Text(job.Id)), ("JobState", new CimValue.UInt16(job.JobState)),
+            ("PercentComplete", new CimValue.UInt16(job.PercentComplete(cluster.Time.GetUtcNow()))),
+            ("ErrorCode", new CimValue.UInt16((ushort)job.ErrorCode)),
+            ("ErrorDescription", job.ErrorDescription is null ? null : Text(job.ErrorDescription)),
+            ("ErrorSummaryDescription", job.ErrorDescription is null ? null : Text(job.ErrorDescription)));
 
     private CimInstance ServiceInstance()
         => Make(CimNamespaces.Virtualization, HyperVClasses.ManagementService, ["CreationClassName", "Name", "SystemCreationClassName", "SystemName"],

@@ -292,7 +292,7 @@ public sealed class EmulatedCluster
 
     internal string OsBuild(string node) => osBuilds[node];
 
-    internal EmulatedJob? FindJob(string id) => jobs.GetValueOrDefault(id);
+    internal IEnumerable<EmulatedJob> Jobs => jobs.Values;
 
     internal int AssignedOn(EmulatedGpu gpu) => vms.Values.Count(v => v.Adapter?.Gpu == gpu);
 
