@@ -21,7 +21,7 @@ internal static class Emulator
     public static readonly Guid Vm3 = Guid.Parse("aaaaaaaa-0000-4000-8000-000000000003");
 
     /// <summary>node1: two A2 at 4 partitions and one DDA A2; VMs vm1 (running, partition), vm2 (off), vm3 (off, no shutdown service). node2: one A2 at 2.</summary>
-    public static EmulatedCluster Cluster(string? name = "cluster1", int jobDelayMs = 0)
+    public static EmulatedCluster Cluster(string? name = "cluster1", int jobDelayMs = 0, TimeProvider? time = null)
         => new(new ClusterDescription(
             name,
             [
@@ -35,7 +35,8 @@ internal static class Emulator
                     ]),
                 new NodeDescription("node2", [new GpuDescription("NVIDIA A2", 2)], []),
             ],
-            new EmulatorTiming(jobDelayMs)));
+            new EmulatorTiming(jobDelayMs)),
+            time);
 
     public static HyperVHost Host(EmulatedCluster cluster, string node = "node1", HyperVOptions? options = null)
         => cluster.HostFor(node, options ?? Fast);

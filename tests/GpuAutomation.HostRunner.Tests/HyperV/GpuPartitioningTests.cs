@@ -1,6 +1,7 @@
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.HyperV;
 using GpuAutomation.HostRunner.Simulation;
+using Microsoft.Extensions.Time.Testing;
 
 namespace GpuAutomation.HostRunner.Tests.HyperV;
 
@@ -90,13 +91,17 @@ public sealed class GpuPartitioningTests
     [Fact]
     public async Task When_the_write_fails_and_partitions_appeared_meanwhile_the_error_says_so()
     {
-        var cluster = Emulator.Cluster();
+        // Fake time holds the slowed write until the partition has been added; jobs with no delay need no time to pass.
+        var time = new FakeTimeProvider();
+        var cluster = Emulator.Cluster(time: time);
         var path = Emulator.GpuPath(cluster, "node1", 1);
-        cluster.Faults.Add(new EmulatedFault("ModifyInstance", EmulatedFaultKind.Slow, Delay: TimeSpan.FromMilliseconds(200)));
+        cluster.Faults.Add(new EmulatedFault("ModifyInstance", EmulatedFaultKind.Slow, Delay: TimeSpan.FromSeconds(1)));
         var host = Emulator.Host(cluster);
 
         var change = host.Gpus.SetPartitionCountAsync(path, 8, None);
         await Emulator.Host(cluster).Adapters.AddAsync(Emulator.Vm2, path, null, null, None);
+        Assert.False(change.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
 
         var error = await Assert.ThrowsAsync<CimException>(() => change);
         Assert.Equal(CimErrors.PartitionsAssigned, error.Code);

@@ -1,6 +1,7 @@
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.HyperV;
 using GpuAutomation.HostRunner.Simulation;
+using Microsoft.Extensions.Time.Testing;
 
 namespace GpuAutomation.HostRunner.Tests.HyperV;
 
@@ -11,19 +12,30 @@ public sealed class HyperVJobsTests
     [Fact]
     public async Task A_job_moves_from_running_to_completed_after_the_delay_reporting_progress()
     {
-        var cluster = Emulator.Cluster(jobDelayMs: 150);
+        // Fake time: the job is Running until time is advanced past its delay, whatever the machine's load.
+        var time = new FakeTimeProvider();
+        var cluster = Emulator.Cluster(jobDelayMs: 200, time: time);
         var host = Emulator.Host(cluster);
+        var cim = cluster.ClientFor("node1");
         var progress = new List<int>();
         var vm = await host.Vms.GetAsync(Emulator.Vm2, None);
-        var result = await cluster.ClientFor("node1").InvokeMethodAsync(vm.Path, "RequestStateChange", new Dictionary<string, CimValue?> { ["RequestedState"] = new CimValue.UInt16(2) }, None);
-        var job = await cluster.ClientFor("node1").GetInstanceAsync(result.GetReference("Job")!, None);
-        Assert.Equal(4UL, job.GetUnsigned("JobState"));
+        var result = await cim.InvokeMethodAsync(vm.Path, "RequestStateChange", new Dictionary<string, CimValue?> { ["RequestedState"] = new CimValue.UInt16(2) }, None);
+        Assert.Equal(HyperVReturnCodes.JobStarted, result.ReturnValue);
+        Assert.Equal(4UL, (await cim.GetInstanceAsync(result.GetReference("Job")!, None)).GetUnsigned("JobState"));
+        Assert.Equal(Contracts.Inventory.VmPowerState.Starting, cluster.Vm(Emulator.Vm2).PowerState);
 
-        await host.Jobs.CompleteAsync(result, "Start", new Recorder(progress), None);
+        var completion = host.Jobs.CompleteAsync(result, "Start", new Recorder(progress), None);
+        for (var i = 0; i < 100 && !completion.IsCompleted; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(5);
+        }
 
+        await completion;
         Assert.Equal(100, progress[^1]);
-        Assert.True(progress.Count >= 2, $"expected intermediate progress, saw {string.Join(",", progress)}");
-        Assert.Equal(7UL, (await cluster.ClientFor("node1").GetInstanceAsync(result.GetReference("Job")!, None)).GetUnsigned("JobState"));
+        Assert.Contains(progress, p => p is > 0 and < 100);
+        Assert.Equal(7UL, (await cim.GetInstanceAsync(result.GetReference("Job")!, None)).GetUnsigned("JobState"));
+        Assert.Equal(Contracts.Inventory.VmPowerState.Running, cluster.Vm(Emulator.Vm2).PowerState);
     }
 
     [Fact]
