@@ -24,6 +24,10 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
         }
     }
 
+    /// <summary>Whether the VM is a clustered role (has a "Virtual Machine" resource).</summary>
+    public async Task<bool> IsVmClusteredAsync(Guid vmId, string vmName, CancellationToken cancellationToken)
+        => await FindVmResourceAsync(vmId, vmName, cancellationToken).ConfigureAwait(false) is not null;
+
     /// <summary>
     /// The VM's "Virtual Machine" resource, or null when the VM is not clustered. Looked up by type and owner group
     /// (the group is normally named after the VM) and confirmed by PrivateProperties.VmID, falling back to a scan of

@@ -18,6 +18,7 @@ public sealed class EmulatedCluster
     private readonly Dictionary<Guid, EmulatedVm> vms = [];
     private readonly Dictionary<string, EmulatedJob> jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> osBuilds = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly TimeSpan FinishedJobRetention = TimeSpan.FromMinutes(10);
     private long sequence;
 
     public EmulatedCluster(ClusterDescription description, TimeProvider? time = null)
@@ -353,6 +354,12 @@ public sealed class EmulatedCluster
         foreach (var job in jobs.Values.Where(j => !j.IsFinished && !j.Hung && j.CompletesAt <= now).OrderBy(j => j.CompletesAt).ToList())
         {
             job.Finish();
+        }
+
+        // Finished jobs stay readable for a while (callers poll them), then go, so a long Sandbox run stays small.
+        foreach (var stale in jobs.Values.Where(j => j.IsFinished && j.CompletesAt < now - FinishedJobRetention).Select(j => j.Id).ToList())
+        {
+            jobs.Remove(stale);
         }
 
         foreach (var vm in vms.Values.Where(v => v.ShutdownDoneAt <= now))

@@ -28,6 +28,8 @@ public sealed class ClusterResourcesTests
         var host = Emulator.Host(Emulator.Cluster());
 
         Assert.Null(await host.Cluster.FindVmResourceAsync(Emulator.Vm3, "vm3", None));
+        Assert.False(await host.Cluster.IsVmClusteredAsync(Emulator.Vm3, "vm3", None));
+        Assert.True(await host.Cluster.IsVmClusteredAsync(Emulator.Vm2, "vm2", None));
         var error = await Assert.ThrowsAsync<CimException>(() => host.Cluster.SetOfflineActionAsync(Emulator.Vm3, "vm3", OfflineAction.ForceShutdown, None));
         Assert.Equal(CimErrors.ClusterResourceNotFound, error.Code);
     }

@@ -39,6 +39,24 @@ public sealed class HyperVJobsTests
     }
 
     [Fact]
+    public async Task Finished_jobs_stay_readable_for_a_while_then_are_dropped()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = Emulator.Cluster(time: time);
+        var host = Emulator.Host(cluster);
+        var cim = cluster.ClientFor("node1");
+        var vm = await host.Vms.GetAsync(Emulator.Vm2, None);
+        var result = await cim.InvokeMethodAsync(vm.Path, "RequestStateChange", new Dictionary<string, CimValue?> { ["RequestedState"] = new CimValue.UInt16(2) }, None);
+        var job = result.GetReference("Job")!;
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(7UL, (await cim.GetInstanceAsync(job, None)).GetUnsigned("JobState"));
+        time.Advance(TimeSpan.FromMinutes(6));
+
+        Assert.Equal(CimErrors.NotFound, (await Assert.ThrowsAsync<CimException>(() => cim.GetInstanceAsync(job, None))).Code);
+    }
+
+    [Fact]
     public async Task A_failed_job_maps_to_job_failed_with_its_error_code_and_description()
     {
         var cluster = Emulator.Cluster();
