@@ -63,6 +63,23 @@ public sealed class GpuPartitionAdaptersTests
     }
 
     [Fact]
+    public async Task Without_a_chosen_gpu_the_partition_comes_from_a_gpu_that_has_one_free()
+    {
+        var cluster = Emulator.Cluster();
+        var host = Emulator.Host(cluster);
+        var first = Emulator.GpuPath(cluster, "node1", 0);
+        for (var i = 0; i < 3; i++)
+        {
+            await host.Adapters.AddAsync(cluster.AddVm("node1", new($"fill-{i}")), first, null, null, None);
+        }
+
+        var adapter = await host.Adapters.AddAsync(Emulator.Vm2, null, null, null, None);
+
+        Assert.Equal(Emulator.GpuPath(cluster, "node1", 1), adapter.Device?.GpuInstancePath);
+        Assert.Equal(4, cluster.Gpus("node1")[0].AssignedPartitions);
+    }
+
+    [Fact]
     public async Task Adding_to_a_vm_that_is_not_off_is_refused_and_changes_nothing()
     {
         var cluster = Emulator.Cluster();

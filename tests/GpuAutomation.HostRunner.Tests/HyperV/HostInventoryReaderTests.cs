@@ -62,6 +62,24 @@ public sealed class HostInventoryReaderTests
     }
 
     [Fact]
+    public async Task A_gpu_with_sr_iov_off_is_paravirtualization_with_no_free_partitions()
+    {
+        var cluster = new EmulatedCluster(new ClusterDescription(null, [
+            new NodeDescription("solo", [new GpuDescription("NVIDIA L4", SriovEnabled: false), new GpuDescription("NVIDIA A16", 8)], []),
+        ]));
+
+        var inventory = await cluster.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        var l4 = inventory.Gpus.Single(g => g.Model == "NVIDIA L4");
+        Assert.Equal(GpuAssignedStatus.Paravirtualization, l4.AssignedStatus);
+        Assert.Empty(l4.ValidPartitionCounts);
+        Assert.Equal(0, l4.FreePartitions);
+        var a16 = inventory.Gpus.Single(g => g.Model == "NVIDIA A16");
+        Assert.Equal(GpuAssignedStatus.Partitioned, a16.AssignedStatus);
+        Assert.Equal(8, a16.FreePartitions);
+    }
+
+    [Fact]
     public async Task A_standalone_host_reports_no_vm_as_clustered()
     {
         var inventory = await Emulator.Host(Emulator.Cluster(name: null)).Inventory.ReadAsync(None);
