@@ -1,0 +1,23 @@
+namespace GpuAutomation.HostRunner.Cim;
+
+/// <summary>
+/// The host runner's only way to Hyper-V, the failover cluster and PnP. Implemented over MI on Windows
+/// (<see cref="Mi.MiCimClient"/>) and by the emulator (<see cref="Simulation.EmulatedCimClient"/>).
+/// Every failure is a <see cref="CimException"/>.
+/// </summary>
+public interface ICimClient
+{
+    /// <summary>Runs a WQL query built with <see cref="Wql"/> so every value in it is escaped.</summary>
+    Task<IReadOnlyList<CimInstance>> QueryAsync(string ns, WqlQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Reads one instance; <see cref="CimErrors.NotFound"/> when it does not exist.</summary>
+    Task<CimInstance> GetInstanceAsync(CimInstancePath path, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<CimInstance>> GetAssociatedAsync(CimInstancePath source, string associationClass, string resultClass, CancellationToken cancellationToken);
+
+    /// <summary>Writes the instance's properties back (read, change with <see cref="CimInstance.With"/>, modify).</summary>
+    Task ModifyInstanceAsync(CimInstance instance, CancellationToken cancellationToken);
+
+    /// <summary>Invokes a method on an instance. A non-zero ReturnValue is not an exception: callers interpret it.</summary>
+    Task<CimMethodResult> InvokeMethodAsync(CimInstancePath target, string methodName, IReadOnlyDictionary<string, CimValue?> inParameters, CancellationToken cancellationToken);
+}

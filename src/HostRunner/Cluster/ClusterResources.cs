@@ -1,0 +1,108 @@
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.HostRunner.Cim;
+using Microsoft.Extensions.Logging;
+
+namespace GpuAutomation.HostRunner.Cluster;
+
+/// <summary>The failover cluster's view of VMs (root\MSCluster): whether a VM is clustered and its OfflineAction.</summary>
+public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> logger)
+{
+    public const string ResourceClass = "MSCluster_Resource";
+    public const string ClusterClass = "MSCluster_Cluster";
+    public const string VirtualMachineType = "Virtual Machine";
+
+    /// <summary>Whether this node is in a failover cluster at all (the MSCluster namespace exists and names a cluster).</summary>
+    public async Task<bool> IsNodeClusteredAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await cim.QueryAsync(CimNamespaces.Cluster, Wql.Select(ClusterClass), cancellationToken).ConfigureAwait(false)).Count > 0;
+        }
+        catch (CimException e) when (e.Code is CimErrors.InvalidNamespace or CimErrors.InvalidClass)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the VM is a clustered role (has a "Virtual Machine" resource).</summary>
+    public async Task<bool> IsVmClusteredAsync(Guid vmId, string vmName, CancellationToken cancellationToken)
+        => await FindVmResourceAsync(vmId, vmName, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>
+    /// The VM's "Virtual Machine" resource, or null when the VM is not clustered. Looked up by type and owner group
+    /// (the group is normally named after the VM) and confirmed by PrivateProperties.VmID, falling back to a scan of
+    /// every VM resource by VmID when the group was renamed.
+    /// </summary>
+    public async Task<ClusterVmResource?> FindVmResourceAsync(Guid vmId, string vmName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var byGroup = await cim.QueryAsync(
+                CimNamespaces.Cluster,
+                Wql.Select(ResourceClass, Wql.Equal("Type", VirtualMachineType), Wql.Equal("OwnerGroup", vmName)),
+                cancellationToken).ConfigureAwait(false);
+            var match = byGroup.FirstOrDefault(r => HoldsVm(r, vmId));
+            if (match is null)
+            {
+                var all = await cim.QueryAsync(CimNamespaces.Cluster, Wql.Select(ResourceClass, Wql.Equal("Type", VirtualMachineType)), cancellationToken).ConfigureAwait(false);
+                match = all.FirstOrDefault(r => HoldsVm(r, vmId));
+            }
+
+            return match is null ? null : ToResource(match);
+        }
+        catch (CimException e) when (e.Code is CimErrors.InvalidNamespace or CimErrors.InvalidClass)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Ensures the VM's resource has <paramref name="action"/> as OfflineAction; returns whether it changed.
+    /// "Properties stored" (0x13A0, the resource is online and takes the value at its next offline) is success.
+    /// </summary>
+    public async Task<bool> SetOfflineActionAsync(Guid vmId, string vmName, OfflineAction action, CancellationToken cancellationToken)
+    {
+        if (!Enum.IsDefined(action))
+        {
+            throw new CimException(CimErrors.InvalidOfflineAction, $"OfflineAction {(int)action} is not one of 0 (turn off), 1 (save), 2 (shutdown), 3 (forced shutdown).");
+        }
+
+        var resource = await FindVmResourceAsync(vmId, vmName, cancellationToken).ConfigureAwait(false)
+            ?? throw new CimException(CimErrors.ClusterResourceNotFound, $"VM '{vmName}' ({vmId}) has no \"Virtual Machine\" cluster resource: it is not clustered.");
+        if (resource.OfflineAction == action)
+        {
+            return false;
+        }
+
+        var instance = await cim.GetInstanceAsync(resource.Path, cancellationToken).ConfigureAwait(false);
+        var properties = instance.GetInstance("PrivateProperties")
+            ?? throw new CimException(CimErrors.MissingProperty, $"Cluster resource '{resource.Name}' has no PrivateProperties.");
+        var changed = instance.With("PrivateProperties", new CimValue.Instance(properties.With("OfflineAction", new CimValue.UInt32((uint)action))));
+        try
+        {
+            await cim.ModifyInstanceAsync(changed, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CimException e) when (e.Code == CimErrors.PropertiesStored)
+        {
+            logger.LogDebug("Cluster stored OfflineAction for online resource {Resource}; it applies at the next offline", resource.Name);
+        }
+
+        logger.LogInformation("Set OfflineAction of cluster resource {Resource} from {Previous} to {OfflineAction}", resource.Name, resource.OfflineAction, action);
+        return true;
+    }
+
+    private static bool HoldsVm(CimInstance resource, Guid vmId)
+        => Guid.TryParse(resource.GetInstance("PrivateProperties")?.GetString("VmID"), out var id) && id == vmId;
+
+    private static ClusterVmResource ToResource(CimInstance instance)
+    {
+        var offline = instance.GetInstance("PrivateProperties")?.GetUnsigned("OfflineAction") ?? 1;
+        return new ClusterVmResource(
+            instance.RequireString("Name"),
+            instance.GetString("OwnerGroup") ?? string.Empty,
+            instance.GetString("OwnerNode"),
+            (uint)(instance.GetUnsigned("State") ?? 0),
+            offline <= 3 ? (OfflineAction)offline : OfflineAction.Save,
+            instance.Path);
+    }
+}

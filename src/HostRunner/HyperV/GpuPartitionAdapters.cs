@@ -1,0 +1,211 @@
+using GpuAutomation.HostRunner.Cim;
+using Microsoft.Extensions.Logging;
+
+namespace GpuAutomation.HostRunner.HyperV;
+
+/// <summary>A VM's GPU partition adapters (Add-/Get-/Set-/Remove-VMGpuPartitionAdapter) and its GPU-P memory settings.</summary>
+public sealed class GpuPartitionAdapters(
+    ICimClient cim,
+    VirtualMachines vms,
+    GpuPartitioning gpus,
+    ManagementService service,
+    HyperVJobs jobs,
+    ILogger<GpuPartitionAdapters> logger)
+{
+    public async Task<IReadOnlyList<GpuPartitionAdapter>> ListAsync(Guid vmId, CancellationToken cancellationToken)
+    {
+        var settings = await vms.GetRealizedSettingsAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var adapters = await cim.GetAssociatedAsync(
+            settings.Path, HyperVClasses.VirtualSystemSettingDataComponent, HyperVClasses.GpuPartitionSettingData, cancellationToken).ConfigureAwait(false);
+        if (adapters.Count == 0)
+        {
+            return [];
+        }
+
+        var devices = (await cim.QueryAsync(
+                CimNamespaces.Virtualization,
+                Wql.Select(HyperVClasses.GpuPartition, Wql.Equal("SystemName", vmId.ToString("D").ToUpperInvariant())),
+                cancellationToken).ConfigureAwait(false))
+            .Select(GpuPartitionDevice.From)
+            .ToList();
+        return [.. adapters.Select(a =>
+        {
+            var id = a.RequireString("InstanceID");
+            // Pair the device by id; with one adapter and one device (the only case GPU-P allows) pair them anyway,
+            // because how Hyper-V names a partition's DeviceID is not documented.
+            var device = devices.FirstOrDefault(d => string.Equals(d.DeviceId, id, StringComparison.OrdinalIgnoreCase))
+                ?? (adapters.Count == 1 && devices.Count == 1 ? devices[0] : null);
+            return new GpuPartitionAdapter(id, vmId, GpuPartitionAdapter.ValuesOf(a), a.GetStringArray("HostResource").FirstOrDefault(), device, a);
+        })];
+    }
+
+    /// <summary>
+    /// Adds a partition adapter to an Off VM: clones the default template, sets all twelve values (from
+    /// <paramref name="values"/>, else the chosen GPU's, else the template's) and, when a GPU is named, HostResource
+    /// as that GPU's object path. Refuses a VM that is not Off, a VM that already has a partition and a GPU (or host)
+    /// with no free partition.
+    /// </summary>
+    public async Task<GpuPartitionAdapter> AddAsync(
+        Guid vmId,
+        string? gpuInstancePath,
+        PartitionValues? values,
+        IProgress<int>? progress,
+        CancellationToken cancellationToken)
+    {
+        var vm = await RequireOffAsync(vmId, "add a GPU partition adapter to", cancellationToken).ConfigureAwait(false);
+        var existing = await ListAsync(vmId, cancellationToken).ConfigureAwait(false);
+        if (existing.Count > 0)
+        {
+            throw new CimException(CimErrors.VmHasPartition, $"VM '{vm.Name}' ({vmId}) already has GPU partition adapter {existing[0].AdapterId}; a VM gets at most one.");
+        }
+
+        var all = await gpus.ListAsync(cancellationToken).ConfigureAwait(false);
+        var held = await gpus.ListPartitionsAsync(cancellationToken).ConfigureAwait(false);
+        int Free(PartitionableGpu g) => g.PartitionCount - held.Count(p => string.Equals(p.GpuInstancePath, g.Name, StringComparison.OrdinalIgnoreCase));
+        PartitionableGpu? gpu = null;
+        if (gpuInstancePath is not null)
+        {
+            gpu = all.FirstOrDefault(g => string.Equals(g.Name, gpuInstancePath, StringComparison.OrdinalIgnoreCase))
+                ?? throw new CimException(CimErrors.GpuNotFound, $"No partitionable GPU {gpuInstancePath} on this host (a GPU assigned with DDA is not partitionable).");
+            if (Free(gpu) <= 0)
+            {
+                throw new CimException(CimErrors.NoFreePartition, $"GPU {gpu.Name} has no free partition: all {gpu.PartitionCount} are assigned.");
+            }
+        }
+        else if (all.Sum(Free) <= 0)
+        {
+            throw new CimException(CimErrors.NoFreePartition, $"No free GPU partition on this host ({all.Count} partitionable GPU(s), all partitions assigned).");
+        }
+
+        var template = await GetTemplateAsync(cancellationToken).ConfigureAwait(false);
+        var settings = template;
+        var chosen = values ?? (gpu is null ? GpuPartitionAdapter.ValuesOf(template) : PartitionValues.For(gpu));
+        foreach (var (name, value) in chosen.ToProperties())
+        {
+            settings = settings.With(name, new CimValue.UInt64(value));
+        }
+
+        if (gpu is not null)
+        {
+            settings = settings.With("HostResource", new CimValue.TextArray([gpu.Path.ToWmiPath()]));
+        }
+
+        var realized = await vms.GetRealizedSettingsAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var result = await cim.InvokeMethodAsync(
+            await service.GetPathAsync(cancellationToken).ConfigureAwait(false),
+            "AddResourceSettings",
+            new Dictionary<string, CimValue?>
+            {
+                ["AffectedConfiguration"] = new CimValue.Reference(realized.Path),
+                ["ResourceSettings"] = new CimValue.TextArray([CimXml.Write(settings)]),
+            },
+            cancellationToken).ConfigureAwait(false);
+        await jobs.CompleteAsync(result, $"Adding a GPU partition adapter to VM '{vm.Name}'", progress, cancellationToken).ConfigureAwait(false);
+
+        var added = await ListAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var adapter = added.Count > 0
+            ? added[0]
+            : throw new CimException(CimErrors.Failed, $"AddResourceSettings reported success but VM '{vm.Name}' shows no GPU partition adapter.");
+        logger.LogInformation("Added GPU partition adapter {Adapter} to VM {VmName} ({VmId}) on GPU {Gpu}", adapter.AdapterId, vm.Name, vmId, adapter.Device?.GpuInstancePath);
+        return adapter;
+    }
+
+    /// <summary>Removes the adapter from an Off VM; <see cref="CimErrors.AdapterNotFound"/> when the VM has no such adapter.</summary>
+    public async Task RemoveAsync(Guid vmId, string adapterId, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var vm = await RequireOffAsync(vmId, "remove a GPU partition adapter from", cancellationToken).ConfigureAwait(false);
+        var adapter = await RequireAdapterAsync(vm, adapterId, cancellationToken).ConfigureAwait(false);
+        var result = await cim.InvokeMethodAsync(
+            await service.GetPathAsync(cancellationToken).ConfigureAwait(false),
+            "RemoveResourceSettings",
+            new Dictionary<string, CimValue?> { ["ResourceSettings"] = new CimValue.ReferenceArray([adapter.Settings.Path]) },
+            cancellationToken).ConfigureAwait(false);
+        await jobs.CompleteAsync(result, $"Removing GPU partition adapter {adapterId} from VM '{vm.Name}'", progress, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Removed GPU partition adapter {Adapter} from VM {VmName} ({VmId})", adapterId, vm.Name, vmId);
+    }
+
+    /// <summary>Sets all twelve values of an existing adapter (the VM must be Off).</summary>
+    public async Task ModifyAsync(Guid vmId, string adapterId, PartitionValues values, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var vm = await RequireOffAsync(vmId, "modify a GPU partition adapter of", cancellationToken).ConfigureAwait(false);
+        var adapter = await RequireAdapterAsync(vm, adapterId, cancellationToken).ConfigureAwait(false);
+        var settings = adapter.Settings;
+        foreach (var (name, value) in values.ToProperties())
+        {
+            settings = settings.With(name, new CimValue.UInt64(value));
+        }
+
+        var result = await cim.InvokeMethodAsync(
+            await service.GetPathAsync(cancellationToken).ConfigureAwait(false),
+            "ModifyResourceSettings",
+            new Dictionary<string, CimValue?> { ["ResourceSettings"] = new CimValue.TextArray([CimXml.Write(settings)]) },
+            cancellationToken).ConfigureAwait(false);
+        await jobs.CompleteAsync(result, $"Modifying GPU partition adapter {adapterId} of VM '{vm.Name}'", progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the VM's cache-type and MMIO-gap settings through ModifySystemSettings (the VM must be Off).</summary>
+    public async Task SetMemorySettingsAsync(Guid vmId, VmGpuMemorySettings memory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        if (memory.LowMmioGapMb is { } low && low is < VmGpuMemorySettings.MinLowMmioGapMb or > VmGpuMemorySettings.MaxLowMmioGapMb)
+        {
+            throw new CimException(CimErrors.InvalidMmio, $"Low MMIO gap {low} MB is outside {VmGpuMemorySettings.MinLowMmioGapMb}..{VmGpuMemorySettings.MaxLowMmioGapMb} MB.");
+        }
+
+        var vm = await RequireOffAsync(vmId, "change the memory-mapped I/O settings of", cancellationToken).ConfigureAwait(false);
+        var settings = await vms.GetRealizedSettingsAsync(vmId, cancellationToken).ConfigureAwait(false);
+        if (memory.GuestControlledCacheTypes is { } cache)
+        {
+            settings = settings.With("GuestControlledCacheTypes", new CimValue.Boolean(cache));
+        }
+
+        if (memory.LowMmioGapMb is { } lowGap)
+        {
+            settings = settings.With("LowMmioGapSize", new CimValue.UInt64(lowGap));
+        }
+
+        if (memory.HighMmioGapMb is { } highGap)
+        {
+            settings = settings.With("HighMmioGapSize", new CimValue.UInt64(highGap));
+        }
+
+        var result = await cim.InvokeMethodAsync(
+            await service.GetPathAsync(cancellationToken).ConfigureAwait(false),
+            "ModifySystemSettings",
+            new Dictionary<string, CimValue?> { ["SystemSettings"] = new CimValue.Text(CimXml.Write(settings)) },
+            cancellationToken).ConfigureAwait(false);
+        await jobs.CompleteAsync(result, $"Changing GPU memory settings of VM '{vm.Name}'", null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads GuestControlledCacheTypes and the MMIO gaps from the realized settings.</summary>
+    public async Task<VmGpuMemorySettings> GetMemorySettingsAsync(Guid vmId, CancellationToken cancellationToken)
+    {
+        var settings = await vms.GetRealizedSettingsAsync(vmId, cancellationToken).ConfigureAwait(false);
+        return new VmGpuMemorySettings(settings.GetBoolean("GuestControlledCacheTypes"), settings.GetUnsigned("LowMmioGapSize"), settings.GetUnsigned("HighMmioGapSize"));
+    }
+
+    private async Task<CimInstance> GetTemplateAsync(CancellationToken cancellationToken)
+    {
+        var templates = await cim.QueryAsync(
+            CimNamespaces.Virtualization,
+            Wql.Select(HyperVClasses.GpuPartitionSettingData, Wql.Equal("ResourceSubType", HyperVClasses.GpuPartitionSubType), Wql.EndsWith("InstanceID", @"\Default")),
+            cancellationToken).ConfigureAwait(false);
+        return templates.Count > 0
+            ? templates[0]
+            : throw new CimException(CimErrors.TemplateNotFound, "Hyper-V has no default GPU partition settings template: is GPU-P supported on this host?");
+    }
+
+    private async Task<VirtualMachine> RequireOffAsync(Guid vmId, string action, CancellationToken cancellationToken)
+    {
+        var vm = await vms.GetAsync(vmId, cancellationToken).ConfigureAwait(false);
+        return vm.EnabledState == VirtualMachine.Off
+            ? vm
+            : throw new CimException(CimErrors.VmNotOff, $"Can't {action} VM '{vm.Name}' ({vmId}) while it is {vm.PowerState}: it must be Off.");
+    }
+
+    private async Task<GpuPartitionAdapter> RequireAdapterAsync(VirtualMachine vm, string adapterId, CancellationToken cancellationToken)
+        => (await ListAsync(vm.Id, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(a => string.Equals(a.AdapterId, adapterId, StringComparison.OrdinalIgnoreCase))
+            ?? throw new CimException(CimErrors.AdapterNotFound, $"VM '{vm.Name}' ({vm.Id}) has no GPU partition adapter {adapterId}.");
+}

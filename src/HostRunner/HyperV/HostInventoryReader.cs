@@ -1,0 +1,86 @@
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.Contracts.Reports;
+using GpuAutomation.HostRunner.Cim;
+using GpuAutomation.HostRunner.Cluster;
+using GpuAutomation.HostRunner.Devices;
+
+namespace GpuAutomation.HostRunner.HyperV;
+
+/// <summary>Builds the Contracts <see cref="NodeInventory"/> of this node from Hyper-V, PnP and the cluster.</summary>
+public sealed class HostInventoryReader(
+    string node,
+    ICimClient cim,
+    VirtualMachines vms,
+    GpuPartitioning gpus,
+    GpuPartitionAdapters adapters,
+    ClusterResources cluster,
+    DisplayDevices devices,
+    TimeProvider time)
+{
+    public async Task<NodeInventory> ReadAsync(CancellationToken cancellationToken)
+    {
+        var partitionable = await gpus.ListAsync(cancellationToken).ConfigureAwait(false);
+        var partitions = await gpus.ListPartitionsAsync(cancellationToken).ConfigureAwait(false);
+        var display = await devices.ListAsync(cancellationToken).ConfigureAwait(false);
+        var machines = await vms.ListAsync(cancellationToken).ConfigureAwait(false);
+        var names = machines.ToDictionary(m => m.Id, m => m.Name);
+
+        var gpuInventory = new List<GpuInventory>();
+        foreach (var gpu in partitionable)
+        {
+            var deviceId = GpuDeviceIds.FromInstancePath(gpu.Name);
+            var device = display.FirstOrDefault(d => string.Equals(d.DeviceId, deviceId, StringComparison.OrdinalIgnoreCase));
+            var held = partitions
+                .Where(p => string.Equals(p.GpuInstancePath, gpu.Name, StringComparison.OrdinalIgnoreCase) && p.PartitionId is not null)
+                .Select(p => new GpuPartitionAssignment(p.PartitionId!.Value, names.GetValueOrDefault(p.VmId, p.VmId.ToString()), p.VmId, p.PartitionVfLuid))
+                .OrderBy(p => p.PartitionId)
+                .ToList();
+            gpuInventory.Add(new GpuInventory(
+                gpu.Name,
+                deviceId,
+                device?.Manufacturer ?? "Unknown",
+                device?.Name ?? "Unknown",
+                null,
+                device?.Status ?? "Unknown",
+                device?.ConfigManagerErrorCode ?? 0,
+                GpuStatusClassifier.Classify(device, gpu),
+                gpu.ValidPartitionCounts,
+                gpu.PartitionCount,
+                gpu.Resources,
+                held));
+        }
+
+        var partitionableIds = gpuInventory.Select(g => g.PnpInstanceId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var device in display.Where(d => d.IsPciDevice && !partitionableIds.Contains(d.DeviceId)))
+        {
+            gpuInventory.Add(new GpuInventory(
+                device.DeviceId, device.DeviceId, device.Manufacturer ?? "Unknown", device.Name, null, device.Status, device.ConfigManagerErrorCode,
+                GpuStatusClassifier.Classify(device, null), [], 0, null, []));
+        }
+
+        var clustered = await cluster.IsNodeClusteredAsync(cancellationToken).ConfigureAwait(false);
+        var vmInventory = new List<VmInventory>();
+        foreach (var vm in machines)
+        {
+            var vmAdapters = await adapters.ListAsync(vm.Id, cancellationToken).ConfigureAwait(false);
+            var settings = await vms.GetRealizedSettingsAsync(vm.Id, cancellationToken).ConfigureAwait(false);
+            var resource = clustered ? await cluster.FindVmResourceAsync(vm.Id, vm.Name, cancellationToken).ConfigureAwait(false) : null;
+            var notes = settings.Get("Notes") switch
+            {
+                CimValue.TextArray a => string.Join(Environment.NewLine, a.Value),
+                CimValue.Text t => t.Value,
+                _ => null,
+            };
+            vmInventory.Add(new VmInventory(
+                vm.Name, vm.Id, vm.PowerState, node, [.. vmAdapters.Select(a => a.ToContract())], resource is not null, resource?.OfflineAction, string.IsNullOrEmpty(notes) ? null : notes));
+        }
+
+        var osBuild = (await cim.QueryAsync(CimNamespaces.Cimv2, Wql.Select("Win32_OperatingSystem"), cancellationToken).ConfigureAwait(false))
+            .Select(o => o.GetString("BuildNumber"))
+            .FirstOrDefault() ?? "unknown";
+
+        // No WMI class reports SR-IOV/IOMMU readiness directly; a GPU listed with valid partition counts implies both.
+        var gpuPReady = partitionable.Any(g => g.ValidPartitionCounts.Count > 0);
+        return new NodeInventory(node, time.GetUtcNow(), new HostFacts(osBuild, gpuPReady, gpuPReady), gpuInventory, vmInventory);
+    }
+}

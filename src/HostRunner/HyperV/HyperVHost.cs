@@ -1,0 +1,53 @@
+using GpuAutomation.HostRunner.Cim;
+using GpuAutomation.HostRunner.Cluster;
+using GpuAutomation.HostRunner.Devices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GpuAutomation.HostRunner.HyperV;
+
+/// <summary>
+/// Every host operation wired over one <see cref="ICimClient"/> (MI on a real node, the emulator in tests, the
+/// Sandbox and --simulate). The agent takes one of these per node.
+/// </summary>
+public sealed class HyperVHost
+{
+    public HyperVHost(string node, ICimClient cim, HyperVOptions? options = null, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(cim);
+        options ??= new HyperVOptions();
+        time ??= TimeProvider.System;
+        loggers ??= NullLoggerFactory.Instance;
+        Node = node;
+        Cim = cim;
+        var jobs = new HyperVJobs(cim, options, time, loggers.CreateLogger<HyperVJobs>());
+        Jobs = jobs;
+        Vms = new VirtualMachines(cim);
+        Gpus = new GpuPartitioning(cim, loggers.CreateLogger<GpuPartitioning>());
+        Adapters = new GpuPartitionAdapters(cim, Vms, Gpus, new ManagementService(cim), jobs, loggers.CreateLogger<GpuPartitionAdapters>());
+        Power = new VmPower(cim, Vms, jobs, options, time, loggers.CreateLogger<VmPower>());
+        Cluster = new ClusterResources(cim, loggers.CreateLogger<ClusterResources>());
+        Devices = new DisplayDevices(cim);
+        Inventory = new HostInventoryReader(node, cim, Vms, Gpus, Adapters, Cluster, Devices, time);
+    }
+
+    public string Node { get; }
+
+    public ICimClient Cim { get; }
+
+    public HyperVJobs Jobs { get; }
+
+    public VirtualMachines Vms { get; }
+
+    public GpuPartitioning Gpus { get; }
+
+    public GpuPartitionAdapters Adapters { get; }
+
+    public VmPower Power { get; }
+
+    public ClusterResources Cluster { get; }
+
+    public DisplayDevices Devices { get; }
+
+    public HostInventoryReader Inventory { get; }
+}

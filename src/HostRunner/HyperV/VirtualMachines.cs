@@ -1,0 +1,71 @@
+using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.HostRunner.Cim;
+
+namespace GpuAutomation.HostRunner.HyperV;
+
+/// <summary>Finds VMs (name → GUID once, then by GUID) and their realized settings.</summary>
+public sealed class VirtualMachines(ICimClient cim)
+{
+    public async Task<IReadOnlyList<VirtualMachine>> ListAsync(CancellationToken cancellationToken)
+    {
+        // Caption 'Virtual Machine' excludes the host's own Msvm_ComputerSystem.
+        var instances = await cim.QueryAsync(
+            CimNamespaces.Virtualization,
+            Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("Caption", "Virtual Machine")),
+            cancellationToken).ConfigureAwait(false);
+        return [.. instances.Select(VirtualMachine.From)];
+    }
+
+    /// <summary>The one VM with this display name; names are not unique, so two matches are an error.</summary>
+    public async Task<VirtualMachine> FindByNameAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!ResourceNames.IsValidVmName(name))
+        {
+            throw new CimException(CimErrors.UnsafeWqlValue, $"'{name}' is not a valid VM name (1 to {ResourceNames.MaxVmNameLength} characters, no control characters).");
+        }
+
+        var instances = await cim.QueryAsync(
+            CimNamespaces.Virtualization,
+            Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("Caption", "Virtual Machine"), Wql.Equal("ElementName", name)),
+            cancellationToken).ConfigureAwait(false);
+        return instances.Count switch
+        {
+            0 => throw new CimException(CimErrors.VmNotFound, $"No VM named '{name}' on this host."),
+            1 => VirtualMachine.From(instances[0]),
+            _ => throw new CimException(
+                CimErrors.VmAmbiguous,
+                $"{instances.Count} VMs are named '{name}' on this host ({string.Join(", ", instances.Select(i => i.GetString("Name")))}); name the VM by its id."),
+        };
+    }
+
+    public async Task<VirtualMachine> GetAsync(Guid id, CancellationToken cancellationToken)
+        => await FindAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new CimException(CimErrors.VmNotFound, $"No VM with id {id} on this host.");
+
+    public async Task<VirtualMachine?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var instances = await cim.QueryAsync(
+            CimNamespaces.Virtualization,
+            Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("Name", id.ToString("D").ToUpperInvariant())),
+            cancellationToken).ConfigureAwait(false);
+        return instances.Count == 0 ? null : VirtualMachine.From(instances[0]);
+    }
+
+    /// <summary>The VM's realized Msvm_VirtualSystemSettingData: the object its devices and VM-level settings hang on.</summary>
+    public async Task<CimInstance> GetRealizedSettingsAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var instances = await cim.QueryAsync(
+            CimNamespaces.Virtualization,
+            Wql.Select(
+                HyperVClasses.VirtualSystemSettingData,
+                Wql.Equal("VirtualSystemIdentifier", id.ToString("D").ToUpperInvariant()),
+                Wql.Equal("VirtualSystemType", HyperVClasses.RealizedSystemType)),
+            cancellationToken).ConfigureAwait(false);
+        return instances.Count switch
+        {
+            1 => instances[0],
+            0 => throw new CimException(CimErrors.VmNotFound, $"VM {id} has no realized settings on this host."),
+            _ => throw new CimException(CimErrors.Failed, $"VM {id} has {instances.Count} realized settings objects."),
+        };
+    }
+}

@@ -1,0 +1,134 @@
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.HostRunner.Cim;
+using Microsoft.Extensions.Logging;
+
+namespace GpuAutomation.HostRunner.HyperV;
+
+/// <summary>Start, turn off, shut down gracefully (with fall-back to turn-off) and wait for a VM power state.</summary>
+public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs, HyperVOptions options, TimeProvider time, ILogger<VmPower> logger)
+{
+    public const ushort RequestStart = 2;
+    public const ushort RequestTurnOff = 3;
+
+    /// <summary>Ensures the VM runs; returns whether it had to be started.</summary>
+    public async Task<bool> StartAsync(Guid vmId, CancellationToken cancellationToken)
+    {
+        var vm = await vms.GetAsync(vmId, cancellationToken).ConfigureAwait(false);
+        if (vm.PowerState == VmPowerState.Running)
+        {
+            return false;
+        }
+
+        await RequestStateAsync(vm, RequestStart, "Starting", cancellationToken).ConfigureAwait(false);
+        await WaitForStateAsync(vmId, VmPowerState.Running, options.StateTimeout, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Started VM {VmName} ({VmId})", vm.Name, vmId);
+        return true;
+    }
+
+    /// <summary>Ensures the VM is off by a hard turn-off; returns whether it had to be turned off.</summary>
+    public async Task<bool> TurnOffAsync(Guid vmId, CancellationToken cancellationToken)
+    {
+        var vm = await vms.GetAsync(vmId, cancellationToken).ConfigureAwait(false);
+        if (vm.PowerState == VmPowerState.Off)
+        {
+            return false;
+        }
+
+        await RequestStateAsync(vm, RequestTurnOff, "Turning off", cancellationToken).ConfigureAwait(false);
+        await WaitForStateAsync(vmId, VmPowerState.Off, options.StateTimeout, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Turned off VM {VmName} ({VmId})", vm.Name, vmId);
+        return true;
+    }
+
+    /// <summary>
+    /// Ensures the VM is off, gracefully where possible: Msvm_ShutdownComponent.InitiateShutdown, then wait up to
+    /// <see cref="HyperVOptions.ShutdownTimeout"/>; a guest without the shutdown service, or one that doesn't stop in
+    /// time, is turned off.
+    /// </summary>
+    public async Task<ShutdownOutcome> ShutdownAsync(Guid vmId, CancellationToken cancellationToken)
+    {
+        var vm = await vms.GetAsync(vmId, cancellationToken).ConfigureAwait(false);
+        if (vm.PowerState == VmPowerState.Off)
+        {
+            return ShutdownOutcome.AlreadyOff;
+        }
+
+        var components = await cim.QueryAsync(
+            CimNamespaces.Virtualization,
+            Wql.Select(HyperVClasses.ShutdownComponent, Wql.Equal("SystemName", vmId.ToString("D").ToUpperInvariant())),
+            cancellationToken).ConfigureAwait(false);
+        if (components.Count == 0 || vm.PowerState != VmPowerState.Running)
+        {
+            logger.LogInformation("VM {VmName} ({VmId}) can't shut down gracefully ({PowerState}, shutdown service {Present}): turning it off", vm.Name, vmId, vm.PowerState, components.Count > 0);
+            await TurnOffAsync(vmId, cancellationToken).ConfigureAwait(false);
+            return ShutdownOutcome.TurnedOff;
+        }
+
+        using var timeout = new CancellationTokenSource(options.ShutdownTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            var result = await cim.InvokeMethodAsync(
+                components[0].Path,
+                "InitiateShutdown",
+                new Dictionary<string, CimValue?>
+                {
+                    // Force avoids 32781 (locked by an interactive session): the guest still shuts down cleanly.
+                    ["Force"] = new CimValue.Boolean(true),
+                    ["Reason"] = new CimValue.Text("GPU partition change by GPU partition automation"),
+                },
+                linked.Token).ConfigureAwait(false);
+            if (result.ReturnValue != HyperVReturnCodes.AlreadyShuttingDown)
+            {
+                await jobs.CompleteAsync(result, $"Shutting down VM '{vm.Name}'", null, linked.Token).ConfigureAwait(false);
+            }
+
+            await WaitForStateAsync(vmId, VmPowerState.Off, Timeout.InfiniteTimeSpan, linked.Token).ConfigureAwait(false);
+            logger.LogInformation("VM {VmName} ({VmId}) shut down gracefully", vm.Name, vmId);
+            return ShutdownOutcome.ShutDown;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("VM {VmName} ({VmId}) did not shut down within {Timeout}: turning it off", vm.Name, vmId, options.ShutdownTimeout);
+            await TurnOffAsync(vmId, cancellationToken).ConfigureAwait(false);
+            return ShutdownOutcome.TurnedOffAfterTimeout;
+        }
+        catch (CimException e) when (e.Code is not CimErrors.VmNotFound)
+        {
+            logger.LogWarning(e, "Graceful shutdown of VM {VmName} ({VmId}) failed with {Code}: turning it off", vm.Name, vmId, e.Code);
+            await TurnOffAsync(vmId, cancellationToken).ConfigureAwait(false);
+            return ShutdownOutcome.TurnedOff;
+        }
+    }
+
+    /// <summary>Polls EnabledState until the VM is in <paramref name="target"/>; <see cref="CimErrors.StateTimeout"/> after <paramref name="timeout"/>.</summary>
+    public async Task<VirtualMachine> WaitForStateAsync(Guid vmId, VmPowerState target, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : time.GetUtcNow() + timeout;
+        while (true)
+        {
+            var vm = await vms.GetAsync(vmId, cancellationToken).ConfigureAwait(false);
+            if (vm.PowerState == target)
+            {
+                return vm;
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                throw new CimException(CimErrors.StateTimeout, $"VM '{vm.Name}' ({vmId}) did not reach {target} within {timeout}; it is {vm.PowerState}.");
+            }
+
+            await Task.Delay(options.StatePollInterval, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RequestStateAsync(VirtualMachine vm, ushort state, string action, CancellationToken cancellationToken)
+    {
+        var result = await cim.InvokeMethodAsync(
+            vm.Path,
+            "RequestStateChange",
+            new Dictionary<string, CimValue?> { ["RequestedState"] = new CimValue.UInt16(state) },
+            cancellationToken).ConfigureAwait(false);
+        await jobs.CompleteAsync(result, $"{action} VM '{vm.Name}'", null, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,422 @@
+using System.Globalization;
+using System.Text.Json;
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.HostRunner.Cim;
+using GpuAutomation.HostRunner.HyperV;
+
+namespace GpuAutomation.HostRunner.Simulation;
+
+/// <summary>
+/// The emulated world behind one or more <see cref="EmulatedCimClient"/>s: nodes with GPUs and VMs, the shared
+/// cluster, running jobs and injected faults. Tests, the Sandbox and the agent's --simulate mode load it from a
+/// <see cref="ClusterDescription"/>, hand each node's client to the production operations, and inspect or change
+/// state directly (drift, VMs created, moved or removed outside the automation).
+/// </summary>
+public sealed class EmulatedCluster
+{
+    private readonly Dictionary<string, List<EmulatedGpu>> gpus = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<Guid, EmulatedVm> vms = [];
+    private readonly Dictionary<string, EmulatedJob> jobs = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> osBuilds = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly TimeSpan FinishedJobRetention = TimeSpan.FromMinutes(10);
+    private long sequence;
+
+    public EmulatedCluster(ClusterDescription description, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        Name = description.Name;
+        Time = time ?? TimeProvider.System;
+        var timing = description.Timing ?? new EmulatorTiming();
+        JobDelay = TimeSpan.FromMilliseconds(timing.JobDelayMs);
+        GuestShutdownDelay = TimeSpan.FromMilliseconds(timing.GuestShutdownMs);
+        foreach (var node in description.Nodes)
+        {
+            if (!gpus.TryAdd(node.Name, []))
+            {
+                throw new ArgumentException($"Node '{node.Name}' is described twice.", nameof(description));
+            }
+
+            osBuilds[node.Name] = node.OsBuild;
+            for (var i = 0; i < node.Gpus.Count; i++)
+            {
+                var g = node.Gpus[i];
+                var model = GpuModels.Get(g.Model);
+                if (g.PartitionCount != 0 && !model.ValidPartitionCounts.Contains(g.PartitionCount))
+                {
+                    throw new ArgumentException($"GPU {i} of node '{node.Name}': partition count {g.PartitionCount} is not valid for {model.Name}.", nameof(description));
+                }
+
+                var path = g.InstancePath ?? string.Create(
+                    CultureInfo.InvariantCulture,
+                    $@"\\?\PCI#{model.PciIds}#4&{(uint)StableHash(node.Name):x8}&0&{i:X4}#{{064092b3-625e-43bf-9eb5-dc845897dd59}}");
+                gpus[node.Name].Add(new EmulatedGpu(node.Name, path, model, g.PartitionCount, g.SriovEnabled, g.Dda, g.PnpStatus, g.PnpErrorCode));
+            }
+        }
+
+        foreach (var node in description.Nodes)
+        {
+            foreach (var v in node.Vms)
+            {
+                var vm = new EmulatedVm(v.Id ?? NewGuid(), v.Name, node.Name)
+                {
+                    EnabledState = EnabledStateOf(v.State),
+                    ShutdownIntegration = v.ShutdownIntegration,
+                    Clustered = v.Clustered && Name is not null,
+                    OfflineAction = v.OfflineAction,
+                    Notes = v.Notes,
+                };
+                if (!vms.TryAdd(vm.Id, vm))
+                {
+                    throw new ArgumentException($"VM id {vm.Id} is described twice.", nameof(description));
+                }
+
+                if (v.HasPartition)
+                {
+                    var adapter = NewAdapter(vm);
+                    adapter.RequestedGpuPath = v.GpuInstancePath;
+                    if (AllocatePartition(vm, adapter, v.GpuInstancePath) is { } error)
+                    {
+                        throw new ArgumentException($"VM '{v.Name}': {error}", nameof(description));
+                    }
+
+                    vm.Adapter = adapter;
+                }
+            }
+        }
+    }
+
+    /// <summary>The cluster name; null for standalone hosts (no root\MSCluster).</summary>
+    public string? Name { get; }
+
+    public TimeProvider Time { get; }
+
+    public TimeSpan JobDelay { get; set; }
+
+    public TimeSpan GuestShutdownDelay { get; set; }
+
+    public EmulatedFaults Faults { get; } = new();
+
+    public IReadOnlyList<string> Nodes { get { lock (Gate) { return [.. gpus.Keys]; } } }
+
+    internal Lock Gate { get; } = new();
+
+    public static EmulatedCluster Parse(string json, TimeProvider? time = null)
+    {
+        var description = JsonSerializer.Deserialize(json, SimulationJsonContext.Default.ClusterDescription)
+            ?? throw new ArgumentException("The host description is empty.", nameof(json));
+        return new EmulatedCluster(description, time);
+    }
+
+    public static EmulatedCluster Load(string path, TimeProvider? time = null) => Parse(File.ReadAllText(path), time);
+
+    /// <summary>The CIM client of one node, as the production operations on that node would use MI.</summary>
+    public ICimClient ClientFor(string node)
+    {
+        lock (Gate)
+        {
+            return gpus.ContainsKey(node)
+                ? new EmulatedCimClient(this, node)
+                : throw new ArgumentException($"No emulated node '{node}'.", nameof(node));
+        }
+    }
+
+    /// <summary>The production operations wired over one node's emulated client.</summary>
+    public HyperVHost HostFor(string node, HyperVOptions? options = null) => new(node, ClientFor(node), options, Time);
+
+    public IReadOnlyList<EmulatedVmState> Vms(string? node = null)
+    {
+        lock (Gate)
+        {
+            Tick();
+            return [.. vms.Values.Where(v => node is null || v.Node.Equals(node, StringComparison.OrdinalIgnoreCase)).OrderBy(v => v.Name, StringComparer.Ordinal).Select(Snapshot)];
+        }
+    }
+
+    public EmulatedVmState Vm(Guid id)
+    {
+        lock (Gate)
+        {
+            Tick();
+            return Snapshot(RequireVm(id));
+        }
+    }
+
+    /// <summary>The VM with this name; throws when none or several have it.</summary>
+    public EmulatedVmState Vm(string name)
+    {
+        lock (Gate)
+        {
+            Tick();
+            var matches = vms.Values.Where(v => v.Name == name).ToList();
+            return matches.Count == 1 ? Snapshot(matches[0]) : throw new ArgumentException($"{matches.Count} emulated VMs are named '{name}'.", nameof(name));
+        }
+    }
+
+    public IReadOnlyList<EmulatedGpuState> Gpus(string node)
+    {
+        lock (Gate)
+        {
+            Tick();
+            return [.. NodeGpus(node).Select(g => new EmulatedGpuState(g.Node, g.InstancePath, g.Model.Name, g.PartitionCount, AssignedOn(g), g.Dda))];
+        }
+    }
+
+    /// <summary>Creates a VM outside the automation (as an admin or Azure would); returns its id.</summary>
+    public Guid AddVm(string node, VmDescription vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        lock (Gate)
+        {
+            _ = NodeGpus(node);
+            var created = new EmulatedVm(vm.Id ?? NewGuid(), vm.Name, node)
+            {
+                EnabledState = EnabledStateOf(vm.State),
+                ShutdownIntegration = vm.ShutdownIntegration,
+                Clustered = vm.Clustered && Name is not null,
+                OfflineAction = vm.OfflineAction,
+                Notes = vm.Notes,
+            };
+            if (!vms.TryAdd(created.Id, created))
+            {
+                throw new ArgumentException($"VM id {created.Id} exists already.", nameof(vm));
+            }
+
+            return created.Id;
+        }
+    }
+
+    public void RemoveVm(Guid id)
+    {
+        lock (Gate)
+        {
+            _ = RequireVm(id);
+            vms.Remove(id);
+        }
+    }
+
+    /// <summary>Moves a clustered VM to another node, keeping its state; its partition moves to a free one there.</summary>
+    public void MoveVm(Guid id, string targetNode)
+    {
+        lock (Gate)
+        {
+            var vm = RequireVm(id);
+            _ = NodeGpus(targetNode);
+            if (!vm.Clustered)
+            {
+                throw new CimException(CimErrors.ClusterResourceNotFound, $"VM '{vm.Name}' is not clustered and can't move.");
+            }
+
+            var source = vm.Node;
+            vm.Node = targetNode;
+            if (vm.Adapter is { } adapter)
+            {
+                var (gpu, partition) = (adapter.Gpu, adapter.PartitionId);
+                adapter.Gpu = null;
+                adapter.PartitionId = null;
+                if (AllocatePartition(vm, adapter, null) is { } error)
+                {
+                    vm.Node = source;
+                    adapter.Gpu = gpu;
+                    adapter.PartitionId = partition;
+                    throw new CimException(CimErrors.NoFreePartition, $"VM '{vm.Name}' can't move to {targetNode}: {error}");
+                }
+
+                adapter.RequestedGpuPath = null;
+            }
+        }
+    }
+
+    /// <summary>Drift: changes OfflineAction behind the automation's back.</summary>
+    public void SetOfflineAction(Guid id, OfflineAction action)
+    {
+        lock (Gate)
+        {
+            RequireVm(id).OfflineAction = action;
+        }
+    }
+
+    /// <summary>Drift: removes the VM's partition adapter directly.</summary>
+    public void RemovePartition(Guid id)
+    {
+        lock (Gate)
+        {
+            RequireVm(id).Adapter = null;
+        }
+    }
+
+    /// <summary>Changes a VM's power state directly (an admin starting or saving it).</summary>
+    public void SetPowerState(Guid id, VmPowerState state)
+    {
+        lock (Gate)
+        {
+            var vm = RequireVm(id);
+            vm.EnabledState = EnabledStateOf(state);
+            vm.ShutdownDoneAt = null;
+        }
+    }
+
+    public void SetShutdownIntegration(Guid id, bool present)
+    {
+        lock (Gate)
+        {
+            RequireVm(id).ShutdownIntegration = present;
+        }
+    }
+
+    /// <summary>Drift: sets a GPU's partition count directly, bypassing the rules (for compliance scenarios).</summary>
+    public void SetPartitionCount(string node, string instancePath, int count)
+    {
+        lock (Gate)
+        {
+            RequireGpu(node, instancePath).PartitionCount = count;
+        }
+    }
+
+    /// <summary>Changes the driver status PnP reports for a GPU (e.g. "Error" with code 43).</summary>
+    public void SetPnpStatus(string node, string instancePath, string status, int errorCode)
+    {
+        lock (Gate)
+        {
+            var gpu = RequireGpu(node, instancePath);
+            gpu.PnpStatus = status;
+            gpu.PnpErrorCode = errorCode;
+        }
+    }
+
+    internal IReadOnlyList<EmulatedGpu> NodeGpus(string node)
+        => gpus.TryGetValue(node, out var list) ? list : throw new ArgumentException($"No emulated node '{node}'.", nameof(node));
+
+    internal IEnumerable<EmulatedVm> NodeVms(string node)
+        => vms.Values.Where(v => v.Node.Equals(node, StringComparison.OrdinalIgnoreCase)).OrderBy(v => v.Id);
+
+    internal IEnumerable<EmulatedVm> AllVms => vms.Values.OrderBy(v => v.Id);
+
+    internal string OsBuild(string node) => osBuilds[node];
+
+    internal IEnumerable<EmulatedJob> Jobs => jobs.Values;
+
+    internal int AssignedOn(EmulatedGpu gpu) => vms.Values.Count(v => v.Adapter?.Gpu == gpu);
+
+    internal string NextId() => string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Increment(ref sequence):D8}");
+
+    internal Guid NewGuid() => Guid.Parse(string.Create(CultureInfo.InvariantCulture, $"5e7a0000-0000-4000-8000-{Interlocked.Increment(ref sequence):D12}"));
+
+    internal EmulatedAdapter NewAdapter(EmulatedVm vm)
+    {
+        var adapter = new EmulatedAdapter($@"Microsoft:{vm.GuidText}\{NewGuid().ToString("D").ToUpperInvariant()}");
+        foreach (var name in HyperVClasses.PartitionValueProperties)
+        {
+            adapter.Values[name] = 0;
+        }
+
+        return adapter;
+    }
+
+    /// <summary>Gives the adapter a free partition on the VM's node (on <paramref name="gpuPath"/> if named); the error when there is none.</summary>
+    internal string? AllocatePartition(EmulatedVm vm, EmulatedAdapter adapter, string? gpuPath)
+    {
+        var candidates = NodeGpus(vm.Node).Where(g => gpuPath is null || g.InstancePath.Equals(gpuPath, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (gpuPath is not null && candidates.Count == 0)
+        {
+            return $"GPU {gpuPath} is not on node {vm.Node}.";
+        }
+
+        if (gpuPath is not null && candidates[0].Dda)
+        {
+            return $"GPU {gpuPath} is assigned with DDA and can't be partitioned.";
+        }
+
+        var gpu = candidates.FirstOrDefault(g => g.IsPartitionable && g.PartitionCount > 0 && AssignedOn(g) < g.PartitionCount);
+        if (gpu is null)
+        {
+            return gpuPath is null ? $"no free GPU partition on node {vm.Node}." : $"GPU {gpuPath} has no free partition.";
+        }
+
+        var used = vms.Values.Where(v => v.Adapter?.Gpu == gpu).Select(v => v.Adapter!.PartitionId).ToHashSet();
+        adapter.Gpu = gpu;
+        adapter.PartitionId = Enumerable.Range(0, gpu.PartitionCount).First(p => !used.Contains(p));
+        adapter.VfLuid = string.Create(CultureInfo.InvariantCulture, $"0x{Interlocked.Increment(ref sequence):X8}");
+        return null;
+    }
+
+    internal EmulatedJob StartJob(TimeSpan extraDelay, bool hung, Func<(uint ErrorCode, string Description)?> effect)
+    {
+        var now = Time.GetUtcNow();
+        var job = new EmulatedJob(NewGuid().ToString("D").ToUpperInvariant(), now, now + JobDelay + extraDelay, effect) { Hung = hung };
+        jobs[job.Id] = job;
+        return job;
+    }
+
+    /// <summary>Lets time act: due jobs finish (running their effects) and due guest shutdowns complete. Under <see cref="Gate"/>.</summary>
+    internal void Tick()
+    {
+        var now = Time.GetUtcNow();
+        foreach (var job in jobs.Values.Where(j => !j.IsFinished && !j.Hung && j.CompletesAt <= now).OrderBy(j => j.CompletesAt).ToList())
+        {
+            job.Finish();
+        }
+
+        // Finished jobs stay readable for a while (callers poll them), then go, so a long Sandbox run stays small.
+        foreach (var stale in jobs.Values.Where(j => j.IsFinished && j.CompletesAt < now - FinishedJobRetention).Select(j => j.Id).ToList())
+        {
+            jobs.Remove(stale);
+        }
+
+        foreach (var vm in vms.Values.Where(v => v.ShutdownDoneAt <= now))
+        {
+            vm.EnabledState = 3;
+            vm.ShutdownDoneAt = null;
+        }
+    }
+
+    internal EmulatedVm RequireVm(Guid id)
+        => vms.TryGetValue(id, out var vm) ? vm : throw new ArgumentException($"No emulated VM {id}.", nameof(id));
+
+    private EmulatedGpu RequireGpu(string node, string instancePath)
+        => NodeGpus(node).FirstOrDefault(g => g.InstancePath.Equals(instancePath, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"No emulated GPU {instancePath} on {node}.", nameof(instancePath));
+
+    private EmulatedVmState Snapshot(EmulatedVm vm)
+        => new(
+            vm.Id,
+            vm.Name,
+            vm.Node,
+            VirtualMachine.PowerStateOf(vm.EnabledState),
+            vm.Clustered,
+            vm.OfflineAction,
+            vm.Adapter?.AdapterId,
+            vm.Adapter?.Gpu?.InstancePath,
+            vm.Adapter?.PartitionId,
+            vm.Adapter is null ? new Dictionary<string, ulong>() : new Dictionary<string, ulong>(vm.Adapter.Values, StringComparer.OrdinalIgnoreCase),
+            vm.GuestControlledCacheTypes,
+            vm.LowMmioGapSize,
+            vm.HighMmioGapSize);
+
+    internal static ushort EnabledStateOf(VmPowerState state) => state switch
+    {
+        VmPowerState.Running => 2,
+        VmPowerState.Off => 3,
+        VmPowerState.ShuttingDown => 4,
+        VmPowerState.Saved => 6,
+        VmPowerState.Paused => 9,
+        VmPowerState.Starting => 10,
+        VmPowerState.Saving => 32773,
+        VmPowerState.Pausing => 32776,
+        VmPowerState.Resuming => 32777,
+        _ => throw new ArgumentException($"An emulated VM can't be put in state {state}.", nameof(state)),
+    };
+
+    private static int StableHash(string text)
+    {
+        unchecked
+        {
+            var hash = (int)2166136261;
+            foreach (var c in text.ToUpperInvariant())
+            {
+                hash = (hash ^ c) * 16777619;
+            }
+
+            return hash;
+        }
+    }
+}

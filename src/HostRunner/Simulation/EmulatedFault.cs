@@ -1,0 +1,18 @@
+namespace GpuAutomation.HostRunner.Simulation;
+
+/// <summary>
+/// One injected fault. <see cref="Operation"/> is a method name (AddResourceSettings, RequestStateChange,
+/// InitiateShutdown, ...) or one of Query, GetInstance, GetAssociated, ModifyInstance; <see cref="ClassName"/>
+/// narrows it to one class; <see cref="Node"/> to one node. <see cref="Times"/> null means every call.
+/// </summary>
+public sealed record EmulatedFault(
+    string Operation,
+    EmulatedFaultKind Kind,
+    string? ClassName = null,
+    string? Node = null,
+    uint ReturnValue = 2,
+    string? Code = null,
+    TimeSpan Delay = default,
+    uint JobErrorCode = 32768,
+    string Description = "Injected fault",
+    int? Times = null);

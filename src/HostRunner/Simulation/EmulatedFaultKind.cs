@@ -1,0 +1,22 @@
+namespace GpuAutomation.HostRunner.Simulation;
+
+public enum EmulatedFaultKind
+{
+    /// <summary>A method returns the fault's return value; other operations throw its code.</summary>
+    Fail,
+
+    /// <summary>The call never returns until cancelled.</summary>
+    Hang,
+
+    /// <summary>The call is delayed, then behaves normally.</summary>
+    Slow,
+
+    /// <summary>The method starts a job (4096) that ends in state 10 with the fault's error code and description.</summary>
+    FailJob,
+
+    /// <summary>The method's job stays Running forever.</summary>
+    HangJob,
+
+    /// <summary>The method's job takes the fault's delay longer.</summary>
+    SlowJob,
+}

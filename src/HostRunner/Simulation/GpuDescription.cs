@@ -1,0 +1,15 @@
+namespace GpuAutomation.HostRunner.Simulation;
+
+/// <summary>A physical GPU of a simulated node.</summary>
+/// <param name="Model">A model of <see cref="GpuModels"/>, e.g. "NVIDIA A2".</param>
+/// <param name="PartitionCount">The configured count; 0 leaves the GPU unpartitioned.</param>
+/// <param name="SriovEnabled">False models a GPU with the partition driver but SR-IOV off (Paravirtualization).</param>
+/// <param name="Dda">True models a GPU assigned to a VM with DDA: not partitionable.</param>
+public sealed record GpuDescription(
+    string Model,
+    int PartitionCount = 0,
+    string? InstancePath = null,
+    bool SriovEnabled = true,
+    bool Dda = false,
+    string PnpStatus = "OK",
+    int PnpErrorCode = 0);

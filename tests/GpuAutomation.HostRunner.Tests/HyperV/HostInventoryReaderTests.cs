@@ -1,0 +1,122 @@
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.HostRunner.Simulation;
+
+namespace GpuAutomation.HostRunner.Tests.HyperV;
+
+public sealed class HostInventoryReaderTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [Fact]
+    public async Task Builds_a_valid_node_inventory_of_gpus_partitions_and_vms()
+    {
+        var cluster = Emulator.Cluster();
+
+        var inventory = await Emulator.Host(cluster).Inventory.ReadAsync(None);
+
+        var check = new FieldCheck();
+        inventory.Validate(check);
+        Assert.Null(check.Problem);
+        Assert.Equal("node1", inventory.Node);
+        Assert.Equal(3, inventory.Gpus.Count);
+        var held = inventory.Gpus.Single(g => g.InstancePath == Emulator.GpuPath(cluster, "node1", 0));
+        Assert.Equal(GpuAssignedStatus.Partitioned, held.AssignedStatus);
+        Assert.Equal("NVIDIA A2", held.Model);
+        Assert.Equal("NVIDIA", held.Vendor);
+        Assert.Equal("OK", held.PnpStatus);
+        Assert.Equal(3, held.FreePartitions);
+        var partition = Assert.Single(held.Partitions);
+        Assert.Equal(new GpuPartitionAssignment(0, "vm1", Emulator.Vm1, partition.PartitionVfLuid), partition);
+        var dda = inventory.Gpus.Single(g => g.AssignedStatus == GpuAssignedStatus.ReadyForDda);
+        Assert.Equal(0, dda.FreePartitions);
+
+        var vm1 = inventory.Vms.Single(v => v.Id == Emulator.Vm1);
+        Assert.True(vm1.HasPartition);
+        Assert.True(vm1.IsClustered);
+        Assert.Equal(OfflineAction.ForceShutdown, vm1.OfflineAction);
+        Assert.Equal(VmPowerState.Running, vm1.PowerState);
+        Assert.Equal("node1", vm1.HostNode);
+        var vm3 = inventory.Vms.Single(v => v.Id == Emulator.Vm3);
+        Assert.False(vm3.IsClustered);
+        Assert.Null(vm3.OfflineAction);
+        Assert.Equal("26100", inventory.Host.OsBuild);
+        Assert.True(inventory.Host.SriovSupported);
+    }
+
+    [Fact]
+    public async Task Reflects_drift_injected_into_the_emulator()
+    {
+        var cluster = Emulator.Cluster();
+        cluster.RemovePartition(Emulator.Vm1);
+        cluster.SetOfflineAction(Emulator.Vm1, OfflineAction.Save);
+        cluster.SetPnpStatus("node1", Emulator.GpuPath(cluster, "node1", 1), "Error", 43);
+
+        var inventory = await Emulator.Host(cluster).Inventory.ReadAsync(None);
+
+        var vm1 = inventory.Vms.Single(v => v.Id == Emulator.Vm1);
+        Assert.False(vm1.HasPartition);
+        Assert.Equal(OfflineAction.Save, vm1.OfflineAction);
+        Assert.All(inventory.Gpus, g => Assert.Empty(g.Partitions));
+        Assert.Equal(GpuAssignedStatus.NotAssignable, inventory.Gpus.Single(g => g.InstancePath == Emulator.GpuPath(cluster, "node1", 1)).AssignedStatus);
+    }
+
+    [Fact]
+    public async Task A_gpu_with_sr_iov_off_is_paravirtualization_with_no_free_partitions()
+    {
+        var cluster = new EmulatedCluster(new ClusterDescription(null, [
+            new NodeDescription("solo", [new GpuDescription("NVIDIA L4", SriovEnabled: false), new GpuDescription("NVIDIA A16", 8)], []),
+        ]));
+
+        var inventory = await cluster.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        var l4 = inventory.Gpus.Single(g => g.Model == "NVIDIA L4");
+        Assert.Equal(GpuAssignedStatus.Paravirtualization, l4.AssignedStatus);
+        Assert.Empty(l4.ValidPartitionCounts);
+        Assert.Equal(0, l4.FreePartitions);
+        var a16 = inventory.Gpus.Single(g => g.Model == "NVIDIA A16");
+        Assert.Equal(GpuAssignedStatus.Partitioned, a16.AssignedStatus);
+        Assert.Equal(8, a16.FreePartitions);
+    }
+
+    [Fact]
+    public async Task A_standalone_host_reports_no_vm_as_clustered()
+    {
+        var inventory = await Emulator.Host(Emulator.Cluster(name: null)).Inventory.ReadAsync(None);
+        Assert.All(inventory.Vms, v => Assert.False(v.IsClustered));
+    }
+
+    [Fact]
+    public async Task The_sample_two_node_description_loads_into_a_clustered_pair_of_a2_hosts()
+    {
+        var cluster = EmulatedCluster.Load(Path.Combine(AppContext.BaseDirectory, "Simulation", "Samples", "two-node-a2.json"));
+
+        Assert.Equal("hci-cluster1", cluster.Name);
+        Assert.Equal(["node1", "node2"], cluster.Nodes);
+        foreach (var node in cluster.Nodes)
+        {
+            var inventory = await cluster.HostFor(node, Emulator.Fast).Inventory.ReadAsync(None);
+            var check = new FieldCheck();
+            inventory.Validate(check);
+            Assert.Null(check.Problem);
+            Assert.Equal(2, inventory.Gpus.Count);
+            Assert.All(inventory.Gpus, g => Assert.Equal(("NVIDIA A2", 4, GpuAssignedStatus.Partitioned), (g.Model, g.PartitionCount, g.AssignedStatus)));
+            Assert.Contains(inventory.Vms, v => v.HasPartition && v.OfflineAction == OfflineAction.ForceShutdown);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{ "name": "c", "nodes": [ { "name": "n1", "gpus": [ { "model": "NVIDIA A2", "partitionCount": 5 } ], "vms": [] } ] }""", "partition count 5")]
+    [InlineData("""{ "name": "c", "nodes": [ { "name": "n1", "gpus": [ { "model": "NVIDIA H100" } ], "vms": [] } ] }""", "Unknown GPU model")]
+    [InlineData("""{ "name": "c", "nodes": [ { "name": "n1", "gpus": [], "vms": [ { "name": "v", "hasPartition": true } ] } ] }""", "no free GPU partition")]
+    [InlineData("""{ "name": "c", "nodes": [ { "name": "n1", "gpus": [], "vms": [] }, { "name": "N1", "gpus": [], "vms": [] } ] }""", "described twice")]
+    public void A_description_the_emulator_cannot_honour_is_refused_with_the_reason(string json, string reason)
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() => EmulatedCluster.Parse(json));
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_field_in_a_description_is_refused()
+        => Assert.ThrowsAny<System.Text.Json.JsonException>(() => EmulatedCluster.Parse("""{ "name": "c", "nodes": [], "colour": "red" }"""));
+}
