@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Amqp;
 using Amqp.Framing;
 using Amqp.Types;
@@ -17,7 +18,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     private static readonly Symbol DeadLetterCondition = new("com.microsoft:dead-letter");
     private static readonly Symbol DeadLetterReasonKey = new("DeadLetterReason");
     private static readonly Symbol DeadLetterDescriptionKey = new("DeadLetterErrorDescription");
-    private static readonly TimeSpan ReceivePoll = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan LivenessPoll = TimeSpan.FromSeconds(1);
 
     private readonly AmqpConnectionScope scope;
     private readonly DeliveryProcessor processor;
@@ -92,12 +93,9 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
                 live = await scope.LiveAsync(token).ConfigureAwait(false);
                 await live.AuthorizeAsync(Queue, token).ConfigureAwait(false);
                 var current = new Session(live.Connection);
-                session = current;
-                var receiver = new ReceiverLink(current, $"receiver-{Queue}-{Guid.NewGuid():N}", Queue);
-                receiver.SetCredit(options.PrefetchCount, autoRestore: true);
-                attached.TrySetResult();
+                await CloseSessionAsync(Interlocked.Exchange(ref session, current)).ConfigureAwait(false);
                 failures = 0;
-                await ReceiveAsync(live, receiver, token).ConfigureAwait(false);
+                await ReceiveAsync(live, current, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -138,15 +136,23 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
         }
     }
 
-    private async Task ReceiveAsync(AmqpConnectionScope.Live live, ReceiverLink receiver, CancellationToken token)
+    private async Task ReceiveAsync(AmqpConnectionScope.Live live, Session current, CancellationToken token)
     {
+        // Push delivery (a link callback into a channel) rather than ReceiveAsync(timeout): AMQPNetLite's timed
+        // async waiter can race a transfer at the timeout and hand one delivery out twice.
+        var deliveries = Channel.CreateUnbounded<AmqpMessage>(new UnboundedChannelOptions { SingleReader = true });
+        var receiver = new ReceiverLink(current, $"receiver-{Queue}-{Guid.NewGuid():N}", Queue);
+        receiver.Closed += (_, error) => deliveries.Writer.TryComplete(
+            new MessagingException(MessagingErrors.BrokerUnavailable, $"The receiver link of {Queue} was closed: {error?.Description ?? "no error given"}."));
+        receiver.Start(options.PrefetchCount, (_, message) => deliveries.Writer.TryWrite(message));
+        attached.TrySetResult();
         while (true)
         {
             await inFlight.WaitForSlotAsync(token).ConfigureAwait(false);
-            AmqpMessage? message;
+            AmqpMessage message;
             try
             {
-                message = await receiver.ReceiveAsync(ReceivePoll).ConfigureAwait(false);
+                message = await NextAsync(deliveries.Reader, live, token).ConfigureAwait(false);
             }
             catch
             {
@@ -154,22 +160,35 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
                 throw;
             }
 
-            if (message is null)
-            {
-                inFlight.ReturnSlot();
-                if (receiver.IsClosed || !live.IsOpen)
-                {
-                    throw new MessagingException(MessagingErrors.BrokerUnavailable, $"The receiver link of {Queue} was closed: {receiver.Error?.Description ?? live.Connection.Error?.Description ?? "no error given"}.");
-                }
+            inFlight.Start(() => HandleAsync(receiver, message));
+        }
+    }
 
-                token.ThrowIfCancellationRequested();
-                continue;
+    private async Task<AmqpMessage> NextAsync(ChannelReader<AmqpMessage> reader, AmqpConnectionScope.Live live, CancellationToken token)
+    {
+        while (true)
+        {
+            if (reader.TryRead(out var message))
+            {
+                return message;
             }
 
-            inFlight.Start(() => HandleAsync(receiver, message));
-            if (token.IsCancellationRequested)
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(token);
+            poll.CancelAfter(LivenessPoll);
+            try
             {
-                token.ThrowIfCancellationRequested();
+                if (!await reader.WaitToReadAsync(poll.Token).ConfigureAwait(false))
+                {
+                    await reader.Completion.ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                // A connection can die without closing the link first; look at it now and then.
+                if (!live.IsOpen)
+                {
+                    throw new MessagingException(MessagingErrors.BrokerUnavailable, $"The connection under {Queue}'s receiver closed: {live.Connection.Error?.Description ?? "no error given"}.");
+                }
             }
         }
     }
