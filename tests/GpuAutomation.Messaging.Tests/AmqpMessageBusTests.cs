@@ -1,14 +1,15 @@
 using GpuAutomation.Messaging.Amqp;
+using Xunit.Abstractions;
 
 namespace GpuAutomation.Messaging.Tests;
 
 [Collection(RabbitMqCollection.Name)]
-public sealed class AmqpMessageBusTests(RabbitMqBroker broker) : MessageBusContract
+public sealed class AmqpMessageBusTests(RabbitMqBroker broker, ITestOutputHelper output) : MessageBusContract
 {
     protected override bool KeepsDeadLetterReason => false;
 
     protected override IMessageBus CreateBus()
-        => AmqpMessageBus.Create(RabbitMqBroker.ConnectionString, new AmqpMessageBusOptions { RetryDelay = TimeSpan.FromMilliseconds(100) });
+        => AmqpMessageBus.Create(RabbitMqBroker.ConnectionString, new AmqpMessageBusOptions { RetryDelay = TimeSpan.FromMilliseconds(100) }, loggerFactory: new TestOutputLoggerFactory(output));
 
     protected override Task SendRawAsync(string queue, byte[] body, string messageId) => broker.SendRawAsync(queue, body, messageId);
 

@@ -53,7 +53,7 @@ public abstract class MessageBusContract
             return Task.FromResult(Settlement.Complete);
         }, new ConsumerOptions { MaxConcurrency = 1, PrefetchCount = 5 });
 
-        await all.Task.WaitAsync(Wait);
+        await WhenAsync(all.Task, () => $"received only {string.Join(", ", received.Select(m => m.MessageId))}");
         Assert.Equal(expected.Select(m => m.Envelope), received.Select(m => m.Message.Envelope));
         Assert.All(received, m => Assert.IsType<CollectInventory>(m.Message.Body));
         Assert.All(received, m => Assert.Equal(1, m.DeliveryAttempt));
@@ -253,6 +253,19 @@ public abstract class MessageBusContract
         });
         await bus.PublishAsync(queue, NewMessage("after-" + queue));
         Assert.Equal("after-" + queue, await next.Task.WaitAsync(Wait));
+    }
+
+    /// <summary>Waits for <paramref name="task"/>, failing with what was seen so far instead of a bare timeout.</summary>
+    protected static async Task WhenAsync(Task task, Func<string> seen)
+    {
+        try
+        {
+            await task.WaitAsync(Wait);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"Not done within {Wait}: {seen()}");
+        }
     }
 
     private static string? NewMessageIdOf(ReadOnlyMemory<byte> body) => MessageCodec.Decode(body.Span).Envelope.MessageId;

@@ -14,7 +14,9 @@ namespace GpuAutomation.Messaging.Tests;
 public sealed class RabbitMqBroker : IAsyncLifetime
 {
     private readonly ConcurrentDictionary<string, AmqpMessage> deadLetters = new(StringComparer.Ordinal);
+    private const int DeadLetterCredit = 200;
     private readonly SemaphoreSlim gate = new(1, 1);
+    private int deadLettersUntilCredit;
     private Connection? connection;
     private Session? session;
     private ReceiverLink? deadLetterReceiver;
@@ -55,6 +57,12 @@ public sealed class RabbitMqBroker : IAsyncLifetime
             if (message is not null)
             {
                 deadLetterReceiver.Accept(message);
+                if (--deadLettersUntilCredit == 0)
+                {
+                    deadLetterReceiver.SetCredit(DeadLetterCredit, autoRestore: false);
+                    deadLettersUntilCredit = DeadLetterCredit;
+                }
+
                 if (message.Properties?.MessageId is { } id)
                 {
                     deadLetters[id] = message;
@@ -112,6 +120,8 @@ public sealed class RabbitMqBroker : IAsyncLifetime
         connection = await new ConnectionFactory().CreateAsync(new Address(ConnectionString));
         session = new Session(connection);
         deadLetterReceiver = new ReceiverLink(session, "test-dead-letters", TestServices.AmqpDeadLetterQueue);
-        deadLetterReceiver.SetCredit(100, autoRestore: true);
+        // Manual credit, granted again only when used up: RabbitMQ 3.10 overshoots credit restored mid-flight.
+        deadLetterReceiver.SetCredit(DeadLetterCredit, autoRestore: false);
+        deadLettersUntilCredit = DeadLetterCredit;
     }
 }

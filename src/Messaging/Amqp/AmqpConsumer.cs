@@ -140,11 +140,21 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     {
         // Push delivery (a link callback into a channel) rather than ReceiveAsync(timeout): AMQPNetLite's timed
         // async waiter can race a transfer at the timeout and hand one delivery out twice.
-        var deliveries = Channel.CreateUnbounded<AmqpMessage>(new UnboundedChannelOptions { SingleReader = true });
+        var deliveries = Channel.CreateUnbounded<AmqpMessage>(); // not SingleReader: that variant cannot Count.
         var receiver = new ReceiverLink(current, $"receiver-{Queue}-{Guid.NewGuid():N}", Queue);
         receiver.Closed += (_, error) => deliveries.Writer.TryComplete(
             new MessagingException(MessagingErrors.BrokerUnavailable, $"The receiver link of {Queue} was closed: {error?.Description ?? "no error given"}."));
-        receiver.Start(options.PrefetchCount, (_, message) => deliveries.Writer.TryWrite(message));
+        // Credit is granted a batch at a time, and only once the broker has used all of the last batch and the
+        // deliveries are dispatched: RabbitMQ 3.10 counts a flow sent while transfers are in flight twice and
+        // overshoots the credit, which AMQPNetLite answers by detaching the link (and the broker redelivers).
+        var received = 0L;
+        var granted = (long)options.PrefetchCount;
+        receiver.Start(0, (_, message) =>
+        {
+            Interlocked.Increment(ref received);
+            deliveries.Writer.TryWrite(message);
+        });
+        receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
         attached.TrySetResult();
         while (true)
         {
@@ -161,6 +171,11 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
             }
 
             inFlight.Start(() => HandleAsync(receiver, message));
+            if (Interlocked.Read(ref received) == granted && deliveries.Reader.Count == 0)
+            {
+                granted += options.PrefetchCount;
+                receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
+            }
         }
     }
 
