@@ -110,7 +110,9 @@ public sealed record AmqpConnectionSettings
                 var hint = name.Equals("EntityPath", StringComparison.OrdinalIgnoreCase)
                     ? " Use a namespace-level connection string; queues are named per call."
                     : " Known settings: Endpoint, SharedAccessKeyName, SharedAccessKey, UseDevelopmentEmulator.";
-                throw Invalid($"The connection string setting '{name}' is not supported.{hint}");
+                // Echo the name only when it looks like one: a stray key ends in '=' padding and would parse as a name.
+                var shown = name.Length <= 40 && name.All(char.IsAsciiLetter) ? $"setting '{name}'" : "has a segment that";
+                throw Invalid($"The connection string {shown} is not a supported Name=Value setting.{hint}");
             }
         }
 
