@@ -164,26 +164,33 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
         });
         receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
         attached.TrySetResult();
-        while (true)
+        try
         {
-            await inFlight.WaitForSlotAsync(token).ConfigureAwait(false);
-            AmqpMessage message;
-            try
+            while (true)
             {
-                message = await NextAsync(deliveries.Reader, token).ConfigureAwait(false);
-            }
-            catch
-            {
-                inFlight.ReturnSlot();
-                throw;
-            }
+                await inFlight.WaitForSlotAsync(token).ConfigureAwait(false);
+                AmqpMessage message;
+                try
+                {
+                    message = await NextAsync(deliveries.Reader, token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    inFlight.ReturnSlot();
+                    throw;
+                }
 
-            inFlight.Start(() => HandleAsync(receiver, message));
-            if (Interlocked.Read(ref received) == granted && deliveries.Reader.Count == 0)
-            {
-                granted += options.PrefetchCount;
-                receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
+                inFlight.Start(() => HandleAsync(receiver, message));
+                if (Interlocked.Read(ref received) == granted && deliveries.Reader.Count == 0)
+                {
+                    granted += options.PrefetchCount;
+                    receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
+                }
             }
+        }
+        finally
+        {
+            live.Connection.Closed -= onConnectionClosed;
         }
     }
 
