@@ -19,6 +19,9 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     private static readonly Symbol DeadLetterReasonKey = new("DeadLetterReason");
     private static readonly Symbol DeadLetterDescriptionKey = new("DeadLetterErrorDescription");
 
+    // A broker that never answers the end frame must not hold up a stopping consumer (AMQPNetLite waits 60 s).
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
     private readonly AmqpConnectionScope scope;
     private readonly DeliveryProcessor processor;
     private readonly ConsumerOptions options;
@@ -260,7 +263,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
 
         try
         {
-            await session.CloseAsync().ConfigureAwait(false);
+            await session.CloseAsync(CloseTimeout, null).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Closing on a dead connection fails; the broker has released everything anyway.
         catch (Exception)
