@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Amqp;
+using Amqp.Sasl;
+using Azure.Core;
+using Microsoft.Extensions.Logging;
+
+namespace GpuAutomation.Messaging.Amqp;
+
+/// <summary>
+/// The process's one AMQP connection and what hangs off it (the senders' session, cached sender links, the CBS
+/// authorizer). A failed connection is dropped as a whole; the next caller opens a new one.
+/// </summary>
+internal sealed partial class AmqpConnectionScope : IAsyncDisposable
+{
+    private readonly AmqpConnectionSettings settings;
+    private readonly AmqpMessageBusOptions options;
+    private readonly TokenCredential? credential;
+    private readonly ILogger logger;
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly string containerId;
+    private Live? live;
+    private bool disposed;
+
+    public AmqpConnectionScope(AmqpConnectionSettings settings, AmqpMessageBusOptions options, TokenCredential? credential, ILogger logger)
+    {
+        this.settings = settings;
+        this.options = options;
+        this.credential = credential;
+        this.logger = logger;
+        containerId = options.ContainerId ?? $"gpuauto-{Environment.MachineName}-{Guid.NewGuid():N}";
+    }
+
+    /// <summary>The open connection, opening one if there is none (one attempt; callers own the retrying).</summary>
+    public async Task<Live> LiveAsync(CancellationToken cancellationToken)
+    {
+        if (live is { IsOpen: true } current)
+        {
+            return current;
+        }
+
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (live is { IsOpen: true } again)
+            {
+                return again;
+            }
+
+            if (live is { } stale)
+            {
+                live = null;
+                await stale.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var opened = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            live = opened;
+            return opened;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Drops <paramref name="failed"/> so the next caller reconnects.</summary>
+    public void Invalidate(Live failed)
+    {
+        if (Interlocked.CompareExchange(ref live, null, failed) == failed)
+        {
+            LogDropped(settings.ToString());
+            _ = failed.DisposeAsync().AsTask();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            disposed = true;
+            if (live is { } current)
+            {
+                live = null;
+                await current.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<Live> OpenAsync(CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory();
+        factory.AMQP.ContainerId = containerId;
+        factory.AMQP.MaxFrameSize = 256 * 1024;
+        Address address;
+        if (settings.Authentication == AmqpAuthentication.SaslPlain)
+        {
+            address = new Address(settings.Host, settings.Port, settings.UserName, settings.Password, "/", settings.UseTls ? "AMQPS" : "AMQP");
+        }
+        else
+        {
+            factory.SASL.Profile = SaslProfile.Anonymous;
+            address = new Address(settings.Host, settings.Port, null, null, "/", settings.UseTls ? "AMQPS" : "AMQP");
+        }
+
+        Connection connection;
+        try
+        {
+            connection = await factory.CreateAsync(address).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmqpException ex) when (ex.Error?.Condition?.ToString() == ErrorCode.UnauthorizedAccess)
+        {
+            throw new MessagingException(MessagingErrors.Unauthorized, $"{settings} refused the credentials: {ex.Error.Description}", ex);
+        }
+
+        CbsAuthorizer? cbs = null;
+        if (settings.Authentication == AmqpAuthentication.EntraIdToken)
+        {
+            cbs = new CbsAuthorizer(connection, settings, credential!, options, logger);
+        }
+
+        LogConnected(settings.ToString());
+        return new Live(connection, cbs);
+    }
+
+    /// <summary>Whether an exception means the connection is unusable and a retry on a new one may succeed.</summary>
+    public static bool IsTransient(Exception exception) => exception switch
+    {
+        MessagingException m => m.Code == MessagingErrors.BrokerUnavailable,
+        AmqpException a => a.Error?.Condition?.ToString() is not (ErrorCode.UnauthorizedAccess or ErrorCode.NotFound or ErrorCode.MessageSizeExceeded or ErrorCode.NotAllowed or ErrorCode.InvalidField),
+        SocketException or IOException or TimeoutException or ObjectDisposedException or OperationCanceledException => true,
+        _ => false,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to {Broker}")]
+    private partial void LogConnected(string broker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to {Broker} dropped; the next use reconnects")]
+    private partial void LogDropped(string broker);
+
+    /// <summary>One open connection and its dependents.</summary>
+    internal sealed class Live(Connection connection, CbsAuthorizer? cbs) : IAsyncDisposable
+    {
+        private readonly ConcurrentDictionary<string, Lazy<Task<SenderLink>>> senders = new(StringComparer.Ordinal);
+        private readonly Lazy<Session> senderSession = new(() => new Session(connection));
+
+        public Connection Connection => connection;
+
+        public bool IsOpen => !connection.IsClosed && connection.Error is null;
+
+        /// <summary>Authorizes the entity on this connection when it uses CBS; a no-op otherwise.</summary>
+        public Task AuthorizeAsync(string entity, CancellationToken cancellationToken)
+            => cbs?.AuthorizeAsync(entity, cancellationToken) ?? Task.CompletedTask;
+
+        public async Task<SenderLink> SenderAsync(string queue, CancellationToken cancellationToken)
+        {
+            var lazy = senders.GetOrAdd(queue, q => new Lazy<Task<SenderLink>>(() => AttachSenderAsync(q)));
+            try
+            {
+                var link = await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (!link.IsClosed)
+                {
+                    return link;
+                }
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                senders.TryRemove(new KeyValuePair<string, Lazy<Task<SenderLink>>>(queue, lazy));
+                throw;
+            }
+
+            // The broker detached this link (e.g. the queue was deleted): attach a new one next time.
+            senders.TryRemove(new KeyValuePair<string, Lazy<Task<SenderLink>>>(queue, lazy));
+            throw new MessagingException(MessagingErrors.BrokerUnavailable, $"The sender link to {queue} was closed by the broker.");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (cbs is not null)
+            {
+                await cbs.DisposeAsync().ConfigureAwait(false);
+            }
+
+            try
+            {
+                await connection.CloseAsync(TimeSpan.FromSeconds(5), null).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Closing a dead connection fails in many ways; it is gone either way.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+
+        private async Task<SenderLink> AttachSenderAsync(string queue)
+        {
+            await AuthorizeAsync(queue, CancellationToken.None).ConfigureAwait(false);
+            return new SenderLink(senderSession.Value, $"sender-{queue}-{Guid.NewGuid():N}", queue);
+        }
+    }
+}

@@ -1,0 +1,283 @@
+using System.Threading.Channels;
+using Amqp;
+using Amqp.Framing;
+using Amqp.Types;
+using GpuAutomation.Messaging.Consuming;
+using Microsoft.Extensions.Logging;
+using AmqpMessage = Amqp.Message;
+
+namespace GpuAutomation.Messaging.Amqp;
+
+/// <summary>
+/// Receives one queue in peek-lock mode on its own session: explicit link credit (the prefetch), at most
+/// MaxConcurrency handlers at once, each delivery settled accepted / released / rejected. Reattaches with
+/// backoff after the connection drops; unsettled deliveries of the lost link are redelivered by the broker.
+/// </summary>
+internal sealed partial class AmqpConsumer : IMessageConsumer
+{
+    private static readonly Symbol DeadLetterCondition = new("com.microsoft:dead-letter");
+    private static readonly Symbol DeadLetterReasonKey = new("DeadLetterReason");
+    private static readonly Symbol DeadLetterDescriptionKey = new("DeadLetterErrorDescription");
+
+    // A broker that never answers the end frame must not hold up a stopping consumer (AMQPNetLite waits 60 s).
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly AmqpConnectionScope scope;
+    private readonly DeliveryProcessor processor;
+    private readonly ConsumerOptions options;
+    private readonly RetryBackoff backoff;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource stopReceiving = new();
+    private readonly CancellationTokenSource abortHandlers = new();
+    private readonly InFlightHandlers inFlight;
+    private readonly TaskCompletionSource attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Session? session;
+    private Task loop = Task.CompletedTask;
+    private int stopped;
+
+    public AmqpConsumer(string queue, AmqpConnectionScope scope, DeliveryProcessor processor, ConsumerOptions options, RetryBackoff backoff, ILogger logger)
+    {
+        Queue = queue;
+        this.scope = scope;
+        this.processor = processor;
+        this.options = options;
+        this.backoff = backoff;
+        this.logger = logger;
+        inFlight = new InFlightHandlers(options.MaxConcurrency);
+    }
+
+    public string Queue { get; }
+
+    /// <summary>Starts receiving; completes once the receiver link is first attached.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        loop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+        await attached.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref stopped, 1) == 1)
+        {
+            await loop.ConfigureAwait(false);
+            return;
+        }
+
+        await stopReceiving.CancelAsync().ConfigureAwait(false);
+        await loop.ConfigureAwait(false);
+        using (cancellationToken.Register(abortHandlers.Cancel))
+        {
+            await inFlight.DrainAsync().ConfigureAwait(false);
+        }
+
+        // Closing the session (not only the link) hands prefetched, never-dispatched deliveries back to the broker.
+        await CloseSessionAsync(session).ConfigureAwait(false);
+        LogStopped(Queue);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        stopReceiving.Dispose();
+        abortHandlers.Dispose();
+        inFlight.Dispose();
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var token = stopReceiving.Token;
+        var failures = 0;
+        while (!token.IsCancellationRequested)
+        {
+            AmqpConnectionScope.Live? live = null;
+            try
+            {
+                live = await scope.LiveAsync(token).ConfigureAwait(false);
+                await live.AuthorizeAsync(Queue, token).ConfigureAwait(false);
+                var current = new Session(live.Connection);
+                await CloseSessionAsync(Interlocked.Exchange(ref session, current)).ConfigureAwait(false);
+                failures = 0;
+                await ReceiveAsync(live, current, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (AmqpConnectionScope.IsTransient(ex))
+            {
+                LogReceiveFailed(ex, Queue, failures + 1);
+                if (live is not null)
+                {
+                    scope.Invalidate(live);
+                }
+
+                try
+                {
+                    await backoff.WaitAsync(failures++, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+#pragma warning disable CA1031 // A consumer must outlive any single failure; non-transient ones are retried more slowly.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                attached.TrySetException(ex);
+                LogReceiveFailed(ex, Queue, failures + 1);
+                try
+                {
+                    await backoff.WaitAsync(Math.Max(failures++, 5), token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ReceiveAsync(AmqpConnectionScope.Live live, Session current, CancellationToken token)
+    {
+        // Push delivery (a link callback into a channel) rather than ReceiveAsync(timeout): AMQPNetLite's timed
+        // async waiter can race a transfer at the timeout and hand one delivery out twice.
+        var deliveries = Channel.CreateUnbounded<AmqpMessage>(); // not SingleReader: that variant cannot Count.
+        var receiver = new ReceiverLink(current, $"receiver-{Queue}-{Guid.NewGuid():N}", Queue);
+        // The link or the whole connection closing ends the delivery stream with an error, which sends the
+        // receive loop round to reconnect.
+        receiver.Closed += (_, error) => deliveries.Writer.TryComplete(
+            new MessagingException(MessagingErrors.BrokerUnavailable, $"The receiver link of {Queue} was closed: {error?.Description ?? "no error given"}."));
+        ClosedCallback onConnectionClosed = (_, error) => deliveries.Writer.TryComplete(
+            new MessagingException(MessagingErrors.BrokerUnavailable, $"The connection under {Queue}'s receiver closed: {error?.Description ?? "no error given"}."));
+        live.Connection.Closed += onConnectionClosed;
+        if (!live.IsOpen)
+        {
+            onConnectionClosed(live.Connection, live.Connection.Error);
+        }
+        // Credit is granted a batch at a time, and only once the broker has used all of the last batch and the
+        // deliveries are dispatched: RabbitMQ 3.10 counts a flow sent while transfers are in flight twice and
+        // overshoots the credit, which AMQPNetLite answers by detaching the link (and the broker redelivers).
+        var received = 0L;
+        var granted = (long)options.PrefetchCount;
+        receiver.Start(0, (_, message) =>
+        {
+            Interlocked.Increment(ref received);
+            deliveries.Writer.TryWrite(message);
+        });
+        receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
+        attached.TrySetResult();
+        try
+        {
+            while (true)
+            {
+                await inFlight.WaitForSlotAsync(token).ConfigureAwait(false);
+                AmqpMessage message;
+                try
+                {
+                    message = await NextAsync(deliveries.Reader, token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    inFlight.ReturnSlot();
+                    throw;
+                }
+
+                inFlight.Start(() => HandleAsync(receiver, message));
+                if (Interlocked.Read(ref received) == granted && deliveries.Reader.Count == 0)
+                {
+                    granted += options.PrefetchCount;
+                    receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
+                }
+            }
+        }
+        finally
+        {
+            live.Connection.Closed -= onConnectionClosed;
+        }
+    }
+
+    private static async Task<AmqpMessage> NextAsync(ChannelReader<AmqpMessage> reader, CancellationToken token)
+    {
+        if (reader.TryRead(out var message))
+        {
+            return message;
+        }
+
+        try
+        {
+            return await reader.ReadAsync(token).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException ex) when (ex.InnerException is not null)
+        {
+            throw ex.InnerException;
+        }
+    }
+
+    private async Task HandleAsync(ReceiverLink receiver, AmqpMessage message)
+    {
+        var settlement = await processor.ProcessAsync(
+            AmqpMessageMapper.Body(message),
+            AmqpMessageMapper.MessageId(message),
+            AmqpMessageMapper.DeliveryCount(message),
+            AmqpMessageMapper.TraceParent(message),
+            abortHandlers.Token).ConfigureAwait(false);
+        try
+        {
+            switch (settlement.Kind)
+            {
+                case SettlementKind.Complete:
+                    receiver.Accept(message);
+                    break;
+                case SettlementKind.Abandon:
+                    // released, not modified: RabbitMQ ends the session on modified, and Service Bus abandons on either.
+                    receiver.Release(message);
+                    break;
+                case SettlementKind.DeadLetter:
+                    receiver.Reject(message, new Error(DeadLetterCondition)
+                    {
+                        Description = settlement.Description,
+                        Info = new Fields
+                        {
+                            [DeadLetterReasonKey] = settlement.Reason,
+                            [DeadLetterDescriptionKey] = settlement.Description,
+                        },
+                    });
+                    break;
+            }
+        }
+#pragma warning disable CA1031 // The link died under us: the broker redelivers the message, which is at-least-once.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogSettleFailed(ex, Queue, AmqpMessageMapper.MessageId(message), settlement.Kind);
+        }
+    }
+
+    private static async Task CloseSessionAsync(Session? session)
+    {
+        if (session is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await session.CloseAsync(CloseTimeout, null).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Closing on a dead connection fails; the broker has released everything anyway.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from {Queue} failed (attempt {Attempt}); reattaching after backoff")]
+    private partial void LogReceiveFailed(Exception exception, string queue, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling {MessageId} from {Queue} as {Settlement} failed; the broker will redeliver it")]
+    private partial void LogSettleFailed(Exception exception, string queue, string? messageId, SettlementKind settlement);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer of {Queue} stopped")]
+    private partial void LogStopped(string queue);
+}

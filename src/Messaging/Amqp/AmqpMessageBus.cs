@@ -1,0 +1,172 @@
+using Azure.Core;
+using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Messaging.Consuming;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GpuAutomation.Messaging.Amqp;
+
+/// <summary>
+/// The bus over AMQP 1.0: Azure Service Bus in production, RabbitMQ in tests. One connection per instance (make
+/// one instance per process), sender links cached per queue, reconnect with backoff and jitter.
+/// </summary>
+public sealed partial class AmqpMessageBus : IMessageBus
+{
+    private readonly AmqpConnectionScope scope;
+    private readonly AmqpMessageBusOptions options;
+    private readonly RetryBackoff backoff;
+    private readonly ILoggerFactory loggers;
+    private readonly ILogger logger;
+    private readonly List<AmqpConsumer> consumers = [];
+    private bool disposed;
+
+    private AmqpMessageBus(AmqpConnectionSettings settings, AmqpMessageBusOptions options, TokenCredential? credential, ILoggerFactory loggers)
+    {
+        Settings = settings;
+        this.options = options;
+        this.loggers = loggers;
+        logger = loggers.CreateLogger<AmqpMessageBus>();
+        backoff = new RetryBackoff(options);
+        scope = new AmqpConnectionScope(settings, options, credential, logger);
+    }
+
+    public AmqpConnectionSettings Settings { get; }
+
+    /// <summary>
+    /// Creates the bus from a connection string (see <see cref="AmqpConnectionSettings"/>). Nothing connects until
+    /// the first publish or consumer. Pass <paramref name="credential"/> for a Service Bus connection string without
+    /// a key (ManagedIdentityCredential on Arc-enabled hosts, DefaultAzureCredential elsewhere).
+    /// </summary>
+    /// <exception cref="MessagingException">invalid-connection-string or credential-required.</exception>
+    public static AmqpMessageBus Create(
+        string connectionString,
+        AmqpMessageBusOptions? options = null,
+        TokenCredential? credential = null,
+        ILoggerFactory? loggerFactory = null)
+    {
+        var settings = AmqpConnectionSettings.Parse(connectionString, credential is not null);
+        if (settings.Authentication == AmqpAuthentication.EntraIdToken && credential is null)
+        {
+            throw new MessagingException(MessagingErrors.CredentialRequired, $"{settings.Host} needs a TokenCredential.");
+        }
+
+        // A SAS key wins over a credential when both are given: the connection string is the explicit choice.
+        return new AmqpMessageBus(settings, options ?? new AmqpMessageBusOptions(), credential, loggerFactory ?? NullLoggerFactory.Instance);
+    }
+
+    public async Task PublishAsync(string queue, Message message, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        ArgumentNullException.ThrowIfNull(message);
+        ThrowIfDisposed();
+        var body = MessageCodec.Encode(message);
+        var time = options.TimeProvider;
+        var deadline = time.GetUtcNow() + options.PublishTimeout;
+        for (var attempt = 0; ; attempt++)
+        {
+            AmqpConnectionScope.Live? live = null;
+            try
+            {
+                live = await scope.LiveAsync(cancellationToken).ConfigureAwait(false);
+                var sender = await live.SenderAsync(queue, cancellationToken).ConfigureAwait(false);
+                var amqp = AmqpMessageMapper.ToAmqp(message, body, time.GetUtcNow());
+                await sender.SendAsync(amqp).WaitAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (global::Amqp.AmqpException ex) when (!AmqpConnectionScope.IsTransient(ex))
+            {
+                throw new MessagingException(
+                    ex.Error?.Condition?.ToString() == global::Amqp.ErrorCode.UnauthorizedAccess ? MessagingErrors.Unauthorized : MessagingErrors.PublishRejected,
+                    $"{Settings.Host} refused {message.Envelope.MessageType} {message.Envelope.MessageId} for {queue}: {ex.Error?.Condition} {ex.Error?.Description}",
+                    ex);
+            }
+            catch (Exception ex) when (AmqpConnectionScope.IsTransient(ex))
+            {
+                if (live is not null)
+                {
+                    scope.Invalidate(live);
+                }
+
+                var delay = backoff.Delay(attempt);
+                if (time.GetUtcNow() + delay > deadline)
+                {
+                    throw new MessagingException(
+                        MessagingErrors.BrokerUnavailable,
+                        $"Publishing {message.Envelope.MessageType} {message.Envelope.MessageId} to {queue} on {Settings.Host} failed for {options.PublishTimeout.TotalSeconds} s: {ex.Message}",
+                        ex);
+                }
+
+                LogPublishRetry(ex, queue, message.Envelope.MessageId, attempt + 1, delay);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<IMessageConsumer> StartConsumerAsync(
+        string queue,
+        MessageHandler handler,
+        ConsumerOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        ArgumentNullException.ThrowIfNull(handler);
+        ThrowIfDisposed();
+        options ??= new ConsumerOptions();
+        options.Validate();
+        var consumerLogger = loggers.CreateLogger<AmqpConsumer>();
+        var consumer = new AmqpConsumer(queue, scope, new DeliveryProcessor(queue, handler, options, consumerLogger), options, backoff, consumerLogger);
+        lock (consumers)
+        {
+            consumers.Add(consumer);
+        }
+
+        try
+        {
+            await consumer.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return consumer;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        AmqpConsumer[] running;
+        lock (consumers)
+        {
+            running = [.. consumers];
+        }
+
+        foreach (var consumer in running)
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await scope.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (disposed)
+        {
+            throw new MessagingException(MessagingErrors.Closed, "The message bus was disposed.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {MessageId} to {Queue} failed (attempt {Attempt}); retrying in {Delay}")]
+    private partial void LogPublishRetry(Exception exception, string queue, string messageId, int attempt, TimeSpan delay);
+}

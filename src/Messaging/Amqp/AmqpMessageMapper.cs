@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Amqp;
+using Amqp.Framing;
+using Amqp.Types;
+using GpuAutomation.Contracts.Messaging;
+using AmqpMessage = Amqp.Message;
+using Message = GpuAutomation.Contracts.Messaging.Message;
+
+namespace GpuAutomation.Messaging.Amqp;
+
+/// <summary>Envelope ↔ AMQP message: the body is the MessageCodec JSON in one data section, the envelope is mirrored in properties.</summary>
+internal static class AmqpMessageMapper
+{
+    public const string SchemaVersionProperty = "schema-version";
+    public const string ClusterProperty = "cluster";
+    public const string NodeProperty = "node";
+    public const string TraceParentProperty = "traceparent";
+
+    public static AmqpMessage ToAmqp(Message message, byte[] body, DateTimeOffset now)
+    {
+        var envelope = message.Envelope;
+        var header = new Header { Durable = true };
+        if (envelope.ExpiresAt is { } expiresAt)
+        {
+            // TTL is relative to when the broker gets it; at least 1 ms because 0 means "never expires".
+            var ttl = Math.Clamp((expiresAt - now).TotalMilliseconds, 1, uint.MaxValue);
+            header.Ttl = (uint)ttl;
+        }
+
+        var properties = new Properties
+        {
+            MessageId = envelope.MessageId,
+            CorrelationId = envelope.CorrelationId,
+            Subject = envelope.MessageType,
+            ContentType = new Symbol(MessageCodec.ContentType),
+            CreationTime = envelope.IssuedAt.UtcDateTime,
+        };
+        if (envelope.ExpiresAt is { } absolute)
+        {
+            properties.AbsoluteExpiryTime = absolute.UtcDateTime;
+        }
+
+        var application = new ApplicationProperties();
+        application.Map[SchemaVersionProperty] = envelope.SchemaVersion;
+        application.Map[ClusterProperty] = envelope.Cluster;
+        application.Map[NodeProperty] = envelope.Node;
+        if (CurrentTraceParent() is { } traceParent)
+        {
+            application.Map[TraceParentProperty] = traceParent;
+        }
+
+        return new AmqpMessage
+        {
+            Header = header,
+            Properties = properties,
+            ApplicationProperties = application,
+            BodySection = new Data { Binary = body },
+        };
+    }
+
+    /// <summary>The binary body, or null when the message carries something else (then it is undecodable).</summary>
+    public static byte[]? Body(AmqpMessage message) => message.BodySection switch
+    {
+        Data data => data.Binary,
+        AmqpValue { Value: byte[] bytes } => bytes,
+        _ => null,
+    };
+
+    public static string? MessageId(AmqpMessage message) => message.Properties?.MessageId;
+
+    public static int DeliveryCount(AmqpMessage message) => (int)Math.Min(message.Header?.DeliveryCount ?? 0, int.MaxValue);
+
+    public static string? TraceParent(AmqpMessage message)
+        => message.ApplicationProperties?.Map[TraceParentProperty] as string;
+
+    private static string? CurrentTraceParent()
+        => Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null;
+}

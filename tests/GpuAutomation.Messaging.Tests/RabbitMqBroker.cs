@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Amqp;
+using Amqp.Framing;
+using GpuAutomation.Testing;
+using AmqpMessage = Amqp.Message;
+
+namespace GpuAutomation.Messaging.Tests;
+
+/// <summary>
+/// Raw AMQPNetLite access to the test broker, beside the bus under test: sends bytes a broken publisher would send,
+/// and reads the shared dead-letter queue (attached first, which declares it before anything is rejected).
+/// </summary>
+public sealed class RabbitMqBroker : IAsyncLifetime
+{
+    private readonly ConcurrentDictionary<string, AmqpMessage> deadLetters = new(StringComparer.Ordinal);
+    private const int DeadLetterCredit = 200;
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private int deadLettersUntilCredit;
+    private Connection? connection;
+    private Session? session;
+    private ReceiverLink? deadLetterReceiver;
+
+    public static string ConnectionString => TestServices.AmqpAddress.ToString();
+
+    public async Task InitializeAsync() => await ConnectAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (connection is not null)
+        {
+            await connection.CloseAsync();
+        }
+    }
+
+    public async Task SendRawAsync(string queue, byte[] body, string messageId)
+    {
+        await EnsureConnectedAsync();
+        var sender = new SenderLink(session!, "raw-" + Guid.NewGuid().ToString("N"), queue);
+        await sender.SendAsync(new AmqpMessage { Properties = new Properties { MessageId = messageId }, BodySection = new Data { Binary = body } });
+        await sender.CloseAsync();
+    }
+
+    /// <summary>Reads the shared dead-letter queue until <paramref name="messageId"/> shows up; keeps what others wait for.</summary>
+    public async Task<AmqpMessage> WaitForDeadLetterAsync(string messageId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (deadLetters.TryGetValue(messageId, out var found))
+            {
+                return found;
+            }
+
+            await EnsureConnectedAsync();
+            var message = await deadLetterReceiver!.ReceiveAsync(TimeSpan.FromMilliseconds(200));
+            if (message is not null)
+            {
+                deadLetterReceiver.Accept(message);
+                if (--deadLettersUntilCredit == 0)
+                {
+                    deadLetterReceiver.SetCredit(DeadLetterCredit, autoRestore: false);
+                    deadLettersUntilCredit = DeadLetterCredit;
+                }
+
+                if (message.Properties?.MessageId is { } id)
+                {
+                    deadLetters[id] = message;
+                }
+            }
+        }
+
+        throw new TimeoutException($"{messageId} did not arrive in {TestServices.AmqpDeadLetterQueue} within {timeout}.");
+    }
+
+    /// <summary>Runs the test broker's rabbitmqctl (stop_app, start_app, ...).</summary>
+    public static async Task CtlAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(TestServices.RabbitMqCtl) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} exited {process.ExitCode}: {await output} {await error}");
+        }
+    }
+
+    private async Task EnsureConnectedAsync()
+    {
+        if (connection is { IsClosed: false })
+        {
+            return;
+        }
+
+        await gate.WaitAsync();
+        try
+        {
+            if (connection is { IsClosed: false })
+            {
+                return;
+            }
+
+            await ConnectAsync();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task ConnectAsync()
+    {
+        connection = await new ConnectionFactory().CreateAsync(new Address(ConnectionString));
+        session = new Session(connection);
+        deadLetterReceiver = new ReceiverLink(session, "test-dead-letters", TestServices.AmqpDeadLetterQueue);
+        // Manual credit, granted again only when used up: RabbitMQ 3.10 overshoots credit restored mid-flight.
+        deadLetterReceiver.SetCredit(DeadLetterCredit, autoRestore: false);
+        deadLettersUntilCredit = DeadLetterCredit;
+    }
+}

@@ -1,0 +1,11 @@
+namespace GpuAutomation.Messaging.Tests;
+
+/// <summary>
+/// Every test that talks to RabbitMQ runs in this one collection, one at a time: they share the broker's single
+/// dead-letter queue, and the restart test stops the broker under everyone else.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqBroker>
+{
+    public const string Name = "RabbitMQ";
+}
