@@ -1,0 +1,25 @@
+namespace GpuAutomation.Functions.Api;
+
+public static class ApiRegistration
+{
+    /// <summary>JSON contracts of the API bodies, problem+json for errors, and the OpenAPI document.</summary>
+    public static IServiceCollection AddRestApi(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        services.AddProblemDetails();
+        services.AddOpenApi("v1");
+        return services;
+    }
+
+    /// <summary>Every REST endpoint group and the OpenAPI document at <see cref="HealthApi.OpenApiPath"/>.</summary>
+    public static IEndpointRouteBuilder MapRestApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthApi();
+        endpoints.MapClustersApi();
+        endpoints.MapPartitionRequestsApi();
+        endpoints.MapPoliciesApi();
+        endpoints.MapComplianceApi();
+        endpoints.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
+        return endpoints;
+    }
+}

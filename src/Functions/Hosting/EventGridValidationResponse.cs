@@ -1,0 +1,4 @@
+namespace GpuAutomation.Functions.Hosting;
+
+/// <summary>The answer to an Event Grid subscription validation event: echoes its validation code.</summary>
+public sealed record EventGridValidationResponse(string ValidationResponse);
