@@ -14,7 +14,8 @@ public static class Program
     /// </summary>
     public static WebApplication CreateApp(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // The content root is the handler's folder, not the host's working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var mode = builder.AddFunctionsHosting();
         builder.Services.AddApiSecurity(builder.Configuration, mode);
         builder.Services.AddRestApi();

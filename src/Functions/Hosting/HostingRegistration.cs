@@ -22,6 +22,9 @@ public static class HostingRegistration
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = InvocationEndpoints.MaxInvocationBytes);
 
+        // The host turns each stdout line into one log entry: one line per event keeps entries whole.
+        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+
         var services = builder.Services;
         services.AddSingleton(new HostingModeAccessor(mode));
         services.AddSingleton(TimeProvider.System);
