@@ -117,6 +117,13 @@ public static partial class InvocationEndpoints
             var status = ex.Code == RejectionCodes.HandlerNotConfigured ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
             await WriteAsync(context, status, logs, new InvocationOutcome(InvocationOutcome.Failed, ex.Code, ex.Message));
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Any other failure still gets a JSON body: the host needs one to end the invocation promptly.
+            LogFailed(logger, function, RejectionCodes.HandlerFailed, ex.Message);
+            logs.Add($"failed: {RejectionCodes.HandlerFailed}: {ex.Message}");
+            await WriteAsync(context, StatusCodes.Status500InternalServerError, logs, new InvocationOutcome(InvocationOutcome.Failed, RejectionCodes.HandlerFailed, $"{function} failed: {ex.Message}"));
+        }
     }
 
     private static TriggerTickTime ReadTimerStatus(InvocationRequest request)
