@@ -17,4 +17,22 @@ public static class ApiErrorCodes
 
     /// <summary>The control plane service behind the endpoint is not registered in this deployment.</summary>
     public const string NotConfigured = "not-configured";
+
+    public const string NotFound = "not-found";
+    public const string MethodNotAllowed = "method-not-allowed";
+    public const string BadRequest = "bad-request";
+    public const string InternalError = "internal-error";
+
+    /// <summary>The code of a problem the framework raised without one.</summary>
+    public static string ForStatus(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => Unauthenticated,
+        StatusCodes.Status403Forbidden => Forbidden,
+        StatusCodes.Status404NotFound => NotFound,
+        StatusCodes.Status405MethodNotAllowed => MethodNotAllowed,
+        StatusCodes.Status413PayloadTooLarge => BodyTooLarge,
+        StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
+        >= 500 => InternalError,
+        _ => BadRequest,
+    };
 }

@@ -6,7 +6,13 @@ public static class ApiRegistration
     public static IServiceCollection AddRestApi(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
-        services.AddProblemDetails();
+        // Problems the framework raises itself (routing 404/405, media type 415) carry a code like ours do.
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            problem.Extensions.TryAdd("code", ApiErrorCodes.ForStatus(problem.Status ?? context.HttpContext.Response.StatusCode));
+            problem.Detail ??= $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}: {problem.Title}.";
+        });
         services.AddOpenApi("v1");
         return services;
     }
