@@ -36,19 +36,16 @@ public static class InvocationValue
         }
     }
 
-    /// <summary>A string value, unquoted as many times as the host quoted it (at most twice); null when absent or JSON null.</summary>
+    /// <summary>A string value with the host's second encoding removed (or as sent, when it has none); null when absent or JSON null.</summary>
     public static string? ReadString(JsonElement value)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
+                // Decoding the element is the first unquote; the host's extra encoding is the second. No more:
+                // a string whose own content is quoted must keep its quotes.
                 var text = value.GetString()!;
-                for (var i = 0; i < 2 && TryUnquote(text, out var inner); i++)
-                {
-                    text = inner;
-                }
-
-                return text;
+                return TryUnquote(text, out var inner) ? inner : text;
             case JsonValueKind.Null or JsonValueKind.Undefined:
                 return null;
             default:
