@@ -20,7 +20,7 @@ done
 
 rm -rf "$out"; mkdir -p "$out/handler"
 publish_args=(-c Release -r linux-x64 --self-contained true -o "$out/handler" -p:DebugType=none -p:GenerateDocumentationFile=false)
-if $aot; then publish_args+=(-p:PublishAot=true); fi
+if $aot; then publish_args+=(-p:PublishAot=true); else publish_args+=(-p:PublishReadyToRun=true); fi
 dotnet publish "$root/src/Functions/GpuAutomation.Functions.csproj" "${publish_args[@]}" >&2
 
 cp "$root/host.json" "$out/host.json"

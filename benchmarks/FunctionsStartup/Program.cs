@@ -19,14 +19,14 @@ public static class Program
         var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(10);
         var aot = !args.Contains("--no-aot");
         var output = Console.Out;
-        var builds = new List<(string Name, string Root)> { ("JIT (self-contained)", Option(args, "--jit-package") ?? Publish("functions-bench-jit", aot: false)) };
+        var builds = new List<(string Name, string Root)> { ("JIT (self-contained, R2R)", Option(args, "--jit-package") ?? Publish("functions-bench-jit", aot: false)) };
         if (aot)
         {
             builds.Add(("Native AOT", Option(args, "--aot-package") ?? Publish("functions-bench-aot", aot: true)));
         }
 
         await output.WriteLineAsync($"Process start → first 200 from GET /api/health, {runs} runs each (first run discarded as disk-cache warm-up)");
-        await output.WriteLineAsync($"{"build",-22} {"median ms",10} {"min ms",8} {"max ms",8} {"RSS MB",8} {"handler MB",11}");
+        await output.WriteLineAsync($"{"build",-26} {"median ms",10} {"min ms",8} {"max ms",8} {"RSS MB",8} {"handler MB",11}");
         foreach (var (name, root) in builds)
         {
             var times = new List<double>();
@@ -45,7 +45,7 @@ public static class Program
             var size = new DirectoryInfo(Path.Combine(root, "handler")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) / 1024.0 / 1024.0;
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{name,-22} {times[times.Count / 2],10:F0} {times[0],8:F0} {times[^1],8:F0} {rss.Average(),8:F1} {size,11:F1}"));
+                $"{name,-26} {times[times.Count / 2],10:F0} {times[0],8:F0} {times[^1],8:F0} {rss.Average(),8:F1} {size,11:F1}"));
         }
 
         return 0;
