@@ -1,4 +1,7 @@
 using System.Net;
+using Azure.Data.Tables;
+using Azure.Identity;
+using GpuAutomation.Functions.Configuration;
 
 namespace GpuAutomation.Functions.Hosting;
 
@@ -28,7 +31,7 @@ public static class HostingRegistration
         var services = builder.Services;
         services.AddSingleton(new HostingModeAccessor(mode));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IRejectedMessageLog, InMemoryRejectedMessageLog>();
+        services.AddSingleton(RejectedMessageLogFor(builder.Configuration));
         services.AddSingleton<HostReportIntake>();
         services.AddSingleton<VmLifecycleEventIntake>();
         if (mode == HostingMode.Local)
@@ -39,6 +42,25 @@ public static class HostingRegistration
         }
 
         return mode;
+    }
+
+    /// <summary>
+    /// Table Storage when the app has a table endpoint (identity-based in Azure, a connection string for Azurite),
+    /// otherwise in memory (the Sandbox, local runs without storage).
+    /// </summary>
+    private static IRejectedMessageLog RejectedMessageLogFor(IConfiguration configuration)
+    {
+        if (configuration[AppSettingNames.TablesConnectionString.Replace("__", ":", StringComparison.Ordinal)] is { Length: > 0 } connectionString)
+        {
+            return new TableRejectedMessageLog(new TableClient(connectionString, TableRejectedMessageLog.DefaultTableName));
+        }
+
+        if (configuration[AppSettingNames.TablesServiceUri.Replace("__", ":", StringComparison.Ordinal)] is { Length: > 0 } serviceUri)
+        {
+            return new TableRejectedMessageLog(new TableClient(new Uri(serviceUri), TableRejectedMessageLog.DefaultTableName, new DefaultAzureCredential()));
+        }
+
+        return new InMemoryRejectedMessageLog();
     }
 
     /// <summary>Readiness at "/" (the host polls it before the first invocation) and the trigger endpoints of the mode.</summary>
