@@ -1,4 +1,32 @@
-var builder = WebApplication.CreateSlimBuilder(args);
-var app = builder.Build();
-app.MapGet("/api/health", () => TypedResults.Ok(new { status = "ok" }));
-await app.RunAsync();
+using GpuAutomation.Functions.Api;
+using GpuAutomation.Functions.Hosting;
+using GpuAutomation.Functions.Security;
+
+namespace GpuAutomation.Functions;
+
+public static class Program
+{
+    public static async Task Main(string[] args) => await CreateApp(args).RunAsync();
+
+    /// <summary>
+    /// The whole control plane app. <paramref name="configure"/> lets a composing host (the Sandbox, tests) register
+    /// its own implementations of the ports before the app is built.
+    /// </summary>
+    public static WebApplication CreateApp(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        // The content root is the handler's folder, not the host's working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var mode = builder.AddFunctionsHosting();
+        builder.Services.AddApiSecurity(builder.Configuration, mode);
+        builder.Services.AddRestApi();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapFunctionsHosting(mode);
+        app.MapRestApi();
+        return app;
+    }
+}

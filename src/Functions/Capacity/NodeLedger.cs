@@ -87,6 +87,7 @@ public sealed record NodeLedger(
         {
             PartitionAction.Assign => Math.Max(0, FreePartitions - 1),
             PartitionAction.Unassign => FreePartitions + 1,
+            PartitionAction.SetOfflineAction => FreePartitions,
             _ => 0,
         };
         return this with { FreePartitions = free, AsOf = hostTime > AsOf ? hostTime : AsOf, Reservations = remaining };

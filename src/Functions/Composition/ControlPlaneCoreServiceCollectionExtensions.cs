@@ -1,11 +1,13 @@
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.ResourceManager;
 using GpuAutomation.Functions.Compliance;
 using GpuAutomation.Functions.Configuration;
 using GpuAutomation.Functions.Inventory;
 using GpuAutomation.Functions.Outbox;
 using GpuAutomation.Functions.Partitioning;
 using GpuAutomation.Functions.Policies;
+using GpuAutomation.Functions.Provisioning;
 using GpuAutomation.Functions.Reports;
 using GpuAutomation.Functions.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -47,6 +49,9 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         {
             services.TryAddSingleton<IRecordTableSource>(_ => new TableStorageRecordTableSource(
                 new TableServiceClient(new Uri(serviceUri), new DefaultAzureCredential()), prefix));
+
+            // In Azure (identity-based tables), tag rules read the Arc machine's tags with the app's managed identity.
+            services.TryAddSingleton<IAzureTagReader>(_ => new ArmTagReader(new ArmClient(new DefaultAzureCredential())));
         }
         else
         {
@@ -65,6 +70,10 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<ReportIntake>();
         services.TryAddSingleton<OutboxSweeper>();
         services.TryAddSingleton<RequestTimeouts>();
+        services.TryAddSingleton<ComplianceScan>();
+        services.TryAddSingleton<IAzureTagReader, InMemoryTagReader>();
+        services.TryAddSingleton<VmProvisioning>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterEventObserver, VmProvisioning>(sp => sp.GetRequiredService<VmProvisioning>()));
         return services;
     }
 

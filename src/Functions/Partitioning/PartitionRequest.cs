@@ -1,3 +1,4 @@
+using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
 
 namespace GpuAutomation.Functions.Partitioning;
@@ -8,6 +9,7 @@ namespace GpuAutomation.Functions.Partitioning;
 /// <param name="Warnings">Accepted in spite of these.</param>
 /// <param name="Steps">Per-step detail the host reported.</param>
 /// <param name="Error">Why it was rejected, failed or timed out.</param>
+/// <param name="OfflineAction">The OfflineAction the command ensures on the VM's cluster resource.</param>
 public sealed record PartitionRequest(
     string Id,
     string? IdempotencyKey,
@@ -27,7 +29,8 @@ public sealed record PartitionRequest(
     string? CommandId,
     IReadOnlyList<RequestNotice> Warnings,
     IReadOnlyList<StepRecord> Steps,
-    RequestNotice? Error)
+    RequestNotice? Error,
+    OfflineAction? OfflineAction = null)
 {
     public bool IsTerminal => Status >= RequestStatus.Succeeded;
 }

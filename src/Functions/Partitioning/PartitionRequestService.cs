@@ -67,7 +67,8 @@ public sealed partial class PartitionRequestService(
             null,
             validation.Warnings,
             [],
-            null);
+            null,
+            submission.Action is PartitionAction.ConfigurePartitionCount ? null : submission.OfflineAction);
         if (validation.Rejection is { } rejection)
         {
             return await RejectAsync(request, rejection, cancellationToken).ConfigureAwait(false);
@@ -120,8 +121,9 @@ public sealed partial class PartitionRequestService(
     {
         ICommand body = request.Action switch
         {
-            PartitionAction.Assign => new AssignPartition(request.VmName!, request.VmId, request.GpuInstancePaths.FirstOrDefault(), OfflineAction.ForceShutdown, powerAfter),
-            PartitionAction.Unassign => new UnassignPartition(request.VmName!, request.VmId, OfflineAction.ForceShutdown, powerAfter),
+            PartitionAction.Assign => new AssignPartition(request.VmName!, request.VmId, request.GpuInstancePaths.FirstOrDefault(), request.OfflineAction ?? OfflineAction.ForceShutdown, powerAfter),
+            PartitionAction.Unassign => new UnassignPartition(request.VmName!, request.VmId, request.OfflineAction ?? OfflineAction.ForceShutdown, powerAfter),
+            PartitionAction.SetOfflineAction => new SetOfflineAction(request.VmName!, request.OfflineAction ?? OfflineAction.ForceShutdown, request.VmId),
             _ => new ConfigurePartitionCount(request.GpuInstancePaths, request.PartitionCount!.Value),
         };
         return Message.Create(body, request.CommandId!, request.Cluster, request.Node, now, request.Id, now + _options.CommandTimeToLive);

@@ -1,4 +1,5 @@
 using GpuAutomation.Contracts.Commands;
+using GpuAutomation.Contracts.Inventory;
 
 namespace GpuAutomation.Functions.Partitioning;
 
@@ -20,13 +21,17 @@ public sealed record PartitionRequestSubmission(
     RequestOrigin Origin = RequestOrigin.Api,
     string RequestedBy = "unknown",
     string? IdempotencyKey = null,
-    PowerAfterChange PowerAfter = PowerAfterChange.RestorePrevious)
+    PowerAfterChange PowerAfter = PowerAfterChange.RestorePrevious,
+    OfflineAction OfflineAction = OfflineAction.ForceShutdown)
 {
     public static PartitionRequestSubmission Assign(string cluster, string vmName, Guid? vmId = null, RequestOrigin origin = RequestOrigin.Api, string requestedBy = "unknown", string? idempotencyKey = null)
         => new(PartitionAction.Assign, cluster, VmName: vmName, VmId: vmId, Origin: origin, RequestedBy: requestedBy, IdempotencyKey: idempotencyKey);
 
     public static PartitionRequestSubmission Unassign(string cluster, string vmName, Guid? vmId = null, RequestOrigin origin = RequestOrigin.Api, string requestedBy = "unknown", string? idempotencyKey = null)
         => new(PartitionAction.Unassign, cluster, VmName: vmName, VmId: vmId, Origin: origin, RequestedBy: requestedBy, IdempotencyKey: idempotencyKey);
+
+    public static PartitionRequestSubmission SetOfflineAction(string cluster, string vmName, OfflineAction offlineAction, Guid? vmId = null, RequestOrigin origin = RequestOrigin.Api, string requestedBy = "unknown", string? idempotencyKey = null)
+        => new(PartitionAction.SetOfflineAction, cluster, VmName: vmName, VmId: vmId, Origin: origin, RequestedBy: requestedBy, IdempotencyKey: idempotencyKey, OfflineAction: offlineAction);
 
     public static PartitionRequestSubmission ConfigureCount(string cluster, string node, int partitionCount, IReadOnlyList<string>? gpuInstancePaths = null, RequestOrigin origin = RequestOrigin.Api, string requestedBy = "unknown", string? idempotencyKey = null)
         => new(PartitionAction.ConfigurePartitionCount, cluster, node, PartitionCount: partitionCount, GpuInstancePaths: gpuInstancePaths, Origin: origin, RequestedBy: requestedBy, IdempotencyKey: idempotencyKey);

@@ -23,7 +23,7 @@ public static class PartitionRequestValidator
         {
             return submission.Action switch
             {
-                PartitionAction.Assign or PartitionAction.Unassign => check.VmChange(inventory, now, inventoryMaxAge),
+                PartitionAction.Assign or PartitionAction.Unassign or PartitionAction.SetOfflineAction => check.VmChange(inventory, now, inventoryMaxAge),
                 PartitionAction.ConfigurePartitionCount => check.CountChange(inventory, now, inventoryMaxAge),
                 _ => check.Reject(RequestCodes.InvalidName, $"Unknown action {submission.Action}."),
             };
@@ -85,6 +85,21 @@ public static class PartitionRequestValidator
             _vmName = vm.Name;
             _vmId = vm.Id;
             Fresh(node, now, maxAge);
+
+            if (s.Action == PartitionAction.SetOfflineAction)
+            {
+                if (!vm.IsClustered)
+                {
+                    throw Rejected(RequestCodes.VmNotClustered, $"VM '{vm.Name}' on node {node.Node} is not a cluster resource, so it has no OfflineAction.");
+                }
+
+                if (!Enum.IsDefined(s.OfflineAction))
+                {
+                    throw Rejected(RequestCodes.InvalidOfflineAction, $"OfflineAction {(int)s.OfflineAction} is not one of 0 (TurnOff), 1 (Save), 2 (Shutdown), 3 (ForceShutdown).");
+                }
+
+                return Accept([]);
+            }
 
             if (s.Action == PartitionAction.Unassign)
             {

@@ -20,6 +20,8 @@ public static class RequestCodes
     public const string NoPartitionableGpu = "no-partitionable-gpu";
     public const string NoFreePartition = "no-free-partition";
     public const string NodeBusy = "node-busy";
+    public const string VmNotClustered = "vm-not-clustered";
+    public const string InvalidOfflineAction = "invalid-offline-action";
 
     /// <summary>Warning: the change covers only part of the cluster's homogeneous GPU set.</summary>
     public const string PartialSelection = "partial-selection";

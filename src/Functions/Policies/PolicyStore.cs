@@ -1,3 +1,4 @@
+using GpuAutomation.Functions.Provisioning;
 using GpuAutomation.Functions.Storage;
 
 namespace GpuAutomation.Functions.Policies;
@@ -18,9 +19,21 @@ public sealed class PolicyStore
 
     public async Task<StoredPolicy?> GetAsync(string cluster, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(cluster);
         var row = await _table.GetAsync(cluster.ToLowerInvariant(), RowKey, cancellationToken).ConfigureAwait(false);
-        return row is null ? null : new StoredPolicy(DocumentColumns.Read(row, "Policy", ControlPlaneJsonContext.Default.ClusterPolicy), row.ETag ?? string.Empty);
+        return row is null
+            ? null
+            : new StoredPolicy(
+                (string)row.Properties["Cluster"]!,
+                DocumentColumns.Read(row, "Policy", ProvisioningJsonContext.Default.ProvisioningPolicy),
+                (DateTimeOffset)row.Properties["UpdatedAt"]!,
+                (string)row.Properties["UpdatedBy"]!,
+                row.ETag ?? string.Empty);
     }
+
+    /// <summary>The cluster's policy, or <see cref="ProvisioningPolicy.Default"/> when nobody set one.</summary>
+    public async Task<ProvisioningPolicy> GetEffectiveAsync(string cluster, CancellationToken cancellationToken)
+        => (await GetAsync(cluster, cancellationToken).ConfigureAwait(false))?.Policy ?? ProvisioningPolicy.Default;
 
     /// <summary>
     /// Writes <paramref name="policy"/> if the stored one is still the version read (<paramref name="etag"/>), or,
@@ -28,16 +41,18 @@ public sealed class PolicyStore
     /// store-row-exists): read again and decide again.
     /// </summary>
     /// <returns>The new ETag.</returns>
-    public async Task<string> SaveAsync(ClusterPolicy policy, string? etag, CancellationToken cancellationToken)
+    public async Task<string> SaveAsync(string cluster, ProvisioningPolicy policy, DateTimeOffset updatedAt, string updatedBy, string? etag, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(policy);
         var properties = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["Cluster"] = policy.Cluster,
-            ["UpdatedAt"] = policy.UpdatedAt,
+            ["Cluster"] = cluster,
+            ["UpdatedAt"] = updatedAt,
+            ["UpdatedBy"] = updatedBy,
         };
-        DocumentColumns.Write(properties, "Policy", policy, ControlPlaneJsonContext.Default.ClusterPolicy);
-        var etags = await _table.SubmitAsync([RowChange.Write(new TableRow(policy.Cluster.ToLowerInvariant(), RowKey, properties, etag))], cancellationToken)
+        DocumentColumns.Write(properties, "Policy", policy, ProvisioningJsonContext.Default.ProvisioningPolicy);
+        var etags = await _table.SubmitAsync([RowChange.Write(new TableRow(cluster.ToLowerInvariant(), RowKey, properties, etag))], cancellationToken)
             .ConfigureAwait(false);
         return etags[0]!;
     }

@@ -1,4 +1,6 @@
+using GpuAutomation.Functions.Provisioning;
+
 namespace GpuAutomation.Functions.Policies;
 
-/// <summary>A policy with the ETag it was read with; pass the ETag back to change it.</summary>
-public sealed record StoredPolicy(ClusterPolicy Policy, string ETag);
+/// <summary>A cluster's policy with who changed it last and the ETag it was read with; pass the ETag back to change it.</summary>
+public sealed record StoredPolicy(string Cluster, ProvisioningPolicy Policy, DateTimeOffset UpdatedAt, string UpdatedBy, string ETag);

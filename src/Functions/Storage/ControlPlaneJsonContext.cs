@@ -17,6 +17,5 @@ namespace GpuAutomation.Functions.Storage;
 [JsonSerializable(typeof(PartitionRequest))]
 [JsonSerializable(typeof(NodeLedger))]
 [JsonSerializable(typeof(NodeInventory))]
-[JsonSerializable(typeof(ClusterPolicy))]
 [JsonSerializable(typeof(ComplianceReport))]
 public sealed partial class ControlPlaneJsonContext : JsonSerializerContext;

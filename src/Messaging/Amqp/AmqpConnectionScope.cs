@@ -188,7 +188,7 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
 
             try
             {
-                await connection.CloseAsync().ConfigureAwait(false);
+                await connection.CloseAsync(TimeSpan.FromSeconds(5), null).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // Closing a dead connection fails in many ways; it is gone either way.
             catch (Exception)

@@ -18,7 +18,9 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     private static readonly Symbol DeadLetterCondition = new("com.microsoft:dead-letter");
     private static readonly Symbol DeadLetterReasonKey = new("DeadLetterReason");
     private static readonly Symbol DeadLetterDescriptionKey = new("DeadLetterErrorDescription");
-    private static readonly TimeSpan LivenessPoll = TimeSpan.FromSeconds(1);
+
+    // A broker that never answers the end frame must not hold up a stopping consumer (AMQPNetLite waits 60 s).
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     private readonly AmqpConnectionScope scope;
     private readonly DeliveryProcessor processor;
@@ -142,8 +144,17 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
         // async waiter can race a transfer at the timeout and hand one delivery out twice.
         var deliveries = Channel.CreateUnbounded<AmqpMessage>(); // not SingleReader: that variant cannot Count.
         var receiver = new ReceiverLink(current, $"receiver-{Queue}-{Guid.NewGuid():N}", Queue);
+        // The link or the whole connection closing ends the delivery stream with an error, which sends the
+        // receive loop round to reconnect.
         receiver.Closed += (_, error) => deliveries.Writer.TryComplete(
             new MessagingException(MessagingErrors.BrokerUnavailable, $"The receiver link of {Queue} was closed: {error?.Description ?? "no error given"}."));
+        ClosedCallback onConnectionClosed = (_, error) => deliveries.Writer.TryComplete(
+            new MessagingException(MessagingErrors.BrokerUnavailable, $"The connection under {Queue}'s receiver closed: {error?.Description ?? "no error given"}."));
+        live.Connection.Closed += onConnectionClosed;
+        if (!live.IsOpen)
+        {
+            onConnectionClosed(live.Connection, live.Connection.Error);
+        }
         // Credit is granted a batch at a time, and only once the broker has used all of the last batch and the
         // deliveries are dispatched: RabbitMQ 3.10 counts a flow sent while transfers are in flight twice and
         // overshoots the credit, which AMQPNetLite answers by detaching the link (and the broker redelivers).
@@ -156,55 +167,50 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
         });
         receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
         attached.TrySetResult();
-        while (true)
+        try
         {
-            await inFlight.WaitForSlotAsync(token).ConfigureAwait(false);
-            AmqpMessage message;
-            try
+            while (true)
             {
-                message = await NextAsync(deliveries.Reader, live, token).ConfigureAwait(false);
-            }
-            catch
-            {
-                inFlight.ReturnSlot();
-                throw;
-            }
+                await inFlight.WaitForSlotAsync(token).ConfigureAwait(false);
+                AmqpMessage message;
+                try
+                {
+                    message = await NextAsync(deliveries.Reader, token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    inFlight.ReturnSlot();
+                    throw;
+                }
 
-            inFlight.Start(() => HandleAsync(receiver, message));
-            if (Interlocked.Read(ref received) == granted && deliveries.Reader.Count == 0)
-            {
-                granted += options.PrefetchCount;
-                receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
+                inFlight.Start(() => HandleAsync(receiver, message));
+                if (Interlocked.Read(ref received) == granted && deliveries.Reader.Count == 0)
+                {
+                    granted += options.PrefetchCount;
+                    receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
+                }
             }
+        }
+        finally
+        {
+            live.Connection.Closed -= onConnectionClosed;
         }
     }
 
-    private async Task<AmqpMessage> NextAsync(ChannelReader<AmqpMessage> reader, AmqpConnectionScope.Live live, CancellationToken token)
+    private static async Task<AmqpMessage> NextAsync(ChannelReader<AmqpMessage> reader, CancellationToken token)
     {
-        while (true)
+        if (reader.TryRead(out var message))
         {
-            if (reader.TryRead(out var message))
-            {
-                return message;
-            }
+            return message;
+        }
 
-            using var poll = CancellationTokenSource.CreateLinkedTokenSource(token);
-            poll.CancelAfter(LivenessPoll);
-            try
-            {
-                if (!await reader.WaitToReadAsync(poll.Token).ConfigureAwait(false))
-                {
-                    await reader.Completion.ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (!token.IsCancellationRequested)
-            {
-                // A connection can die without closing the link first; look at it now and then.
-                if (!live.IsOpen)
-                {
-                    throw new MessagingException(MessagingErrors.BrokerUnavailable, $"The connection under {Queue}'s receiver closed: {live.Connection.Error?.Description ?? "no error given"}.");
-                }
-            }
+        try
+        {
+            return await reader.ReadAsync(token).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException ex) when (ex.InnerException is not null)
+        {
+            throw ex.InnerException;
         }
     }
 
@@ -257,7 +263,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
 
         try
         {
-            await session.CloseAsync().ConfigureAwait(false);
+            await session.CloseAsync(CloseTimeout, null).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Closing on a dead connection fails; the broker has released everything anyway.
         catch (Exception)

@@ -76,7 +76,7 @@ internal sealed partial class CbsAuthorizer : IAsyncDisposable
         await renewal.DisposeAsync().ConfigureAwait(false);
         try
         {
-            await session.CloseAsync().ConfigureAwait(false);
+            await session.CloseAsync(TimeSpan.FromSeconds(5), null).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The connection under it may already be gone; nothing to do about it.
         catch (Exception)

@@ -1,5 +1,6 @@
 using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Functions.Policies;
+using GpuAutomation.Functions.Provisioning;
 using GpuAutomation.Functions.Storage;
 
 namespace GpuAutomation.ControlPlane.Tests.Policies;
@@ -13,21 +14,25 @@ public abstract class PolicyStoreContract
     {
         var store = new PolicyStore(CreateTables());
         Assert.Null(await store.GetAsync("clus1", default));
-        var initial = new ClusterPolicy("clus1", 4, AutoProvision: true, "gpu: yes", AutoRemediate: false, Sample.Start, "alice");
-        await store.SaveAsync(initial, null, default);
-        await Assert.ThrowsAsync<StoreException>(() => store.SaveAsync(initial with { UpdatedBy = "racer" }, null, default));
+        Assert.Same(ProvisioningPolicy.Default, await store.GetEffectiveAsync("clus1", default));
+        var initial = new ProvisioningPolicy([new ProvisioningRule("gpu", NamePattern: "gpu-*")]);
+        await store.SaveAsync("clus1", initial, Sample.Start, "alice", null, default);
+        await Assert.ThrowsAsync<StoreException>(() => store.SaveAsync("clus1", initial, Sample.Start, "racer", null, default));
 
         var aliceRead = (await store.GetAsync("CLUS1", default))!;
         var bobRead = (await store.GetAsync("clus1", default))!;
-        Assert.Equal(initial, aliceRead.Policy);
+        Assert.Equal("gpu-*", Assert.Single(aliceRead.Policy.Rules).NamePattern);
+        Assert.Equal("alice", aliceRead.UpdatedBy);
 
-        await store.SaveAsync(aliceRead.Policy with { DesiredPartitionCount = 8, UpdatedBy = "alice" }, aliceRead.ETag, default);
-        var conflict = await Assert.ThrowsAsync<StoreException>(() => store.SaveAsync(bobRead.Policy with { AutoRemediate = true, UpdatedBy = "bob" }, bobRead.ETag, default));
+        await store.SaveAsync("clus1", aliceRead.Policy with { StaleInventoryAfterMinutes = 45 }, Sample.Start.AddMinutes(1), "alice", aliceRead.ETag, default);
+        var conflict = await Assert.ThrowsAsync<StoreException>(
+            () => store.SaveAsync("clus1", bobRead.Policy with { Rules = [] }, Sample.Start.AddMinutes(2), "bob", bobRead.ETag, default));
 
         Assert.Equal(StoreErrors.ETagMismatch, conflict.Code);
-        var stored = (await store.GetAsync("clus1", default))!.Policy;
-        Assert.Equal(8, stored.DesiredPartitionCount);
-        Assert.False(stored.AutoRemediate);
+        var stored = (await store.GetAsync("clus1", default))!;
+        Assert.Equal(45, stored.Policy.StaleInventoryAfterMinutes);
+        Assert.Single(stored.Policy.Rules);
+        Assert.Equal(Sample.Start.AddMinutes(1), stored.UpdatedAt);
     }
 }
 

@@ -50,6 +50,10 @@ internal sealed class ControlPlaneHarness : IDisposable
 
     public RequestStore Store => _services.GetRequiredService<RequestStore>();
 
+    public T Get<T>()
+        where T : notnull
+        => _services.GetRequiredService<T>();
+
     public async Task SeedAsync(params NodeInventory[] nodes)
     {
         foreach (var node in nodes)

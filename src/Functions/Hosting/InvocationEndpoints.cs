@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace GpuAutomation.Functions.Hosting;
+
+/// <summary>
+/// The custom handler invocation protocol for the non-HTTP functions: <c>POST /&lt;FunctionName&gt;</c> with
+/// {Data, Metadata}, answered with {Outputs, Logs, ReturnValue} — always JSON. A non-2xx status tells the host to
+/// fail the invocation (Service Bus: abandon and redeliver; Event Grid: redeliver the batch; timer: log it).
+/// </summary>
+public static partial class InvocationEndpoints
+{
+    /// <summary>Largest invocation body accepted: a 256 KB Service Bus message as base64 plus metadata, or a 1 MB Event Grid batch.</summary>
+    public const long MaxInvocationBytes = 2 * 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapFunctionInvocations(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var group = endpoints.MapGroup(string.Empty).ExcludeFromDescription();
+        group.MapPost("/" + FunctionNames.HostReports, HostReportsAsync);
+        group.MapPost("/" + FunctionNames.VmLifecycleEvents, VmLifecycleEventsAsync);
+        group.MapPost("/" + FunctionNames.ComplianceScan, ComplianceScanAsync);
+        group.MapPost("/" + FunctionNames.OutboxSweep, OutboxSweepAsync);
+        return endpoints;
+    }
+
+    private static Task HostReportsAsync(HttpContext context, HostReportIntake intake)
+        => InvokeAsync(context, FunctionNames.HostReports, async (request, logs, ct) =>
+        {
+            var payload = InvocationValue.Find(request.Data, FunctionNames.HostReportsBinding)
+                ?? throw new TriggerFailureException(
+                    RejectionCodes.MissingBinding,
+                    $"Data has no '{FunctionNames.HostReportsBinding}' binding; check {FunctionNames.HostReports}/function.json.");
+            var metadata = request.Metadata;
+            var delivery = new ReportDelivery(
+                FunctionNames.HostReports,
+                MetadataString(metadata, "MessageId"),
+                (int)Math.Clamp(MetadataInteger(metadata, "DeliveryCount") ?? 1, 1, int.MaxValue),
+                MetadataTime(metadata, "EnqueuedTimeUtc"));
+            var outcome = await intake.ProcessAsync(InvocationValue.ReadBytes(payload), delivery, ct);
+            logs.Add($"{outcome.Status}: {outcome.Code ?? outcome.Detail}");
+            return outcome;
+        });
+
+    private static Task VmLifecycleEventsAsync(HttpContext context, VmLifecycleEventIntake intake)
+        => InvokeAsync(context, FunctionNames.VmLifecycleEvents, async (request, logs, ct) =>
+        {
+            var payload = InvocationValue.Find(request.Data, FunctionNames.VmLifecycleEventsBinding)
+                ?? throw new TriggerFailureException(
+                    RejectionCodes.MissingBinding,
+                    $"Data has no '{FunctionNames.VmLifecycleEventsBinding}' binding; check {FunctionNames.VmLifecycleEvents}/function.json.");
+
+            // Undefined (unreadable) goes to the intake, which records it as rejected: a malformed event never improves.
+            var element = InvocationValue.ReadJson(payload) ?? default;
+            var outcome = await intake.ProcessAsync(element, FunctionNames.VmLifecycleEvents, ct);
+            logs.Add($"{outcome.Status}: {outcome.Code ?? outcome.Detail}");
+            return outcome;
+        });
+
+    private static Task ComplianceScanAsync(HttpContext context, IServiceProvider services, TimeProvider timeProvider)
+        => InvokeAsync(context, FunctionNames.ComplianceScan, async (request, logs, ct) =>
+        {
+            var scanner = services.GetService<IComplianceScanner>() ?? throw NotConfigured(nameof(IComplianceScanner), FunctionNames.ComplianceScan);
+            var tick = ReadTick(request, FunctionNames.ComplianceScan, timeProvider);
+            await scanner.ScanAllAsync(tick, ct);
+            logs.Add($"compliance scan ran (past due: {tick.IsPastDue})");
+            return new InvocationOutcome(InvocationOutcome.Processed, null, "compliance scan");
+        });
+
+    private static Task OutboxSweepAsync(HttpContext context, IServiceProvider services, TimeProvider timeProvider)
+        => InvokeAsync(context, FunctionNames.OutboxSweep, async (request, logs, ct) =>
+        {
+            var sweeper = services.GetService<IOutboxSweeper>() ?? throw NotConfigured(nameof(IOutboxSweeper), FunctionNames.OutboxSweep);
+            var tick = ReadTick(request, FunctionNames.OutboxSweep, timeProvider);
+            await sweeper.SweepAsync(tick, ct);
+            logs.Add($"outbox sweep ran (past due: {tick.IsPastDue})");
+            return new InvocationOutcome(InvocationOutcome.Processed, null, "outbox sweep");
+        });
+
+    private static async Task InvokeAsync(
+        HttpContext context,
+        string function,
+        Func<InvocationRequest, List<string>, CancellationToken, Task<InvocationOutcome>> invoke)
+    {
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(InvocationEndpoints).FullName!);
+        var invocationId = context.Request.Headers["X-Azure-Functions-InvocationId"].ToString();
+        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["InvocationId"] = invocationId, ["Function"] = function });
+        var ct = context.RequestAborted;
+        var logs = new List<string>();
+        InvocationRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(context.Request.Body, HostingJsonContext.Default.InvocationRequest, ct);
+        }
+        catch (JsonException ex)
+        {
+            LogFailed(logger, function, RejectionCodes.MalformedInvocation, ex.Message);
+            await WriteAsync(context, StatusCodes.Status400BadRequest, logs, new InvocationOutcome(InvocationOutcome.Failed, RejectionCodes.MalformedInvocation, $"The {function} invocation body is not valid JSON: {ex.Message}"));
+            return;
+        }
+
+        if (request is null)
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, logs, new InvocationOutcome(InvocationOutcome.Failed, RejectionCodes.MalformedInvocation, $"The {function} invocation body is JSON null."));
+            return;
+        }
+
+        try
+        {
+            var outcome = await invoke(request, logs, ct);
+            await WriteAsync(context, StatusCodes.Status200OK, logs, outcome);
+        }
+        catch (TriggerFailureException ex)
+        {
+            LogFailed(logger, function, ex.Code, ex.Message);
+            logs.Add($"failed: {ex.Code}: {ex.Message}");
+            var status = ex.Code == RejectionCodes.HandlerNotConfigured ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
+            await WriteAsync(context, status, logs, new InvocationOutcome(InvocationOutcome.Failed, ex.Code, ex.Message));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Any other failure still gets a JSON body: the host needs one to end the invocation promptly.
+            LogFailed(logger, function, RejectionCodes.HandlerFailed, ex.Message);
+            logs.Add($"failed: {RejectionCodes.HandlerFailed}: {ex.Message}");
+            await WriteAsync(context, StatusCodes.Status500InternalServerError, logs, new InvocationOutcome(InvocationOutcome.Failed, RejectionCodes.HandlerFailed, $"{function} failed: {ex.Message}"));
+        }
+    }
+
+    private static TriggerTickTime ReadTimerStatus(InvocationRequest request)
+    {
+        var timer = InvocationValue.Find(request.Data, FunctionNames.TimerBinding) is { } value ? InvocationValue.ReadJson(value) : null;
+        if (timer is not { ValueKind: JsonValueKind.Object } t)
+        {
+            return new TriggerTickTime(false, null);
+        }
+
+        var isPastDue = t.TryGetProperty("IsPastDue", out var pastDue) && pastDue.ValueKind == JsonValueKind.True;
+        DateTimeOffset? last = null;
+        if (t.TryGetProperty("ScheduleStatus", out var status) && status.ValueKind == JsonValueKind.Object
+            && status.TryGetProperty("Last", out var lastElement) && lastElement.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(lastElement.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            last = parsed;
+        }
+
+        return new TriggerTickTime(isPastDue, last);
+    }
+
+    private static TimerTick ReadTick(InvocationRequest request, string function, TimeProvider timeProvider)
+    {
+        var (isPastDue, last) = ReadTimerStatus(request);
+        return new TimerTick(function, timeProvider.GetUtcNow(), isPastDue, last);
+    }
+
+    private static TriggerFailureException NotConfigured(string port, string function)
+        => new(RejectionCodes.HandlerNotConfigured, $"No {port} is registered; the {function} occurrence did nothing.");
+
+    private static string? MetadataString(Dictionary<string, JsonElement>? metadata, string name) => InvocationValue.Get(metadata, name);
+
+    private static long? MetadataInteger(Dictionary<string, JsonElement>? metadata, string name)
+        => InvocationValue.Find(metadata, name) is { } element ? InvocationValue.ReadInteger(element) : null;
+
+    private static DateTimeOffset? MetadataTime(Dictionary<string, JsonElement>? metadata, string name)
+        => MetadataString(metadata, name) is { } text
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : null;
+
+    private static async Task WriteAsync(HttpContext context, int status, List<string> logs, InvocationOutcome outcome)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(
+            context.Response.Body,
+            new InvocationResponse([], logs, outcome),
+            HostingJsonContext.Default.InvocationResponse,
+            context.RequestAborted);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Function} invocation failed: {Code}: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string function, string code, string reason);
+
+    private readonly record struct TriggerTickTime(bool IsPastDue, DateTimeOffset? Last);
+}

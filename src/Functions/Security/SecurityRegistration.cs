@@ -1,0 +1,30 @@
+using GpuAutomation.Functions.Hosting;
+using Microsoft.AspNetCore.Authentication;
+
+namespace GpuAutomation.Functions.Security;
+
+public static class SecurityRegistration
+{
+    /// <summary>
+    /// Callers from X-MS-CLIENT-PRINCIPAL and the two role policies. The development identity (GpuAutomation:Security:
+    /// DevelopmentIdentity) is honoured only in local mode; under the Functions host the app refuses to start with it.
+    /// </summary>
+    public static IServiceCollection AddApiSecurity(this IServiceCollection services, IConfiguration configuration, HostingMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section);
+        if (mode == HostingMode.FunctionsHost && configuration.GetValue<bool>($"{SecurityOptions.Section}:{nameof(SecurityOptions.DevelopmentIdentity)}"))
+        {
+            throw new InvalidOperationException(
+                $"{SecurityOptions.Section}:{nameof(SecurityOptions.DevelopmentIdentity)} is set while the Functions host runs the app; "
+                + "the development identity would let every caller act as an operator. Remove the setting.");
+        }
+
+        services.AddAuthentication(ClientPrincipalAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ClientPrincipalAuthenticationHandler>(ClientPrincipalAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiPolicies.Reader, policy => policy.RequireAuthenticatedUser().RequireRole(ApiPolicies.ReaderRoles))
+            .AddPolicy(ApiPolicies.Operator, policy => policy.RequireAuthenticatedUser().RequireRole(ApiPolicies.OperatorRoles));
+        return services;
+    }
+}

@@ -1,0 +1,236 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using GpuAutomation.Functions.Api;
+using GpuAutomation.Functions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GpuAutomation.Functions.Tests;
+
+/// <summary>The REST API's front door over real HTTP: authorization, strict input, problem+json codes.</summary>
+public sealed class ApiTests : IAsyncLifetime
+{
+    private readonly RecordingApiServices _core = new();
+    private RunningApp _app = null!;
+
+    public async Task InitializeAsync()
+        => _app = await RunningApp.StartAsync(HostingMode.FunctionsHost, services =>
+        {
+            services.AddSingleton<IClusterQueries>(_core);
+            services.AddSingleton<IPartitioningRequests>(_core);
+            services.AddSingleton<IPolicyDocuments>(_core);
+            services.AddSingleton<IComplianceReports>(_core);
+        });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Health_answers_anonymously_with_the_hosting_mode()
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, "/api/health", principal: null);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("ok", body!["status"]!.GetValue<string>());
+        Assert.Equal("FunctionsHost", body["mode"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_request_without_a_principal_is_401_with_a_code()
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, "/api/clusters", principal: null);
+
+        AssertProblem(HttpStatusCode.Unauthorized, ApiErrorCodes.Unauthenticated, status, body);
+        Assert.Empty(_core.Calls);
+    }
+
+    [Fact]
+    public async Task A_principal_header_that_is_not_base64_json_is_401()
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, "/api/clusters", principal: "not*base64");
+
+        AssertProblem(HttpStatusCode.Unauthorized, ApiErrorCodes.Unauthenticated, status, body);
+        Assert.Contains("not base64", body!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reader_can_read_but_not_change()
+    {
+        var (readStatus, _) = await SendAsync(HttpMethod.Get, "/api/clusters", Principals.Reader);
+        var (changeStatus, changeBody) = await SendAsync(HttpMethod.Put, "/api/clusters/cl1/partition-count", Principals.Reader, "{\"partitionCount\":4}");
+
+        Assert.Equal(HttpStatusCode.OK, readStatus);
+        AssertProblem(HttpStatusCode.Forbidden, ApiErrorCodes.Forbidden, changeStatus, changeBody);
+        Assert.Contains("GpuAutomation.Operator", changeBody!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["ListClusters"], _core.Calls);
+    }
+
+    [Fact]
+    public async Task A_caller_without_an_app_role_is_403_even_for_reads()
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, "/api/clusters/cl1/inventory", Principals.WithRoles());
+
+        AssertProblem(HttpStatusCode.Forbidden, ApiErrorCodes.Forbidden, status, body);
+        Assert.Empty(_core.Calls);
+    }
+
+    [Fact]
+    public async Task An_operator_submits_a_partition_request_with_an_idempotency_key()
+    {
+        var (status, _) = await SendAsync(
+            HttpMethod.Post,
+            "/api/partition-requests",
+            Principals.Operator,
+            "{\"cluster\":\"cl1\",\"vm\":\"vm-gpu-01\",\"action\":\"assign\",\"node\":\"node1\"}",
+            ("Idempotency-Key", "key-123"));
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal(["Submit cl1 vm-gpu-01 Assign node1  key-123"], _core.Calls);
+    }
+
+    [Fact]
+    public async Task An_operator_changes_the_partition_count_of_a_subset_of_gpus()
+    {
+        var (status, _) = await SendAsync(HttpMethod.Put, "/api/clusters/cl1/partition-count", Principals.Operator, "{\"partitionCount\":4,\"gpus\":[\"PCI\\\\VEN_10DE&DEV_25B6\\\\0\"]}");
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal(["ChangePartitionCount cl1 4 [PCI\\VEN_10DE&DEV_25B6\\0] "], _core.Calls);
+    }
+
+    [Fact]
+    public async Task Listing_requests_passes_the_filter_and_default_page_size()
+    {
+        var (status, _) = await SendAsync(HttpMethod.Get, "/api/partition-requests?cluster=cl1&status=Completed&vm=vm-gpu-01", Principals.Reader);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["List cl1 Completed vm-gpu-01 50 "], _core.Calls);
+    }
+
+    [Theory]
+    [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm1\",\"action\":\"assign\"", ApiErrorCodes.MalformedJson)]
+    [InlineData("[1,2]", ApiErrorCodes.MalformedJson)]
+    [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm1\",\"action\":\"assign\",\"priority\":1}", ApiErrorCodes.UnknownField)]
+    [InlineData("{\"cluster\":\"cl1\",\"action\":\"assign\"}", ApiErrorCodes.MissingField)]
+    [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm1\",\"action\":1}", ApiErrorCodes.InvalidField)]
+    [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm1\",\"action\":\"reboot\"}", ApiErrorCodes.InvalidField)]
+    [InlineData("{\"cluster\":\"cl1\",\"vm\":null,\"action\":\"assign\"}", ApiErrorCodes.InvalidField)]
+    [InlineData("{\"cluster\":\"cl_1\",\"vm\":\"vm1\",\"action\":\"assign\"}", ApiErrorCodes.InvalidName)]
+    [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm\\u0007\",\"action\":\"assign\"}", ApiErrorCodes.InvalidName)]
+    [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm1\",\"action\":\"assign\",\"node\":\"-node\"}", ApiErrorCodes.InvalidName)]
+    public async Task A_bad_partition_request_body_is_400_with_a_code_and_reaches_nothing(string json, string code)
+    {
+        var (status, body) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, json);
+
+        AssertProblem(HttpStatusCode.BadRequest, code, status, body);
+        Assert.Empty(_core.Calls);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_413()
+    {
+        var padding = new string('x', StrictJsonBody.MaxBytes);
+        var (status, body) = await SendAsync(HttpMethod.Put, "/api/clusters/cl1/policy", Principals.Operator, $"{{\"note\":\"{padding}\"}}");
+
+        AssertProblem(HttpStatusCode.RequestEntityTooLarge, ApiErrorCodes.BodyTooLarge, status, body);
+        Assert.Contains($"limit is {StrictJsonBody.MaxBytes}", body!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(_core.Calls);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_is_415()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/partition-requests", UriKind.Relative))
+        {
+            Content = new StringContent("cluster=cl1", Encoding.UTF8, "application/x-www-form-urlencoded"),
+        };
+        request.Headers.Add(Principals.Header, Principals.Operator);
+        using var response = await _app.Client.SendAsync(request);
+
+        AssertProblem(HttpStatusCode.UnsupportedMediaType, ApiErrorCodes.UnsupportedMediaType, response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()));
+    }
+
+    [Theory]
+    [InlineData("PUT", "/api/clusters/cl1/partition-count", "{\"partitionCount\":0}", ApiErrorCodes.InvalidField)]
+    [InlineData("PUT", "/api/clusters/cl1/partition-count", "{\"partitionCount\":4,\"gpus\":[]}", ApiErrorCodes.InvalidField)]
+    [InlineData("PUT", "/api/clusters/cl1/partition-count", "{\"partitionCount\":4,\"gpus\":[\"a\",\"A\"]}", ApiErrorCodes.InvalidField)]
+    [InlineData("PUT", "/api/clusters/cl1/partition-count", "{\"partitionCount\":\"4\"}", ApiErrorCodes.InvalidField)]
+    [InlineData("PUT", "/api/clusters/bad.name/partition-count", "{\"partitionCount\":4}", ApiErrorCodes.InvalidName)]
+    [InlineData("GET", "/api/clusters/bad.name/inventory", null, ApiErrorCodes.InvalidName)]
+    [InlineData("GET", "/api/clusters/bad.name/compliance", null, ApiErrorCodes.InvalidName)]
+    [InlineData("POST", "/api/clusters/bad.name/compliance/scan", null, ApiErrorCodes.InvalidName)]
+    [InlineData("PUT", "/api/clusters/cl1/policy", "\"text\"", ApiErrorCodes.MalformedJson)]
+    [InlineData("GET", "/api/partition-requests?pageSize=0", null, ApiErrorCodes.InvalidQuery)]
+    [InlineData("GET", "/api/partition-requests?cluster=cl1&sort=asc", null, ApiErrorCodes.InvalidQuery)]
+    [InlineData("GET", "/api/partition-requests?cluster=cl1&cluster=cl2", null, ApiErrorCodes.InvalidQuery)]
+    [InlineData("GET", "/api/partition-requests?cluster=-x", null, ApiErrorCodes.InvalidName)]
+    public async Task Bad_input_anywhere_is_a_4xx_with_a_code_and_reaches_nothing(string method, string path, string? json, string code)
+    {
+        var (status, body) = await SendAsync(new HttpMethod(method), path, Principals.Operator, json);
+
+        AssertProblem(HttpStatusCode.BadRequest, code, status, body);
+        Assert.Empty(_core.Calls);
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_with_spaces_is_refused()
+    {
+        var (status, body) = await SendAsync(
+            HttpMethod.Post,
+            "/api/partition-requests",
+            Principals.Operator,
+            "{\"cluster\":\"cl1\",\"vm\":\"vm1\",\"action\":\"unassign\"}",
+            ("Idempotency-Key", "two words"));
+
+        AssertProblem(HttpStatusCode.BadRequest, ApiErrorCodes.InvalidName, status, body);
+        Assert.Empty(_core.Calls);
+    }
+
+    [Fact]
+    public async Task An_unknown_api_route_is_a_404_problem_with_a_code()
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, "/api/clusters/cl1/gpus", Principals.Reader);
+
+        AssertProblem(HttpStatusCode.NotFound, ApiErrorCodes.NotFound, status, body);
+    }
+
+    private static void AssertProblem(HttpStatusCode expectedStatus, string expectedCode, HttpStatusCode status, JsonNode? body)
+    {
+        Assert.Equal(expectedStatus, status);
+        Assert.NotNull(body);
+        Assert.Equal(expectedCode, body["code"]?.GetValue<string>());
+        Assert.Equal((int)expectedStatus, body["status"]!.GetValue<int>());
+        Assert.False(string.IsNullOrWhiteSpace(body["detail"]?.GetValue<string>()));
+    }
+
+    private async Task<(HttpStatusCode Status, JsonNode? Body)> SendAsync(
+        HttpMethod method,
+        string path,
+        string? principal,
+        string? json = null,
+        params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        if (principal is not null)
+        {
+            request.Headers.Add(Principals.Header, principal);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        using var response = await _app.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if ((int)response.StatusCode >= 400)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+}
