@@ -1,0 +1,140 @@
+using System.Globalization;
+using GpuAutomation.Sandbox.Scenario;
+using Spectre.Console;
+
+namespace GpuAutomation.Sandbox.Presentation;
+
+/// <summary>Shows the scenario as it plays (a live progress display on a terminal, one line per step otherwise) and its result tables.</summary>
+public sealed class ScenarioConsole(IAnsiConsole console)
+{
+    public async Task<ScenarioReport> PlayAsync(Func<IScenarioProgress, Task<ScenarioReport>> play)
+    {
+        ArgumentNullException.ThrowIfNull(play);
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            return await play(new LineProgress(console));
+        }
+
+        ScenarioReport? report = null;
+        await console.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new SpinnerColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context => report = await play(new LiveProgress(context)));
+        return report!;
+    }
+
+    public void ShowReport(ScenarioReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var steps = new Table().Title("[bold]Scenario[/]").Border(TableBorder.Rounded)
+            .AddColumn("#").AddColumn("Step").AddColumn("Result").AddColumn(new TableColumn("Time").RightAligned()).AddColumn("What was seen");
+        for (var i = 0; i < report.Steps.Count; i++)
+        {
+            var s = report.Steps[i];
+            steps.AddRow(
+                (i + 1).ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(s.Title),
+                s.Passed ? "[green]as expected[/]" : "[red]FAILED[/]",
+                s.Elapsed.TotalSeconds.ToString("0.0 s", CultureInfo.InvariantCulture),
+                Markup.Escape(s.Detail));
+        }
+
+        console.Write(steps);
+
+        var requests = report.Steps.SelectMany(s => s.Requests).ToList();
+        if (requests.Count > 0)
+        {
+            var table = new Table().Title("[bold]Partition requests[/]").Border(TableBorder.Rounded)
+                .AddColumn("Id").AddColumn("Action").AddColumn("VM").AddColumn("Node").AddColumn("Origin").AddColumn("Status").AddColumn("Reason");
+            foreach (var r in requests)
+            {
+                table.AddRow(
+                    Markup.Escape(r.Id),
+                    Markup.Escape(r.Action ?? string.Empty),
+                    Markup.Escape(r.Vm ?? string.Empty),
+                    Markup.Escape(r.Node ?? string.Empty),
+                    Markup.Escape(r.Origin ?? string.Empty),
+                    r.Is("Succeeded") ? "[green]Succeeded[/]" : $"[yellow]{Markup.Escape(r.Status)}[/]",
+                    Markup.Escape(r.ErrorCode is null ? string.Empty : $"{r.ErrorCode}: {r.ErrorMessage}"));
+            }
+
+            console.Write(table);
+        }
+
+        if (report.FinalInventory is { } inventory)
+        {
+            var gpus = new Table().Title("[bold]GPUs (as the hosts report them)[/]").Border(TableBorder.Rounded)
+                .AddColumn("Node").AddColumn("Model").AddColumn(new TableColumn("Partitions").RightAligned()).AddColumn(new TableColumn("Assigned").RightAligned());
+            foreach (var g in inventory.Gpus)
+            {
+                gpus.AddRow(Markup.Escape(g.Node), Markup.Escape(g.Model), g.PartitionCount.ToString(CultureInfo.InvariantCulture), g.AssignedPartitions.ToString(CultureInfo.InvariantCulture));
+            }
+
+            var vms = new Table().Title("[bold]VMs[/]").Border(TableBorder.Rounded)
+                .AddColumn("VM").AddColumn("Node").AddColumn("Power").AddColumn(new TableColumn("Partitions").RightAligned()).AddColumn("OfflineAction");
+            foreach (var v in inventory.Vms)
+            {
+                vms.AddRow(
+                    Markup.Escape(v.Name),
+                    Markup.Escape(v.Node),
+                    v.PowerState?.ToString() ?? "?",
+                    v.Partitions.ToString(CultureInfo.InvariantCulture),
+                    v.OfflineAction?.ToString() ?? "(not clustered)");
+            }
+
+            console.Write(gpus);
+            console.Write(vms);
+        }
+
+        var passed = report.Steps.Count(s => s.Passed);
+        console.MarkupLine(report.Passed
+            ? $"[green bold]Scenario passed[/]: {passed} of {report.Steps.Count} steps as expected."
+            : $"[red bold]Scenario failed[/]: {passed} of {report.Steps.Count} steps as expected; see the first FAILED step.");
+    }
+
+    private sealed class LiveProgress(ProgressContext context) : IScenarioProgress
+    {
+        private ProgressTask? current;
+        private string title = string.Empty;
+
+        public void StepStarted(int index, int count, string title)
+        {
+            this.title = $"[[{index + 1}/{count}]] {Markup.Escape(title)}";
+            current = context.AddTask(this.title, maxValue: 1);
+            current.IsIndeterminate = true;
+        }
+
+        public void StepActivity(string activity)
+        {
+            current?.Description = $"{title} [grey]— {Markup.Escape(activity)}[/]";
+        }
+
+        public void StepFinished(StepResult result)
+        {
+            if (current is null)
+            {
+                return;
+            }
+
+            current.Description = result.Passed ? $"[green]✔[/] {title}" : $"[red]✘[/] {title} [red]{Markup.Escape(result.Detail)}[/]";
+            current.IsIndeterminate = false;
+            current.Value = 1;
+            current.StopTask();
+        }
+    }
+
+    private sealed class LineProgress(IAnsiConsole console) : IScenarioProgress
+    {
+        public void StepStarted(int index, int count, string title)
+            => console.MarkupLine($"[[{index + 1}/{count}]] {Markup.Escape(title)} …");
+
+        public void StepActivity(string activity)
+            => console.MarkupLine($"      [grey]{Markup.Escape(activity)}[/]");
+
+        public void StepFinished(StepResult result)
+            => console.MarkupLine(result.Passed
+                ? $"      [green]✔ as expected[/] ({result.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)"
+                : $"      [red]✘ {Markup.Escape(result.Detail)}[/]");
+    }
+}

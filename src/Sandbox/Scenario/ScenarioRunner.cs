@@ -1,0 +1,269 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.HostRunner.Simulation;
+
+namespace GpuAutomation.Sandbox.Scenario;
+
+/// <summary>
+/// The scripted tour of the product. Every change a user makes goes through the REST API over HTTP; the emulator is
+/// touched only for what the outside world does (a VM is created, someone changes a VM's OfflineAction by hand).
+/// Steps run in order and stop at the first that does not go as expected (later steps build on earlier ones).
+/// </summary>
+public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world, string cluster, IScenarioProgress progress, TimeProvider time)
+{
+    /// <summary>The VM the scenario creates in the simulated cluster; the policy selects it by name.</summary>
+    public const string CreatedVm = "vdi-03";
+
+    /// <summary>The VM the scenario assigns through the API, drifts, and unassigns.</summary>
+    public const string ApiVm = "render-01";
+
+    public const int PartitionCount = 4;
+
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
+
+    public async Task<ScenarioReport> RunAsync(CancellationToken cancellationToken)
+    {
+        (string Title, Func<CancellationToken, Task<(string Detail, IReadOnlyList<RequestView> Requests)>> Run)[] steps =
+        [
+            ("Hosts report their inventory", WaitForInventoryAsync),
+            ("Provisioning policy: VMs named vdi-* get a partition", PutPolicyAsync),
+            ($"Set partition count {PartitionCount} on the cluster", SetPartitionCountAsync),
+            ($"VM {CreatedVm} created → provisioned by policy", CreateVmAsync),
+            ($"Request through the API → partition assigned to {ApiVm}", AssignThroughApiAsync),
+            ($"Drift on {ApiVm} → compliance scan → remediated", DriftAndRemediateAsync),
+            ($"Unassign {ApiVm}", UnassignAsync),
+            ($"Refused request: a second partition for {CreatedVm}", RefusedRequestAsync),
+        ];
+
+        var results = new List<StepResult>();
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var (title, run) = steps[i];
+            progress.StepStarted(i, steps.Length, title);
+            var started = time.GetTimestamp();
+            StepResult result;
+            try
+            {
+                var (detail, requests) = await run(cancellationToken);
+                result = new StepResult(title, true, detail, requests, time.GetElapsedTime(started));
+            }
+            catch (ScenarioFailedException e)
+            {
+                result = new StepResult(title, false, e.Message, [], time.GetElapsedTime(started));
+            }
+            catch (HttpRequestException e)
+            {
+                result = new StepResult(title, false, $"The control plane could not be reached: {e.Message}", [], time.GetElapsedTime(started));
+            }
+
+            results.Add(result);
+            progress.StepFinished(result);
+            if (!result.Passed)
+            {
+                break;
+            }
+        }
+
+        ClusterView? final = null;
+        try
+        {
+            final = await api.GetInventoryAsync(cluster, cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            // The report says what the steps saw; a final inventory is a bonus when the API still answers.
+        }
+
+        return new ScenarioReport(results, final);
+    }
+
+    private async Task<(string, IReadOnlyList<RequestView>)> WaitForInventoryAsync(CancellationToken cancellationToken)
+    {
+        progress.StepActivity($"waiting for {world.Nodes.Count} nodes of {cluster} to report");
+        var view = await WaitForInventoryAsync(
+            v => world.Nodes.All(n => v.Nodes.Contains(n, StringComparer.OrdinalIgnoreCase)),
+            $"every node of {cluster} ({string.Join(", ", world.Nodes)}) in the inventory",
+            cancellationToken);
+        return ($"{view.Nodes.Count} nodes, {view.Gpus.Count} GPUs, {view.Vms.Count} VMs", []);
+    }
+
+    private async Task<(string, IReadOnlyList<RequestView>)> PutPolicyAsync(CancellationToken cancellationToken)
+    {
+        const string policy = """
+            {
+              "rules": [
+                { "name": "vdi", "namePattern": "vdi-*", "assignPartition": true, "offlineAction": "ForceShutdown", "startAfter": true }
+              ],
+              "remediation": { "fixOfflineAction": true, "maxRequestsPerScan": 5 }
+            }
+            """;
+        var answer = await api.PutAsync($"api/clusters/{cluster}/policy", policy, cancellationToken);
+        Expect(answer.IsSuccess, $"PUT policy answered {answer.Describe()}");
+        return ("rule 'vdi': name vdi-* → partition, OfflineAction ForceShutdown, start after; remediation fixes OfflineAction", []);
+    }
+
+    private async Task<(string, IReadOnlyList<RequestView>)> SetPartitionCountAsync(CancellationToken cancellationToken)
+    {
+        var answer = await api.PutAsync($"api/clusters/{cluster}/partition-count", $$"""{ "partitionCount": {{PartitionCount}} }""", cancellationToken);
+        Expect(answer.Status == HttpStatusCode.Accepted && answer.Body is not null, $"PUT partition-count answered {answer.Describe()}");
+        var accepted = RequestView.All(answer.Body!);
+        Expect(accepted.Count > 0, $"PUT partition-count accepted no request: {answer.Describe()}");
+        var done = await WaitForRequestsAsync(accepted.Select(r => r.Id), cancellationToken);
+        ExpectAll(done, "Succeeded");
+        var view = await WaitForInventoryAsync(v => v.Gpus.Count > 0 && v.Gpus.All(g => g.PartitionCount == PartitionCount), $"every GPU at {PartitionCount} partitions", cancellationToken);
+        return ($"{done.Count} request(s) succeeded; {view.Gpus.Count} GPUs × {PartitionCount} = {view.Gpus.Sum(g => g.PartitionCount)} partitions", done);
+    }
+
+    private async Task<(string, IReadOnlyList<RequestView>)> CreateVmAsync(CancellationToken cancellationToken)
+    {
+        var node = world.Nodes[0];
+        progress.StepActivity($"creating {CreatedVm} on {node} (off, OfflineAction Save)");
+        world.AddVm(node, new VmDescription(CreatedVm, State: VmPowerState.Off, OfflineAction: OfflineAction.Save));
+        progress.StepActivity($"waiting for {node} to report the new VM and the policy to act");
+        var request = await WaitForAsync(
+            async ct => (await api.ListRequestsAsync(cluster, CreatedVm, ct)).FirstOrDefault(r => r.IsTerminal),
+            $"a finished request for {CreatedVm}",
+            cancellationToken);
+        Expect(request.Is("Succeeded"), $"the provisioning request ended {request}");
+        var vm = await WaitForVmAsync(CreatedVm, v => v.Partitions == 1, "1 partition", cancellationToken);
+        Expect(vm.OfflineAction == OfflineAction.ForceShutdown, $"{CreatedVm} has OfflineAction {vm.OfflineAction}, expected ForceShutdown");
+        Expect(vm.PowerState == VmPowerState.Running, $"{CreatedVm} is {vm.PowerState}, expected Running (the rule starts it)");
+        return ($"request {request.Id} ({request.Origin ?? "policy"}) succeeded: {CreatedVm} on {vm.Node}, 1 partition, OfflineAction {vm.OfflineAction}, {vm.PowerState}", [request]);
+    }
+
+    private async Task<(string, IReadOnlyList<RequestView>)> AssignThroughApiAsync(CancellationToken cancellationToken)
+    {
+        var request = await SubmitAndWaitAsync(ApiVm, "assign", cancellationToken);
+        Expect(request.Is("Succeeded"), $"the assign request ended {request}");
+        var vm = await WaitForVmAsync(ApiVm, v => v.Partitions == 1, "1 partition", cancellationToken);
+        Expect(vm.OfflineAction == OfflineAction.ForceShutdown, $"{ApiVm} has OfflineAction {vm.OfflineAction}, expected ForceShutdown");
+        Expect(vm.PowerState == VmPowerState.Running, $"{ApiVm} is {vm.PowerState}, expected Running again (it ran before)");
+        return ($"request {request.Id} succeeded in {request.StepCount} steps: {ApiVm} on {vm.Node}, 1 partition, running", [request]);
+    }
+
+    private async Task<(string, IReadOnlyList<RequestView>)> DriftAndRemediateAsync(CancellationToken cancellationToken)
+    {
+        var id = world.Vm(ApiVm).Id;
+        progress.StepActivity($"someone sets OfflineAction of {ApiVm} back to Save by hand");
+        world.SetOfflineAction(id, OfflineAction.Save);
+        await WaitForVmAsync(ApiVm, v => v.OfflineAction == OfflineAction.Save, "the drift reported (OfflineAction Save)", cancellationToken);
+
+        progress.StepActivity("POST compliance/scan");
+        var answer = await api.PostAsync($"api/clusters/{cluster}/compliance/scan", null, cancellationToken);
+        Expect(answer.IsSuccess && answer.Body is JsonObject, $"the scan answered {answer.Describe()}");
+        var report = (JsonObject)answer.Body!;
+        var findings = (Json.Get(report, "report") is JsonObject inner ? Json.Objects(inner, "findings") : Json.Objects(report, "findings")).ToList();
+        var finding = findings.FirstOrDefault(f =>
+            string.Equals(Json.Text(f, "rule"), "offline-action-not-forced-shutdown", StringComparison.OrdinalIgnoreCase)
+            && (Json.Text(f, "resource") ?? string.Empty).Contains(ApiVm, StringComparison.OrdinalIgnoreCase));
+        Expect(finding is not null, $"no offline-action finding for {ApiVm} among {findings.Count}: {string.Join("; ", findings.Select(f => Json.Text(f, "rule") + " " + Json.Text(f, "resource")))}");
+        var remediationId = Json.Text(finding!, "remediationRequestId");
+        Expect(remediationId is not null, $"the finding for {ApiVm} has no remediation request: {finding!.ToJsonString()}");
+
+        var done = await WaitForRequestsAsync([remediationId!], cancellationToken);
+        ExpectAll(done, "Succeeded");
+        var vm = await WaitForVmAsync(ApiVm, v => v.OfflineAction == OfflineAction.ForceShutdown, "OfflineAction ForceShutdown again", cancellationToken);
+        return ($"{findings.Count} finding(s); '{Json.Text(finding!, "message")}' → request {remediationId} succeeded; {ApiVm} OfflineAction {vm.OfflineAction}", done);
+    }
+
+    private async Task<(string, IReadOnlyList<RequestView>)> UnassignAsync(CancellationToken cancellationToken)
+    {
+        var request = await SubmitAndWaitAsync(ApiVm, "unassign", cancellationToken);
+        Expect(request.Is("Succeeded"), $"the unassign request ended {request}");
+        var vm = await WaitForVmAsync(ApiVm, v => v.Partitions == 0, "no partition", cancellationToken);
+        return ($"request {request.Id} succeeded: {ApiVm} has no partition, {vm.PowerState}", [request]);
+    }
+
+    private async Task<(string, IReadOnlyList<RequestView>)> RefusedRequestAsync(CancellationToken cancellationToken)
+    {
+        var answer = await api.PostAsync("api/partition-requests", Submission(CreatedVm, "assign"), cancellationToken);
+        if (!answer.IsSuccess)
+        {
+            // Refused at the door: problem+json with a stable code, nothing stored or sent.
+            Expect(answer.ProblemCode is not null && answer.ProblemDetail is not null, $"the refusal carries no code and detail: {answer.Describe()}");
+            return ($"{(int)answer.Status} {answer.ProblemCode}: {answer.ProblemDetail}", []);
+        }
+
+        // Accepted for the record and rejected by validation: the request says why.
+        var accepted = RequestView.All(answer.Body!);
+        Expect(accepted.Count == 1, $"the submission answered {answer.Describe()}");
+        var done = (await WaitForRequestsAsync([accepted[0].Id], cancellationToken))[0];
+        Expect(done.Is("Rejected") && done.ErrorCode is not null, $"expected a rejection with a reason, got {done}");
+        return ($"request {done.Id} Rejected — {done.ErrorCode}: {done.ErrorMessage}", [done]);
+    }
+
+    private async Task<RequestView> SubmitAndWaitAsync(string vm, string action, CancellationToken cancellationToken)
+    {
+        progress.StepActivity($"POST partition-requests {action} {vm}");
+        var answer = await api.PostAsync("api/partition-requests", Submission(vm, action), cancellationToken);
+        Expect(answer.Status == HttpStatusCode.Accepted && answer.Body is not null, $"POST partition-requests ({action} {vm}) answered {answer.Describe()}");
+        var accepted = RequestView.All(answer.Body!);
+        Expect(accepted.Count == 1, $"POST partition-requests answered {accepted.Count} requests: {answer.Describe()}");
+        return (await WaitForRequestsAsync([accepted[0].Id], cancellationToken))[0];
+    }
+
+    private string Submission(string vm, string action) => $$"""{ "cluster": "{{cluster}}", "vm": "{{vm}}", "action": "{{action}}" }""";
+
+    private async Task<IReadOnlyList<RequestView>> WaitForRequestsAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        var results = new List<RequestView>();
+        foreach (var id in ids)
+        {
+            progress.StepActivity($"waiting for request {id}");
+            results.Add(await WaitForAsync(
+                async ct => await api.GetRequestAsync(id, ct) is { IsTerminal: true } r ? r : null,
+                $"request {id} to finish",
+                cancellationToken));
+        }
+
+        return results;
+    }
+
+    private Task<VmView> WaitForVmAsync(string name, Func<VmView, bool> condition, string what, CancellationToken cancellationToken)
+        => WaitForAsync(
+            async ct => (await api.GetInventoryAsync(cluster, ct))?.Vm(name) is { } vm && condition(vm) ? vm : null,
+            $"{name} in the inventory with {what}",
+            cancellationToken);
+
+    private Task<ClusterView> WaitForInventoryAsync(Func<ClusterView, bool> condition, string what, CancellationToken cancellationToken)
+        => WaitForAsync(
+            async ct => await api.GetInventoryAsync(cluster, ct) is { } view && condition(view) ? view : null,
+            what,
+            cancellationToken);
+
+    /// <summary>Polls until <paramref name="probe"/> answers, or fails the step after <see cref="WaitLimit"/>.</summary>
+    private async Task<T> WaitForAsync<T>(Func<CancellationToken, Task<T?>> probe, string what, CancellationToken cancellationToken)
+        where T : class
+    {
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            if (await probe(cancellationToken) is { } found)
+            {
+                return found;
+            }
+
+            if (time.GetElapsedTime(started) > WaitLimit)
+            {
+                throw new ScenarioFailedException($"Waited {WaitLimit.TotalSeconds:0} s for {what}; it did not happen.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
+        }
+    }
+
+    private static void ExpectAll(IReadOnlyList<RequestView> requests, string status)
+    {
+        var other = requests.Where(r => !r.Is(status)).ToList();
+        Expect(other.Count == 0, $"expected every request {status}: {string.Join("; ", other)}");
+    }
+
+    private static void Expect(bool condition, string otherwise)
+    {
+        if (!condition)
+        {
+            throw new ScenarioFailedException(otherwise);
+        }
+    }
+}
