@@ -70,7 +70,9 @@ public sealed partial class ReportIntake(
                     Error = result.Error is { } e ? new RequestNotice(e.Code, e.Message, e.Step) : null,
                 };
                 var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false);
-                var released = ledger?.Ledger.Release(request.Id, status == RequestStatus.Succeeded, result.CompletedAt);
+                // The inventory-after is read before the result is stamped complete: dating the release by it lets
+                // that snapshot (applied below) reconcile the figure instead of being ignored as older than it.
+                var released = ledger?.Ledger.Release(request.Id, status == RequestStatus.Succeeded, result.InventoryAfter?.TakenAt ?? result.CompletedAt);
                 var outboxLeft = await requests.OutboxExistsAsync(request.Cluster, request.Node, result.CommandId, cancellationToken).ConfigureAwait(false);
                 await requests.UpdateAsync(stored!, updated, ledger, released, outboxLeft ? result.CommandId : null, cancellationToken).ConfigureAwait(false);
                 LogCompleted(logger, request.Id, result.CommandId, status);

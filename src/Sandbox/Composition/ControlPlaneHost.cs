@@ -1,5 +1,4 @@
 using System.Globalization;
-using GpuAutomation.Functions.Composition;
 using GpuAutomation.Messaging;
 using GpuAutomation.Messaging.InMemory;
 
@@ -21,8 +20,8 @@ public static class ControlPlaneHost
         ];
         return Functions.Program.CreateApp(args, builder =>
         {
+            // The agents' bus: the app's command publisher and reports receiver use it instead of configuring one.
             builder.Services.AddSingleton<IMessageBus>(bus);
-            builder.Services.AddControlPlaneCore(builder.Configuration);
         });
     }
 }

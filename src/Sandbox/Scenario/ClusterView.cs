@@ -18,7 +18,7 @@ public sealed class ClusterView(JsonObject body)
         Json.Text(v, "name") ?? "?",
         Json.Text(n, "node") ?? "?",
         Json.Enum<VmPowerState>(v, "powerState"),
-        Json.Objects(v, "partitionAdapters").Count(),
+        Json.Get(v, "partition") is System.Text.Json.Nodes.JsonObject ? 1 : Json.Objects(v, "partitionAdapters").Count(),
         Json.Enum<OfflineAction>(v, "offlineAction"))))];
 
     public VmView? Vm(string name) => Vms.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase));
