@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.Sandbox.Scenario;
+
+namespace GpuAutomation.EndToEnd.Tests;
+
+/// <summary>
+/// The product across real processes: the control plane (local trigger mode) on Azurite and RabbitMQ, and two
+/// HostRunner processes in --simulate mode as one cluster, driven through the REST API and the local Event Grid
+/// endpoint. What the emulated hosts did is read back from the inventory they report.
+/// </summary>
+public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IClassFixture<ControlPlaneProcess>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
+
+    private ControlPlaneClient Api => controlPlane.Api;
+
+    [Fact]
+    public async Task Assign_through_the_API_succeeds_with_the_VM_running_one_partition_and_forced_shutdown()
+    {
+        var vm = $"web-{controlPlane.RunId}";
+        await using var hosts = SimulatedHosts.Start(Description("a", 0, node1Vms: $$"""{ "name": "{{vm}}", "state": "Running", "offlineAction": "Save" }"""));
+        await WaitForNodesAsync(hosts);
+
+        var request = await SubmitAsync(hosts, vm, "assign");
+        var done = await WaitForTerminalAsync(hosts, request.Id);
+
+        Assert.True(done.Is("Succeeded"), $"{done}{Environment.NewLine}{Describe(hosts)}");
+        var seen = await WaitForVmAsync(hosts, vm, v => v.Partitions == 1);
+        Assert.Equal(VmPowerState.Running, seen.PowerState);
+        Assert.Equal(OfflineAction.ForceShutdown, seen.OfflineAction);
+        Assert.Equal("node1", seen.Node);
+        var inventory = (await Api.GetInventoryAsync(hosts.Cluster, CancellationToken.None))!;
+        Assert.Equal(1, inventory.Gpus.Sum(g => g.AssignedPartitions));
+    }
+
+    [Fact]
+    public async Task A_VM_created_event_from_Event_Grid_provisions_the_VM_once()
+    {
+        var vm = $"eg-{controlPlane.RunId}";
+        await using var hosts = SimulatedHosts.Start(Description("b", 0, node2Vms: $$"""{ "name": "{{vm}}", "state": "Off", "offlineAction": "Save" }"""));
+        await WaitForNodesAsync(hosts);
+        var policy = await Api.PutAsync(
+            $"api/clusters/{hosts.Cluster}/policy",
+            """{ "rules": [ { "name": "event-grid-vms", "namePattern": "eg-*", "startAfter": true } ] }""",
+            CancellationToken.None);
+        Assert.True(policy.IsSuccess, policy.Describe());
+
+        var delivery = EventGridDelivery(vm, eventId: Guid.NewGuid().ToString());
+        var answer = await Api.PostAsync("local/eventgrid", delivery, CancellationToken.None);
+        Assert.True(answer.IsSuccess, answer.Describe());
+
+        var request = await Eventually.WaitAsync(
+            async () => (await Api.ListRequestsAsync(hosts.Cluster, vm, CancellationToken.None)).FirstOrDefault(r => r.IsTerminal),
+            Wait,
+            () => $"a finished request for {vm}{Environment.NewLine}{Describe(hosts)}");
+        Assert.True(request.Is("Succeeded"), $"{request}{Environment.NewLine}{Describe(hosts)}");
+        Assert.Equal("EventGrid", request.Origin, ignoreCase: true);
+        var seen = await WaitForVmAsync(hosts, vm, v => v.Partitions == 1 && v.PowerState == VmPowerState.Running);
+        Assert.Equal(OfflineAction.ForceShutdown, seen.OfflineAction);
+
+        // Event Grid redelivers at least once: the same event again creates nothing new.
+        var again = await Api.PostAsync("local/eventgrid", delivery, CancellationToken.None);
+        Assert.True(again.IsSuccess, again.Describe());
+        Assert.Single(await Api.ListRequestsAsync(hosts.Cluster, vm, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Drift_found_by_a_compliance_scan_is_remediated_and_the_partition_then_unassigned()
+    {
+        // The drift is in the simulated world from the start: a GPU-P VM whose OfflineAction someone left at Save.
+        var vm = $"drift-{controlPlane.RunId}";
+        await using var hosts = SimulatedHosts.Start(Description("c", 0, node1Vms: $$"""{ "name": "{{vm}}", "state": "Running", "offlineAction": "Save", "hasPartition": true }"""));
+        await WaitForNodesAsync(hosts);
+        await WaitForVmAsync(hosts, vm, v => v.Partitions == 1 && v.OfflineAction == OfflineAction.Save);
+
+        var scan = await Api.PostAsync($"api/clusters/{hosts.Cluster}/compliance/scan", null, CancellationToken.None);
+        Assert.True(scan.IsSuccess && scan.Body is JsonObject, scan.Describe());
+        var finding = Json.Objects((JsonObject)scan.Body!, "findings").FirstOrDefault(f =>
+            Json.Text(f, "rule") == "offline-action-not-forced-shutdown" && (Json.Text(f, "resource") ?? string.Empty).Contains(vm, StringComparison.OrdinalIgnoreCase));
+        Assert.True(finding is not null, scan.Describe());
+        var remediation = Json.Text(finding, "remediationRequestId");
+        Assert.True(remediation is not null, finding.ToJsonString());
+
+        var fixedRequest = await WaitForTerminalAsync(hosts, remediation);
+        Assert.True(fixedRequest.Is("Succeeded"), $"{fixedRequest}{Environment.NewLine}{Describe(hosts)}");
+        var fixedVm = await WaitForVmAsync(hosts, vm, v => v.OfflineAction == OfflineAction.ForceShutdown);
+        Assert.Equal(1, fixedVm.Partitions);
+        Assert.Equal(VmPowerState.Running, fixedVm.PowerState);
+
+        var unassign = await WaitForTerminalAsync(hosts, (await SubmitAsync(hosts, vm, "unassign")).Id);
+        Assert.True(unassign.Is("Succeeded"), $"{unassign}{Environment.NewLine}{Describe(hosts)}");
+        var after = await WaitForVmAsync(hosts, vm, v => v.Partitions == 0);
+        Assert.Equal(VmPowerState.Running, after.PowerState);
+    }
+
+    [Fact]
+    public async Task A_host_runner_killed_mid_command_resumes_after_restart_and_the_request_succeeds()
+    {
+        // Slow jobs and guest shutdowns leave a window in which the command is surely in progress.
+        var vm = $"crash-{controlPlane.RunId}";
+        await using var hosts = SimulatedHosts.Start(Description("d", 3000, node1Vms: $$"""{ "name": "{{vm}}", "state": "Running", "offlineAction": "Save" }"""));
+        await WaitForNodesAsync(hosts);
+
+        var request = await SubmitAsync(hosts, vm, "assign");
+        await Eventually.WaitAsync(
+            async () => await Api.GetRequestAsync(request.Id, CancellationToken.None) is { } r && (r.Is("Running") || r.IsTerminal) ? r : null,
+            Wait,
+            () => $"request {request.Id} to run{Environment.NewLine}{Describe(hosts)}");
+        var beforeKill = (await Api.GetRequestAsync(request.Id, CancellationToken.None))!;
+        Assert.True(beforeKill.Is("Running"), $"the command finished before the kill: {beforeKill}");
+
+        await hosts.KillAsync("node1");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False((await Api.GetRequestAsync(request.Id, CancellationToken.None))!.IsTerminal);
+        hosts.StartNode("node1");
+
+        var done = await WaitForTerminalAsync(hosts, request.Id);
+        Assert.True(done.Is("Succeeded"), $"{done}{Environment.NewLine}{Describe(hosts)}");
+        var seen = await WaitForVmAsync(hosts, vm, v => v.Partitions == 1);
+        Assert.Equal(VmPowerState.Running, seen.PowerState);
+        Assert.Equal(OfflineAction.ForceShutdown, seen.OfflineAction);
+    }
+
+    /// <summary>Two nodes with two NVIDIA A2 each, partitioned 4 ways; VMs given as JSON objects.</summary>
+    private string Description(string suffix, int jobDelayMs, string node1Vms = "", string node2Vms = "") => $$"""
+        {
+          "name": "e2e-{{controlPlane.RunId}}-{{suffix}}",
+          "timing": { "jobDelayMs": {{jobDelayMs}}, "guestShutdownMs": {{jobDelayMs / 2}} },
+          "nodes": [
+            { "name": "node1", "gpus": [ { "model": "NVIDIA A2", "partitionCount": 4 }, { "model": "NVIDIA A2", "partitionCount": 4 } ], "vms": [ {{node1Vms}} ] },
+            { "name": "node2", "gpus": [ { "model": "NVIDIA A2", "partitionCount": 4 }, { "model": "NVIDIA A2", "partitionCount": 4 } ], "vms": [ {{node2Vms}} ] }
+          ]
+        }
+        """;
+
+    /// <summary>An Event Grid (EventGridEvent schema) delivery of an Azure Local VM instance write.</summary>
+    private static string EventGridDelivery(string vm, string eventId)
+    {
+        var resource = $"/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hci/providers/Microsoft.HybridCompute/machines/{vm}/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default";
+        return $$"""
+            [{
+              "id": "{{eventId}}",
+              "topic": "/subscriptions/00000000-0000-0000-0000-000000000001",
+              "subject": "{{resource}}",
+              "eventType": "Microsoft.Resources.ResourceWriteSuccess",
+              "eventTime": "{{DateTimeOffset.UtcNow:O}}",
+              "dataVersion": "",
+              "metadataVersion": "1",
+              "data": {
+                "operationName": "Microsoft.AzureStackHCI/virtualMachineInstances/write",
+                "resourceUri": "{{resource}}",
+                "status": "Succeeded"
+              }
+            }]
+            """;
+    }
+
+    private async Task WaitForNodesAsync(SimulatedHosts hosts)
+        => await Eventually.WaitAsync(
+            async () => await Api.GetInventoryAsync(hosts.Cluster, CancellationToken.None) is { } view && hosts.Nodes.All(n => view.Nodes.Contains(n)) ? view : null,
+            Wait,
+            () => $"both nodes of {hosts.Cluster} to report{Environment.NewLine}{Describe(hosts)}");
+
+    private async Task<RequestView> SubmitAsync(SimulatedHosts hosts, string vm, string action)
+    {
+        var answer = await Api.PostAsync("api/partition-requests", $$"""{ "cluster": "{{hosts.Cluster}}", "vm": "{{vm}}", "action": "{{action}}" }""", CancellationToken.None);
+        Assert.True(answer.Status == HttpStatusCode.Accepted, answer.Describe());
+        return Assert.Single(RequestView.All(answer.Body!));
+    }
+
+    private Task<RequestView> WaitForTerminalAsync(SimulatedHosts hosts, string id)
+        => Eventually.WaitAsync(
+            async () => await Api.GetRequestAsync(id, CancellationToken.None) is { IsTerminal: true } r ? r : null,
+            Wait,
+            () => $"request {id} to finish{Environment.NewLine}{Describe(hosts)}");
+
+    private Task<VmView> WaitForVmAsync(SimulatedHosts hosts, string vm, Func<VmView, bool> condition)
+        => Eventually.WaitAsync(
+            async () => (await Api.GetInventoryAsync(hosts.Cluster, CancellationToken.None))?.Vm(vm) is { } v && condition(v) ? v : null,
+            Wait,
+            () => $"{vm} in the inventory in the expected state{Environment.NewLine}{Describe(hosts)}");
+
+    private string Describe(SimulatedHosts hosts) => hosts.Describe() + Environment.NewLine + controlPlane.Describe();
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using GpuAutomation.EndToEnd.Tests.Processes;
+using GpuAutomation.Sandbox.Scenario;
+using GpuAutomation.Testing;
+
+namespace GpuAutomation.EndToEnd.Tests;
+
+/// <summary>
+/// The Functions app in local trigger mode as its own process, on Azurite (tables with a per-run prefix) and
+/// RabbitMQ, with the development identity. Shared by the tests of a class; each test uses its own cluster.
+/// </summary>
+public sealed class ControlPlaneProcess : IAsyncLifetime
+{
+    private TestProcess? process;
+    private HttpClient? http;
+
+    /// <summary>Short and unique per run: cluster, VM and table names carry it, so runs never see each other's data.</summary>
+    public string RunId { get; } = Guid.NewGuid().ToString("N")[..6];
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public ControlPlaneClient Api { get; private set; } = null!;
+
+    public static string Bus => TestServices.AmqpAddress.ToString();
+
+    public async Task InitializeAsync()
+    {
+        var port = FreePort.Next();
+        BaseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/"));
+        process = TestProcess.Start("control plane", BuiltApps.Functions, ["--urls", BaseAddress.ToString().TrimEnd('/')], new Dictionary<string, string>
+        {
+            ["GpuAutomation__Tables__ConnectionString"] = TestServices.AzuriteTablesConnectionString,
+            ["GpuAutomation__Bus__ConnectionString"] = Bus,
+            ["GpuAutomation__Security__DevelopmentIdentity"] = "true",
+            ["GpuAutomation__ControlPlane__TablePrefix"] = "e2e" + RunId,
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        });
+        http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Api = new ControlPlaneClient(http);
+        await Eventually.WaitAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await Api.GetAsync("api/health", CancellationToken.None)).IsSuccess ? true : (bool?)null;
+                }
+                catch (HttpRequestException)
+                {
+                    return process.HasExited ? throw new InvalidOperationException($"The control plane exited with {process.ExitCode}.{Environment.NewLine}{process.Describe()}") : null;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            () => "the control plane to answer /api/health" + Environment.NewLine + process.Describe());
+    }
+
+    public string Describe() => process?.Describe() ?? string.Empty;
+
+    public async Task DisposeAsync()
+    {
+        http?.Dispose();
+        if (process is not null)
+        {
+            await process.DisposeAsync();
+        }
+    }
+}

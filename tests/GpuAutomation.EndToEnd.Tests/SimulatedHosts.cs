@@ -1,0 +1,89 @@
+using GpuAutomation.EndToEnd.Tests.Processes;
+using GpuAutomation.HostRunner.Simulation;
+
+namespace GpuAutomation.EndToEnd.Tests;
+
+/// <summary>
+/// One HostRunner process per node in <c>--simulate</c> mode over one description file: together one cluster on
+/// the real broker. Each node keeps its journal folder across a kill and restart, as a real host keeps its disk.
+/// </summary>
+public sealed class SimulatedHosts : IAsyncDisposable
+{
+    private readonly Dictionary<string, TestProcess> processes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<TestProcess> ended = [];
+    private readonly string folder;
+    private readonly string descriptionFile;
+
+    private SimulatedHosts(string cluster, IReadOnlyList<string> nodes, string folder, string descriptionFile)
+    {
+        Cluster = cluster;
+        Nodes = nodes;
+        this.folder = folder;
+        this.descriptionFile = descriptionFile;
+    }
+
+    public string Cluster { get; }
+
+    public IReadOnlyList<string> Nodes { get; }
+
+    /// <param name="description">A host description (see src/HostRunner/Simulation/Samples) whose name is the cluster.</param>
+    public static SimulatedHosts Start(string description)
+    {
+        var parsed = EmulatedCluster.Parse(description);
+        var folder = Path.Combine(Path.GetTempPath(), "gpu-e2e", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, "cluster.json");
+        File.WriteAllText(file, description);
+        var hosts = new SimulatedHosts(parsed.Name!, parsed.Nodes, folder, file);
+        foreach (var node in parsed.Nodes)
+        {
+            hosts.StartNode(node);
+        }
+
+        return hosts;
+    }
+
+    /// <summary>Kills a node's agent at once (SIGKILL), as a crash would.</summary>
+    public async Task KillAsync(string node)
+    {
+        var process = processes[node];
+        await process.KillAsync();
+        processes.Remove(node);
+        ended.Add(process);
+    }
+
+    public void StartNode(string node)
+    {
+        processes[node] = TestProcess.Start(
+            $"host runner {node}",
+            BuiltApps.HostRunner,
+            ["--node", node, "--cluster", Cluster, "--bus", ControlPlaneProcess.Bus, "--journal", Path.Combine(folder, "journal-" + node), "--simulate", descriptionFile],
+            new Dictionary<string, string>
+            {
+                // Changes (a new VM, drift) are seen within a second; waits on jobs and power states poll quickly.
+                ["HOSTRUNNER_ChangePollInterval"] = "1",
+                ["HOSTRUNNER_PollInterval"] = "0.05",
+                ["HOSTRUNNER_InventoryInterval"] = "60",
+                ["HOSTRUNNER_StopGracePeriod"] = "2",
+            });
+    }
+
+    public string Describe() => string.Join(Environment.NewLine, processes.Values.Concat(ended).Select(p => p.Describe()));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in processes.Values.Concat(ended))
+        {
+            await process.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A killed process may still hold a journal file for a moment; the temp folder is cleaned by the OS.
+        }
+    }
+}
