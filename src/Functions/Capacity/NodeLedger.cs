@@ -79,9 +79,9 @@ public sealed record NodeLedger(
 
         var remaining = Reservations.Where(r => r != reservation).ToList();
 
-        // A snapshot taken at or after hostTime (the agent's change poll races the result) already shows the change:
+        // A snapshot taken after hostTime (the agent's change poll races the result) already shows the change:
         // counting it again would, for a count change, zero a node whose inventory-after is then ignored as older.
-        if (!changeApplied || hostTime <= AsOf)
+        if (!changeApplied || hostTime < AsOf)
         {
             return this with { Reservations = remaining };
         }
