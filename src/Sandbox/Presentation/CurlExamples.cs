@@ -34,7 +34,8 @@ public static class CurlExamples
         foreach (var (what, command) in For(baseAddress, cluster, node, vm))
         {
             console.MarkupLine($"  [grey]# {Markup.Escape(what)}[/]");
-            console.WriteLine($"  {command}");
+            // Written past Spectre's line wrapping: a wrapped command no longer pastes into a shell.
+            console.Profile.Out.Writer.WriteLine($"  {command}");
         }
 
         console.MarkupLine("[grey]Ctrl+C stops the control plane and the simulated hosts.[/]");
