@@ -49,6 +49,9 @@ param subscribeVmLifecycleEvents bool = false
 @maxLength(36)
 param apiClientId string
 
+@description('Resource group of the Arc machines of the cluster\'s Azure Local VMs; the app may read their tags there (custom role: tags/read only). Empty: no tag access.')
+param vmResourceGroupName string = ''
+
 @description('Unauthenticated requests: RedirectToLoginPage lets operators sign in to the portal in a browser (callers sending X-Requested-With: XMLHttpRequest still get 401); Return401 for API-only installs.')
 @allowed([
   'RedirectToLoginPage'
@@ -197,6 +200,16 @@ module access 'modules/access.bicep' = {
     functionAppName: functionAppName
     // Through the principal id, this also waits for storage, the bus and monitoring, which the app depends on.
     functionAppPrincipalId: functionApp.outputs.principalId
+  }
+}
+
+// Tag-based provisioning rules read the Arc machine's tags; without this resource group they can't (name and notes rules still work).
+module vmTagReader 'modules/vmTagReader.bicep' = if (!empty(vmResourceGroupName)) {
+  name: 'vmTagReader'
+  scope: resourceGroup(vmResourceGroupName)
+  params: {
+    functionAppPrincipalId: functionApp.outputs.principalId
+    functionAppResourceId: resourceId('Microsoft.Web/sites', functionAppName)
   }
 }
 

@@ -79,7 +79,8 @@ public sealed record TestCluster(
     string ServiceBusSku = "Standard",
     string ApiClientId = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
     string ExistingEventTopicName = "",
-    string UnauthenticatedClientAction = "RedirectToLoginPage")
+    string UnauthenticatedClientAction = "RedirectToLoginPage",
+    string VmResourceGroupName = "")
 {
     public string ToBicepParam()
     {
@@ -100,6 +101,7 @@ public sealed record TestCluster(
         text.AppendLine(CultureInfo.InvariantCulture, $"param apiClientId = '{ApiClientId}'");
         text.AppendLine(CultureInfo.InvariantCulture, $"param existingEventTopicName = '{ExistingEventTopicName}'");
         text.AppendLine(CultureInfo.InvariantCulture, $"param unauthenticatedClientAction = '{UnauthenticatedClientAction}'");
+        text.AppendLine(CultureInfo.InvariantCulture, $"param vmResourceGroupName = '{VmResourceGroupName}'");
         return text.ToString();
     }
 }
