@@ -127,6 +127,9 @@ internal sealed class AgentHarness : IAsyncDisposable
         }
 
         await Bus.DisposeAsync();
-        Directory.Delete(JournalFolder, recursive: true);
+        if (Directory.Exists(JournalFolder))
+        {
+            Directory.Delete(JournalFolder, recursive: true);
+        }
     }
 }
