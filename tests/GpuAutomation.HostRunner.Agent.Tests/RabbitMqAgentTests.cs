@@ -8,6 +8,7 @@ using static GpuAutomation.HostRunner.Agent.Tests.AgentHarness;
 namespace GpuAutomation.HostRunner.Agent.Tests;
 
 /// <summary>The agent over a real AMQP 1.0 broker (RabbitMQ), the transport it uses against Service Bus.</summary>
+[Collection("rabbitmq")]
 public sealed class RabbitMqAgentTests
 {
     [Fact]

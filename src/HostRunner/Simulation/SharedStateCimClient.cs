@@ -46,6 +46,17 @@ public sealed class SharedStateCimClient : ICimClient
     public Task<CimMethodResult> InvokeMethodAsync(CimInstancePath target, string methodName, IReadOnlyDictionary<string, CimValue?> inParameters, CancellationToken cancellationToken)
         => SharedAsync(ct => inner.InvokeMethodAsync(target, methodName, inParameters, ct), cancellationToken);
 
+    /// <summary>Changes the shared cluster outside the automation (a VM created, moved or removed by an operator), as every process will see it.</summary>
+    public Task ChangeAsync(Action<EmulatedCluster> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return SharedAsync(_ =>
+        {
+            change(cluster);
+            return Task.FromResult(true);
+        }, cancellationToken);
+    }
+
     private async Task<T> SharedAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         await local.WaitAsync(cancellationToken).ConfigureAwait(false);
