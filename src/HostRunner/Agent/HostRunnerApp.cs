@@ -34,6 +34,8 @@ public static class HostRunnerApp
         });
         var options = HostRunnerOptions.From(builder.Configuration);
         builder.Services.AddWindowsService(o => o.ServiceName = "GpuAutomation HostRunner");
+        // Leave the command in progress its grace period before the host gives up on stopping.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.StopGracePeriod + TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IMessageBus>(sp => CreateBus(options, sp.GetRequiredService<ILoggerFactory>()));
