@@ -90,6 +90,29 @@ public sealed class JournalTests : IDisposable
         Assert.Equal(length, new FileInfo(journal.Path).Length);
     }
 
+    [Fact]
+    public void Compaction_keeps_unreported_results_whole_and_drops_the_stale_inventory_of_reported_ones()
+    {
+        var at = DateTimeOffset.UtcNow;
+        var inventory = new NodeInventory("node1", at, new Contracts.Inventory.HostFacts("26100", true, true), [], []);
+        using (var journal = CommandJournal.Open(folder))
+        {
+            foreach (var id in new[] { "reported", "unreported" })
+            {
+                var command = journal.Receive(Command(id));
+                journal.Complete(command, new CommandResult(id, MessageTypes.AssignPartition, CommandOutcome.Succeeded, [], null, inventory, at, at));
+            }
+
+            journal.MarkReported(journal.Find("reported")!);
+        }
+
+        using var reopened = CommandJournal.Open(folder);
+
+        Assert.Null(reopened.Find("reported")!.Result!.InventoryAfter);
+        Assert.Equal(inventory.TakenAt, reopened.Find("unreported")!.Result!.InventoryAfter!.TakenAt);
+        Assert.Equal("unreported", Assert.Single(reopened.Unreported()).CommandId);
+    }
+
     private static Message Command(string id)
         => Message.Create(new AssignPartition("web"), id, "cluster1", "node1", DateTimeOffset.UtcNow, "request-" + id);
 }
