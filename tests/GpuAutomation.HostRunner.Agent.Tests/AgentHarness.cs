@@ -26,7 +26,7 @@ internal sealed class AgentHarness : IAsyncDisposable
     private readonly List<HostRunnerAgent> agents = [];
     private IMessageConsumer? reportConsumer;
 
-    public AgentHarness(IMessageBus? bus = null, TimeSpan? changePoll = null)
+    public AgentHarness(IMessageBus? bus = null, TimeSpan? changePoll = null, bool fullGpu = false)
     {
         Bus = bus ?? new InMemoryMessageBus();
         ChangePoll = changePoll ?? TimeSpan.FromHours(1);
@@ -43,6 +43,7 @@ internal sealed class AgentHarness : IAsyncDisposable
                         new VmDescription("stopped", Stopped, VmPowerState.Off),
                         new VmDescription("twin", State: VmPowerState.Off),
                         new VmDescription("twin", State: VmPowerState.Off),
+                        .. fullGpu ? [new VmDescription("f1", HasPartition: true), new VmDescription("f2", HasPartition: true), new VmDescription("f3", HasPartition: true)] : Array.Empty<VmDescription>(),
                     ]),
                 new NodeDescription("node2", [new GpuDescription("NVIDIA A2", 2)], []),
             ]));
@@ -126,6 +127,9 @@ internal sealed class AgentHarness : IAsyncDisposable
         }
 
         await Bus.DisposeAsync();
-        Directory.Delete(JournalFolder, recursive: true);
+        if (Directory.Exists(JournalFolder))
+        {
+            Directory.Delete(JournalFolder, recursive: true);
+        }
     }
 }

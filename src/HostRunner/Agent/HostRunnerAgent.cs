@@ -186,6 +186,11 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
                     continue;
                 }
 
+                using var scope = logger.BeginScope(new Dictionary<string, object?>
+                {
+                    ["CommandId"] = command.CommandId,
+                    ["RequestId"] = command.Message.Envelope.CorrelationId,
+                });
                 CommandResult result;
                 try
                 {
@@ -205,6 +210,11 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        catch (JournalException e)
+        {
+            // Without a writable journal no command can be executed safely: stop executing, keep the rest in the broker.
+            LogJournalFailed(e, e.Code);
         }
     }
 
@@ -296,6 +306,9 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {CommandId} unfinished after {Steps} step(s); it resumes at the next start")]
     private partial void LogLeftUnfinished(string commandId, int steps);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The command journal failed ({Code}); no further commands are executed until the agent restarts")]
+    private partial void LogJournalFailed(Exception exception, string code);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inventory report ({Reason}) failed")]
     private partial void LogInventoryFailed(Exception exception, InventoryReason reason);

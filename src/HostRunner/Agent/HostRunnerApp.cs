@@ -30,9 +30,12 @@ public static class HostRunnerApp
             ["--bus"] = "Bus",
             ["--journal"] = "JournalFolder",
             ["--simulate"] = "Simulate",
+            ["--simulate-state"] = "SimulateState",
         });
         var options = HostRunnerOptions.From(builder.Configuration);
         builder.Services.AddWindowsService(o => o.ServiceName = "GpuAutomation HostRunner");
+        // Leave the command in progress its grace period before the host gives up on stopping.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.StopGracePeriod + TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IMessageBus>(sp => CreateBus(options, sp.GetRequiredService<ILoggerFactory>()));
@@ -54,7 +57,7 @@ public static class HostRunnerApp
         return AmqpMessageBus.Create(options.Bus, credential: credential, loggerFactory: loggers);
     }
 
-    /// <summary>The emulator over the description file with --simulate, otherwise MI on this machine.</summary>
+    /// <summary>The emulator over the description file with --simulate (its state shared through a file with the other nodes' processes), otherwise MI on this machine.</summary>
     public static ICimClient CreateCimClient(HostRunnerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -71,6 +74,6 @@ public static class HostRunnerApp
             throw new HostRunnerConfigurationException([$"Simulate: node '{options.Node}' is not in {options.Simulate}; it describes {string.Join(", ", cluster.Nodes)}."]);
         }
 
-        return cluster.ClientFor(options.Node);
+        return new SharedStateCimClient(cluster, options.Node, options.EffectiveSimulateState!);
     }
 }

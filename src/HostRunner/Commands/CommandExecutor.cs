@@ -57,6 +57,14 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
             error = new CommandError(e.Code, e.Message, e.Step, e.HyperVErrorCode, e.HyperVErrorDescription);
             LogEnded(envelope.MessageId, envelope.MessageType, outcome, e.Code, e.Step, e.Message);
         }
+#pragma warning disable CA1031 // A bug in a step must end the command as Failed, never stop the agent's command loop.
+        catch (Exception e) when (e is not OperationCanceledException and not JournalException)
+#pragma warning restore CA1031
+        {
+            outcome = CommandOutcome.Failed;
+            error = new CommandError(CommandCodes.AgentError, $"{e.GetType().Name}: {e.Message}");
+            LogUnexpected(e, envelope.MessageId, envelope.MessageType);
+        }
 
         NodeInventory? inventory = null;
         try
@@ -150,6 +158,9 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{CommandId} ({CommandType}) ended {Outcome}: {Code} in step {Step}: {Problem}")]
     private partial void LogEnded(string commandId, string commandType, CommandOutcome outcome, string code, string? step, string problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{CommandId} ({CommandType}) failed unexpectedly")]
+    private partial void LogUnexpected(Exception exception, string commandId, string commandType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the inventory after {CommandId} failed with {Code}")]
     private partial void LogInventoryFailed(Exception exception, string commandId, string code);

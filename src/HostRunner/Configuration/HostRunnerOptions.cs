@@ -9,7 +9,7 @@ namespace GpuAutomation.HostRunner.Configuration;
 /// <summary>
 /// The agent's settings. From configuration (appsettings.json, environment variables HOSTRUNNER_&lt;Key&gt;, or the
 /// command line --key value): Node, Cluster, Bus, ManagedIdentityClientId, JournalFolder, InventoryInterval,
-/// ChangePollInterval, ShutdownTimeout, JobTimeout, StopGracePeriod, Simulate. Times are TimeSpans ("00:05:00")
+/// ChangePollInterval, ShutdownTimeout, JobTimeout, StopGracePeriod, PollInterval, Simulate, SimulateState. Times are TimeSpans ("00:05:00")
 /// or seconds ("300").
 /// </summary>
 public sealed record HostRunnerOptions
@@ -48,6 +48,14 @@ public sealed record HostRunnerOptions
 
     /// <summary>A host description file: run over the CIM emulator instead of this machine's Hyper-V.</summary>
     public string? Simulate { get; init; }
+
+    /// <summary>
+    /// With <see cref="Simulate"/>: the file holding the emulated cluster's state, shared by every agent process
+    /// simulating a node of it. Defaults to the description file's path plus ".state.json"; delete it to start over.
+    /// </summary>
+    public string? SimulateState { get; init; }
+
+    public string? EffectiveSimulateState => Simulate is null ? null : SimulateState ?? Simulate + ".state.json";
 
     public static string DefaultJournalFolder => Path.Combine(
         OperatingSystem.IsWindows() ? Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData) : AppContext.BaseDirectory,
@@ -97,6 +105,7 @@ public sealed record HostRunnerOptions
             StopGracePeriod = Time("StopGracePeriod", defaults.StopGracePeriod),
             PollInterval = Time("PollInterval", defaults.PollInterval),
             Simulate = NullIfEmpty(configuration["Simulate"]),
+            SimulateState = NullIfEmpty(configuration["SimulateState"]),
         };
         problems.AddRange(options.Problems());
         return problems.Count == 0 ? options : throw new HostRunnerConfigurationException(problems);

@@ -23,7 +23,8 @@ public sealed partial class CommandJournal : IDisposable
     private readonly List<string> order = [];
     private readonly Lock gate = new();
     private readonly FileStream lockFile;
-    private readonly FileStream file;
+    private FileStream file;
+    private long appendedBytes;
     private readonly TimeProvider time;
     private readonly ILogger logger;
 
@@ -39,8 +40,11 @@ public sealed partial class CommandJournal : IDisposable
         file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
     }
 
-    /// <summary>Finished commands whose results are kept for duplicates; older ones are forgotten at the next open.</summary>
+    /// <summary>Finished commands whose results are kept for duplicates; older ones are forgotten at the next compaction.</summary>
     public const int RetainedCommands = 5000;
+
+    /// <summary>Appends since the last compaction after which the journal is compacted again (a long-running agent never restarts to do it).</summary>
+    public const long CompactAfterBytes = 16 * 1024 * 1024;
 
     public string Folder { get; }
 
@@ -154,6 +158,13 @@ public sealed partial class CommandJournal : IDisposable
 
             Append(new JournalEntry(JournalEntryKind.Reported, command.CommandId, time.GetUtcNow()));
             command.Reported = true;
+            if (appendedBytes > CompactAfterBytes)
+            {
+                file.Dispose();
+                Compact();
+                file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
+                appendedBytes = 0;
+            }
         }
     }
 
@@ -174,6 +185,7 @@ public sealed partial class CommandJournal : IDisposable
             line[^1] = NewLine[0];
             file.Write(line);
             file.Flush(flushToDisk: true);
+            appendedBytes += line.Length;
         }
         catch (IOException e)
         {
@@ -279,8 +291,11 @@ public sealed partial class CommandJournal : IDisposable
                 Write(output, new JournalEntry(JournalEntryKind.Received, command.CommandId, command.ReceivedAt, message));
                 if (command.Result is { } result)
                 {
-                    // A finished command needs only its result: the steps are in it.
-                    Write(output, new JournalEntry(JournalEntryKind.Completed, command.CommandId, result.CompletedAt, Result: result));
+                    // A finished command needs only its result (the steps are in it); a reported one not even its
+                    // inventory, which is stale by now and the bulk of the entry.
+                    var kept = command.Reported ? result with { InventoryAfter = null } : result;
+                    command.Result = kept;
+                    Write(output, new JournalEntry(JournalEntryKind.Completed, command.CommandId, result.CompletedAt, Result: kept));
                     if (command.Reported)
                     {
                         Write(output, new JournalEntry(JournalEntryKind.Reported, command.CommandId, result.CompletedAt));
