@@ -129,6 +129,21 @@ public sealed class ControlPlaneApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_assignments_over_http_never_give_out_more_partitions_than_the_gpu_has()
+    {
+        var node = ControlPlaneFixture.Node("node1", partitionCount: 4);
+        node = node with { Vms = [.. Enumerable.Range(0, 10).Select(i => node.Vms[1] with { Name = $"vm-c{i}", Id = Guid.NewGuid() })] };
+        await _cp.SeedAsync(node);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+            _cp.SendAsync(HttpMethod.Post, "/api/partition-requests", $$"""{"cluster":"cl1","vm":"vm-c{{i}}","action":"assign"}""")));
+
+        Assert.Equal(4, answers.Count(a => a.Status == 202));
+        Assert.All(answers.Where(a => a.Status != 202), a => AssertProblem(409, RequestCodes.NoFreePartition, a.Status, a.Body));
+        Assert.Equal(4, (await _cp.CommandsAsync(Node1Queue, atLeast: 4)).Count);
+    }
+
+    [Fact]
     public async Task The_same_idempotency_key_returns_the_first_request_and_sends_one_command()
     {
         await _cp.SeedAsync(ControlPlaneFixture.Node("node1"));
