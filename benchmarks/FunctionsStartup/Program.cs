@@ -10,7 +10,9 @@ namespace GpuAutomation.Functions.Benchmarks;
 /// Process start → first 200 from GET /api/health of the packaged handler, started as the Functions host starts it
 /// (FUNCTIONS_CUSTOMHANDLER_PORT set). Publishes the package with scripts/publish-functions.sh (JIT, and Native AOT
 /// unless --no-aot), runs each build several times, prints the figures.
-/// Usage: [--runs N] [--no-aot] [--jit-package DIR] [--aot-package DIR] (a given package is measured as is, not republished).
+/// Then, unless --posts 0, the POST /api/partition-requests latency of the JIT build on Azurite
+/// (<see cref="PartitionRequestLatency"/>; Azurite's endpoint comes from the environment, as for tests).
+/// Usage: [--runs N] [--no-aot] [--posts N] [--jit-package DIR] [--aot-package DIR] (a given package is measured as is, not republished).
 /// </summary>
 public static class Program
 {
@@ -18,6 +20,7 @@ public static class Program
     {
         var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(10);
         var aot = !args.Contains("--no-aot");
+        var posts = args.SkipWhile(a => a != "--posts").Skip(1).Select(int.Parse).FirstOrDefault(1000);
         var output = Console.Out;
         var builds = new List<(string Name, string Root)> { ("JIT (self-contained, R2R)", Option(args, "--jit-package") ?? Publish("functions-bench-jit", aot: false)) };
         if (aot)
@@ -46,6 +49,12 @@ public static class Program
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"{name,-26} {times[times.Count / 2],10:F0} {times[0],8:F0} {times[^1],8:F0} {rss.Average(),8:F1} {size,11:F1}"));
+        }
+
+        if (posts > 0)
+        {
+            var jit = builds[0].Root;
+            await PartitionRequestLatency.RunAsync(Path.Combine(jit, "handler", "GpuAutomation.Functions"), jit, posts, warmup: 50, output);
         }
 
         return 0;

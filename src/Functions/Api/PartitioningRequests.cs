@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Globalization;
+using System.Text;
 using GpuAutomation.Functions.Composition;
 using GpuAutomation.Functions.Inventory;
 using GpuAutomation.Functions.Partitioning;
@@ -74,14 +76,16 @@ public sealed class PartitioningRequests(
             var found = new List<(string Node, string Gpu)>();
             foreach (var gpu in change.Gpus)
             {
-                var match = view.Nodes.SelectMany(n => n.Gpus.Select(g => (n.Node, g.InstancePath)))
-                    .FirstOrDefault(x => string.Equals(x.InstancePath, gpu, StringComparison.OrdinalIgnoreCase));
-                if (match.InstancePath is null)
+                // Nodes built alike report the same instance path for the GPU in the same slot: a path names all of them.
+                var matches = view.Nodes.SelectMany(n => n.Gpus.Select(g => (n.Node, g.InstancePath)))
+                    .Where(x => string.Equals(x.InstancePath, gpu, StringComparison.OrdinalIgnoreCase))
+                    .ToList();
+                if (matches.Count == 0)
                 {
                     return RequestProblems.Refused(new RequestNotice(RequestCodes.UnknownGpu, $"Cluster {view.Cluster} has no GPU {gpu}."), null);
                 }
 
-                found.Add(match);
+                found.AddRange(matches);
             }
 
             perNode = [.. found.GroupBy(x => x.Node, StringComparer.OrdinalIgnoreCase).Select(g => (g.Key, (IReadOnlyList<string>?)[.. g.Select(x => x.Gpu)]))];
@@ -172,17 +176,33 @@ public sealed class PartitioningRequests(
             status = parsed;
         }
 
+        var invalidToken = ApiProblems.BadRequest(ApiErrorCodes.InvalidQuery, "Invalid query", "continuationToken is not one this API gave out; start again without it.");
+        string? storeToken = null;
+        if (filter.ContinuationToken is { } token)
+        {
+            // The store's tokens hold spaces and key text; clients get them base64url-encoded, opaque and URL-safe.
+            try
+            {
+                storeToken = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
+            }
+            catch (FormatException)
+            {
+                return invalidToken;
+            }
+        }
+
         RequestPage page;
         try
         {
-            page = await service.ListAsync(new RequestListQuery(filter.Cluster, null, status, filter.Vm, filter.PageSize, filter.ContinuationToken), cancellationToken);
+            page = await service.ListAsync(new RequestListQuery(filter.Cluster, null, status, filter.Vm, filter.PageSize, storeToken), cancellationToken);
         }
-        catch (Exception ex) when (filter.ContinuationToken is not null && ex is FormatException or ArgumentException or Azure.RequestFailedException)
+        catch (Exception ex) when (storeToken is not null && ex is FormatException or ArgumentException or Azure.RequestFailedException)
         {
-            return ApiProblems.BadRequest(ApiErrorCodes.InvalidQuery, "Invalid query", "continuationToken is not one this API gave out; start again without it.");
+            return invalidToken;
         }
 
-        return TypedResults.Ok(new PartitionRequestListView([.. page.Requests.Select(ApiViews.Request)], page.ContinuationToken));
+        var next = page.ContinuationToken is { } more ? Base64Url.EncodeToString(Encoding.UTF8.GetBytes(more)) : null;
+        return TypedResults.Ok(new PartitionRequestListView([.. page.Requests.Select(ApiViews.Request)], next));
     }
 
     private static string Location(string id) => $"{RequestsPath}/{Uri.EscapeDataString(id)}";
