@@ -50,6 +50,7 @@ try
     var latencyVms = Enumerable.Range(1, vmsPerNode * 2).Select(i => $"lat-{run}-{i:D2}").ToList();
     StartCluster(latencyCluster, 2, node => latencyVms.Skip((node - 1) * vmsPerNode).Take(vmsPerNode));
     await WaitForNodes(latencyCluster, 2);
+    var phases = new List<(double Dispatch, double Host, double Report)>();
     var assign = new List<double>();
     var unassign = new List<double>();
     foreach (var action in new[] { "assign", "unassign" })
@@ -80,6 +81,7 @@ try
             }
 
             (action == "assign" ? assign : unassign).Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            phases.Add(await Phases(id, DateTimeOffset.UtcNow));
         }
     }
 
@@ -131,6 +133,10 @@ try
     output.WriteLine($"  unassign n={unassign.Count,3}  p50 {P(unassign, 50),7:0.0} ms  p99 {P(unassign, 99),7:0.0} ms  max {unassign.Max(),7:0.0} ms");
     var all = assign.Concat(unassign).ToList();
     output.WriteLine($"  all      n={all.Count,3}  p50 {P(all, 50),7:0.0} ms  p99 {P(all, 99),7:0.0} ms");
+    output.WriteLine($"  where it goes (p50, from the request's own timestamps; one machine, one clock):");
+    output.WriteLine($"    accepted → first host step started  {P([.. phases.Select(p => p.Dispatch)], 50),7:0.0} ms  (outbox publish, command hop, agent journal)");
+    output.WriteLine($"    first step started → last step ended {P([.. phases.Select(p => p.Host)], 50),7:0.0} ms  (the host's steps over the emulator)");
+    output.WriteLine($"    last step ended → client saw Succeeded {P([.. phases.Select(p => p.Report)], 50),5:0.0} ms  (inventory-after, result hop, intake, 2 ms polling)");
     var requestFloor = (2 * busHop.P50) + (3 * tableWrite.P50);
     output.WriteLine($"  floor: 2 bus hops (command, result) + 3 table writes (request+outbox batch, outbox clear, result) = {requestFloor:0.0} ms at p50");
     output.WriteLine();
@@ -176,6 +182,21 @@ try
                     ["Logging__LogLevel__Default"] = "Warning",
                 }));
         }
+    }
+
+    async Task<(double Dispatch, double Host, double Report)> Phases(string id, DateTimeOffset seen)
+    {
+        var body = (await api.GetAsync($"api/partition-requests/{id}", default)).Body!.AsObject();
+        var created = body["createdAt"]!.GetValue<DateTimeOffset>();
+        var steps = body["steps"]!.AsArray().Select(step => (Start: step!["startedAt"]!.GetValue<DateTimeOffset>(), End: step["endedAt"]!.GetValue<DateTimeOffset>())).ToList();
+        if (steps.Count == 0)
+        {
+            return (0, 0, 0);
+        }
+
+        var first = steps.Min(step => step.Start);
+        var last = steps.Max(step => step.End);
+        return ((first - created).TotalMilliseconds, (last - first).TotalMilliseconds, (seen - last).TotalMilliseconds);
     }
 
     async Task WaitForNodes(string cluster, int nodes)
