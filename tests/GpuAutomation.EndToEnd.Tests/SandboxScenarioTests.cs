@@ -1,5 +1,6 @@
 using System.Globalization;
 using GpuAutomation.EndToEnd.Tests.Processes;
+using GpuAutomation.Sandbox.Scenario;
 
 namespace GpuAutomation.EndToEnd.Tests;
 
@@ -22,6 +23,38 @@ public sealed class SandboxScenarioTests
         Assert.Equal(["vdi-03", "node1", "Running", "1", "ForceShutdown"], Row(output, "vdi-03"));
         Assert.Equal(["render-01", "node2", "Running", "0", "ForceShutdown"], Row(output, "render-01"));
         Assert.Contains("409 vm-has-partition", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_scenario_it_serves_the_API_prints_curl_commands_and_stops_cleanly_on_ctrl_c()
+    {
+        var port = FreePort.Next();
+        await using var sandbox = TestProcess.Start("sandbox", BuiltApps.Sandbox, ["--port", port.ToString(CultureInfo.InvariantCulture)]);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        var api = new ControlPlaneClient(http);
+        var inventory = await Eventually.WaitAsync(
+            async () =>
+            {
+                try
+                {
+                    return await api.GetInventoryAsync("sandbox", CancellationToken.None) is { Nodes.Count: 2 } view ? view : null;
+                }
+                catch (HttpRequestException)
+                {
+                    return null;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            () => "the Sandbox's two nodes in the inventory" + Environment.NewLine + sandbox.Describe());
+        Assert.Equal(4, inventory.Gpus.Count);
+        Assert.Contains($"  curl -s http://127.0.0.1:{port}/api/clusters/sandbox/inventory", sandbox.Output.Split('\n').Select(l => l.TrimEnd()));
+
+        await sandbox.InterruptAsync();
+
+        Assert.True(await sandbox.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the Sandbox did not stop within 30 s of Ctrl+C" + Environment.NewLine + sandbox.Describe());
+        Assert.True(sandbox.ExitCode == 0, $"exit code {sandbox.ExitCode}{Environment.NewLine}{sandbox.Describe()}");
+        Assert.False(Directory.Exists(Path.Combine(Path.GetTempPath(), "gpu-automation-sandbox", sandbox.Id.ToString(CultureInfo.InvariantCulture))), "the agents' journals were left behind");
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("api/health"));
     }
 
     /// <summary>The cells of the VMs table row of <paramref name="vm"/>.</summary>

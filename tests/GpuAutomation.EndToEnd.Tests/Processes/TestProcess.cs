@@ -76,6 +76,15 @@ public sealed class TestProcess : IAsyncDisposable
         }
     }
 
+    public int Id => process.Id;
+
+    /// <summary>Asks the process to stop as Ctrl+C in its terminal would (SIGINT).</summary>
+    public async Task InterruptAsync()
+    {
+        using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>Ends the process at once (SIGKILL): what a crash or a power cut does to an agent.</summary>
     public async Task KillAsync()
     {
