@@ -1,6 +1,22 @@
+using GpuAutomation.HostRunner.Agent;
+using GpuAutomation.HostRunner.Configuration;
 using Microsoft.Extensions.Hosting;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddWindowsService(options => options.ServiceName = "GpuAutomation HostRunner");
-using var host = builder.Build();
-await host.RunAsync();
+IHost host;
+try
+{
+    host = HostRunnerApp.Build(args);
+}
+catch (HostRunnerConfigurationException e)
+{
+    // No logger exists before the configuration is valid: stderr is where a service manager or operator looks.
+    await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}
+
+using (host)
+{
+    await host.RunAsync();
+}
+
+return 0;

@@ -369,6 +369,93 @@ public sealed class EmulatedCluster
         }
     }
 
+    /// <summary>Everything a call may change (VMs, GPUs, the id sequence); jobs stay with the process that started them.</summary>
+    internal EmulatedWorldState CaptureState()
+    {
+        lock (Gate)
+        {
+            return new EmulatedWorldState(
+                Interlocked.Read(ref sequence),
+                [.. gpus.Values.SelectMany(g => g).Select(g => new EmulatedWorldState.Gpu(g.Node, g.InstancePath, g.PartitionCount, g.PnpStatus, g.PnpErrorCode))],
+                [.. vms.Values.OrderBy(v => v.Id).Select(v => new EmulatedWorldState.Vm(
+                    v.Id, v.Name, v.Node, v.EnabledState, v.ShutdownIntegration, v.Clustered, v.OfflineAction, v.Notes,
+                    v.GuestControlledCacheTypes, v.LowMmioGapSize, v.HighMmioGapSize, v.ShutdownDoneAt,
+                    v.Adapter is { } a
+                        ? new EmulatedWorldState.Adapter(a.AdapterId, new Dictionary<string, ulong>(a.Values, StringComparer.OrdinalIgnoreCase), a.RequestedGpuPath, a.Gpu?.InstancePath, a.PartitionId, a.VfLuid)
+                        : null))]);
+        }
+    }
+
+    /// <summary>
+    /// Makes this cluster match <paramref name="state"/>, updating objects in place so effects of jobs this process
+    /// started still act on the live VMs.
+    /// </summary>
+    internal void RestoreState(EmulatedWorldState state)
+    {
+        lock (Gate)
+        {
+            sequence = Math.Max(sequence, state.Sequence);
+            var allGpus = gpus.Values.SelectMany(g => g).ToDictionary(g => g.InstancePath, StringComparer.OrdinalIgnoreCase);
+            foreach (var g in state.Gpus)
+            {
+                if (allGpus.TryGetValue(g.InstancePath, out var gpu))
+                {
+                    gpu.PartitionCount = g.PartitionCount;
+                    gpu.PnpStatus = g.PnpStatus;
+                    gpu.PnpErrorCode = g.PnpErrorCode;
+                }
+            }
+
+            var wanted = state.Vms.Select(v => v.Id).ToHashSet();
+            foreach (var gone in vms.Keys.Where(id => !wanted.Contains(id)).ToList())
+            {
+                vms.Remove(gone);
+            }
+
+            foreach (var v in state.Vms)
+            {
+                if (!vms.TryGetValue(v.Id, out var vm))
+                {
+                    vm = new EmulatedVm(v.Id, v.Name, v.Node);
+                    vms.Add(v.Id, vm);
+                }
+
+                vm.Name = v.Name;
+                vm.Node = v.Node;
+                vm.EnabledState = v.EnabledState;
+                vm.ShutdownIntegration = v.ShutdownIntegration;
+                vm.Clustered = v.Clustered;
+                vm.OfflineAction = v.OfflineAction;
+                vm.Notes = v.Notes;
+                vm.GuestControlledCacheTypes = v.GuestControlledCacheTypes;
+                vm.LowMmioGapSize = v.LowMmioGapSize;
+                vm.HighMmioGapSize = v.HighMmioGapSize;
+                vm.ShutdownDoneAt = v.ShutdownDoneAt;
+                if (v.Adapter is not { } a)
+                {
+                    vm.Adapter = null;
+                    continue;
+                }
+
+                if (vm.Adapter is null || !string.Equals(vm.Adapter.AdapterId, a.AdapterId, StringComparison.OrdinalIgnoreCase))
+                {
+                    vm.Adapter = new EmulatedAdapter(a.AdapterId);
+                }
+
+                vm.Adapter.Values.Clear();
+                foreach (var (name, value) in a.Values)
+                {
+                    vm.Adapter.Values[name] = value;
+                }
+
+                vm.Adapter.RequestedGpuPath = a.RequestedGpuPath;
+                vm.Adapter.Gpu = a.GpuInstancePath is null ? null : allGpus.GetValueOrDefault(a.GpuInstancePath);
+                vm.Adapter.PartitionId = a.PartitionId;
+                vm.Adapter.VfLuid = a.VfLuid;
+            }
+        }
+    }
+
     internal EmulatedVm RequireVm(Guid id)
         => vms.TryGetValue(id, out var vm) ? vm : throw new ArgumentException($"No emulated VM {id}.", nameof(id));
 

@@ -10,4 +10,5 @@ namespace GpuAutomation.HostRunner.Simulation;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     WriteIndented = true)]
 [JsonSerializable(typeof(ClusterDescription))]
+[JsonSerializable(typeof(EmulatedWorldState))]
 internal sealed partial class SimulationJsonContext : JsonSerializerContext;

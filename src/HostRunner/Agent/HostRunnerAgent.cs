@@ -1,0 +1,321 @@
+using System.Threading.Channels;
+using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Contracts.Reports;
+using GpuAutomation.HostRunner.Cim;
+using GpuAutomation.HostRunner.Commands;
+using GpuAutomation.HostRunner.Configuration;
+using GpuAutomation.HostRunner.HyperV;
+using GpuAutomation.HostRunner.Journal;
+using GpuAutomation.HostRunner.Reporting;
+using GpuAutomation.Messaging;
+using GpuAutomation.Messaging.Topology;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GpuAutomation.HostRunner.Agent;
+
+/// <summary>
+/// One node's agent: consumes the node's command queue, journals each command (fsync) before settling it,
+/// executes commands one at a time as journaled steps, reports progress, results, inventory snapshots and cluster
+/// events to the reports queue. At start it re-sends results the broker never took and resumes unfinished
+/// commands. Build one per node with a bus and that node's CIM client (MI, or the emulator for --simulate,
+/// the Sandbox and tests).
+/// </summary>
+public sealed partial class HostRunnerAgent : IAsyncDisposable
+{
+    private readonly HostRunnerOptions options;
+    private readonly IMessageBus bus;
+    private readonly TimeProvider time;
+    private readonly ILoggerFactory loggers;
+    private readonly ILogger logger;
+    private readonly HyperVHost host;
+    private readonly ReportPublisher publisher;
+    private readonly InventoryReporter inventory;
+    private readonly Channel<JournaledCommand> queue = Channel.CreateUnbounded<JournaledCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource stopping = new();
+    private readonly CancellationTokenSource stopInventory = new();
+    private CommandJournal? journal;
+    private CommandExecutor? executor;
+    private IMessageConsumer? consumer;
+    private Task executing = Task.CompletedTask;
+    private Task polling = Task.CompletedTask;
+    private int state;
+
+    public HostRunnerAgent(
+        HostRunnerOptions options,
+        IMessageBus bus,
+        ICimClient cim,
+        TimeProvider? time = null,
+        ILoggerFactory? loggerFactory = null,
+        Func<string>? newId = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(cim);
+        options.Validate();
+        this.options = options;
+        this.bus = bus;
+        this.time = time ?? TimeProvider.System;
+        loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        logger = loggers.CreateLogger<HostRunnerAgent>();
+        var hyperV = new HyperVOptions
+        {
+            ShutdownTimeout = options.ShutdownTimeout,
+            JobTimeout = options.JobTimeout,
+            JobPollInterval = options.PollInterval,
+            StatePollInterval = options.PollInterval,
+        };
+        host = new HyperVHost(options.Node, cim, hyperV, this.time, loggers);
+        publisher = new ReportPublisher(bus, options.Cluster, options.Node, this.time, newId ?? (() => Guid.NewGuid().ToString("N")));
+        inventory = new InventoryReporter(host, publisher, loggers.CreateLogger<InventoryReporter>());
+    }
+
+    public string Node => options.Node;
+
+    public string CommandQueue => QueueNames.Commands(options.Cluster, options.Node);
+
+    /// <summary>The inventory last reported.</summary>
+    public NodeInventory? LastInventory => inventory.Last;
+
+    /// <summary>
+    /// Opens the journal, sends the start snapshot, re-sends unreported results, queues unfinished commands and
+    /// starts consuming. Returns once the agent is ready to take commands.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The agent was started already.");
+        }
+
+        journal = CommandJournal.Open(options.JournalFolder, time, loggers.CreateLogger<CommandJournal>());
+        executor = new CommandExecutor(host, journal, time, loggers.CreateLogger<CommandExecutor>());
+        await inventory.ReportAsync(InventoryReason.Start, null, cancellationToken).ConfigureAwait(false);
+        foreach (var done in journal.Unreported())
+        {
+            await ReportResultAsync(done, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var unfinished in journal.Unfinished())
+        {
+            LogQueuedFromJournal(unfinished.CommandId, unfinished.Message.Envelope.MessageType, unfinished.Steps.Count);
+            queue.Writer.TryWrite(unfinished);
+        }
+
+        executing = Task.Run(() => ExecuteLoopAsync(stopping.Token), CancellationToken.None);
+        polling = Task.Run(() => PollLoopAsync(stopInventory.Token), CancellationToken.None);
+        // One delivery at a time keeps commands in the order the control plane sent them; handling is only a journal write.
+        consumer = await bus.StartConsumerAsync(CommandQueue, HandleAsync, new ConsumerOptions { MaxConcurrency = 1, PrefetchCount = 4 }, cancellationToken).ConfigureAwait(false);
+        LogReady(options.Node, options.Cluster, CommandQueue, journal.Path);
+    }
+
+    /// <summary>
+    /// Stops consuming, lets the command in progress finish for up to <see cref="HostRunnerOptions.StopGracePeriod"/>,
+    /// then cancels it (it stays unfinished in the journal and resumes at the next start).
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref state, 2) != 1)
+        {
+            return;
+        }
+
+        if (consumer is not null)
+        {
+            await consumer.StopAsync(cancellationToken).ConfigureAwait(false);
+            await consumer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await stopInventory.CancelAsync().ConfigureAwait(false);
+        queue.Writer.TryComplete();
+        using var grace = new CancellationTokenSource(options.StopGracePeriod, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(grace.Token, cancellationToken);
+        using (linked.Token.Register(stopping.Cancel))
+        {
+            await Task.WhenAll(executing, polling).ConfigureAwait(false);
+        }
+
+        journal?.Dispose();
+        LogStopped(options.Node);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        stopping.Dispose();
+        stopInventory.Dispose();
+    }
+
+    private async Task<Settlement> HandleAsync(ReceivedMessage received, CancellationToken cancellationToken)
+    {
+        var message = received.Message;
+        var envelope = message.Envelope;
+        if (!MessageTypes.IsCommand(envelope.MessageType))
+        {
+            return Settlement.DeadLetter("not-a-command", $"{envelope.MessageType} {envelope.MessageId} arrived on command queue {received.Queue}; only commands belong there.");
+        }
+
+        var journal = this.journal!;
+        if (journal.Find(envelope.MessageId) is { } known)
+        {
+            LogDuplicate(envelope.MessageId, envelope.MessageType, known.IsFinished);
+            if (known.IsFinished)
+            {
+                await ReportResultAsync(known, cancellationToken).ConfigureAwait(false);
+            }
+
+            return Settlement.Complete;
+        }
+
+        // Journaled (and flushed) before the broker forgets it: from here the command survives a crash.
+        var command = journal.Receive(message);
+        LogReceived(envelope.MessageId, envelope.MessageType, envelope.CorrelationId);
+        await ProgressAsync(command, null, cancellationToken).ConfigureAwait(false);
+        queue.Writer.TryWrite(command);
+        return Settlement.Complete;
+    }
+
+    private async Task ExecuteLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var command in queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (command.IsFinished)
+                {
+                    continue;
+                }
+
+                using var scope = logger.BeginScope(new Dictionary<string, object?>
+                {
+                    ["CommandId"] = command.CommandId,
+                    ["RequestId"] = command.Message.Envelope.CorrelationId,
+                });
+                CommandResult result;
+                try
+                {
+                    result = await executor!.ExecuteAsync(command, (step, ct) => ProgressAsync(command, step, ct), cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    LogLeftUnfinished(command.CommandId, command.Steps.Count);
+                    return;
+                }
+
+                journal!.Complete(command, result);
+                LogCompleted(command.CommandId, command.Message.Envelope.MessageType, result.Outcome, (result.CompletedAt - result.StartedAt).TotalMilliseconds);
+                await ReportResultAsync(command, cancellationToken).ConfigureAwait(false);
+                await ReportInventoryAsync(InventoryReason.AfterCommand, result.InventoryAfter, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (JournalException e)
+        {
+            // Without a writable journal no command can be executed safely: stop executing, keep the rest in the broker.
+            LogJournalFailed(e, e.Code);
+        }
+    }
+
+    private async Task PollLoopAsync(CancellationToken cancellationToken)
+    {
+        var lastFull = time.GetUtcNow();
+        using var timer = new PeriodicTimer(options.ChangePollInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var full = time.GetUtcNow() - lastFull >= options.InventoryInterval;
+                await ReportInventoryAsync(full ? InventoryReason.Schedule : InventoryReason.ChangeCheck, null, cancellationToken).ConfigureAwait(false);
+                if (full)
+                {
+                    lastFull = time.GetUtcNow();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ReportInventoryAsync(InventoryReason reason, NodeInventory? known, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await inventory.ReportAsync(reason, known, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CimException or MessagingException)
+        {
+            LogInventoryFailed(e, reason);
+        }
+    }
+
+    /// <summary>Sends the journaled result until the broker takes it, then marks it reported.</summary>
+    private async Task ReportResultAsync(JournaledCommand command, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                await publisher.PublishAsync(command.Result!, command.Message.Envelope.CorrelationId, cancellationToken).ConfigureAwait(false);
+                journal!.MarkReported(command);
+                return;
+            }
+            catch (MessagingException e)
+            {
+                LogResultPublishFailed(e, command.CommandId, delay);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    private async Task ProgressAsync(JournaledCommand command, StepRecord? step, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var envelope = command.Message.Envelope;
+            await publisher.PublishAsync(new CommandProgress(envelope.MessageId, envelope.MessageType, step, time.GetUtcNow()), envelope.CorrelationId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MessagingException e)
+        {
+            // Progress is advisory: the result carries every step, so a lost progress report loses nothing.
+            LogProgressFailed(e, command.CommandId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HostRunner ready on node {Node} of cluster {Cluster}: consuming {Queue}, journal {Journal}")]
+    private partial void LogReady(string node, string cluster, string queue, string journal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HostRunner on node {Node} stopped")]
+    private partial void LogStopped(string node);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Received {CommandId} ({CommandType}) for request {RequestId}")]
+    private partial void LogReceived(string commandId, string commandType, string? requestId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Duplicate {CommandId} ({CommandType}) not executed again; finished {Finished}")]
+    private partial void LogDuplicate(string commandId, string commandType, bool finished);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queued unfinished {CommandId} ({CommandType}) from the journal with {Steps} step(s) done")]
+    private partial void LogQueuedFromJournal(string commandId, string commandType, int steps);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{CommandId} ({CommandType}) finished {Outcome} in {ElapsedMs} ms")]
+    private partial void LogCompleted(string commandId, string commandType, CommandOutcome outcome, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {CommandId} unfinished after {Steps} step(s); it resumes at the next start")]
+    private partial void LogLeftUnfinished(string commandId, int steps);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The command journal failed ({Code}); no further commands are executed until the agent restarts")]
+    private partial void LogJournalFailed(Exception exception, string code);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inventory report ({Reason}) failed")]
+    private partial void LogInventoryFailed(Exception exception, InventoryReason reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending the result of {CommandId} failed; retrying in {Delay}")]
+    private partial void LogResultPublishFailed(Exception exception, string commandId, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending progress of {CommandId} failed")]
+    private partial void LogProgressFailed(Exception exception, string commandId);
+}

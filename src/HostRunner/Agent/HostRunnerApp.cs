@@ -1,0 +1,79 @@
+using Azure.Core;
+using Azure.Identity;
+using GpuAutomation.HostRunner.Cim;
+using GpuAutomation.HostRunner.Cim.Mi;
+using GpuAutomation.HostRunner.Configuration;
+using GpuAutomation.HostRunner.Simulation;
+using GpuAutomation.Messaging;
+using GpuAutomation.Messaging.Amqp;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GpuAutomation.HostRunner.Agent;
+
+/// <summary>Builds the agent's process: configuration, validation, bus, CIM client (MI or --simulate's emulator), Windows service or console.</summary>
+public static class HostRunnerApp
+{
+    public const string EnvironmentPrefix = "HOSTRUNNER_";
+
+    /// <exception cref="HostRunnerConfigurationException">The settings are invalid; the message lists every problem.</exception>
+    public static IHost Build(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["--node"] = "Node",
+            ["--cluster"] = "Cluster",
+            ["--bus"] = "Bus",
+            ["--journal"] = "JournalFolder",
+            ["--simulate"] = "Simulate",
+            ["--simulate-state"] = "SimulateState",
+        });
+        var options = HostRunnerOptions.From(builder.Configuration);
+        builder.Services.AddWindowsService(o => o.ServiceName = "GpuAutomation HostRunner");
+        // Leave the command in progress its grace period before the host gives up on stopping.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.StopGracePeriod + TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IMessageBus>(sp => CreateBus(options, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(sp => CreateCimClient(options));
+        builder.Services.AddSingleton(sp => new HostRunnerAgent(
+            options, sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<ICimClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService<AgentService>();
+        return builder.Build();
+    }
+
+    /// <summary>The bus the options name: a SAS or amqp:// connection string as is, a key-less Service Bus one with the managed identity.</summary>
+    public static IMessageBus CreateBus(HostRunnerOptions options, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = AmqpConnectionSettings.Parse(options.Bus, hasCredential: true);
+        TokenCredential? credential = settings.Authentication == AmqpAuthentication.EntraIdToken
+            ? new ManagedIdentityCredential(options.ManagedIdentityClientId is { } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned)
+            : null;
+        return AmqpMessageBus.Create(options.Bus, credential: credential, loggerFactory: loggers);
+    }
+
+    /// <summary>The emulator over the description file with --simulate (its state shared through a file with the other nodes' processes), otherwise MI on this machine.</summary>
+    public static ICimClient CreateCimClient(HostRunnerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Simulate is null)
+        {
+            return OperatingSystem.IsWindows()
+                ? new MiCimClient(new MiCimClientOptions())
+                : throw new HostRunnerConfigurationException(["Hyper-V is reached through MI, which only exists on Windows: use --simulate <host description file> on this platform."]);
+        }
+
+        var cluster = EmulatedCluster.Load(options.Simulate);
+        if (!cluster.Nodes.Contains(options.Node, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new HostRunnerConfigurationException([$"Simulate: node '{options.Node}' is not in {options.Simulate}; it describes {string.Join(", ", cluster.Nodes)}."]);
+        }
+
+        return new SharedStateCimClient(cluster, options.Node, options.EffectiveSimulateState!);
+    }
+}

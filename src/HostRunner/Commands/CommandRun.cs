@@ -1,0 +1,67 @@
+using GpuAutomation.Contracts.Reports;
+using GpuAutomation.HostRunner.Cim;
+using GpuAutomation.HostRunner.Journal;
+
+namespace GpuAutomation.HostRunner.Commands;
+
+/// <summary>
+/// Runs the steps of one command, journaling each as it finishes. A step the journal already holds as finished
+/// (a resumed command) is not run again: its memo is returned as recorded. Every step checks actual state first,
+/// so the one that was running at a crash is simply run again.
+/// </summary>
+public sealed class CommandRun(JournaledCommand command, CommandJournal journal, TimeProvider time, Func<StepRecord, CancellationToken, Task> onStepFinished)
+{
+    public JournaledCommand Command { get; } = command;
+
+    /// <summary>Whether the journal held finished steps when this run began.</summary>
+    public bool IsResume { get; } = command.Steps.Count > 0;
+
+    /// <summary>Runs <paramref name="action"/> as step <paramref name="name"/> unless the journal has it finished; returns its memo.</summary>
+    /// <exception cref="CommandStepException">The step failed (recorded as Failed in the journal first).</exception>
+    public async Task<string?> StepAsync(string name, StepKind kind, Func<CancellationToken, Task<StepResult>> action, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (Command.FinishedStep(name) is { } finished)
+        {
+            return finished.Memo;
+        }
+
+        var started = time.GetUtcNow();
+        StepResult result;
+        try
+        {
+            result = await action(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CimException e)
+        {
+            var failure = new CommandStepException(
+                CommandCodes.FromCim(e.Code),
+                e.Message,
+                name,
+                kind,
+                e.NativeCode,
+                e.Code is CimErrors.JobFailed or CimErrors.MethodFailed or CimErrors.InvalidState or CimErrors.AccessDenied ? e.Message : null,
+                e);
+            await RecordFailureAsync(name, started, failure, cancellationToken).ConfigureAwait(false);
+            throw failure;
+        }
+        catch (CommandStepException e)
+        {
+            var failure = e.InStep(name, kind);
+            await RecordFailureAsync(name, started, failure, cancellationToken).ConfigureAwait(false);
+            throw failure;
+        }
+
+        var step = new StepRecord(name, result.Outcome, started, time.GetUtcNow(), result.Detail);
+        journal.RecordStep(Command, step, result.Memo);
+        await onStepFinished(step, cancellationToken).ConfigureAwait(false);
+        return result.Memo;
+    }
+
+    private async Task RecordFailureAsync(string name, DateTimeOffset started, CommandStepException failure, CancellationToken cancellationToken)
+    {
+        var step = new StepRecord(name, StepOutcome.Failed, started, time.GetUtcNow(), $"{failure.Code}: {failure.Message}");
+        journal.RecordStep(Command, step, null);
+        await onStepFinished(step, cancellationToken).ConfigureAwait(false);
+    }
+}

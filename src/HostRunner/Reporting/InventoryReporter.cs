@@ -1,0 +1,85 @@
+using GpuAutomation.Contracts.Reports;
+using GpuAutomation.HostRunner.Cim;
+using GpuAutomation.HostRunner.Cluster;
+using GpuAutomation.HostRunner.HyperV;
+using Microsoft.Extensions.Logging;
+
+namespace GpuAutomation.HostRunner.Reporting;
+
+/// <summary>
+/// Reads the node's inventory, sends an <see cref="InventorySnapshot"/> (always, except for a change check
+/// that found nothing new) and the <see cref="ClusterEvent"/>s since the previous inventory. One at a time.
+/// </summary>
+public sealed partial class InventoryReporter(HyperVHost host, ReportPublisher publisher, ILogger<InventoryReporter> logger)
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private NodeInventory? last;
+    private IReadOnlyDictionary<Guid, string> lastOwners = new Dictionary<Guid, string>();
+
+    public NodeInventory? Last => last;
+
+    /// <summary>Reads and reports; returns the inventory read. <paramref name="known"/> is an inventory just read by the caller.</summary>
+    public async Task<NodeInventory> ReportAsync(InventoryReason reason, NodeInventory? known, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = known ?? await host.Inventory.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var owners = await ReadOwnersAsync(cancellationToken).ConfigureAwait(false);
+            var changed = ClusterEventDetector.Differs(last, current);
+            if (reason != InventoryReason.ChangeCheck || changed)
+            {
+                await publisher.PublishAsync(new InventorySnapshot(current), null, cancellationToken).ConfigureAwait(false);
+                LogSnapshot(reason, current.Gpus.Count, current.Vms.Count, changed);
+            }
+
+            if (last is not null)
+            {
+                foreach (var e in ClusterEventDetector.Compare(last, current, lastOwners, owners))
+                {
+                    await publisher.PublishAsync(e, null, cancellationToken).ConfigureAwait(false);
+                    LogEvent(e.Kind, e.VmName, e.VmId, e.Node, e.FromNode);
+                }
+            }
+
+            last = current;
+            lastOwners = owners;
+            return current;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<IReadOnlyDictionary<Guid, string>> ReadOwnersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var resources = await host.Cim.QueryAsync(
+                CimNamespaces.Cluster,
+                Wql.Select(ClusterResources.ResourceClass, Wql.Equal("Type", ClusterResources.VirtualMachineType)),
+                cancellationToken).ConfigureAwait(false);
+            var owners = new Dictionary<Guid, string>();
+            foreach (var r in resources)
+            {
+                if (Guid.TryParse(r.GetInstance("PrivateProperties")?.GetString("VmID"), out var id) && r.GetString("OwnerNode") is { Length: > 0 } owner)
+                {
+                    owners[id] = owner;
+                }
+            }
+
+            return owners;
+        }
+        catch (CimException e) when (e.Code is CimErrors.InvalidNamespace or CimErrors.InvalidClass)
+        {
+            return new Dictionary<Guid, string>();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent inventory snapshot ({Reason}): {Gpus} GPU(s), {Vms} VM(s), changed {Changed}")]
+    private partial void LogSnapshot(InventoryReason reason, int gpus, int vms, bool changed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent {Kind} for VM {VmName} ({VmId}) on {Node} from {FromNode}")]
+    private partial void LogEvent(ClusterEventKind kind, string? vmName, Guid? vmId, string node, string? fromNode);
+}

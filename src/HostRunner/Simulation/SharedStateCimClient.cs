@@ -1,0 +1,110 @@
+using System.Text.Json;
+using GpuAutomation.HostRunner.Cim;
+
+namespace GpuAutomation.HostRunner.Simulation;
+
+/// <summary>
+/// One node's emulated CIM client whose cluster state lives in a file shared by several processes (one agent
+/// process per node with --simulate). Each call takes an exclusive lock on the file, loads the state another
+/// process may have changed, runs on the in-process emulator and writes the state back. Calls are short (jobs
+/// are polled), so the lock is held for milliseconds.
+/// </summary>
+public sealed class SharedStateCimClient : ICimClient
+{
+    private readonly EmulatedCluster cluster;
+    private readonly ICimClient inner;
+    private readonly SemaphoreSlim local = new(1, 1);
+
+    public SharedStateCimClient(EmulatedCluster cluster, string node, string stateFile)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentException.ThrowIfNullOrWhiteSpace(stateFile);
+        this.cluster = cluster;
+        inner = cluster.ClientFor(node);
+        StateFile = Path.GetFullPath(stateFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(StateFile)!);
+    }
+
+    public string StateFile { get; }
+
+    public Task<IReadOnlyList<CimInstance>> QueryAsync(string ns, WqlQuery query, CancellationToken cancellationToken)
+        => SharedAsync(ct => inner.QueryAsync(ns, query, ct), cancellationToken);
+
+    public Task<CimInstance> GetInstanceAsync(CimInstancePath path, CancellationToken cancellationToken)
+        => SharedAsync(ct => inner.GetInstanceAsync(path, ct), cancellationToken);
+
+    public Task<IReadOnlyList<CimInstance>> GetAssociatedAsync(CimInstancePath source, string associationClass, string resultClass, CancellationToken cancellationToken)
+        => SharedAsync(ct => inner.GetAssociatedAsync(source, associationClass, resultClass, ct), cancellationToken);
+
+    public Task ModifyInstanceAsync(CimInstance instance, CancellationToken cancellationToken)
+        => SharedAsync(async ct =>
+        {
+            await inner.ModifyInstanceAsync(instance, ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    public Task<CimMethodResult> InvokeMethodAsync(CimInstancePath target, string methodName, IReadOnlyDictionary<string, CimValue?> inParameters, CancellationToken cancellationToken)
+        => SharedAsync(ct => inner.InvokeMethodAsync(target, methodName, inParameters, ct), cancellationToken);
+
+    /// <summary>Changes the shared cluster outside the automation (a VM created, moved or removed by an operator), as every process will see it.</summary>
+    public Task ChangeAsync(Action<EmulatedCluster> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return SharedAsync(_ =>
+        {
+            change(cluster);
+            return Task.FromResult(true);
+        }, cancellationToken);
+    }
+
+    private async Task<T> SharedAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        await local.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var file = await LockAsync(cancellationToken).ConfigureAwait(false);
+            if (file.Length > 0)
+            {
+                var state = await JsonSerializer.DeserializeAsync(file, SimulationJsonContext.Default.EmulatedWorldState, cancellationToken).ConfigureAwait(false)
+                    ?? throw new CimException(CimErrors.Unavailable, $"The shared emulator state {StateFile} is empty.");
+                cluster.RestoreState(state);
+            }
+
+            try
+            {
+                return await call(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                file.SetLength(0);
+                file.Position = 0;
+                await JsonSerializer.SerializeAsync(file, cluster.CaptureState(), SimulationJsonContext.Default.EmulatedWorldState, CancellationToken.None).ConfigureAwait(false);
+                await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new CimException(CimErrors.Unavailable, $"The shared emulator state {StateFile} is unreadable ({e.Message}); delete it to start from the host description again.", null, e);
+        }
+        finally
+        {
+            local.Release();
+        }
+    }
+
+    private async Task<FileStream> LockAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                // FileShare.None: an exclusive lock between processes (flock on Unix).
+                return new FileStream(StateFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

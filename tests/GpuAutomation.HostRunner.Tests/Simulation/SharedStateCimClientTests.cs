@@ -1,0 +1,41 @@
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.HostRunner.HyperV;
+using GpuAutomation.HostRunner.Simulation;
+
+namespace GpuAutomation.HostRunner.Tests.Simulation;
+
+/// <summary>Two emulator instances (as in two processes) over one state file behave as one cluster.</summary>
+public sealed class SharedStateCimClientTests : IDisposable
+{
+    private readonly string stateFile = Path.Combine(Path.GetTempPath(), "shared-state-" + Guid.NewGuid().ToString("N") + ".json");
+
+    public void Dispose() => File.Delete(stateFile);
+
+    [Fact]
+    public async Task A_partition_added_through_one_process_is_seen_and_counted_by_the_other()
+    {
+        var node1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", stateFile), Emulator.Fast);
+        var alsoNode1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", stateFile), Emulator.Fast);
+
+        await node1.Adapters.AddAsync(Emulator.Vm2, null, null, null, CancellationToken.None);
+        var seen = await alsoNode1.Adapters.ListAsync(Emulator.Vm2, CancellationToken.None);
+        var inventory = await alsoNode1.Inventory.ReadAsync(CancellationToken.None);
+
+        Assert.Single(seen);
+        Assert.Equal(2, inventory.Gpus.Where(g => g.AssignedStatus == GpuAssignedStatus.Partitioned).Sum(g => g.Partitions.Count));
+    }
+
+    [Fact]
+    public async Task A_vm_moved_by_one_process_leaves_the_other_nodes_view()
+    {
+        var outside = new SharedStateCimClient(Emulator.Cluster(), "node2", stateFile);
+        var node1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", stateFile), Emulator.Fast);
+        var node2 = new HyperVHost("node2", new SharedStateCimClient(Emulator.Cluster(), "node2", stateFile), Emulator.Fast);
+        Assert.Contains(await node1.Vms.ListAsync(CancellationToken.None), v => v.Id == Emulator.Vm2);
+
+        await outside.ChangeAsync(c => c.MoveVm(Emulator.Vm2, "node2"));
+
+        Assert.DoesNotContain(await node1.Vms.ListAsync(CancellationToken.None), v => v.Id == Emulator.Vm2);
+        Assert.Contains(await node2.Vms.ListAsync(CancellationToken.None), v => v.Id == Emulator.Vm2 && v.PowerState == VmPowerState.Off);
+    }
+}
