@@ -1,4 +1,5 @@
 using GpuAutomation.Functions.Api;
+using GpuAutomation.Functions.Composition;
 using GpuAutomation.Functions.Hosting;
 using GpuAutomation.Functions.Security;
 
@@ -10,7 +11,8 @@ public static class Program
 
     /// <summary>
     /// The whole control plane app. <paramref name="configure"/> lets a composing host (the Sandbox, tests) register
-    /// its own implementations of the ports before the app is built.
+    /// its own implementations before the app is built: an IMessageBus, a TimeProvider, an IRecordTableSource or any
+    /// port registered there is used instead of the configured one.
     /// </summary>
     public static WebApplication CreateApp(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -20,6 +22,9 @@ public static class Program
         builder.Services.AddApiSecurity(builder.Configuration, mode);
         builder.Services.AddRestApi();
         configure?.Invoke(builder);
+
+        // After configure: the composing host's own bus, clock, stores or ports win (everything here is TryAdd).
+        builder.Services.AddControlPlaneApp(builder.Configuration);
 
         var app = builder.Build();
         app.UseStatusCodePages();

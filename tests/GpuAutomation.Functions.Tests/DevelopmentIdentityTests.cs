@@ -47,13 +47,16 @@ public sealed class DevelopmentIdentityTests
     }
 
     [Fact]
-    public async Task Without_a_core_service_an_endpoint_answers_503_not_configured_and_changes_nothing()
+    public async Task Without_a_table_endpoint_or_a_bus_the_app_runs_on_in_memory_stores()
     {
         await using var app = await RunningApp.StartAsync(HostingMode.Local, settings: new Dictionary<string, string> { [Setting] = "true" });
 
-        using var response = await app.Client.GetAsync(new Uri("/api/clusters", UriKind.Relative));
+        using var clusters = await app.Client.GetAsync(new Uri("/api/clusters", UriKind.Relative));
+        using var unknown = await app.Client.GetAsync(new Uri("/api/clusters/cl1/inventory", UriKind.Relative));
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Contains(ApiErrorCodes.NotConfigured, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, clusters.StatusCode);
+        Assert.Equal("""{"clusters":[]}""", await clusters.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.IsType<GpuAutomation.Messaging.InMemory.InMemoryMessageBus>(app.Services.GetRequiredService<GpuAutomation.Messaging.IMessageBus>());
     }
 }

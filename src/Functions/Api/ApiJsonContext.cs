@@ -15,4 +15,12 @@ namespace GpuAutomation.Functions.Api;
 [JsonSerializable(typeof(PartitionCountChange))]
 [JsonSerializable(typeof(PartitionRequestSubmission))]
 [JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(ClusterListView))]
+[JsonSerializable(typeof(InventoryView))]
+[JsonSerializable(typeof(PartitionRequestView))]
+[JsonSerializable(typeof(PartitionRequestListView))]
+[JsonSerializable(typeof(PartitionCountChangeView))]
+[JsonSerializable(typeof(ComplianceView))]
+[JsonSerializable(typeof(ComplianceReportView))]
+[JsonSerializable(typeof(string[]))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Contracts.Reports;
+using GpuAutomation.Testing;
+
+namespace GpuAutomation.Functions.Benchmarks;
+
+/// <summary>
+/// POST /api/partition-requests latency of the packaged handler with its stores on Azurite (loopback), as the
+/// Functions host forwards it. The inventory arrives through the HostReports function: <see cref="Nodes"/> nodes, each
+/// with 16 GPUs of 16 partitions and 250 VMs, so every measured assignment is accepted (validated, reserved, written
+/// with its outbox row in one batch, published, marked dispatched). No bus is configured, so commands go to the
+/// handler's in-memory bus: the figure is the control plane's own work plus Table Storage, not a broker round trip.
+/// </summary>
+public static class PartitionRequestLatency
+{
+    public const int Nodes = 8;
+    private const int VmsPerNode = 250;
+    private const string Cluster = "bench";
+
+    public static async Task RunAsync(string build, string executable, string appRoot, int requests, int warmup, TextWriter output)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo(executable)
+        {
+            WorkingDirectory = appRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["GpuAutomation__Tables__ConnectionString"] = TestServices.AzuriteTablesConnectionString;
+        start.Environment["GpuAutomation__ControlPlane__TablePrefix"] = "b" + Guid.NewGuid().ToString("N")[..12];
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+        try
+        {
+            await WaitForHealthAsync(client);
+            for (var n = 1; n <= Nodes; n++)
+            {
+                await SeedAsync(client, n);
+            }
+
+            var total = Math.Min(requests + warmup, Nodes * VmsPerNode);
+            var timings = new List<double>(total);
+            var refused = 0;
+            for (var i = 0; i < total; i++)
+            {
+                var node = (i % Nodes) + 1;
+                var vm = $"vm-{node}-{i / Nodes:D3}";
+                using var request = new HttpRequestMessage(HttpMethod.Post, "api/partition-requests")
+                {
+                    Content = new StringContent($$"""{"cluster":"{{Cluster}}","vm":"{{vm}}","action":"assign"}""", Encoding.UTF8, "application/json"),
+                };
+                request.Headers.Add("X-MS-CLIENT-PRINCIPAL", OperatorPrincipal);
+                request.Headers.Add("Idempotency-Key", $"bench-{i}");
+                var clock = Stopwatch.StartNew();
+                using var response = await client.SendAsync(request);
+                _ = await response.Content.ReadAsByteArrayAsync();
+                clock.Stop();
+                if (response.StatusCode != HttpStatusCode.Accepted)
+                {
+                    refused++;
+                }
+
+                if (i >= warmup)
+                {
+                    timings.Add(clock.Elapsed.TotalMilliseconds);
+                }
+            }
+
+            timings.Sort();
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{build}: POST /api/partition-requests on Azurite, {timings.Count} sequential assignments after {warmup} warm-up ({Nodes} nodes, {Nodes * 16 * 16} partitions):"));
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  p50 {Percentile(timings, 0.50):F1} ms  p90 {Percentile(timings, 0.90):F1} ms  p99 {Percentile(timings, 0.99):F1} ms  max {timings[^1]:F1} ms  mean {timings.Average():F1} ms  not-202 {refused}"));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static async Task SeedAsync(HttpClient client, int n)
+    {
+        var node = $"node{n}";
+        var gpus = Enumerable.Range(0, 16)
+            .Select(g => new GpuInventory($@"PCI\VEN_10DE&DEV_25B6\4&{g:X4}", null, "NVIDIA", "A16", 16384, "OK", 0, GpuAssignedStatus.Partitioned, [16, 8, 4, 2], 16, null, []))
+            .ToList();
+        var vms = Enumerable.Range(0, VmsPerNode)
+            .Select(v => new VmInventory($"vm-{n}-{v:D3}", Guid.NewGuid(), VmPowerState.Off, node, [], true, OfflineAction.ForceShutdown, null))
+            .ToList();
+        var snapshot = new NodeInventory(node, DateTimeOffset.UtcNow, new HostFacts("26100.1", true, true), gpus, vms);
+        var message = Message.Create(new InventorySnapshot(snapshot), Guid.NewGuid().ToString("N"), Cluster, node, DateTimeOffset.UtcNow);
+        var invocation = new JsonObject
+        {
+            ["Data"] = new JsonObject { ["message"] = Convert.ToBase64String(MessageCodec.Encode(message)) },
+            ["Metadata"] = new JsonObject { ["MessageId"] = JsonValue.Create("\"" + message.Envelope.MessageId + "\""), ["DeliveryCount"] = "1" },
+        };
+        using var response = await client.PostAsync("HostReports", new StringContent(invocation.ToJsonString(), Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode || !body.Contains("\"processed\"", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Seeding {node} failed: {(int)response.StatusCode} {body}");
+        }
+    }
+
+    private static async Task WaitForHealthAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var response = await client.GetAsync("api/health");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    private static string OperatorPrincipal { get; } = Convert.ToBase64String(Encoding.UTF8.GetBytes(
+        """{"auth_typ":"aad","name_typ":"name","role_typ":"roles","claims":[{"typ":"name","val":"bench@contoso.com"},{"typ":"roles","val":"GpuAutomation.Operator"}]}"""));
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,52 @@
+using GpuAutomation.Functions.Partitioning;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GpuAutomation.Functions.Api;
+
+/// <summary>
+/// How a refused request answers. The status says what the caller can do about it:
+/// 400 the input itself is wrong (bad name, missing node); 404 the cluster in the URL path has never reported;
+/// 409 the request is valid but the cluster's current state forbids it (it may succeed once the state changes:
+/// partitions assigned, no free partition, VM busy, mixed GPUs mid-change, idempotency key still being written);
+/// 422 the input names something the inventory doesn't have or the hardware can't do (unknown cluster/node/VM/GPU
+/// in a body, a partition count the GPU doesn't offer, a GPU that isn't partitioned). The <c>code</c> member is the
+/// control plane's request code, stable for clients to switch on.
+/// </summary>
+public static class RequestProblems
+{
+    public static int StatusOf(string code, bool clusterInPath = false) => code switch
+    {
+        RequestCodes.UnknownCluster when clusterInPath => StatusCodes.Status404NotFound,
+        RequestCodes.InvalidName or RequestCodes.NodeRequired or RequestCodes.InvalidOfflineAction => StatusCodes.Status400BadRequest,
+        RequestCodes.VmHasPartition
+            or RequestCodes.VmHasNoPartition
+            or RequestCodes.VmBusy
+            or RequestCodes.PartitionsAssigned
+            or RequestCodes.NoFreePartition
+            or RequestCodes.NodeBusy
+            or RequestCodes.ClusterHeterogeneous
+            or RequestCodes.IdempotencyKeyInFlight => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status422UnprocessableEntity,
+    };
+
+    /// <param name="requestId">The stored Rejected request, readable at GET /api/partition-requests/{id}; null when nothing was stored.</param>
+    public static ProblemHttpResult Refused(RequestNotice notice, string? requestId, bool clusterInPath = false)
+    {
+        ArgumentNullException.ThrowIfNull(notice);
+        var extensions = new Dictionary<string, object?> { ["code"] = notice.Code };
+        if (requestId is not null)
+        {
+            extensions["requestId"] = requestId;
+        }
+
+        return TypedResults.Problem(
+            detail: notice.Message,
+            statusCode: StatusOf(notice.Code, clusterInPath),
+            title: "Request refused",
+            type: $"https://gpu-automation.invalid/problems/{notice.Code}",
+            extensions: extensions);
+    }
+
+    public static ProblemHttpResult UnknownCluster(string cluster)
+        => Refused(new RequestNotice(RequestCodes.UnknownCluster, $"Cluster {cluster} is unknown: no node of it has sent an inventory."), null, clusterInPath: true);
+}
