@@ -23,7 +23,7 @@ public static class PartitionRequestLatency
     private const int VmsPerNode = 250;
     private const string Cluster = "bench";
 
-    public static async Task RunAsync(string executable, string appRoot, int requests, int warmup, TextWriter output)
+    public static async Task RunAsync(string build, string executable, string appRoot, int requests, int warmup, TextWriter output)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(executable)
@@ -81,7 +81,7 @@ public static class PartitionRequestLatency
             timings.Sort();
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"POST /api/partition-requests on Azurite, {timings.Count} sequential assignments after {warmup} warm-up ({Nodes} nodes, {Nodes * 16 * 16} partitions):"));
+                $"{build}: POST /api/partition-requests on Azurite, {timings.Count} sequential assignments after {warmup} warm-up ({Nodes} nodes, {Nodes * 16 * 16} partitions):"));
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"  p50 {Percentile(timings, 0.50):F1} ms  p90 {Percentile(timings, 0.90):F1} ms  p99 {Percentile(timings, 0.99):F1} ms  max {timings[^1]:F1} ms  mean {timings.Average():F1} ms  not-202 {refused}"));

@@ -5,6 +5,6 @@ public interface IComplianceReports
 {
     Task<IResult> GetAsync(string cluster, CancellationToken cancellationToken);
 
-    /// <summary>Starts a scan of one cluster now; 202 with where to read the result.</summary>
+    /// <summary>Scans one cluster now; 200 with the report, or 404 unknown-cluster.</summary>
     Task<IResult> ScanAsync(string cluster, CancellationToken cancellationToken);
 }
