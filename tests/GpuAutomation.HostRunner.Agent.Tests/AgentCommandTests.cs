@@ -164,7 +164,7 @@ public sealed class AgentCommandTests
         h.Cluster.Faults.Add(new EmulatedFault("AddResourceSettings", EmulatedFaultKind.Hang));
         var id = await h.SendAsync(new AssignPartition("web"));
         await h.WaitForAsync<CommandProgress>(p => p.CommandId == id && p.Step?.Name == "ensure-vm-off");
-        await first.StopAsync();
+        await h.StopAgentAsync(first);
         Assert.Equal(VmPowerState.Off, h.Cluster.Vm(Web).PowerState);
         Assert.Null(h.Cluster.Vm(Web).AdapterId);
         Assert.DoesNotContain(h.Reports, r => r.Body is CommandResult);

@@ -75,22 +75,25 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     public async Task<HostRunnerAgent> StartAgentAsync()
     {
-        reportConsumer ??= await Bus.StartConsumerAsync(QueueNames.Reports, (m, _) =>
+        reportConsumer ??= await Bounded.RunAsync("Starting the reports consumer", () => Bus.StartConsumerAsync(QueueNames.Reports, (m, _) =>
         {
             reports.Enqueue(m.Message);
             return Task.FromResult(Settlement.Complete);
-        });
+        }));
         var agent = new HostRunnerAgent(Options, Bus, Cluster.ClientFor(Node));
         agents.Add(agent);
-        await agent.StartAsync();
+        await Bounded.RunAsync("Starting the agent", () => agent.StartAsync());
         return agent;
     }
+
+    /// <summary>Stops <paramref name="agent"/> as a crash would leave it: the command in progress stays unfinished in the journal.</summary>
+    public Task StopAgentAsync(HostRunnerAgent agent) => Bounded.RunAsync("Stopping the agent", () => agent.StopAsync());
 
     public async Task<string> SendAsync(IMessageBody command, string? id = null, DateTimeOffset? issuedAt = null, DateTimeOffset? expiresAt = null)
     {
         id ??= Guid.NewGuid().ToString("N");
         var issued = issuedAt ?? DateTimeOffset.UtcNow;
-        await Bus.PublishAsync(QueueNames.Commands(ClusterName, Node), Message.Create(command, id, ClusterName, Node, issued, "request-" + id, expiresAt ?? issued.AddHours(1)));
+        await Bounded.RunAsync("Sending the command", () => Bus.PublishAsync(QueueNames.Commands(ClusterName, Node), Message.Create(command, id, ClusterName, Node, issued, "request-" + id, expiresAt ?? issued.AddHours(1))));
         return id;
     }
 
@@ -118,15 +121,15 @@ internal sealed class AgentHarness : IAsyncDisposable
     {
         foreach (var agent in agents)
         {
-            await agent.DisposeAsync();
+            await Bounded.RunAsync("Disposing the agent", () => agent.DisposeAsync().AsTask());
         }
 
-        if (reportConsumer is not null)
+        if (reportConsumer is { } consumer)
         {
-            await reportConsumer.DisposeAsync();
+            await Bounded.RunAsync("Disposing the reports consumer", () => consumer.DisposeAsync().AsTask());
         }
 
-        await Bus.DisposeAsync();
+        await Bounded.RunAsync("Disposing the bus", () => Bus.DisposeAsync().AsTask());
         if (Directory.Exists(JournalFolder))
         {
             Directory.Delete(JournalFolder, recursive: true);

@@ -50,6 +50,8 @@ public sealed class AgentReportingTests
     {
         await using var h = new AgentHarness(changePoll: TimeSpan.FromMilliseconds(100));
         await h.StartAgentAsync();
+        await h.WaitForAsync<InventorySnapshot>(_ => true);
+        // Several change checks (every 100 ms) run after the start snapshot arrived.
         await Task.Delay(500);
 
         Assert.Single(h.Reports, r => r.Body is InventorySnapshot);

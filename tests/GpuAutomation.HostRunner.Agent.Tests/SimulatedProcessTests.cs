@@ -34,11 +34,11 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
         Directory.CreateDirectory(folder);
         File.Copy(RepositoryPaths.Combine("src", "HostRunner", "Simulation", "Samples", "two-node-a2.json"), Description);
         bus = AmqpMessageBus.Create(TestServices.AmqpAddress.ToString());
-        consumer = await bus.StartConsumerAsync(QueueNames.Reports, (m, _) =>
+        consumer = await Bounded.RunAsync("Starting the reports consumer", () => bus.StartConsumerAsync(QueueNames.Reports, (m, _) =>
         {
             reports.Enqueue(m.Message);
             return Task.FromResult(Settlement.Complete);
-        });
+        }));
     }
 
     public async Task DisposeAsync()
@@ -48,20 +48,20 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
+                await Bounded.RunAsync("Waiting for the killed agent process to exit", () => process.WaitForExitAsync());
             }
 
             process.Dispose();
         }
 
-        if (consumer is not null)
+        if (consumer is { } reportConsumer)
         {
-            await consumer.DisposeAsync();
+            await Bounded.RunAsync("Disposing the reports consumer", () => reportConsumer.DisposeAsync().AsTask());
         }
 
-        if (bus is not null)
+        if (bus is { } amqp)
         {
-            await bus.DisposeAsync();
+            await Bounded.RunAsync("Disposing the bus", () => amqp.DisposeAsync().AsTask());
         }
 
         Directory.Delete(folder, recursive: true);
@@ -78,7 +78,7 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
         await WaitForAsync<InventorySnapshot>(s => s.Inventory.Node == "node2");
 
         var id = Guid.NewGuid().ToString("N");
-        await bus!.PublishAsync(QueueNames.Commands(Cluster, "node1"), Message.Create(new AssignPartition("vdi-02"), id, Cluster, "node1", DateTimeOffset.UtcNow, "request-1", DateTimeOffset.UtcNow.AddMinutes(5)));
+        await Bounded.RunAsync("Sending the command", () => bus!.PublishAsync(QueueNames.Commands(Cluster, "node1"), Message.Create(new AssignPartition("vdi-02"), id, Cluster, "node1", DateTimeOffset.UtcNow, "request-1", DateTimeOffset.UtcNow.AddMinutes(5))));
         var result = await WaitForAsync<CommandResult>(r => r.CommandId == id);
         Assert.Equal(CommandOutcome.Succeeded, result.Outcome);
         Assert.Contains(result.InventoryAfter!.Vms, v => v.Id == Vdi02 && v.HasPartition && v.PowerState == VmPowerState.Running);
@@ -86,7 +86,7 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
         // An operator moves render-02 from node2 to node1 outside the automation: node2's process sees it leave
         // for node1 (a move) and node1's process sees it arrive, because both read the one shared cluster.
         var outside = new SharedStateCimClient(EmulatedCluster.Load(Description), "node1", Description + ".state.json");
-        await outside.ChangeAsync(c => c.MoveVm(Render02, "node1"));
+        await Bounded.RunAsync("Moving render-02 outside the automation", () => outside.ChangeAsync(c => c.MoveVm(Render02, "node1")));
         var moved = await WaitForAsync<ClusterEvent>(e => e.Kind == ClusterEventKind.VmMoved && e.VmId == Render02);
         Assert.Equal(("node1", "node2"), (moved.Node, moved.FromNode));
         await WaitForAsync<InventorySnapshot>(s => s.Inventory.Node == "node1" && s.Inventory.Vms.Any(v => v.Id == Render02));
