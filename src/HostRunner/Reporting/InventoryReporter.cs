@@ -14,7 +14,7 @@ public sealed partial class InventoryReporter(HyperVHost host, ReportPublisher p
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private NodeInventory? last;
-    private IReadOnlyDictionary<Guid, string> lastOwners = new Dictionary<Guid, string>();
+    private IReadOnlyDictionary<Guid, string> ownersBeforeLast = new Dictionary<Guid, string>();
 
     public NodeInventory? Last => last;
 
@@ -24,8 +24,12 @@ public sealed partial class InventoryReporter(HyperVHost host, ReportPublisher p
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Owners are read on both sides of the inventory, so a VM that moves while it is read is still seen as a
+            // move by both nodes: the one it arrived on compares with owners from before its previous inventory (the
+            // old owner), the one it left compares with owners from after this one (the new owner).
+            var ownersBefore = await ReadOwnersAsync(cancellationToken).ConfigureAwait(false);
             var current = known ?? await host.Inventory.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var owners = await ReadOwnersAsync(cancellationToken).ConfigureAwait(false);
+            var ownersAfter = await ReadOwnersAsync(cancellationToken).ConfigureAwait(false);
             var changed = ClusterEventDetector.Differs(last, current);
             if (reason != InventoryReason.ChangeCheck || changed)
             {
@@ -35,7 +39,7 @@ public sealed partial class InventoryReporter(HyperVHost host, ReportPublisher p
 
             if (last is not null)
             {
-                foreach (var e in ClusterEventDetector.Compare(last, current, lastOwners, owners))
+                foreach (var e in ClusterEventDetector.Compare(last, current, ownersBeforeLast, ownersAfter))
                 {
                     await publisher.PublishAsync(e, null, cancellationToken).ConfigureAwait(false);
                     LogEvent(e.Kind, e.VmName, e.VmId, e.Node, e.FromNode);
@@ -43,7 +47,7 @@ public sealed partial class InventoryReporter(HyperVHost host, ReportPublisher p
             }
 
             last = current;
-            lastOwners = owners;
+            ownersBeforeLast = ownersBefore;
             return current;
         }
         finally
