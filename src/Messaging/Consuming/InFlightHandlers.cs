@@ -19,7 +19,7 @@ internal sealed class InFlightHandlers(int maxConcurrency) : IDisposable
     public void Start(Func<Task> work)
     {
         var id = Interlocked.Increment(ref nextId);
-        var task = Task.Run(async () =>
+        var run = new Task<Task>(async () =>
         {
             try
             {
@@ -31,14 +31,18 @@ internal sealed class InFlightHandlers(int maxConcurrency) : IDisposable
                 slots.Release();
             }
         });
-        running.TryAdd(id, task);
+
+        // Registered before it can run: a handler that ends at once would otherwise remove its entry before it was
+        // added, and the finished task left behind would keep DrainAsync looping forever without ever waiting.
+        running.TryAdd(id, run.Unwrap());
+        run.Start(TaskScheduler.Default);
     }
 
     public async Task DrainAsync()
     {
-        while (!running.IsEmpty)
+        while (running.Values.Where(t => !t.IsCompleted).ToArray() is { Length: > 0 } pending)
         {
-            await Task.WhenAll(running.Values.ToArray()).ConfigureAwait(false);
+            await Task.WhenAll(pending).ConfigureAwait(false);
         }
     }
 
