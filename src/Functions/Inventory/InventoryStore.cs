@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.Functions.Storage;
 
@@ -14,6 +15,7 @@ public sealed class InventoryStore
     private static readonly string[] SummaryColumns = ["Cluster", "TakenAt", "GpuCount", "FreePartitions"];
 
     private readonly IRecordTable _table;
+    private readonly ConcurrentDictionary<(string Cluster, string Node), StoredInventory> _decoded = new();
 
     public InventoryStore(IRecordTableSource tables)
     {
@@ -121,9 +123,28 @@ public sealed class InventoryStore
         return new TableRow(Key(cluster), Key(inventory.Node), properties, etag);
     }
 
-    private static StoredInventory ToStored(TableRow row)
-        => new(
+    /// <summary>
+    /// Every submission validates against the whole cluster's snapshots, and decompressing and parsing them costs far
+    /// more than reading the rows. A row's ETag changes with every write, so the decoded snapshot of the same ETag is
+    /// the same snapshot: keep the last one per node and decode only what changed.
+    /// </summary>
+    private StoredInventory ToStored(TableRow row)
+    {
+        var key = (row.PartitionKey, row.RowKey);
+        if (row.ETag is { Length: > 0 } etag && _decoded.TryGetValue(key, out var cached) && cached.ETag == etag)
+        {
+            return cached;
+        }
+
+        var stored = new StoredInventory(
             row.GetString("Cluster") ?? row.PartitionKey,
             DocumentColumns.Read(row, "Snapshot", ControlPlaneJsonContext.Default.NodeInventory),
             row.ETag ?? string.Empty);
+        if (stored.ETag.Length > 0)
+        {
+            _decoded[key] = stored;
+        }
+
+        return stored;
+    }
 }

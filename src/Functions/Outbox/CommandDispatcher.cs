@@ -32,7 +32,7 @@ public sealed partial class CommandDispatcher(
 
         await OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Marking request {entry.RequestId} dispatched", async () =>
         {
-            var stored = await requests.GetAsync(entry.RequestId, cancellationToken).ConfigureAwait(false);
+            var stored = await requests.GetAsync(entry.Cluster, entry.Node, entry.RequestId, cancellationToken).ConfigureAwait(false);
             if (stored is null || stored.Request.Status != RequestStatus.Accepted)
             {
                 // Progress or a result overtook the dispatch; never move the request back.

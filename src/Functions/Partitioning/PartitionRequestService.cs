@@ -99,7 +99,7 @@ public sealed partial class PartitionRequestService(
 
         LogAccepted(logger, accepted.Id, accepted.Action, accepted.Cluster, accepted.Node, accepted.VmName, accepted.CommandId);
         await dispatcher.DispatchAsync(entry!, cancellationToken).ConfigureAwait(false);
-        var current = await requests.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var current = await requests.GetAsync(accepted.Cluster, accepted.Node, id, cancellationToken).ConfigureAwait(false);
         return new SubmitOutcome(current?.Request ?? accepted, IsExisting: false);
     }
 

@@ -59,6 +59,18 @@ public sealed class RequestStore
         return row is null ? null : ToStoredRequest(row);
     }
 
+    /// <summary>A request whose node is known: one read, without the id index.</summary>
+    public async Task<StoredRequest?> GetAsync(string cluster, string node, string requestId, CancellationToken cancellationToken)
+    {
+        if (!IsSafeKey(requestId))
+        {
+            return null;
+        }
+
+        var row = await _table.GetAsync(PartitionOf(cluster, node), RequestPrefix + requestId, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : ToStoredRequest(row);
+    }
+
     public async Task<StoredLedger?> GetLedgerAsync(string cluster, string node, CancellationToken cancellationToken)
     {
         var row = await _table.GetAsync(PartitionOf(cluster, node), LedgerRowKey, cancellationToken).ConfigureAwait(false);
