@@ -12,7 +12,7 @@ namespace GpuAutomation.Functions.Benchmarks;
 /// with --aot), runs each build several times, prints the figures.
 /// Then, unless --posts 0, the POST /api/partition-requests latency of each build on Azurite
 /// (<see cref="PartitionRequestLatency"/>; Azurite's endpoint comes from the environment, as for tests).
-/// Usage: [--runs N] [--aot] [--posts N] [--jit-package DIR] [--aot-package DIR] (a given package is measured as is, not republished).
+/// Usage: [--runs N] [--aot] [--posts N] [--warmup N] [--jit-package DIR] [--aot-package DIR] (a given package is measured as is, not republished).
 /// </summary>
 public static class Program
 {
@@ -22,6 +22,7 @@ public static class Program
         // Native AOT is opt-in: the wired core (Azure.Data.Tables) does not run under AOT (see src/Functions/README.md).
         var aot = args.Contains("--aot");
         var posts = args.SkipWhile(a => a != "--posts").Skip(1).Select(int.Parse).FirstOrDefault(1000);
+        var warmup = args.SkipWhile(a => a != "--warmup").Skip(1).Select(int.Parse).FirstOrDefault(50);
         var output = Console.Out;
         var builds = new List<(string Name, string Root)> { ("JIT (self-contained, R2R)", Option(args, "--jit-package") ?? Publish("functions-bench-jit", aot: false)) };
         if (aot)
@@ -56,7 +57,7 @@ public static class Program
         {
             foreach (var (name, root) in builds)
             {
-                await PartitionRequestLatency.RunAsync(name, Path.Combine(root, "handler", "GpuAutomation.Functions"), root, posts, warmup: 50, output);
+                await PartitionRequestLatency.RunAsync(name, Path.Combine(root, "handler", "GpuAutomation.Functions"), root, posts, warmup, output);
             }
         }
 
