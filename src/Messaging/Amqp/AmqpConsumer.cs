@@ -27,13 +27,9 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     private readonly ConsumerOptions options;
     private readonly RetryBackoff backoff;
     private readonly ILogger logger;
-    private readonly CancellationTokenSource stopReceiving = new();
-    private readonly CancellationTokenSource abortHandlers = new();
-    private readonly InFlightHandlers inFlight;
+    private readonly ConsumerLifetime lifetime;
     private readonly TaskCompletionSource attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Session? session;
-    private Task loop = Task.CompletedTask;
-    private int stopped;
 
     public AmqpConsumer(string queue, AmqpConnectionScope scope, DeliveryProcessor processor, ConsumerOptions options, RetryBackoff backoff, ILogger logger)
     {
@@ -43,7 +39,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
         this.options = options;
         this.backoff = backoff;
         this.logger = logger;
-        inFlight = new InFlightHandlers(options.MaxConcurrency);
+        lifetime = new ConsumerLifetime(options.MaxConcurrency);
     }
 
     public string Queue { get; }
@@ -51,23 +47,15 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     /// <summary>Starts receiving; completes once the receiver link is first attached.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        loop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+        lifetime.Start(ReceiveLoopAsync);
         await attached.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref stopped, 1) == 1)
+        if (!await lifetime.StopAsync(cancellationToken).ConfigureAwait(false))
         {
-            await loop.ConfigureAwait(false);
             return;
-        }
-
-        await stopReceiving.CancelAsync().ConfigureAwait(false);
-        await loop.ConfigureAwait(false);
-        using (cancellationToken.Register(abortHandlers.Cancel))
-        {
-            await inFlight.DrainAsync().ConfigureAwait(false);
         }
 
         // Closing the session (not only the link) hands prefetched, never-dispatched deliveries back to the broker.
@@ -78,14 +66,12 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        stopReceiving.Dispose();
-        abortHandlers.Dispose();
-        inFlight.Dispose();
+        lifetime.Dispose();
     }
 
     private async Task ReceiveLoopAsync()
     {
-        var token = stopReceiving.Token;
+        var token = lifetime.Receiving;
         var failures = 0;
         while (!token.IsCancellationRequested)
         {
@@ -171,7 +157,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
         {
             while (true)
             {
-                await inFlight.WaitForSlotAsync(token).ConfigureAwait(false);
+                await lifetime.Handlers.WaitForSlotAsync(token).ConfigureAwait(false);
                 AmqpMessage message;
                 try
                 {
@@ -179,11 +165,11 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
                 }
                 catch
                 {
-                    inFlight.ReturnSlot();
+                    lifetime.Handlers.ReturnSlot();
                     throw;
                 }
 
-                inFlight.Start(() => HandleAsync(receiver, message));
+                lifetime.Handlers.Start(() => HandleAsync(receiver, message));
                 if (Interlocked.Read(ref received) == granted && deliveries.Reader.Count == 0)
                 {
                     granted += options.PrefetchCount;
@@ -221,7 +207,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
             AmqpMessageMapper.MessageId(message),
             AmqpMessageMapper.DeliveryCount(message),
             AmqpMessageMapper.TraceParent(message),
-            abortHandlers.Token).ConfigureAwait(false);
+            lifetime.HandlersAborted).ConfigureAwait(false);
         try
         {
             switch (settlement.Kind)

@@ -85,51 +85,35 @@ public sealed class InMemoryMessageBus : IMessageBus
         ConsumerOptions options,
         Action<InMemoryConsumer> onStopped) : IMessageConsumer
     {
-        private readonly CancellationTokenSource stopReceiving = new();
-        private readonly CancellationTokenSource abortHandlers = new();
-        private readonly InFlightHandlers inFlight = new(options.MaxConcurrency);
-        private Task loop = Task.CompletedTask;
-        private int stopped;
+        private readonly ConsumerLifetime lifetime = new(options.MaxConcurrency);
 
         public string Queue => queue;
 
-        public void Start() => loop = Task.Run(ReceiveLoopAsync);
+        public void Start() => lifetime.Start(ReceiveLoopAsync);
 
         public async Task StopAsync(CancellationToken cancellationToken = default)
         {
-            if (Interlocked.Exchange(ref stopped, 1) == 1)
+            if (await lifetime.StopAsync(cancellationToken).ConfigureAwait(false))
             {
-                await loop.ConfigureAwait(false);
-                return;
+                onStopped(this);
             }
-
-            await stopReceiving.CancelAsync().ConfigureAwait(false);
-            await loop.ConfigureAwait(false);
-            using (cancellationToken.Register(abortHandlers.Cancel))
-            {
-                await inFlight.DrainAsync().ConfigureAwait(false);
-            }
-
-            onStopped(this);
         }
 
         public async ValueTask DisposeAsync()
         {
             await StopAsync().ConfigureAwait(false);
-            stopReceiving.Dispose();
-            abortHandlers.Dispose();
-            inFlight.Dispose();
+            lifetime.Dispose();
         }
 
         private async Task ReceiveLoopAsync()
         {
-            var token = stopReceiving.Token;
+            var token = lifetime.Receiving;
             while (!token.IsCancellationRequested)
             {
                 InMemoryQueue.Delivery delivery;
                 try
                 {
-                    await inFlight.WaitForSlotAsync(token).ConfigureAwait(false);
+                    await lifetime.Handlers.WaitForSlotAsync(token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -142,14 +126,14 @@ public sealed class InMemoryMessageBus : IMessageBus
                 }
                 catch (OperationCanceledException)
                 {
-                    inFlight.ReturnSlot();
+                    lifetime.Handlers.ReturnSlot();
                     return;
                 }
 
-                inFlight.Start(async () =>
+                lifetime.Handlers.Start(async () =>
                 {
                     var settlement = await processor.ProcessAsync(
-                        delivery.Body, delivery.MessageId, delivery.DeliveryCount, delivery.TraceParent, abortHandlers.Token).ConfigureAwait(false);
+                        delivery.Body, delivery.MessageId, delivery.DeliveryCount, delivery.TraceParent, lifetime.HandlersAborted).ConfigureAwait(false);
                     source.Settle(delivery, settlement);
                 });
             }

@@ -1,0 +1,49 @@
+namespace GpuAutomation.Messaging.Consuming;
+
+/// <summary>
+/// The receive loop and the handlers in flight of one consumer, and the stop sequence every consumer shares:
+/// stop taking deliveries, wait for the receive loop, then drain the handlers (cancelled if the caller gives up).
+/// </summary>
+internal sealed class ConsumerLifetime(int maxConcurrency) : IDisposable
+{
+    private readonly CancellationTokenSource stopReceiving = new();
+    private readonly CancellationTokenSource abortHandlers = new();
+    private Task loop = Task.CompletedTask;
+    private int stopped;
+
+    public InFlightHandlers Handlers { get; } = new(maxConcurrency);
+
+    /// <summary>Cancelled when the consumer stops taking deliveries.</summary>
+    public CancellationToken Receiving => stopReceiving.Token;
+
+    /// <summary>Cancelled when a stopping caller stops waiting for the handlers in flight.</summary>
+    public CancellationToken HandlersAborted => abortHandlers.Token;
+
+    public void Start(Func<Task> receiveLoop) => loop = Task.Run(receiveLoop, CancellationToken.None);
+
+    /// <returns>True for the call that stopped the consumer; later calls only wait for the receive loop.</returns>
+    public async Task<bool> StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref stopped, 1) == 1)
+        {
+            await loop.ConfigureAwait(false);
+            return false;
+        }
+
+        await stopReceiving.CancelAsync().ConfigureAwait(false);
+        await loop.ConfigureAwait(false);
+        using (cancellationToken.Register(abortHandlers.Cancel))
+        {
+            await Handlers.DrainAsync().ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    public void Dispose()
+    {
+        stopReceiving.Dispose();
+        abortHandlers.Dispose();
+        Handlers.Dispose();
+    }
+}
