@@ -15,6 +15,12 @@ public sealed class GpuPartitionAdapters(
     public async Task<IReadOnlyList<GpuPartitionAdapter>> ListAsync(Guid vmId, CancellationToken cancellationToken)
     {
         var settings = await vms.GetRealizedSettingsAsync(vmId, cancellationToken).ConfigureAwait(false);
+        return await ListAsync(vmId, settings, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The VM's adapters, for a caller that has already read the VM's realized <paramref name="settings"/>.</summary>
+    internal async Task<IReadOnlyList<GpuPartitionAdapter>> ListAsync(Guid vmId, CimInstance settings, CancellationToken cancellationToken)
+    {
         var adapters = await cim.GetAssociatedAsync(
             settings.Path, HyperVClasses.VirtualSystemSettingDataComponent, HyperVClasses.GpuPartitionSettingData, cancellationToken).ConfigureAwait(false);
         if (adapters.Count == 0)

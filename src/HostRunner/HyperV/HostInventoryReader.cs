@@ -62,8 +62,8 @@ public sealed class HostInventoryReader(
         var vmInventory = new List<VmInventory>();
         foreach (var vm in machines)
         {
-            var vmAdapters = await adapters.ListAsync(vm.Id, cancellationToken).ConfigureAwait(false);
             var settings = await vms.GetRealizedSettingsAsync(vm.Id, cancellationToken).ConfigureAwait(false);
+            var vmAdapters = await adapters.ListAsync(vm.Id, settings, cancellationToken).ConfigureAwait(false);
             var resource = clustered ? await cluster.FindVmResourceAsync(vm.Id, vm.Name, cancellationToken).ConfigureAwait(false) : null;
             var notes = settings.Get("Notes") switch
             {
