@@ -17,6 +17,13 @@ public sealed partial class CommandDispatcher(
 {
     /// <returns>True when the bus took the command; false leaves the row for the sweep.</returns>
     public async Task<bool> DispatchAsync(OutboxEntry entry, CancellationToken cancellationToken)
+        => (await PublishAndMarkAsync(entry, cancellationToken).ConfigureAwait(false)).Published;
+
+    /// <returns>
+    /// Whether the bus took the command, and the request as this dispatch left it: the Dispatched request it wrote,
+    /// the request it found when progress or a result overtook the dispatch, or null when publishing failed.
+    /// </returns>
+    internal async Task<(bool Published, PartitionRequest? Request)> PublishAndMarkAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var command = MessageCodec.Decode(entry.Message.Span);
@@ -27,27 +34,27 @@ public sealed partial class CommandDispatcher(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogPublishFailed(logger, ex, entry.CommandId, entry.RequestId, entry.Queue);
-            return false;
+            return (false, null);
         }
 
-        await OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Marking request {entry.RequestId} dispatched", async () =>
+        var request = await OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Marking request {entry.RequestId} dispatched", async () =>
         {
             var stored = await requests.GetAsync(entry.Cluster, entry.Node, entry.RequestId, cancellationToken).ConfigureAwait(false);
             if (stored is null || stored.Request.Status != RequestStatus.Accepted)
             {
                 // Progress or a result overtook the dispatch; never move the request back.
                 await requests.DeleteOutboxAsync(entry.Cluster, entry.Node, entry.CommandId, cancellationToken).ConfigureAwait(false);
-                return true;
+                return stored?.Request;
             }
 
             var outboxLeft = await requests.OutboxExistsAsync(entry.Cluster, entry.Node, entry.CommandId, cancellationToken).ConfigureAwait(false);
             var dispatched = stored.Request with { Status = RequestStatus.Dispatched, UpdatedAt = time.GetUtcNow() };
             await requests.UpdateAsync(stored, dispatched, null, null, outboxLeft ? entry.CommandId : null, cancellationToken).ConfigureAwait(false);
-            return true;
+            return dispatched;
         }).ConfigureAwait(false);
 
         LogDispatched(logger, entry.CommandId, entry.RequestId, entry.Queue);
-        return true;
+        return (true, request);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing command {CommandId} of request {RequestId} to {Queue} failed; the outbox sweep will retry")]

@@ -85,9 +85,9 @@ public sealed partial class PartitionRequestService(
             }
 
             var commandId = ids.NewId();
-            var command = Command(request with { CommandId = commandId }, submission.PowerAfter, now);
-            var outbox = new OutboxEntry(request.Cluster, request.Node, commandId, id, QueueNames.Commands(request.Cluster, request.Node), MessageCodec.Encode(command), now);
             var withCommand = request with { CommandId = commandId };
+            var command = Command(withCommand, submission.PowerAfter, now);
+            var outbox = new OutboxEntry(request.Cluster, request.Node, commandId, id, QueueNames.Commands(request.Cluster, request.Node), MessageCodec.Encode(command), now);
             await requests.CreateAsync(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox, cancellationToken).ConfigureAwait(false);
             return (withCommand, outbox, (RequestNotice?)null);
         }).ConfigureAwait(false);
@@ -98,9 +98,8 @@ public sealed partial class PartitionRequestService(
         }
 
         LogAccepted(logger, accepted.Id, accepted.Action, accepted.Cluster, accepted.Node, accepted.VmName, accepted.CommandId);
-        await dispatcher.DispatchAsync(entry!, cancellationToken).ConfigureAwait(false);
-        var current = await requests.GetAsync(accepted.Cluster, accepted.Node, id, cancellationToken).ConfigureAwait(false);
-        return new SubmitOutcome(current?.Request ?? accepted, IsExisting: false);
+        var (_, current) = await dispatcher.PublishAndMarkAsync(entry!, cancellationToken).ConfigureAwait(false);
+        return new SubmitOutcome(current ?? accepted, IsExisting: false);
     }
 
     public async Task<PartitionRequest?> GetAsync(string requestId, CancellationToken cancellationToken)
