@@ -25,7 +25,7 @@ public sealed partial class RequestTimeouts(
             var stale = await requests.ListByStatusAsync(status, cutoff, options.Value.MaxRowsPerRun, cancellationToken).ConfigureAwait(false);
             foreach (var candidate in stale)
             {
-                if (await TimeOutAsync(candidate.Request.Id, cutoff, now, cancellationToken).ConfigureAwait(false))
+                if (await TimeOutAsync(candidate.Request, cutoff, now, cancellationToken).ConfigureAwait(false))
                 {
                     timedOut++;
                 }
@@ -35,10 +35,10 @@ public sealed partial class RequestTimeouts(
         return timedOut;
     }
 
-    private Task<bool> TimeOutAsync(string requestId, DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellationToken)
-        => OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Timing out request {requestId}", async () =>
+    private Task<bool> TimeOutAsync(PartitionRequest candidate, DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellationToken)
+        => OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Timing out request {candidate.Id}", async () =>
         {
-            var stored = await requests.GetAsync(requestId, cancellationToken).ConfigureAwait(false);
+            var stored = await requests.GetAsync(candidate.Cluster, candidate.Node, candidate.Id, cancellationToken).ConfigureAwait(false);
             if (stored is null || stored.Request.IsTerminal || stored.Request.CreatedAt >= cutoff)
             {
                 return false;
