@@ -44,7 +44,7 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
             var match = byGroup.FirstOrDefault(r => HoldsVm(r, vmId));
             if (match is null)
             {
-                var all = await cim.QueryAsync(CimNamespaces.Cluster, Wql.Select(ResourceClass, Wql.Equal("Type", VirtualMachineType)), cancellationToken).ConfigureAwait(false);
+                var all = await QueryVmResourcesAsync(cancellationToken).ConfigureAwait(false);
                 match = all.FirstOrDefault(r => HoldsVm(r, vmId));
             }
 
@@ -53,6 +53,32 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
         catch (CimException e) when (e.Code is CimErrors.InvalidNamespace or CimErrors.InvalidClass)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Every "Virtual Machine" resource of the cluster in one query, keyed by PrivateProperties.VmID (resources
+    /// without a readable VmID are left out; of two with the same VmID the first is kept). Empty when the node has
+    /// no cluster namespace or class.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, ClusterVmResource>> ListVmResourcesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var resources = new Dictionary<Guid, ClusterVmResource>();
+            foreach (var r in await QueryVmResourcesAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (VmIdOf(r) is { } id && !resources.ContainsKey(id))
+                {
+                    resources[id] = ToResource(r);
+                }
+            }
+
+            return resources;
+        }
+        catch (CimException e) when (e.Code is CimErrors.InvalidNamespace or CimErrors.InvalidClass)
+        {
+            return new Dictionary<Guid, ClusterVmResource>();
         }
     }
 
@@ -91,8 +117,13 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
         return true;
     }
 
-    private static bool HoldsVm(CimInstance resource, Guid vmId)
-        => Guid.TryParse(resource.GetInstance("PrivateProperties")?.GetString("VmID"), out var id) && id == vmId;
+    private Task<IReadOnlyList<CimInstance>> QueryVmResourcesAsync(CancellationToken cancellationToken)
+        => cim.QueryAsync(CimNamespaces.Cluster, Wql.Select(ResourceClass, Wql.Equal("Type", VirtualMachineType)), cancellationToken);
+
+    private static Guid? VmIdOf(CimInstance resource)
+        => Guid.TryParse(resource.GetInstance("PrivateProperties")?.GetString("VmID"), out var id) ? id : null;
+
+    private static bool HoldsVm(CimInstance resource, Guid vmId) => VmIdOf(resource) == vmId;
 
     private static ClusterVmResource ToResource(CimInstance instance)
     {

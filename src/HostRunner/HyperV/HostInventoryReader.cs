@@ -59,12 +59,15 @@ public sealed class HostInventoryReader(
         }
 
         var clustered = await cluster.IsNodeClusteredAsync(cancellationToken).ConfigureAwait(false);
+        var resources = clustered && machines.Count > 0
+            ? await cluster.ListVmResourcesAsync(cancellationToken).ConfigureAwait(false)
+            : null;
         var vmInventory = new List<VmInventory>();
         foreach (var vm in machines)
         {
             var settings = await vms.GetRealizedSettingsAsync(vm.Id, cancellationToken).ConfigureAwait(false);
             var vmAdapters = await adapters.ListAsync(vm.Id, settings, cancellationToken).ConfigureAwait(false);
-            var resource = clustered ? await cluster.FindVmResourceAsync(vm.Id, vm.Name, cancellationToken).ConfigureAwait(false) : null;
+            var resource = resources?.GetValueOrDefault(vm.Id);
             var notes = settings.Get("Notes") switch
             {
                 CimValue.TextArray a => string.Join(Environment.NewLine, a.Value),

@@ -1,6 +1,4 @@
 using GpuAutomation.Contracts.Reports;
-using GpuAutomation.HostRunner.Cim;
-using GpuAutomation.HostRunner.Cluster;
 using GpuAutomation.HostRunner.HyperV;
 using Microsoft.Extensions.Logging;
 
@@ -57,29 +55,9 @@ public sealed partial class InventoryReporter(HyperVHost host, ReportPublisher p
     }
 
     private async Task<IReadOnlyDictionary<Guid, string>> ReadOwnersAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var resources = await host.Cim.QueryAsync(
-                CimNamespaces.Cluster,
-                Wql.Select(ClusterResources.ResourceClass, Wql.Equal("Type", ClusterResources.VirtualMachineType)),
-                cancellationToken).ConfigureAwait(false);
-            var owners = new Dictionary<Guid, string>();
-            foreach (var r in resources)
-            {
-                if (Guid.TryParse(r.GetInstance("PrivateProperties")?.GetString("VmID"), out var id) && r.GetString("OwnerNode") is { Length: > 0 } owner)
-                {
-                    owners[id] = owner;
-                }
-            }
-
-            return owners;
-        }
-        catch (CimException e) when (e.Code is CimErrors.InvalidNamespace or CimErrors.InvalidClass)
-        {
-            return new Dictionary<Guid, string>();
-        }
-    }
+        => (await host.Cluster.ListVmResourcesAsync(cancellationToken).ConfigureAwait(false))
+            .Where(r => r.Value.OwnerNode is { Length: > 0 })
+            .ToDictionary(r => r.Key, r => r.Value.OwnerNode!);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent inventory snapshot ({Reason}): {Gpus} GPU(s), {Vms} VM(s), changed {Changed}")]
     private partial void LogSnapshot(InventoryReason reason, int gpus, int vms, bool changed);
