@@ -47,9 +47,8 @@ public sealed partial class CommandDispatcher(
                 return stored?.Request;
             }
 
-            var outboxLeft = await requests.OutboxExistsAsync(entry.Cluster, entry.Node, entry.CommandId, cancellationToken).ConfigureAwait(false);
             var dispatched = stored.Request with { Status = RequestStatus.Dispatched, UpdatedAt = time.GetUtcNow() };
-            await requests.UpdateAsync(stored, dispatched, null, null, outboxLeft ? entry.CommandId : null, cancellationToken).ConfigureAwait(false);
+            await requests.UpdateAsync(stored, dispatched, null, null, entry.CommandId, cancellationToken).ConfigureAwait(false);
             return dispatched;
         }).ConfigureAwait(false);
 

@@ -145,6 +145,7 @@ public sealed class RequestStore
     }
 
     /// <summary>Replaces a request read with its ETag; optionally its ledger and the removal of an outbox row, atomically.</summary>
+    /// <param name="deleteOutboxCommandId">The command whose outbox row is removed if still there.</param>
     public async Task UpdateAsync(
         StoredRequest stored,
         PartitionRequest updated,
@@ -160,7 +161,8 @@ public sealed class RequestStore
             changes.Add(RowChange.Write(ToRow(updatedLedger, ledger?.ETag)));
         }
 
-        if (deleteOutboxCommandId is not null)
+        if (deleteOutboxCommandId is not null
+            && await OutboxExistsAsync(updated.Cluster, updated.Node, deleteOutboxCommandId, cancellationToken).ConfigureAwait(false))
         {
             changes.Add(RowChange.Delete(PartitionOf(updated.Cluster, updated.Node), OutboxPrefix + deleteOutboxCommandId));
         }

@@ -46,8 +46,6 @@ public sealed partial class RequestTimeouts(
 
             var request = stored.Request;
             var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false);
-            var outboxLeft = request.CommandId is { } commandId
-                && await requests.OutboxExistsAsync(request.Cluster, request.Node, commandId, cancellationToken).ConfigureAwait(false);
             var minutes = (int)options.Value.RequestTimeout.TotalMinutes;
             var updated = request with
             {
@@ -56,7 +54,7 @@ public sealed partial class RequestTimeouts(
                 CompletedAt = now,
                 Error = new RequestNotice(RequestCodes.TimedOut, $"No result for command {request.CommandId} from node {request.Node} within {minutes} minutes; the request was {request.Status}."),
             };
-            await requests.UpdateAsync(stored, updated, ledger, ledger?.Ledger.Release(request.Id, changeApplied: false, now), outboxLeft ? request.CommandId : null, cancellationToken)
+            await requests.UpdateAsync(stored, updated, ledger, ledger?.Ledger.Release(request.Id, changeApplied: false, now), request.CommandId, cancellationToken)
                 .ConfigureAwait(false);
             LogTimedOut(logger, request.Id, request.CommandId, request.Status);
             return true;

@@ -73,8 +73,7 @@ public sealed partial class ReportIntake(
                 // The inventory-after is read before the result is stamped complete: dating the release by it lets
                 // that snapshot (applied below) reconcile the figure instead of being ignored as older than it.
                 var released = ledger?.Ledger.Release(request.Id, status == RequestStatus.Succeeded, result.InventoryAfter?.TakenAt ?? result.CompletedAt);
-                var outboxLeft = await requests.OutboxExistsAsync(request.Cluster, request.Node, result.CommandId, cancellationToken).ConfigureAwait(false);
-                await requests.UpdateAsync(stored!, updated, ledger, released, outboxLeft ? result.CommandId : null, cancellationToken).ConfigureAwait(false);
+                await requests.UpdateAsync(stored!, updated, ledger, released, result.CommandId, cancellationToken).ConfigureAwait(false);
                 LogCompleted(logger, request.Id, result.CommandId, status);
                 return true;
             }).ConfigureAwait(false);
@@ -119,8 +118,7 @@ public sealed partial class ReportIntake(
                 UpdatedAt = time.GetUtcNow(),
                 Steps = newStep ? [.. request.Steps, progress.Step!] : request.Steps,
             };
-            var outboxLeft = await requests.OutboxExistsAsync(request.Cluster, request.Node, progress.CommandId, cancellationToken).ConfigureAwait(false);
-            await requests.UpdateAsync(stored!, updated, null, null, outboxLeft ? progress.CommandId : null, cancellationToken).ConfigureAwait(false);
+            await requests.UpdateAsync(stored!, updated, null, null, progress.CommandId, cancellationToken).ConfigureAwait(false);
             return true;
         });
     }
