@@ -47,13 +47,13 @@ public sealed partial class ReportIntake(
         {
             changed = await OptimisticRetry.RunAsync(_maxAttempts, $"Applying result {result.CommandId}", async () =>
             {
-                var stored = await requests.GetAsync(requestId, cancellationToken).ConfigureAwait(false);
-                var request = stored?.Request;
-                if (request is null || request.IsTerminal || !string.Equals(request.CommandId, result.CommandId, StringComparison.Ordinal))
+                var stored = await ReadOpenRequestAsync(envelope, requestId, "result", result.CommandId, cancellationToken).ConfigureAwait(false);
+                if (stored is null)
                 {
-                    LogIgnored(logger, "result", result.CommandId, requestId, request?.Status);
                     return false;
                 }
+
+                var request = stored.Request;
 
                 var status = result.Outcome switch
                 {
@@ -73,7 +73,7 @@ public sealed partial class ReportIntake(
                 // The inventory-after is read before the result is stamped complete: dating the release by it lets
                 // that snapshot (applied below) reconcile the figure instead of being ignored as older than it.
                 var released = ledger?.Ledger.Release(request.Id, status == RequestStatus.Succeeded, result.InventoryAfter?.TakenAt ?? result.CompletedAt);
-                await requests.UpdateAsync(stored!, updated, ledger, released, result.CommandId, cancellationToken).ConfigureAwait(false);
+                await requests.UpdateAsync(stored, updated, ledger, released, result.CommandId, cancellationToken).ConfigureAwait(false);
                 LogCompleted(logger, request.Id, result.CommandId, status);
                 return true;
             }).ConfigureAwait(false);
@@ -98,13 +98,13 @@ public sealed partial class ReportIntake(
 
         return OptimisticRetry.RunAsync(_maxAttempts, $"Applying progress of {progress.CommandId}", async () =>
         {
-            var stored = await requests.GetAsync(requestId, cancellationToken).ConfigureAwait(false);
-            var request = stored?.Request;
-            if (request is null || request.IsTerminal || !string.Equals(request.CommandId, progress.CommandId, StringComparison.Ordinal))
+            var stored = await ReadOpenRequestAsync(envelope, requestId, "progress", progress.CommandId, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
             {
-                LogIgnored(logger, "progress", progress.CommandId, requestId, request?.Status);
                 return false;
             }
+
+            var request = stored.Request;
 
             var newStep = progress.Step is { } step && !request.Steps.Contains(step);
             if (!newStep && request.Status == RequestStatus.Running)
@@ -118,7 +118,7 @@ public sealed partial class ReportIntake(
                 UpdatedAt = time.GetUtcNow(),
                 Steps = newStep ? [.. request.Steps, progress.Step!] : request.Steps,
             };
-            await requests.UpdateAsync(stored!, updated, null, null, progress.CommandId, cancellationToken).ConfigureAwait(false);
+            await requests.UpdateAsync(stored, updated, null, null, progress.CommandId, cancellationToken).ConfigureAwait(false);
             return true;
         });
     }
@@ -172,6 +172,24 @@ public sealed partial class ReportIntake(
         }
 
         return changed;
+    }
+
+    /// <summary>
+    /// The request a result or progress report is about, read from the reporting node's partition (through the id
+    /// index when it is not there); null, logged as ignored, when it is unknown, terminal or waits on another command.
+    /// </summary>
+    private async Task<StoredRequest?> ReadOpenRequestAsync(Envelope envelope, string requestId, string kind, string commandId, CancellationToken cancellationToken)
+    {
+        var stored = await requests.GetAsync(envelope.Cluster, envelope.Node, requestId, cancellationToken).ConfigureAwait(false)
+            ?? await requests.GetAsync(requestId, cancellationToken).ConfigureAwait(false);
+        var request = stored?.Request;
+        if (request is null || request.IsTerminal || !string.Equals(request.CommandId, commandId, StringComparison.Ordinal))
+        {
+            LogIgnored(logger, kind, commandId, requestId, request?.Status);
+            return null;
+        }
+
+        return stored;
     }
 
     /// <summary>Applies an event to the VM in the node's stored snapshot, unless the snapshot was taken after it.</summary>
