@@ -88,13 +88,20 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
     /// </summary>
     public async Task<bool> SetOfflineActionAsync(Guid vmId, string vmName, OfflineAction action, CancellationToken cancellationToken)
     {
-        if (!Enum.IsDefined(action))
-        {
-            throw new CimException(CimErrors.InvalidOfflineAction, $"OfflineAction {(int)action} is not one of 0 (turn off), 1 (save), 2 (shutdown), 3 (forced shutdown).");
-        }
-
+        RequireDefined(action);
         var resource = await FindVmResourceAsync(vmId, vmName, cancellationToken).ConfigureAwait(false)
             ?? throw new CimException(CimErrors.ClusterResourceNotFound, $"VM '{vmName}' ({vmId}) has no \"Virtual Machine\" cluster resource: it is not clustered.");
+        return await SetOfflineActionAsync(resource, action, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ensures <paramref name="resource"/>, already looked up by the caller, has <paramref name="action"/> as
+    /// OfflineAction; returns whether it changed. "Properties stored" is success, as above.
+    /// </summary>
+    public async Task<bool> SetOfflineActionAsync(ClusterVmResource resource, OfflineAction action, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        RequireDefined(action);
         if (resource.OfflineAction == action)
         {
             return false;
@@ -115,6 +122,14 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
 
         logger.LogInformation("Set OfflineAction of cluster resource {Resource} from {Previous} to {OfflineAction}", resource.Name, resource.OfflineAction, action);
         return true;
+    }
+
+    private static void RequireDefined(OfflineAction action)
+    {
+        if (!Enum.IsDefined(action))
+        {
+            throw new CimException(CimErrors.InvalidOfflineAction, $"OfflineAction {(int)action} is not one of 0 (turn off), 1 (save), 2 (shutdown), 3 (forced shutdown).");
+        }
     }
 
     private Task<IReadOnlyList<CimInstance>> QueryVmResourcesAsync(CancellationToken cancellationToken)

@@ -177,7 +177,7 @@ internal sealed class VmPartitionSteps(HyperVHost host)
                 return StepResult.AlreadyDone("the VM is not clustered");
             }
 
-            return await host.Cluster.SetOfflineActionAsync(vmId, vmName, offlineAction, ct).ConfigureAwait(false)
+            return await host.Cluster.SetOfflineActionAsync(resource, offlineAction, ct).ConfigureAwait(false)
                 ? StepResult.Done($"OfflineAction {resource.OfflineAction} -> {offlineAction}")
                 : StepResult.AlreadyDone($"OfflineAction is {offlineAction}");
         }, cancellationToken).ConfigureAwait(false);
