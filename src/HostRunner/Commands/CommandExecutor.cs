@@ -31,6 +31,7 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
         var startedAt = command.Steps.Count > 0 ? command.Steps[0].StartedAt : time.GetUtcNow();
         CommandOutcome outcome;
         CommandError? error = null;
+        NodeInventory? inventory = null;
         try
         {
             if (!run.IsResume && command.Message.IsExpired(time.GetUtcNow()))
@@ -48,7 +49,7 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
                 LogResuming(envelope.MessageId, envelope.MessageType, command.Steps.Count);
             }
 
-            await ExecuteStepsAsync(run, command.Message.Body, cancellationToken).ConfigureAwait(false);
+            inventory = await ExecuteStepsAsync(run, command.Message.Body, cancellationToken).ConfigureAwait(false);
             outcome = CommandOutcome.Succeeded;
         }
         catch (CommandStepException e)
@@ -66,32 +67,52 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
             LogUnexpected(e, envelope.MessageId, envelope.MessageType);
         }
 
-        NodeInventory? inventory = null;
-        try
+        // A CollectInventory whose read-inventory step ran has just read the inventory: report that one.
+        if (inventory is null)
         {
-            inventory = await host.Inventory.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (CimException e)
-        {
-            LogInventoryFailed(e, envelope.MessageId, e.Code);
+            try
+            {
+                inventory = await host.Inventory.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CimException e)
+            {
+                LogInventoryFailed(e, envelope.MessageId, e.Code);
+            }
         }
 
         return new CommandResult(envelope.MessageId, envelope.MessageType, outcome, command.Steps, error, inventory, startedAt, time.GetUtcNow());
     }
 
-    private Task ExecuteStepsAsync(CommandRun run, Contracts.Messaging.IMessageBody body, CancellationToken cancellationToken) => body switch
+    /// <summary>Runs the command's steps; returns the inventory its read-inventory step read, null when none ran.</summary>
+    private async Task<NodeInventory?> ExecuteStepsAsync(CommandRun run, Contracts.Messaging.IMessageBody body, CancellationToken cancellationToken)
     {
-        AssignPartition assign => vmSteps.AssignAsync(run, assign, cancellationToken),
-        UnassignPartition unassign => vmSteps.UnassignAsync(run, unassign, cancellationToken),
-        ConfigurePartitionCount configure => ConfigureAsync(run, configure, cancellationToken),
-        SetOfflineAction set => SetOfflineActionAsync(run, set, cancellationToken),
-        CollectInventory => run.StepAsync(ReadInventory, StepKind.Check, async ct =>
+        switch (body)
         {
-            var inventory = await host.Inventory.ReadAsync(ct).ConfigureAwait(false);
-            return StepResult.Done(string.Create(CultureInfo.InvariantCulture, $"{inventory.Gpus.Count} GPU(s), {inventory.Vms.Count} VM(s)"));
-        }, cancellationToken),
-        _ => throw new CommandStepException(CommandCodes.AgentError, $"{body.GetType().Name} is not a command this agent executes."),
-    };
+            case AssignPartition assign:
+                await vmSteps.AssignAsync(run, assign, cancellationToken).ConfigureAwait(false);
+                return null;
+            case UnassignPartition unassign:
+                await vmSteps.UnassignAsync(run, unassign, cancellationToken).ConfigureAwait(false);
+                return null;
+            case ConfigurePartitionCount configure:
+                await ConfigureAsync(run, configure, cancellationToken).ConfigureAwait(false);
+                return null;
+            case SetOfflineAction set:
+                await SetOfflineActionAsync(run, set, cancellationToken).ConfigureAwait(false);
+                return null;
+            case CollectInventory:
+                // Stays null when the step is resumed from the journal (the lambda does not run).
+                NodeInventory? read = null;
+                await run.StepAsync(ReadInventory, StepKind.Check, async ct =>
+                {
+                    read = await host.Inventory.ReadAsync(ct).ConfigureAwait(false);
+                    return StepResult.Done(string.Create(CultureInfo.InvariantCulture, $"{read.Gpus.Count} GPU(s), {read.Vms.Count} VM(s)"));
+                }, cancellationToken).ConfigureAwait(false);
+                return read;
+            default:
+                throw new CommandStepException(CommandCodes.AgentError, $"{body.GetType().Name} is not a command this agent executes.");
+        }
+    }
 
     private async Task ConfigureAsync(CommandRun run, ConfigurePartitionCount command, CancellationToken cancellationToken)
     {
