@@ -17,21 +17,10 @@ public static class ClustersApi
     }
 
     private static Task<IResult> ListClustersAsync(IServiceProvider services, CancellationToken cancellationToken)
-        => services.GetService<IClusterQueries>() is { } queries
-            ? queries.ListClustersAsync(cancellationToken)
-            : Task.FromResult<IResult>(ApiProblems.NotConfigured(nameof(IClusterQueries)));
+        => ApiPorts.CallAsync<IClusterQueries>(services, queries => queries.ListClustersAsync(cancellationToken));
 
     private static Task<IResult> GetInventoryAsync(string cluster, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        if (ApiNames.CheckCluster(cluster) is { } invalid)
-        {
-            return Task.FromResult<IResult>(invalid);
-        }
-
-        return services.GetService<IClusterQueries>() is { } queries
-            ? queries.GetInventoryAsync(cluster, cancellationToken)
-            : Task.FromResult<IResult>(ApiProblems.NotConfigured(nameof(IClusterQueries)));
-    }
+        => ApiPorts.ForClusterAsync<IClusterQueries>(cluster, services, queries => queries.GetInventoryAsync(cluster, cancellationToken));
 
     private static async Task<IResult> ChangePartitionCountAsync(string cluster, HttpRequest request, IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -79,8 +68,6 @@ public static class ClustersApi
             }
         }
 
-        return services.GetService<IPartitioningRequests>() is { } requests
-            ? await requests.ChangePartitionCountAsync(cluster, change, idempotencyKey, cancellationToken)
-            : ApiProblems.NotConfigured(nameof(IPartitioningRequests));
+        return await ApiPorts.CallAsync<IPartitioningRequests>(services, requests => requests.ChangePartitionCountAsync(cluster, change, idempotencyKey, cancellationToken));
     }
 }

@@ -13,26 +13,8 @@ public static class ComplianceApi
     }
 
     private static Task<IResult> GetAsync(string cluster, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        if (ApiNames.CheckCluster(cluster) is { } invalid)
-        {
-            return Task.FromResult<IResult>(invalid);
-        }
-
-        return services.GetService<IComplianceReports>() is { } reports
-            ? reports.GetAsync(cluster, cancellationToken)
-            : Task.FromResult<IResult>(ApiProblems.NotConfigured(nameof(IComplianceReports)));
-    }
+        => ApiPorts.ForClusterAsync<IComplianceReports>(cluster, services, reports => reports.GetAsync(cluster, cancellationToken));
 
     private static Task<IResult> ScanAsync(string cluster, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        if (ApiNames.CheckCluster(cluster) is { } invalid)
-        {
-            return Task.FromResult<IResult>(invalid);
-        }
-
-        return services.GetService<IComplianceReports>() is { } reports
-            ? reports.ScanAsync(cluster, cancellationToken)
-            : Task.FromResult<IResult>(ApiProblems.NotConfigured(nameof(IComplianceReports)));
-    }
+        => ApiPorts.ForClusterAsync<IComplianceReports>(cluster, services, reports => reports.ScanAsync(cluster, cancellationToken));
 }

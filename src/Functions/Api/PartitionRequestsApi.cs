@@ -46,9 +46,7 @@ public static class PartitionRequestsApi
             return ApiProblems.BadRequest(ApiErrorCodes.InvalidField, "Invalid field", "action must be \"assign\" or \"unassign\".");
         }
 
-        return services.GetService<IPartitioningRequests>() is { } requests
-            ? await requests.SubmitAsync(submission, idempotencyKey, cancellationToken)
-            : ApiProblems.NotConfigured(nameof(IPartitioningRequests));
+        return await ApiPorts.CallAsync<IPartitioningRequests>(services, requests => requests.SubmitAsync(submission, idempotencyKey, cancellationToken));
     }
 
     private static Task<IResult> GetAsync(string id, IServiceProvider services, CancellationToken cancellationToken)
@@ -58,9 +56,7 @@ public static class PartitionRequestsApi
             return Task.FromResult<IResult>(invalid);
         }
 
-        return services.GetService<IPartitioningRequests>() is { } requests
-            ? requests.GetAsync(id, cancellationToken)
-            : Task.FromResult<IResult>(ApiProblems.NotConfigured(nameof(IPartitioningRequests)));
+        return ApiPorts.CallAsync<IPartitioningRequests>(services, requests => requests.GetAsync(id, cancellationToken));
     }
 
     private static Task<IResult> ListAsync(HttpRequest request, IServiceProvider services, CancellationToken cancellationToken)
@@ -71,9 +67,7 @@ public static class PartitionRequestsApi
             return Task.FromResult<IResult>(invalid);
         }
 
-        return services.GetService<IPartitioningRequests>() is { } requests
-            ? requests.ListAsync(filter!, cancellationToken)
-            : Task.FromResult<IResult>(ApiProblems.NotConfigured(nameof(IPartitioningRequests)));
+        return ApiPorts.CallAsync<IPartitioningRequests>(services, requests => requests.ListAsync(filter!, cancellationToken));
     }
 
     private static readonly string[] KnownQueryKeys = ["cluster", "status", "vm", "pageSize", "continuationToken"];

@@ -14,16 +14,7 @@ public static class PoliciesApi
     }
 
     private static Task<IResult> GetAsync(string cluster, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        if (ApiNames.CheckCluster(cluster) is { } invalid)
-        {
-            return Task.FromResult<IResult>(invalid);
-        }
-
-        return services.GetService<IPolicyDocuments>() is { } policies
-            ? policies.GetAsync(cluster, cancellationToken)
-            : Task.FromResult<IResult>(ApiProblems.NotConfigured(nameof(IPolicyDocuments)));
-    }
+        => ApiPorts.ForClusterAsync<IPolicyDocuments>(cluster, services, policies => policies.GetAsync(cluster, cancellationToken));
 
     private static async Task<IResult> PutAsync(string cluster, HttpRequest request, IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -43,8 +34,6 @@ public static class PoliciesApi
             return ApiProblems.BadRequest(ApiErrorCodes.MalformedJson, "Malformed JSON", $"The policy is a JSON {body.Value.ValueKind}; a JSON object is expected.");
         }
 
-        return services.GetService<IPolicyDocuments>() is { } policies
-            ? await policies.PutAsync(cluster, body.Value, cancellationToken)
-            : ApiProblems.NotConfigured(nameof(IPolicyDocuments));
+        return await ApiPorts.CallAsync<IPolicyDocuments>(services, policies => policies.PutAsync(cluster, body.Value, cancellationToken));
     }
 }
