@@ -27,10 +27,7 @@ public static partial class InvocationEndpoints
     private static Task HostReportsAsync(HttpContext context, HostReportIntake intake)
         => InvokeAsync(context, FunctionNames.HostReports, async (request, logs, ct) =>
         {
-            var payload = InvocationValue.Find(request.Data, FunctionNames.HostReportsBinding)
-                ?? throw new TriggerFailureException(
-                    RejectionCodes.MissingBinding,
-                    $"Data has no '{FunctionNames.HostReportsBinding}' binding; check {FunctionNames.HostReports}/function.json.");
+            var payload = RequireBinding(request, FunctionNames.HostReports, FunctionNames.HostReportsBinding);
             var metadata = request.Metadata;
             var delivery = new ReportDelivery(
                 FunctionNames.HostReports,
@@ -45,10 +42,7 @@ public static partial class InvocationEndpoints
     private static Task VmLifecycleEventsAsync(HttpContext context, VmLifecycleEventIntake intake)
         => InvokeAsync(context, FunctionNames.VmLifecycleEvents, async (request, logs, ct) =>
         {
-            var payload = InvocationValue.Find(request.Data, FunctionNames.VmLifecycleEventsBinding)
-                ?? throw new TriggerFailureException(
-                    RejectionCodes.MissingBinding,
-                    $"Data has no '{FunctionNames.VmLifecycleEventsBinding}' binding; check {FunctionNames.VmLifecycleEvents}/function.json.");
+            var payload = RequireBinding(request, FunctionNames.VmLifecycleEvents, FunctionNames.VmLifecycleEventsBinding);
 
             // Undefined (unreadable) goes to the intake, which records it as rejected: a malformed event never improves.
             var element = InvocationValue.ReadJson(payload) ?? default;
@@ -58,24 +52,34 @@ public static partial class InvocationEndpoints
         });
 
     private static Task ComplianceScanAsync(HttpContext context, IServiceProvider services, TimeProvider timeProvider)
-        => InvokeAsync(context, FunctionNames.ComplianceScan, async (request, logs, ct) =>
-        {
-            var scanner = services.GetService<IComplianceScanner>() ?? throw NotConfigured(nameof(IComplianceScanner), FunctionNames.ComplianceScan);
-            var tick = ReadTick(request, FunctionNames.ComplianceScan, timeProvider);
-            await scanner.ScanAllAsync(tick, ct);
-            logs.Add($"compliance scan ran (past due: {tick.IsPastDue})");
-            return new InvocationOutcome(InvocationOutcome.Processed, null, "compliance scan");
-        });
+        => TimerAsync<IComplianceScanner>(context, services, timeProvider, FunctionNames.ComplianceScan, "compliance scan", (scanner, tick, ct) => scanner.ScanAllAsync(tick, ct));
 
     private static Task OutboxSweepAsync(HttpContext context, IServiceProvider services, TimeProvider timeProvider)
-        => InvokeAsync(context, FunctionNames.OutboxSweep, async (request, logs, ct) =>
+        => TimerAsync<IOutboxSweeper>(context, services, timeProvider, FunctionNames.OutboxSweep, "outbox sweep", (sweeper, tick, ct) => sweeper.SweepAsync(tick, ct));
+
+    /// <summary>A timer function: runs <typeparamref name="TPort"/> for the tick, or fails not-configured when none is registered.</summary>
+    private static Task TimerAsync<TPort>(
+        HttpContext context,
+        IServiceProvider services,
+        TimeProvider timeProvider,
+        string function,
+        string label,
+        Func<TPort, TimerTick, CancellationToken, Task> run)
+        where TPort : class
+        => InvokeAsync(context, function, async (request, logs, ct) =>
         {
-            var sweeper = services.GetService<IOutboxSweeper>() ?? throw NotConfigured(nameof(IOutboxSweeper), FunctionNames.OutboxSweep);
-            var tick = ReadTick(request, FunctionNames.OutboxSweep, timeProvider);
-            await sweeper.SweepAsync(tick, ct);
-            logs.Add($"outbox sweep ran (past due: {tick.IsPastDue})");
-            return new InvocationOutcome(InvocationOutcome.Processed, null, "outbox sweep");
+            var port = services.GetService<TPort>() ?? throw NotConfigured(typeof(TPort).Name, function);
+            var tick = ReadTick(request, function, timeProvider);
+            await run(port, tick, ct);
+            logs.Add($"{label} ran (past due: {tick.IsPastDue})");
+            return new InvocationOutcome(InvocationOutcome.Processed, null, label);
         });
+
+    private static JsonElement RequireBinding(InvocationRequest request, string function, string binding)
+        => InvocationValue.Find(request.Data, binding)
+            ?? throw new TriggerFailureException(
+                RejectionCodes.MissingBinding,
+                $"Data has no '{binding}' binding; check {function}/function.json.");
 
     private static async Task InvokeAsync(
         HttpContext context,
@@ -126,29 +130,23 @@ public static partial class InvocationEndpoints
         }
     }
 
-    private static TriggerTickTime ReadTimerStatus(InvocationRequest request)
-    {
-        var timer = InvocationValue.Find(request.Data, FunctionNames.TimerBinding) is { } value ? InvocationValue.ReadJson(value) : null;
-        if (timer is not { ValueKind: JsonValueKind.Object } t)
-        {
-            return new TriggerTickTime(false, null);
-        }
-
-        var isPastDue = t.TryGetProperty("IsPastDue", out var pastDue) && pastDue.ValueKind == JsonValueKind.True;
-        DateTimeOffset? last = null;
-        if (t.TryGetProperty("ScheduleStatus", out var status) && status.ValueKind == JsonValueKind.Object
-            && status.TryGetProperty("Last", out var lastElement) && lastElement.ValueKind == JsonValueKind.String
-            && DateTimeOffset.TryParse(lastElement.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            last = parsed;
-        }
-
-        return new TriggerTickTime(isPastDue, last);
-    }
-
+    /// <summary>The tick of a timer invocation: past due and the last scheduled run when the timer binding says so.</summary>
     private static TimerTick ReadTick(InvocationRequest request, string function, TimeProvider timeProvider)
     {
-        var (isPastDue, last) = ReadTimerStatus(request);
+        var timer = InvocationValue.Find(request.Data, FunctionNames.TimerBinding) is { } value ? InvocationValue.ReadJson(value) : null;
+        var isPastDue = false;
+        DateTimeOffset? last = null;
+        if (timer is { ValueKind: JsonValueKind.Object } t)
+        {
+            isPastDue = t.TryGetProperty("IsPastDue", out var pastDue) && pastDue.ValueKind == JsonValueKind.True;
+            if (t.TryGetProperty("ScheduleStatus", out var status) && status.ValueKind == JsonValueKind.Object
+                && status.TryGetProperty("Last", out var lastElement) && lastElement.ValueKind == JsonValueKind.String
+                && DateTimeOffset.TryParse(lastElement.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                last = parsed;
+            }
+        }
+
         return new TimerTick(function, timeProvider.GetUtcNow(), isPastDue, last);
     }
 
@@ -179,6 +177,4 @@ public static partial class InvocationEndpoints
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Function} invocation failed: {Code}: {Reason}")]
     private static partial void LogFailed(ILogger logger, string function, string code, string reason);
-
-    private readonly record struct TriggerTickTime(bool IsPastDue, DateTimeOffset? Last);
 }
