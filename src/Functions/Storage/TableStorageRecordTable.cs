@@ -43,9 +43,14 @@ public sealed class TableStorageRecordTable : IRecordTable
     {
         BatchRules.Check(changes);
         await _created.Value.ConfigureAwait(false);
-        var actions = changes.Select(ToAction).ToList();
         try
         {
+            if (changes.Count == 1)
+            {
+                return [await ApplyAsync(changes[0], cancellationToken).ConfigureAwait(false)];
+            }
+
+            var actions = changes.Select(ToAction).ToList();
             var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
             return response.Value
                 .Select((r, i) => changes[i].Kind == RowChangeKind.Delete ? null : r.Headers.ETag?.ToString())
@@ -53,20 +58,57 @@ public sealed class TableStorageRecordTable : IRecordTable
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
         {
-            var code = ex.Status switch { 409 => StoreErrors.RowExists, 412 => StoreErrors.ETagMismatch, _ => StoreErrors.RowMissing };
-            throw new StoreException(code, $"The batch on partition '{changes[0].Row.PartitionKey}' of table '{_table.Name}' failed: {ex.ErrorCode} (HTTP {ex.Status}).", ex);
+            throw Failed(changes[0].Row.PartitionKey, ex.Status, ex.ErrorCode, ex);
         }
     }
 
-    private static TableTransactionAction ToAction(RowChange change)
+    /// <summary>
+    /// One change as a single-entity operation: a transaction costs a multipart request and response for nothing
+    /// when there is nothing to make atomic. Same outcomes as in a batch (a delete of a missing row fails).
+    /// </summary>
+    private async Task<string?> ApplyAsync(RowChange change, CancellationToken cancellationToken)
     {
         var row = change.Row;
+        var etag = row.ETag is { } e ? new ETag(e) : ETag.All;
+        var response = change.Kind switch
+        {
+            RowChangeKind.Insert => await _table.AddEntityAsync(ToEntity(row), cancellationToken).ConfigureAwait(false),
+            RowChangeKind.Replace => await _table.UpdateEntityAsync(ToEntity(row), etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false),
+            RowChangeKind.Upsert => await _table.UpsertEntityAsync(ToEntity(row), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false),
+            RowChangeKind.Delete => await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, etag, cancellationToken).ConfigureAwait(false),
+            _ => throw new ArgumentOutOfRangeException(nameof(change), change.Kind, "Unknown change kind."),
+        };
+
+        // DeleteEntityAsync answers a missing row with a 404 response instead of throwing.
+        if (response.Status == 404)
+        {
+            throw Failed(row.PartitionKey, 404, "ResourceNotFound", null);
+        }
+
+        return change.Kind == RowChangeKind.Delete ? null : response.Headers.ETag?.ToString();
+    }
+
+    private StoreException Failed(string partitionKey, int status, string? errorCode, Exception? inner)
+    {
+        var code = status switch { 409 => StoreErrors.RowExists, 412 => StoreErrors.ETagMismatch, _ => StoreErrors.RowMissing };
+        return new StoreException(code, $"The change on partition '{partitionKey}' of table '{_table.Name}' failed: {errorCode} (HTTP {status}).", inner);
+    }
+
+    private static TableEntity ToEntity(TableRow row)
+    {
         var entity = new TableEntity(row.PartitionKey, row.RowKey);
         foreach (var (name, value) in row.Properties)
         {
             entity[name] = value;
         }
 
+        return entity;
+    }
+
+    private static TableTransactionAction ToAction(RowChange change)
+    {
+        var row = change.Row;
+        var entity = ToEntity(row);
         var etag = row.ETag is { } e ? new ETag(e) : ETag.All;
         return change.Kind switch
         {

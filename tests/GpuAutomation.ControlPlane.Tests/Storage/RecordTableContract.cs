@@ -63,6 +63,37 @@ public abstract class RecordTableContract
     }
 
     [Fact]
+    public async Task Delete_with_a_stale_etag_fails_and_keeps_the_row()
+    {
+        var table = Table();
+        var inserted = await table.SubmitAsync([RowChange.Insert(Row("p1", "r1"))], default);
+        await table.SubmitAsync([RowChange.Write(Row("p1", "r1", "newer", inserted[0]))], default);
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => table.SubmitAsync([RowChange.Delete("p1", "r1", inserted[0])], default));
+
+        Assert.Equal(StoreErrors.ETagMismatch, ex.Code);
+        Assert.Equal("newer", (await table.GetAsync("p1", "r1", default))!.GetString("Value"));
+    }
+
+    [Fact]
+    public async Task Every_write_answers_the_etag_that_reads_and_projections_then_show()
+    {
+        var table = Table();
+        var upserted = await table.SubmitAsync([RowChange.Upsert(Row("p1", "r1"))], default);
+        var replaced = await table.SubmitAsync([RowChange.Write(Row("p1", "r1", "again", upserted[0]))], default);
+        await table.SubmitAsync([RowChange.Insert(Row("p1", "r2"))], default);
+        var batch = await table.SubmitAsync([RowChange.Write(Row("p1", "r1", "third", replaced[0])), RowChange.Delete("p1", "r2"), RowChange.Insert(Row("p1", "r3"))], default);
+
+        Assert.NotEqual(upserted[0], replaced[0]);
+        Assert.Null(batch[1]);
+        Assert.Equal(batch[2], (await table.GetAsync("p1", "r3", default))!.ETag);
+        var projected = Assert.Single((await table.QueryAsync(new RowQuery(PartitionKey: "p1", RowKeyPrefix: "r1", Select: ["Count"]), default)).Rows);
+        Assert.Equal(batch[0], projected.ETag);
+        Assert.Equal(batch[0], (await table.GetAsync("p1", "r1", default))!.ETag);
+        Assert.Null(projected.GetString("Value"));
+    }
+
+    [Fact]
     public async Task A_batch_with_one_failing_change_applies_none()
     {
         var table = Table();
