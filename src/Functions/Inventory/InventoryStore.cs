@@ -13,6 +13,7 @@ public sealed class InventoryStore
     public const string TableName = "inventory";
     private const int MaxAttempts = 20;
     private static readonly string[] SummaryColumns = ["Cluster", "TakenAt", "GpuCount", "FreePartitions"];
+    private static readonly string[] VersionColumns = ["TakenAt"];
 
     private readonly IRecordTable _table;
     private readonly ConcurrentDictionary<(string Cluster, string Node), StoredInventory> _decoded = new();
@@ -29,19 +30,25 @@ public sealed class InventoryStore
         return row is null ? null : ToStored(row);
     }
 
+    /// <summary>
+    /// Every node's latest snapshot. Reads only the rows' versions first (a small projection) and then only the
+    /// snapshots that changed since this store last decoded them: a request is validated against the whole
+    /// cluster, and snapshots change far less often than requests arrive.
+    /// </summary>
     public async Task<ClusterInventory> GetClusterAsync(string cluster, CancellationToken cancellationToken)
     {
-        var nodes = new List<NodeInventory>();
+        var versions = new List<TableRow>();
         string? token = null;
         do
         {
-            var page = await _table.QueryAsync(new RowQuery(PartitionKey: Key(cluster), ContinuationToken: token), cancellationToken).ConfigureAwait(false);
-            nodes.AddRange(page.Rows.Select(r => ToStored(r).Inventory));
+            var page = await _table.QueryAsync(new RowQuery(PartitionKey: Key(cluster), Select: VersionColumns, PageSize: 1000, ContinuationToken: token), cancellationToken).ConfigureAwait(false);
+            versions.AddRange(page.Rows);
             token = page.ContinuationToken;
         }
         while (token is not null);
 
-        return new ClusterInventory(cluster, nodes);
+        var nodes = await Task.WhenAll(versions.Select(v => CachedOrReadAsync(v, cancellationToken))).ConfigureAwait(false);
+        return new ClusterInventory(cluster, nodes.OfType<StoredInventory>().Select(n => n.Inventory).ToList());
     }
 
     public async Task<IReadOnlyList<ClusterSummary>> ListClustersAsync(CancellationToken cancellationToken)
@@ -122,6 +129,12 @@ public sealed class InventoryStore
         DocumentColumns.Write(properties, "Snapshot", inventory, ControlPlaneJsonContext.Default.NodeInventory);
         return new TableRow(Key(cluster), Key(inventory.Node), properties, etag);
     }
+
+    /// <summary>The decoded snapshot of <paramref name="version"/>'s ETag, or a fresh read (null when the row went away).</summary>
+    private async Task<StoredInventory?> CachedOrReadAsync(TableRow version, CancellationToken cancellationToken)
+        => version.ETag is { Length: > 0 } etag && _decoded.TryGetValue((version.PartitionKey, version.RowKey), out var cached) && cached.ETag == etag
+            ? cached
+            : await GetNodeAsync(version.PartitionKey, version.RowKey, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Every submission validates against the whole cluster's snapshots, and decompressing and parsing them costs far

@@ -17,13 +17,17 @@ public sealed partial class CommandDispatcher(
 {
     /// <returns>True when the bus took the command; false leaves the row for the sweep.</returns>
     public async Task<bool> DispatchAsync(OutboxEntry entry, CancellationToken cancellationToken)
-        => (await PublishAndMarkAsync(entry, cancellationToken).ConfigureAwait(false)).Published;
+        => (await PublishAndMarkAsync(entry, written: null, cancellationToken).ConfigureAwait(false)).Published;
 
+    /// <param name="written">
+    /// The request as the caller just wrote it with <paramref name="entry"/>, when it did: marking it dispatched is
+    /// then a single write on its ETag, and a read only when something overtook it.
+    /// </param>
     /// <returns>
     /// Whether the bus took the command, and the request as this dispatch left it: the Dispatched request it wrote,
     /// the request it found when progress or a result overtook the dispatch, or null when publishing failed.
     /// </returns>
-    internal async Task<(bool Published, PartitionRequest? Request)> PublishAndMarkAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    internal async Task<(bool Published, PartitionRequest? Request)> PublishAndMarkAsync(OutboxEntry entry, StoredRequest? written, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var command = MessageCodec.Decode(entry.Message.Span);
@@ -37,7 +41,29 @@ public sealed partial class CommandDispatcher(
             return (false, null);
         }
 
-        var request = await OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Marking request {entry.RequestId} dispatched", async () =>
+        var request = written is not null && await TryMarkWrittenAsync(written, entry, cancellationToken).ConfigureAwait(false) is { } marked
+            ? marked
+            : await MarkAsync(entry, cancellationToken).ConfigureAwait(false);
+        LogDispatched(logger, entry.CommandId, entry.RequestId, entry.Queue);
+        return (true, request);
+    }
+
+    private async Task<PartitionRequest?> TryMarkWrittenAsync(StoredRequest written, OutboxEntry entry, CancellationToken cancellationToken)
+    {
+        var dispatched = written.Request with { Status = RequestStatus.Dispatched, UpdatedAt = time.GetUtcNow() };
+        try
+        {
+            await requests.MarkDispatchedAsync(written, dispatched, entry.CommandId, cancellationToken).ConfigureAwait(false);
+            return dispatched;
+        }
+        catch (StoreException ex) when (ex.IsConflict)
+        {
+            return null;
+        }
+    }
+
+    private Task<PartitionRequest?> MarkAsync(OutboxEntry entry, CancellationToken cancellationToken)
+        => OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Marking request {entry.RequestId} dispatched", async () =>
         {
             var stored = await requests.GetAsync(entry.Cluster, entry.Node, entry.RequestId, cancellationToken).ConfigureAwait(false);
             if (stored is null || stored.Request.Status != RequestStatus.Accepted)
@@ -50,11 +76,7 @@ public sealed partial class CommandDispatcher(
             var dispatched = stored.Request with { Status = RequestStatus.Dispatched, UpdatedAt = time.GetUtcNow() };
             await requests.UpdateAsync(stored, dispatched, null, null, entry.CommandId, cancellationToken).ConfigureAwait(false);
             return dispatched;
-        }).ConfigureAwait(false);
-
-        LogDispatched(logger, entry.CommandId, entry.RequestId, entry.Queue);
-        return (true, request);
-    }
+        });
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing command {CommandId} of request {RequestId} to {Queue} failed; the outbox sweep will retry")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string commandId, string requestId, string queue);

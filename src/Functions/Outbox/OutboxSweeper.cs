@@ -21,6 +21,8 @@ public sealed partial class OutboxSweeper(
         var delivered = 0;
         foreach (var entry in entries)
         {
+            // Its writer may have stopped before the request's index row was written (RequestStore.CreateAsync).
+            await requests.EnsureIndexedAsync(entry, cancellationToken).ConfigureAwait(false);
             if (await dispatcher.DispatchAsync(entry, cancellationToken).ConfigureAwait(false))
             {
                 delivered++;

@@ -33,20 +33,22 @@ public sealed partial class PartitionRequestService(
         ArgumentNullException.ThrowIfNull(submission);
         var now = time.GetUtcNow();
         var id = ids.NewId();
-        if (submission.IdempotencyKey is { Length: > 0 } key)
+        // Claiming the idempotency key and reading the inventory don't depend on each other: both go at once.
+        var claim = submission.IdempotencyKey is { Length: > 0 } key
+            ? requests.ClaimIdempotencyKeyAsync(key, id, now, _options.IdempotencyClaimTimeout, cancellationToken)
+            : Task.FromResult<string?>(null);
+        var inventoryRead = ResourceNames.IsValidHostName(submission.Cluster)
+            ? inventory.GetClusterAsync(submission.Cluster, cancellationToken)
+            : Task.FromResult(new ClusterInventory(submission.Cluster, []));
+        await Task.WhenAll(claim, inventoryRead).ConfigureAwait(false);
+        if (await claim.ConfigureAwait(false) is { } holder)
         {
-            var holder = await requests.ClaimIdempotencyKeyAsync(key, id, now, _options.IdempotencyClaimTimeout, cancellationToken).ConfigureAwait(false);
-            if (holder is not null)
-            {
-                var existing = await requests.GetAsync(holder, cancellationToken).ConfigureAwait(false)
-                    ?? throw new PartitionRequestException(RequestCodes.IdempotencyKeyInFlight, $"Request {holder} with idempotency key '{key}' is still being written; retry shortly.");
-                return new SubmitOutcome(existing.Request, IsExisting: true);
-            }
+            var existing = await requests.GetAsync(holder, cancellationToken).ConfigureAwait(false)
+                ?? throw new PartitionRequestException(RequestCodes.IdempotencyKeyInFlight, $"Request {holder} with idempotency key '{submission.IdempotencyKey}' is still being written; retry shortly.");
+            return new SubmitOutcome(existing.Request, IsExisting: true);
         }
 
-        var clusterInventory = ResourceNames.IsValidHostName(submission.Cluster)
-            ? await inventory.GetClusterAsync(submission.Cluster, cancellationToken).ConfigureAwait(false)
-            : new ClusterInventory(submission.Cluster, []);
+        var clusterInventory = await inventoryRead.ConfigureAwait(false);
         var validation = PartitionRequestValidator.Validate(submission, clusterInventory, now, _options.InventoryMaxAge);
         var request = new PartitionRequest(
             id,
@@ -77,19 +79,26 @@ public sealed partial class PartitionRequestService(
         var node = clusterInventory.FindNode(validation.Node)!;
         var (accepted, entry, refusal) = await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Accepting request {id}", async () =>
         {
-            var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false)
+            // Admit on the ledger as last seen; a refusal is only final on a fresh read (another instance may have
+            // released capacity since), and an acceptance is checked by the batch's condition on the ledger's ETag.
+            var ledger = await requests.GetRecentLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false)
                 ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, node), null);
-            if (ledger.Ledger.Admit(request) is { } notice)
+            if (ledger.Ledger.Admit(request) is not null)
             {
-                return (request, (OutboxEntry?)null, notice);
+                ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false)
+                    ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, node), null);
+                if (ledger.Ledger.Admit(request) is { } notice)
+                {
+                    return (default(StoredRequest), (OutboxEntry?)null, notice);
+                }
             }
 
             var commandId = ids.NewId();
             var withCommand = request with { CommandId = commandId };
             var command = Command(withCommand, submission.PowerAfter, now);
             var outbox = new OutboxEntry(request.Cluster, request.Node, commandId, id, QueueNames.Commands(request.Cluster, request.Node), MessageCodec.Encode(command), now);
-            await requests.CreateAsync(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox, cancellationToken).ConfigureAwait(false);
-            return (withCommand, outbox, (RequestNotice?)null);
+            var written = await requests.CreateAsync(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox, cancellationToken).ConfigureAwait(false);
+            return (written, outbox, (RequestNotice?)null);
         }).ConfigureAwait(false);
 
         if (refusal is not null)
@@ -97,9 +106,10 @@ public sealed partial class PartitionRequestService(
             return await RejectAsync(request, refusal, cancellationToken).ConfigureAwait(false);
         }
 
-        LogAccepted(logger, accepted.Id, accepted.Action, accepted.Cluster, accepted.Node, accepted.VmName, accepted.CommandId);
-        var (_, current) = await dispatcher.PublishAndMarkAsync(entry!, cancellationToken).ConfigureAwait(false);
-        return new SubmitOutcome(current ?? accepted, IsExisting: false);
+        var written = accepted!.Request;
+        LogAccepted(logger, written.Id, written.Action, written.Cluster, written.Node, written.VmName, written.CommandId);
+        var (_, current) = await dispatcher.PublishAndMarkAsync(entry!, accepted, cancellationToken).ConfigureAwait(false);
+        return new SubmitOutcome(current ?? written, IsExisting: false);
     }
 
     public async Task<PartitionRequest?> GetAsync(string requestId, CancellationToken cancellationToken)

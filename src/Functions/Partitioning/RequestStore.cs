@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using GpuAutomation.Contracts.Messaging;
@@ -29,6 +30,9 @@ public sealed class RequestStore
 
     private readonly IRecordTable _table;
     private readonly IRecordTable _index;
+
+    /// <summary>Each node's ledger as this store last read or wrote it, by partition.</summary>
+    private readonly ConcurrentDictionary<string, StoredLedger> _recentLedgers = new(StringComparer.Ordinal);
 
     public RequestStore(IRecordTableSource tables)
     {
@@ -73,9 +77,28 @@ public sealed class RequestStore
 
     public async Task<StoredLedger?> GetLedgerAsync(string cluster, string node, CancellationToken cancellationToken)
     {
-        var row = await _table.GetAsync(PartitionOf(cluster, node), LedgerRowKey, cancellationToken).ConfigureAwait(false);
-        return row is null ? null : new StoredLedger(DocumentColumns.Read(row, "Ledger", ControlPlaneJsonContext.Default.NodeLedger), row.ETag);
+        var partition = PartitionOf(cluster, node);
+        var row = await _table.GetAsync(partition, LedgerRowKey, cancellationToken).ConfigureAwait(false);
+        if (row is null)
+        {
+            _recentLedgers.TryRemove(partition, out _);
+            return null;
+        }
+
+        var stored = new StoredLedger(DocumentColumns.Read(row, "Ledger", ControlPlaneJsonContext.Default.NodeLedger), row.ETag);
+        Remember(partition, stored);
+        return stored;
     }
+
+    /// <summary>
+    /// The ledger as this store last read or wrote it, read when it has none. It may be stale when another
+    /// instance wrote since: a write conditional on its ETag finds that out (and forgets it), and a refusal decided
+    /// on it must be confirmed on <see cref="GetLedgerAsync"/> before it is final.
+    /// </summary>
+    public async Task<StoredLedger?> GetRecentLedgerAsync(string cluster, string node, CancellationToken cancellationToken)
+        => _recentLedgers.TryGetValue(PartitionOf(cluster, node), out var recent)
+            ? recent
+            : await GetLedgerAsync(cluster, node, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Claims an idempotency key for a new request id. Returns the claim that already holds the key, or null when
@@ -120,16 +143,14 @@ public sealed class RequestStore
     }
 
     /// <summary>
-    /// Writes a new request; with <paramref name="ledger"/>, its ledger (conditional on the ETag it was read with,
-    /// inserted when it has none) and the outbox row go in the same batch.
+    /// Writes a new request and its id's index row; with <paramref name="ledger"/>, its ledger (conditional on the
+    /// ETag it was read with, inserted when it has none) and the outbox row go in the same batch.
     /// </summary>
-    public async Task CreateAsync(PartitionRequest request, StoredLedger? ledger, OutboxEntry? outbox, CancellationToken cancellationToken)
+    /// <returns>The request as written, with its ETag.</returns>
+    public async Task<StoredRequest> CreateAsync(PartitionRequest request, StoredLedger? ledger, OutboxEntry? outbox, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var partition = PartitionOf(request.Cluster, request.Node);
-        var index = new Dictionary<string, object?> { ["Partition"] = partition };
-        await _index.SubmitAsync([RowChange.Upsert(new TableRow("i-" + request.Id, string.Empty, index))], cancellationToken).ConfigureAwait(false);
-
         var changes = new List<RowChange> { RowChange.Insert(ToRow(request, etag: null)) };
         if (ledger is not null)
         {
@@ -141,7 +162,28 @@ public sealed class RequestStore
             changes.Add(RowChange.Insert(ToRow(outbox)));
         }
 
-        await _table.SubmitAsync(changes, cancellationToken).ConfigureAwait(false);
+        if (outbox is null)
+        {
+            // Index first: a request row is never there without the index row that finds it.
+            await IndexAsync(request.Id, partition, cancellationToken).ConfigureAwait(false);
+            var etags = await SubmitWithLedgerAsync(partition, changes, ledger?.Ledger, cancellationToken).ConfigureAwait(false);
+            return new StoredRequest(request, etags[0] ?? string.Empty);
+        }
+
+        // With an outbox row both writes go at once: that row stays until the command is dispatched, and the sweep
+        // that dispatches leftovers writes the index row again (EnsureIndexedAsync), so a process that stops between
+        // the two writes leaves nothing unfindable for longer than a sweep.
+        var indexed = IndexAsync(request.Id, partition, cancellationToken);
+        var written = SubmitWithLedgerAsync(partition, changes, ledger?.Ledger, cancellationToken);
+        await Task.WhenAll(indexed, written).ConfigureAwait(false);
+        return new StoredRequest(request, (await written.ConfigureAwait(false))[0] ?? string.Empty);
+    }
+
+    /// <summary>Writes the index row of a request whose outbox row is left over (idempotent).</summary>
+    public Task EnsureIndexedAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return IndexAsync(entry.RequestId, PartitionOf(entry.Cluster, entry.Node), cancellationToken);
     }
 
     /// <summary>Replaces a request read with its ETag; optionally its ledger and the removal of an outbox row, atomically.</summary>
@@ -155,6 +197,7 @@ public sealed class RequestStore
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stored);
+        var partition = PartitionOf(updated.Cluster, updated.Node);
         var changes = new List<RowChange> { RowChange.Write(ToRow(updated, stored.ETag)) };
         if (updatedLedger is not null)
         {
@@ -164,14 +207,31 @@ public sealed class RequestStore
         if (deleteOutboxCommandId is not null
             && await OutboxExistsAsync(updated.Cluster, updated.Node, deleteOutboxCommandId, cancellationToken).ConfigureAwait(false))
         {
-            changes.Add(RowChange.Delete(PartitionOf(updated.Cluster, updated.Node), OutboxPrefix + deleteOutboxCommandId));
+            changes.Add(RowChange.Delete(partition, OutboxPrefix + deleteOutboxCommandId));
         }
 
-        await _table.SubmitAsync(changes, cancellationToken).ConfigureAwait(false);
+        await SubmitWithLedgerAsync(partition, changes, updatedLedger, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Marks a request dispatched by the writer that created it, which knows its ETag and that the command's outbox
+    /// row is there: one batch, no reads. Fails with a conflict when anything changed since, as
+    /// <see cref="UpdateAsync"/> would.
+    /// </summary>
+    public async Task MarkDispatchedAsync(StoredRequest written, PartitionRequest dispatched, string commandId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        ArgumentNullException.ThrowIfNull(dispatched);
+        await _table.SubmitAsync(
+            [RowChange.Write(ToRow(dispatched, written.ETag)), RowChange.Delete(PartitionOf(dispatched.Cluster, dispatched.Node), OutboxPrefix + commandId)],
+            cancellationToken).ConfigureAwait(false);
     }
 
     public async Task SaveLedgerAsync(NodeLedger ledger, string? etag, CancellationToken cancellationToken)
-        => await _table.SubmitAsync([RowChange.Write(ToRow(ledger, etag))], cancellationToken).ConfigureAwait(false);
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        await SubmitWithLedgerAsync(PartitionOf(ledger.Cluster, ledger.Node), [RowChange.Write(ToRow(ledger, etag))], ledger, cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task<bool> OutboxExistsAsync(string cluster, string node, string commandId, CancellationToken cancellationToken)
         => await _table.GetAsync(PartitionOf(cluster, node), OutboxPrefix + commandId, cancellationToken).ConfigureAwait(false) is not null;
@@ -235,6 +295,37 @@ public sealed class RequestStore
         var page = await _table.QueryAsync(rowQuery, cancellationToken).ConfigureAwait(false);
         return new RequestPage(page.Rows.Select(r => ToStoredRequest(r).Request).ToList(), page.ContinuationToken);
     }
+
+    /// <summary>
+    /// Submits a batch of one partition and keeps the ledger row it wrote, if any, as the partition's recent ledger;
+    /// a failed batch forgets it, since its ETag may be what failed.
+    /// </summary>
+    private async Task<IReadOnlyList<string?>> SubmitWithLedgerAsync(string partition, List<RowChange> changes, NodeLedger? ledger, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string?> etags;
+        try
+        {
+            etags = await _table.SubmitAsync(changes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreException)
+        {
+            _recentLedgers.TryRemove(partition, out _);
+            throw;
+        }
+
+        var ledgerIndex = changes.FindIndex(c => c.Row.RowKey == LedgerRowKey);
+        if (ledger is not null && ledgerIndex >= 0 && etags[ledgerIndex] is { } etag)
+        {
+            Remember(partition, new StoredLedger(ledger, etag));
+        }
+
+        return etags;
+    }
+
+    private Task IndexAsync(string requestId, string partition, CancellationToken cancellationToken)
+        => _index.SubmitAsync([RowChange.Upsert(new TableRow("i-" + requestId, string.Empty, new Dictionary<string, object?> { ["Partition"] = partition }))], cancellationToken);
+
+    private void Remember(string partition, StoredLedger ledger) => _recentLedgers[partition] = ledger;
 
     private async Task<List<TableRow>> QueryAllAsync(RowQuery query, int max, CancellationToken cancellationToken)
     {

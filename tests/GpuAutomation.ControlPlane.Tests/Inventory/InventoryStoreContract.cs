@@ -27,6 +27,27 @@ public abstract class InventoryStoreContract
     }
 
     [Fact]
+    public async Task Cluster_view_shows_what_another_instance_saved_since_it_was_last_read()
+    {
+        var tables = CreateTables();
+        var reader = new InventoryStore(tables);
+        var writer = new InventoryStore(tables);
+        await writer.SaveIfNewerAsync(Sample.Cluster, Sample.Node("node1", Sample.Start, withPartition: 0), default);
+        await writer.SaveIfNewerAsync(Sample.Cluster, Sample.Node("node2", Sample.Start, withPartition: 0), default);
+        var before = await reader.GetClusterAsync(Sample.Cluster, default);
+
+        await writer.SaveIfNewerAsync(Sample.Cluster, Sample.Node("node2", Sample.Start.AddMinutes(1), withPartition: 1), default);
+        await writer.SaveIfNewerAsync(Sample.Cluster, Sample.Node("node3", Sample.Start.AddMinutes(1)), default);
+        var after = await reader.GetClusterAsync(Sample.Cluster, default);
+
+        Assert.Equal(["node1", "node2"], before.Nodes.Select(n => n.Node));
+        Assert.Equal(["node1", "node2", "node3"], after.Nodes.Select(n => n.Node));
+        Assert.Same(before.Nodes[0], after.Nodes[0]);
+        Assert.Equal(Sample.Start.AddMinutes(1), after.Nodes[1].TakenAt);
+        Assert.Single(after.Nodes[1].Gpus[0].Partitions);
+    }
+
+    [Fact]
     public async Task A_snapshot_far_larger_than_one_property_round_trips()
     {
         var store = new InventoryStore(CreateTables());

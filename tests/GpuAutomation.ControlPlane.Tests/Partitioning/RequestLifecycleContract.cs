@@ -161,6 +161,31 @@ public abstract class RequestLifecycleContract
     }
 
     [Fact]
+    public async Task Two_instances_admit_on_the_ledger_as_it_is_now_not_as_either_last_saw_it()
+    {
+        var tables = CreateTables();
+        using var one = new ControlPlaneHarness(tables, "a");
+        using var two = new ControlPlaneHarness(tables, "b");
+        await one.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 1, without: 3));
+
+        // Both instances have seen the ledger with one free partition; the second takes it.
+        var first = (await one.AssignAsync("node1-vm0")).Request;
+        Assert.Equal(RequestStatus.Dispatched, first.Status);
+        await one.Intake.HandleAsync(one.Result(first, CommandOutcome.Failed), default);
+        var taken = (await two.AssignAsync("node1-vm1")).Request;
+        Assert.Equal(RequestStatus.Dispatched, taken.Status);
+
+        // The first instance last saw it free: its write fails on the ledger's ETag and the fresh read refuses.
+        var refused = (await one.AssignAsync("node1-vm2")).Request;
+        Assert.Equal(RequestCodes.NoFreePartition, refused.Error?.Code);
+
+        // The second instance frees it again; the first, which last saw it full, admits after a fresh read.
+        await two.Intake.HandleAsync(two.Result(taken, CommandOutcome.Failed), default);
+        var admitted = (await one.AssignAsync("node1-vm2")).Request;
+        Assert.Equal(RequestStatus.Dispatched, admitted.Status);
+    }
+
+    [Fact]
     public async Task Unassign_of_a_vm_with_a_partition_frees_capacity_once_it_succeeds()
     {
         using var plane = new ControlPlaneHarness(CreateTables());
@@ -297,6 +322,47 @@ public abstract class RequestLifecycleContract
         Assert.Equal("gpu-commands.clus1.node1", queue);
         Assert.Equal(left.CommandId, command.Envelope.MessageId);
         Assert.Equal(RequestStatus.Dispatched, (await restarted.Requests.GetAsync(left.Id, default))!.Status);
+    }
+
+    [Fact]
+    public async Task Index_row_lost_beside_an_accepted_batch_is_written_by_the_sweep()
+    {
+        var tables = new IndexWritesFail(CreateTables());
+        using var plane = new ControlPlaneHarness(tables);
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start));
+
+        tables.Failing = true;
+        await Assert.ThrowsAsync<IOException>(() => plane.AssignAsync("node1-vm0"));
+        tables.Failing = false;
+
+        var left = Assert.Single((await plane.Requests.ListAsync(new RequestListQuery(Cluster: Sample.Cluster), default)).Requests);
+        Assert.Null(await plane.Requests.GetAsync(left.Id, default));
+
+        plane.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await plane.Sweeper.SweepAsync(default));
+        Assert.Equal(RequestStatus.Dispatched, (await plane.Requests.GetAsync(left.Id, default))!.Status);
+    }
+
+    /// <summary>Tables whose request-id index rows can't be written while <see cref="Failing"/>, as over a lost connection.</summary>
+    private sealed class IndexWritesFail(IRecordTableSource inner) : IRecordTableSource
+    {
+        public bool Failing { get; set; }
+
+        public IRecordTable Open(string name)
+            => name == RequestStore.IndexTableName ? new Table(inner.Open(name), this) : inner.Open(name);
+
+        private sealed class Table(IRecordTable inner, IndexWritesFail owner) : IRecordTable
+        {
+            public Task<TableRow?> GetAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
+                => inner.GetAsync(partitionKey, rowKey, cancellationToken);
+
+            public Task<RowPage> QueryAsync(RowQuery query, CancellationToken cancellationToken)
+                => inner.QueryAsync(query, cancellationToken);
+
+            public Task<IReadOnlyList<string?>> SubmitAsync(IReadOnlyList<RowChange> changes, CancellationToken cancellationToken)
+                => owner.Failing && changes.Any(c => c.Row.PartitionKey.StartsWith("i-", StringComparison.Ordinal))
+                    ? Task.FromException<IReadOnlyList<string?>>(new IOException("Connection reset.")) : inner.SubmitAsync(changes, cancellationToken);
+        }
     }
 }
 

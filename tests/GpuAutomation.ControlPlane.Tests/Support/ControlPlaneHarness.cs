@@ -18,12 +18,18 @@ internal sealed class ControlPlaneHarness : IDisposable
     private readonly ServiceProvider _services;
 
     public ControlPlaneHarness(IRecordTableSource tables, params IClusterEventObserver[] observers)
+        : this(tables, string.Empty, observers)
+    {
+    }
+
+    /// <param name="idPrefix">Sets this instance's ids apart from another instance's on the same tables.</param>
+    public ControlPlaneHarness(IRecordTableSource tables, string idPrefix, params IClusterEventObserver[] observers)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(tables);
         services.AddSingleton<TimeProvider>(Time);
-        services.AddSingleton<IIdSource>(new SequentialIdSource());
+        services.AddSingleton<IIdSource>(new SequentialIdSource(idPrefix));
         services.AddSingleton<ICommandPublisher>(Bus);
         foreach (var observer in observers)
         {

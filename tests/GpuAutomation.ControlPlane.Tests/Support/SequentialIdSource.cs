@@ -3,9 +3,10 @@ using GpuAutomation.Functions.Composition;
 
 namespace GpuAutomation.ControlPlane.Tests.Support;
 
-internal sealed class SequentialIdSource : IIdSource
+/// <summary>Deterministic ids for tests: "0000000001", "0000000002", ... after an optional prefix (one per instance).</summary>
+internal sealed class SequentialIdSource(string prefix = "") : IIdSource
 {
     private long _next;
 
-    public string NewId() => Interlocked.Increment(ref _next).ToString("D10", CultureInfo.InvariantCulture);
+    public string NewId() => prefix + Interlocked.Increment(ref _next).ToString("D10", CultureInfo.InvariantCulture);
 }
