@@ -7,19 +7,26 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// One node's emulated CIM client whose cluster state lives in a file shared by several processes (one agent
 /// process per node with --simulate). Each call takes an exclusive lock on the file, loads the state another
 /// process may have changed, runs on the in-process emulator and writes the state back. Calls are short (jobs
-/// are polled), so the lock is held for milliseconds.
+/// are polled), so the lock is held for milliseconds — except through an injected Hang or Slow fault, which blocks
+/// every process of the cluster as a hung provider would. A call that can't get the lock within its timeout fails
+/// as unavailable instead of waiting for ever.
 /// </summary>
 public sealed class SharedStateCimClient : ICimClient
 {
     private readonly EmulatedCluster cluster;
     private readonly ICimClient inner;
-    private readonly SemaphoreSlim local = new(1, 1);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromMilliseconds(50);
 
-    public SharedStateCimClient(EmulatedCluster cluster, string node, string stateFile)
+    private readonly SemaphoreSlim local = new(1, 1);
+    private readonly TimeSpan lockTimeout;
+
+    /// <param name="lockTimeout">How long a call waits for another process's lock on the state file (default 30 s).</param>
+    public SharedStateCimClient(EmulatedCluster cluster, string node, string stateFile, TimeSpan? lockTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentException.ThrowIfNullOrWhiteSpace(stateFile);
         this.cluster = cluster;
+        this.lockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
         inner = cluster.ClientFor(node);
         StateFile = Path.GetFullPath(stateFile);
         Directory.CreateDirectory(Path.GetDirectoryName(StateFile)!);
@@ -94,6 +101,8 @@ public sealed class SharedStateCimClient : ICimClient
 
     private async Task<FileStream> LockAsync(CancellationToken cancellationToken)
     {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(2);
         while (true)
         {
             try
@@ -101,9 +110,14 @@ public sealed class SharedStateCimClient : ICimClient
                 // FileShare.None: an exclusive lock between processes (flock on Unix).
                 return new FileStream(StateFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException)
+            catch (IOException) when (waited.Elapsed < lockTimeout)
             {
-                await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
+            }
+            catch (IOException e)
+            {
+                throw new CimException(CimErrors.Unavailable, $"The shared emulator state {StateFile} stayed locked by another process for {lockTimeout.TotalSeconds:0.#} s.", null, e);
             }
         }
     }

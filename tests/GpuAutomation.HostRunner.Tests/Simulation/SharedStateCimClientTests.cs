@@ -1,4 +1,5 @@
 using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.HyperV;
 using GpuAutomation.HostRunner.Simulation;
 
@@ -37,5 +38,21 @@ public sealed class SharedStateCimClientTests : IDisposable
 
         Assert.DoesNotContain(await node1.Vms.ListAsync(CancellationToken.None), v => v.Id == Emulator.Vm2);
         Assert.Contains(await node2.Vms.ListAsync(CancellationToken.None), v => v.Id == Emulator.Vm2 && v.PowerState == VmPowerState.Off);
+    }
+
+    [Fact]
+    public async Task A_call_that_cannot_get_the_state_file_in_time_fails_as_unavailable_and_the_next_one_works()
+    {
+        var node1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", stateFile, TimeSpan.FromMilliseconds(300)), Emulator.Fast);
+        await node1.Vms.ListAsync(CancellationToken.None);
+
+        using (new FileStream(stateFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            var refused = await Assert.ThrowsAsync<CimException>(() => node1.Vms.ListAsync(CancellationToken.None));
+            Assert.Equal(CimErrors.Unavailable, refused.Code);
+            Assert.Contains(stateFile, refused.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(await node1.Vms.ListAsync(CancellationToken.None), v => v.Id == Emulator.Vm2);
     }
 }
