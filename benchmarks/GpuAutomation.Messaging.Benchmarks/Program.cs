@@ -57,7 +57,7 @@ for (var r = 0; r < repetitions; r++)
     // Alternate the order so neither side always runs on a machine the other has just warmed or loaded.
     IBenchSide[] order = r % 2 == 0 ? [bare, bus] : [bus, bare];
     var latency = new Dictionary<IBenchSide, List<double>>();
-    var rate = new Dictionary<IBenchSide, double>();
+    var bulk = new Dictionary<IBenchSide, Throughput>();
     foreach (var side in order)
     {
         latency[side] = await Bench.RoundTripsAsync(side, RoundTrips, RoundTripPrefetch);
@@ -65,10 +65,10 @@ for (var r = 0; r < repetitions; r++)
 
     foreach (var side in order)
     {
-        rate[side] = await Bench.ThroughputAsync(side, Bulk, Publishers, BulkConsumers, BulkPrefetch);
+        bulk[side] = await Bench.ThroughputAsync(side, Bulk, Publishers, BulkConsumers, BulkPrefetch);
     }
 
-    var repetition = new Repetition(order[0].Name, latency[bare], latency[bus], rate[bare], rate[bus]);
+    var repetition = new Repetition(order[0].Name, latency[bare], latency[bus], bulk[bare], bulk[bus]);
     results.Add(repetition);
     Console.WriteLine(repetition.Line(r + 1));
 }
@@ -85,9 +85,11 @@ var pooledBus = results.SelectMany(r => r.BusLatency).ToList();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, 
     $"{"pooled",-14}{Bench.Percentile(pooledBare, 50),9:F3}{Bench.Percentile(pooledBus, 50),9:F3}{Bench.Percentile(pooledBus, 50) / Bench.Percentile(pooledBare, 50),7:F2}x" +
     $"{Bench.Percentile(pooledBare, 99),9:F3}{Bench.Percentile(pooledBus, 99),9:F3}{Bench.Percentile(pooledBus, 99) / Bench.Percentile(pooledBare, 99),7:F2}x" +
-    $"{Bench.Median(results.Select(r => r.BareRate)),10:F0}{Bench.Median(results.Select(r => r.BusRate)),10:F0}{"",8}  (throughput: medians)"));
+    $"{Bench.Median(results.Select(r => r.Bare.Rate)),10:F0}{Bench.Median(results.Select(r => r.Bus.Rate)),10:F0}{"",8}" +
+    $"{Bench.Median(results.Select(r => r.Bare.CpuMicroseconds)),8:F1}{Bench.Median(results.Select(r => r.Bus.CpuMicroseconds)),8:F1}" +
+    $"{Bench.Median(results.Select(r => r.Bare.AllocatedBytes)),8:F0}{Bench.Median(results.Select(r => r.Bus.AllocatedBytes)),8:F0}  (throughput columns: medians)"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, 
-    $"median of the per-repetition ratios (bus / bare; throughput as time): p50 {Bench.Median(results.Select(r => r.P50Ratio)):F2}x, p99 {Bench.Median(results.Select(r => r.P99Ratio)):F2}x, throughput {Bench.Median(results.Select(r => r.TimeRatio)):F2}x (goal <= 1.2x)"));
+    $"median of the per-repetition ratios (bus / bare; throughput as time): p50 {Bench.Median(results.Select(r => r.P50Ratio)):F2}x, p99 {Bench.Median(results.Select(r => r.P99Ratio)):F2}x, throughput {Bench.Median(results.Select(r => r.TimeRatio)):F2}x (goal <= 1.2x); CPU per message {Bench.Median(results.Select(r => r.Bus.CpuMicroseconds / r.Bare.CpuMicroseconds)):F2}x"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load {LoadAverage()}"));
 return 0;
 
@@ -95,22 +97,32 @@ static string LoadAverage()
     => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "unknown";
 
 /// <summary>One repetition's figures; latencies in milliseconds, rates in messages per second.</summary>
-internal sealed record Repetition(string First, List<double> BareLatency, List<double> BusLatency, double BareRate, double BusRate)
+internal sealed record Repetition(string First, List<double> BareLatency, List<double> BusLatency, Throughput Bare, Throughput Bus)
 {
-    public const string Header = "rep first        bare p50  bus p50  ratio bare p99  bus p99  ratio bare msg/s bus msg/s  ratio(time)";
+    public const string Header =
+        "                 round trip, ms                          | throughput (whole process)\n" +
+        "rep first        bare p50  bus p50  ratio bare p99  bus p99  ratio bare msg/s bus msg/s  ratio(time) CPU us/msg  alloc B/msg\n" +
+        "                                                                                                  bare    bus    bare    bus";
 
     public double P50Ratio => Bench.Percentile(BusLatency, 50) / Bench.Percentile(BareLatency, 50);
 
     public double P99Ratio => Bench.Percentile(BusLatency, 99) / Bench.Percentile(BareLatency, 99);
 
-    public double TimeRatio => BareRate / BusRate;
+    public double TimeRatio => Bare.Rate / Bus.Rate;
 
     public string Line(int number) => string.Create(
         CultureInfo.InvariantCulture,
         $"{number,-4}{First,-10}{Bench.Percentile(BareLatency, 50),9:F3}{Bench.Percentile(BusLatency, 50),9:F3}{P50Ratio,7:F2}x" +
         $"{Bench.Percentile(BareLatency, 99),9:F3}{Bench.Percentile(BusLatency, 99),9:F3}{P99Ratio,7:F2}x" +
-        $"{BareRate,10:F0}{BusRate,10:F0}{TimeRatio,7:F2}x");
+        $"{Bare.Rate,10:F0}{Bus.Rate,10:F0}{TimeRatio,7:F2}x    {Bare.CpuMicroseconds,8:F1}{Bus.CpuMicroseconds,8:F1}{Bare.AllocatedBytes,8:F0}{Bus.AllocatedBytes,8:F0}");
 }
+
+/// <summary>
+/// A throughput phase: messages per second, and per message the CPU time and the bytes allocated by the whole process
+/// (publishers, consumers and AMQPNetLite's I/O; the other side is idle meanwhile). Less swayed by a busy machine than
+/// the rate, so they show what each side spends.
+/// </summary>
+internal sealed record Throughput(double Rate, double CpuMicroseconds, double AllocatedBytes);
 
 /// <summary>What the timed phases need from a side: publish one message, and consume a queue.</summary>
 internal interface IBenchSide
@@ -148,8 +160,8 @@ internal static class Bench
         }
     }
 
-    /// <summary>Messages per second from the first publish until the consumer holds the last message.</summary>
-    public static async Task<double> ThroughputAsync(IBenchSide side, int count, int publishers, int consumers, int prefetch)
+    /// <summary>From the first publish until the consumer holds the last message.</summary>
+    public static async Task<Throughput> ThroughputAsync(IBenchSide side, int count, int publishers, int consumers, int prefetch)
     {
         var consumed = 0;
         var primed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -162,6 +174,9 @@ internal static class Bench
         {
             await side.PublishAsync(BenchMessages.New(-1));
             await primed.Task;
+            var process = Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var start = Stopwatch.GetTimestamp();
             await Task.WhenAll(Enumerable.Range(0, publishers).Select(p => Task.Run(async () =>
             {
@@ -171,7 +186,12 @@ internal static class Bench
                 }
             })));
             await all.Task;
-            return count / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            process.Refresh();
+            return new Throughput(
+                count / elapsed.TotalSeconds,
+                (process.TotalProcessorTime - cpu).TotalMicroseconds / count,
+                (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / count);
         }
     }
 
