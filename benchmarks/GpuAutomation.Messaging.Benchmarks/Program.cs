@@ -297,10 +297,17 @@ internal sealed class BareAmqp : IBenchSide, IAsyncDisposable
 
         public async ValueTask DisposeAsync()
         {
-            // As the bus stops: let the loops finish and accept, then close the session.
+            // As the bus stops: let the loops finish and accept, then close the session, giving up after 5 s as the bus
+            // does (RabbitMQ sometimes never answers the end frame, and AMQPNetLite would wait 60 s, then throw).
             deliveries.Writer.TryComplete();
             await Task.WhenAll(loops);
-            await receiver.Session.CloseAsync();
+            try
+            {
+                await receiver.Session.CloseAsync(TimeSpan.FromSeconds(5), null);
+            }
+            catch (TimeoutException)
+            {
+            }
         }
 
         private async Task TakeLoopAsync()
