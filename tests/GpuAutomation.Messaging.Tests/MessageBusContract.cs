@@ -222,6 +222,39 @@ public abstract class MessageBusContract
     }
 
     [Fact]
+    public async Task A_handler_that_blocks_its_thread_does_not_hold_up_the_others()
+    {
+        // Handlers may work synchronously before their first await (the agent flushes its journal to disk): the
+        // consumer must not run them one after another on the path that receives the deliveries.
+        await using var bus = CreateBus();
+        var queue = NewQueue();
+        using var bothStarted = new CountdownEvent(2);
+        var overlapped = 0;
+        var finished = 0;
+        var done = new TaskCompletionSource();
+        await using var consumer = await bus.StartConsumerAsync(queue, (_, _) =>
+        {
+            bothStarted.Signal();
+            if (bothStarted.Wait(Wait))
+            {
+                Interlocked.Increment(ref overlapped);
+            }
+
+            if (Interlocked.Increment(ref finished) == 2)
+            {
+                done.TrySetResult();
+            }
+
+            return Task.FromResult(Settlement.Complete);
+        }, new ConsumerOptions { MaxConcurrency = 2, PrefetchCount = 2 });
+        await bus.PublishAsync(queue, NewMessage("block-1-" + queue));
+        await bus.PublishAsync(queue, NewMessage("block-2-" + queue));
+
+        await done.Task.WaitAsync(Wait * 2);
+        Assert.Equal(2, overlapped);
+    }
+
+    [Fact]
     public async Task Stopping_waits_for_handlers_in_flight_and_settles_them()
     {
         await using var bus = CreateBus();

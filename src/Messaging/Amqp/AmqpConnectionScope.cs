@@ -32,13 +32,11 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
     }
 
     /// <summary>The open connection, opening one if there is none (one attempt; callers own the retrying).</summary>
-    public async Task<Live> LiveAsync(CancellationToken cancellationToken)
-    {
-        if (live is { IsOpen: true } current)
-        {
-            return current;
-        }
+    public ValueTask<Live> LiveAsync(CancellationToken cancellationToken)
+        => live is { IsOpen: true } current ? new(current) : new(ConnectAsync(cancellationToken));
 
+    private async Task<Live> ConnectAsync(CancellationToken cancellationToken)
+    {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -157,9 +155,14 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
         public Task AuthorizeAsync(string entity, CancellationToken cancellationToken)
             => cbs?.AuthorizeAsync(entity, cancellationToken) ?? Task.CompletedTask;
 
-        public async Task<SenderLink> SenderAsync(string queue, CancellationToken cancellationToken)
+        public ValueTask<SenderLink> SenderAsync(string queue, CancellationToken cancellationToken)
+            => senders.TryGetValue(queue, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result is { IsClosed: false } link
+                ? new(link)
+                : new(AttachedSenderAsync(queue, cancellationToken));
+
+        private async Task<SenderLink> AttachedSenderAsync(string queue, CancellationToken cancellationToken)
         {
-            var lazy = senders.GetOrAdd(queue, q => new Lazy<Task<SenderLink>>(() => AttachSenderAsync(q)));
+            var lazy = senders.GetOrAdd(queue, static (q, self) => new Lazy<Task<SenderLink>>(() => self.AttachSenderAsync(q)), this);
             try
             {
                 var link = await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Amqp;
 using Amqp.Framing;
 using Amqp.Types;
@@ -126,77 +125,30 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
 
     private async Task ReceiveAsync(AmqpConnectionScope.Live live, Session current, CancellationToken token)
     {
-        // Push delivery (a link callback into a channel) rather than ReceiveAsync(timeout): AMQPNetLite's timed
-        // async waiter can race a transfer at the timeout and hand one delivery out twice.
-        var deliveries = Channel.CreateUnbounded<AmqpMessage>(); // not SingleReader: that variant cannot Count.
         var receiver = new ReceiverLink(current, $"receiver-{Queue}-{Guid.NewGuid():N}", Queue);
-        // The link or the whole connection closing ends the delivery stream with an error, which sends the
-        // receive loop round to reconnect.
-        receiver.Closed += (_, error) => deliveries.Writer.TryComplete(
+        var buffer = new PrefetchBuffer(receiver, options.PrefetchCount);
+        // The link or the whole connection closing loses the link, which sends the receive loop round to reconnect.
+        receiver.Closed += (_, error) => buffer.Fail(
             new MessagingException(MessagingErrors.BrokerUnavailable, $"The receiver link of {Queue} was closed: {error?.Description ?? "no error given"}."));
-        ClosedCallback onConnectionClosed = (_, error) => deliveries.Writer.TryComplete(
+        ClosedCallback onConnectionClosed = (_, error) => buffer.Fail(
             new MessagingException(MessagingErrors.BrokerUnavailable, $"The connection under {Queue}'s receiver closed: {error?.Description ?? "no error given"}."));
         live.Connection.Closed += onConnectionClosed;
-        if (!live.IsOpen)
-        {
-            onConnectionClosed(live.Connection, live.Connection.Error);
-        }
-        // Credit is granted a batch at a time, and only once the broker has used all of the last batch and the
-        // deliveries are dispatched: RabbitMQ 3.10 counts a flow sent while transfers are in flight twice and
-        // overshoots the credit, which AMQPNetLite answers by detaching the link (and the broker redelivers).
-        var received = 0L;
-        var granted = (long)options.PrefetchCount;
-        receiver.Start(0, (_, message) =>
-        {
-            Interlocked.Increment(ref received);
-            deliveries.Writer.TryWrite(message);
-        });
-        receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
-        attached.TrySetResult();
         try
         {
-            while (true)
+            if (!live.IsOpen)
             {
-                await lifetime.Handlers.WaitForSlotAsync(token).ConfigureAwait(false);
-                AmqpMessage message;
-                try
-                {
-                    message = await NextAsync(deliveries.Reader, token).ConfigureAwait(false);
-                }
-                catch
-                {
-                    lifetime.Handlers.ReturnSlot();
-                    throw;
-                }
-
-                lifetime.Handlers.Start(() => HandleAsync(receiver, message));
-                if (Interlocked.Read(ref received) == granted && deliveries.Reader.Count == 0)
-                {
-                    granted += options.PrefetchCount;
-                    receiver.SetCredit(options.PrefetchCount, CreditMode.Manual);
-                }
+                onConnectionClosed(live.Connection, live.Connection.Error);
             }
+
+            lifetime.Workers.Start(buffer.TakeAsync, message => HandleAsync(receiver, message), token);
+            buffer.Start();
+            attached.TrySetResult();
+            throw await buffer.Lost.WaitAsync(token).ConfigureAwait(false);
         }
         finally
         {
             live.Connection.Closed -= onConnectionClosed;
-        }
-    }
-
-    private static async Task<AmqpMessage> NextAsync(ChannelReader<AmqpMessage> reader, CancellationToken token)
-    {
-        if (reader.TryRead(out var message))
-        {
-            return message;
-        }
-
-        try
-        {
-            return await reader.ReadAsync(token).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException ex) when (ex.InnerException is not null)
-        {
-            throw ex.InnerException;
+            buffer.Close();
         }
     }
 

@@ -16,6 +16,8 @@ internal static class AmqpMessageMapper
     public const string NodeProperty = "node";
     public const string TraceParentProperty = "traceparent";
 
+    private static readonly Symbol ContentType = new(MessageCodec.ContentType);
+
     public static AmqpMessage ToAmqp(Message message, byte[] body, DateTimeOffset now)
     {
         var envelope = message.Envelope;
@@ -32,7 +34,7 @@ internal static class AmqpMessageMapper
             MessageId = envelope.MessageId,
             CorrelationId = envelope.CorrelationId,
             Subject = envelope.MessageType,
-            ContentType = new Symbol(MessageCodec.ContentType),
+            ContentType = ContentType,
             CreationTime = envelope.IssuedAt.UtcDateTime,
         };
         if (envelope.ExpiresAt is { } absolute)

@@ -1,8 +1,8 @@
 namespace GpuAutomation.Messaging.Consuming;
 
 /// <summary>
-/// The receive loop and the handlers in flight of one consumer, and the stop sequence every consumer shares:
-/// stop taking deliveries, wait for the receive loop, then drain the handlers (cancelled if the caller gives up).
+/// The receive loop and the handler workers of one consumer, and the stop sequence every consumer shares:
+/// stop taking deliveries, wait for the receive loop, then drain the workers (handlers cancelled if the caller gives up).
 /// </summary>
 internal sealed class ConsumerLifetime(int maxConcurrency) : IDisposable
 {
@@ -11,7 +11,7 @@ internal sealed class ConsumerLifetime(int maxConcurrency) : IDisposable
     private Task loop = Task.CompletedTask;
     private int stopped;
 
-    public InFlightHandlers Handlers { get; } = new(maxConcurrency);
+    public HandlerWorkers Workers { get; } = new(maxConcurrency);
 
     /// <summary>Cancelled when the consumer stops taking deliveries.</summary>
     public CancellationToken Receiving => stopReceiving.Token;
@@ -19,6 +19,7 @@ internal sealed class ConsumerLifetime(int maxConcurrency) : IDisposable
     /// <summary>Cancelled when a stopping caller stops waiting for the handlers in flight.</summary>
     public CancellationToken HandlersAborted => abortHandlers.Token;
 
+    /// <summary>Runs a loop that (re)connects to the source and starts <see cref="Workers"/> for it; none is needed when the source never changes.</summary>
     public void Start(Func<Task> receiveLoop) => loop = Task.Run(receiveLoop, CancellationToken.None);
 
     /// <returns>True for the call that stopped the consumer; later calls only wait for the receive loop.</returns>
@@ -34,7 +35,7 @@ internal sealed class ConsumerLifetime(int maxConcurrency) : IDisposable
         await loop.ConfigureAwait(false);
         using (cancellationToken.Register(abortHandlers.Cancel))
         {
-            await Handlers.DrainAsync().ConfigureAwait(false);
+            await Workers.DrainAsync().ConfigureAwait(false);
         }
 
         return true;
@@ -44,6 +45,6 @@ internal sealed class ConsumerLifetime(int maxConcurrency) : IDisposable
     {
         stopReceiving.Dispose();
         abortHandlers.Dispose();
-        Handlers.Dispose();
+        Workers.Dispose();
     }
 }

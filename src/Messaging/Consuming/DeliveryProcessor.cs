@@ -16,7 +16,7 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
     /// <param name="body">The raw body; null when the message had no binary body at all.</param>
     /// <param name="messageId">The AMQP message-id, used to count failures across redeliveries.</param>
     /// <param name="brokerDeliveryCount">Prior failed deliveries as the broker counts them.</param>
-    public async Task<Settlement> ProcessAsync(
+    public async ValueTask<Settlement> ProcessAsync(
         ReadOnlyMemory<byte>? body,
         string? messageId,
         int brokerDeliveryCount,

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace GpuAutomation.Messaging.Consuming;
 
@@ -8,9 +8,25 @@ namespace GpuAutomation.Messaging.Consuming;
 /// </summary>
 internal sealed class FailureCounts(int capacity = 10_000)
 {
-    private readonly ConcurrentDictionary<string, int> counts = new(StringComparer.Ordinal);
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, int> counts = new(StringComparer.Ordinal);
 
-    public int Get(string? messageId) => messageId is not null && counts.TryGetValue(messageId, out var n) ? n : 0;
+    // Read without the lock so the usual case, a message that never failed while nothing else is failing either,
+    // costs no hashing and no lock on every delivery.
+    private volatile int tracked;
+
+    public int Get(string? messageId)
+    {
+        if (messageId is null || tracked == 0)
+        {
+            return 0;
+        }
+
+        lock (gate)
+        {
+            return counts.GetValueOrDefault(messageId);
+        }
+    }
 
     public int Increment(string? messageId)
     {
@@ -19,20 +35,33 @@ internal sealed class FailureCounts(int capacity = 10_000)
             return 0;
         }
 
-        if (counts.Count >= capacity)
+        lock (gate)
         {
-            // Losing counts only delays a dead-letter (the broker's own delivery-count still applies).
-            counts.Clear();
-        }
+            if (counts.Count >= capacity)
+            {
+                // Losing counts only delays a dead-letter (the broker's own delivery-count still applies).
+                counts.Clear();
+            }
 
-        return counts.AddOrUpdate(messageId, 1, (_, n) => n + 1);
+            var count = ++CollectionsMarshal.GetValueRefOrAddDefault(counts, messageId, out _);
+            tracked = counts.Count;
+            return count;
+        }
     }
 
     public void Forget(string? messageId)
     {
-        if (messageId is not null)
+        if (messageId is null || tracked == 0)
         {
-            counts.TryRemove(messageId, out _);
+            return;
+        }
+
+        lock (gate)
+        {
+            if (counts.Remove(messageId))
+            {
+                tracked = counts.Count;
+            }
         }
     }
 }

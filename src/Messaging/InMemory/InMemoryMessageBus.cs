@@ -89,7 +89,11 @@ public sealed class InMemoryMessageBus : IMessageBus
 
         public string Queue => queue;
 
-        public void Start() => lifetime.Start(ReceiveLoopAsync);
+        public void Start() => lifetime.Workers.Start<InMemoryQueue.Delivery>(
+            async ct => await source.ReceiveAsync(ct).ConfigureAwait(false),
+            async delivery => source.Settle(delivery, await processor.ProcessAsync(
+                delivery.Body, delivery.MessageId, delivery.DeliveryCount, delivery.TraceParent, lifetime.HandlersAborted).ConfigureAwait(false)),
+            lifetime.Receiving);
 
         public async Task StopAsync(CancellationToken cancellationToken = default)
         {
@@ -103,40 +107,6 @@ public sealed class InMemoryMessageBus : IMessageBus
         {
             await StopAsync().ConfigureAwait(false);
             lifetime.Dispose();
-        }
-
-        private async Task ReceiveLoopAsync()
-        {
-            var token = lifetime.Receiving;
-            while (!token.IsCancellationRequested)
-            {
-                InMemoryQueue.Delivery delivery;
-                try
-                {
-                    await lifetime.Handlers.WaitForSlotAsync(token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                try
-                {
-                    delivery = await source.ReceiveAsync(token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    lifetime.Handlers.ReturnSlot();
-                    return;
-                }
-
-                lifetime.Handlers.Start(async () =>
-                {
-                    var settlement = await processor.ProcessAsync(
-                        delivery.Body, delivery.MessageId, delivery.DeliveryCount, delivery.TraceParent, lifetime.HandlersAborted).ConfigureAwait(false);
-                    source.Settle(delivery, settlement);
-                });
-            }
         }
     }
 }

@@ -1,0 +1,72 @@
+namespace GpuAutomation.Messaging.Consuming;
+
+/// <summary>
+/// The workers that run one consumer's handlers. Each worker takes a delivery and handles it on the thread that took
+/// it, so a message costs one wake-up of a waiting worker and nothing more, as in a bare receive loop. At most
+/// MaxConcurrency handlers run at once: the bound is a count of slots shared by every worker ever started, so it also
+/// holds while the workers of a lost AMQP link finish their handlers beside those of its replacement.
+/// </summary>
+internal sealed class HandlerWorkers(int maxConcurrency) : IDisposable
+{
+    private readonly SemaphoreSlim slots = new(maxConcurrency, maxConcurrency);
+    private readonly List<Task> workers = [];
+
+    /// <summary>
+    /// Starts MaxConcurrency workers. Each takes a delivery with <paramref name="take"/> (null once the source has
+    /// ended) and gives it to <paramref name="handle"/>, which settles it and never throws; once
+    /// <paramref name="stopping"/> is cancelled they take nothing more and end after the handler they are running.
+    /// </summary>
+    public void Start<T>(Func<CancellationToken, ValueTask<T?>> take, Func<T, Task> handle, CancellationToken stopping)
+        where T : class
+    {
+        lock (workers)
+        {
+            workers.RemoveAll(static w => w.IsCompleted);
+            for (var i = 0; i < maxConcurrency; i++)
+            {
+                // Registered as the task that started it, never by the worker itself, so a worker that ends at once
+                // is still a (finished) task here and the drain can neither miss it nor wait for it forever.
+                workers.Add(Task.Run(() => RunAsync(take, handle, stopping), CancellationToken.None));
+            }
+        }
+    }
+
+    /// <summary>Waits for every worker started so far to end; call it once nothing starts more.</summary>
+    public Task DrainAsync()
+    {
+        lock (workers)
+        {
+            return Task.WhenAll(workers);
+        }
+    }
+
+    public void Dispose() => slots.Dispose();
+
+    private async Task RunAsync<T>(Func<CancellationToken, ValueTask<T?>> take, Func<T, Task> handle, CancellationToken stopping)
+        where T : class
+    {
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await slots.WaitAsync(stopping).ConfigureAwait(false);
+                try
+                {
+                    if (await take(stopping).ConfigureAwait(false) is not { } delivery)
+                    {
+                        return;
+                    }
+
+                    await handle(delivery).ConfigureAwait(false);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+}
