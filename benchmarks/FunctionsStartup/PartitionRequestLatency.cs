@@ -14,8 +14,9 @@ namespace GpuAutomation.Functions.Benchmarks;
 /// POST /api/partition-requests latency of the packaged handler with its stores on Azurite (loopback), as the
 /// Functions host forwards it. The inventory arrives through the HostReports function: <see cref="Nodes"/> nodes, each
 /// with 16 GPUs of 16 partitions and 250 VMs, so every measured assignment is accepted (validated, reserved, written
-/// with its outbox row in one batch, published, marked dispatched). No bus is configured, so commands go to the
-/// handler's in-memory bus: the figure is the control plane's own work plus Table Storage, not a broker round trip.
+/// with its outbox row in one batch; the handler's dispatch relay then publishes it and marks it dispatched beside
+/// the next requests). No bus is configured, so commands go to the handler's in-memory bus: the figure is the control
+/// plane's own work plus Table Storage, not a broker round trip.
 /// </summary>
 public static class PartitionRequestLatency
 {

@@ -70,13 +70,14 @@ public sealed class ControlPlaneApiTests : IAsyncLifetime
         Assert.Equal($"/api/partition-requests/{id}", response.Headers.Location!.OriginalString);
         Assert.Equal("assign", accepted["action"]!.GetValue<string>());
         Assert.Equal("node1", accepted["node"]!.GetValue<string>());
-        Assert.Equal("Dispatched", accepted["status"]!.GetValue<string>());
+        Assert.Equal("Accepted", accepted["status"]!.GetValue<string>());
         Assert.Equal("alice@contoso.com", accepted["requestedBy"]!.GetValue<string>());
         var command = Assert.Single(await _cp.CommandsAsync(Node1Queue, atLeast: 1));
         var assign = Assert.IsType<AssignPartition>(command.Body);
         Assert.Equal("vm-two", assign.VmName);
         Assert.Equal(ControlPlaneFixture.VmTwoId, assign.VmId);
         Assert.Equal(id, command.Envelope.CorrelationId);
+        Assert.Equal("Dispatched", await StatusOnceSettledAsync(id, "Accepted"));
 
         var now = DateTimeOffset.UtcNow;
         await _cp.ReportAsync(
@@ -89,6 +90,23 @@ public sealed class ControlPlaneApiTests : IAsyncLifetime
         Assert.Equal("Succeeded", done!["status"]!.GetValue<string>());
         Assert.Equal("ensure-adapter", done["steps"]![0]!["name"]!.GetValue<string>());
         Assert.NotNull(done["completedAt"]);
+    }
+
+    /// <summary>The request's status once it has left <paramref name="passing"/> (the relay marks it right after publishing).</summary>
+    private async Task<string> StatusOnceSettledAsync(string id, string passing)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var (_, request, _) = await _cp.SendAsync(HttpMethod.Get, $"/api/partition-requests/{id}");
+            var status = request!["status"]!.GetValue<string>();
+            if (status != passing || DateTime.UtcNow > deadline)
+            {
+                return status;
+            }
+
+            await Task.Delay(10);
+        }
     }
 
     [Theory]

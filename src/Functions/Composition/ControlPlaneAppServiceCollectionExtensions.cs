@@ -31,6 +31,7 @@ public static partial class ControlPlaneAppServiceCollectionExtensions
         services.AddControlPlaneCore(configuration);
         services.TryAddSingleton<IMessageBus>(sp => CreateBus(configuration, sp));
         services.TryAddSingleton<ICommandPublisher, BusCommandPublisher>();
+        services.AddHostedService<DispatchRelay>();
         services.TryAddSingleton<IReportsQueueReceiver>(sp => new BusReportsQueueReceiver(sp.GetRequiredService<IMessageBus>()));
         services.TryAddSingleton<IHostReportHandler, HostReportHandler>();
         services.TryAddSingleton<IVmLifecycleEventHandler, VmLifecycleEventHandler>();

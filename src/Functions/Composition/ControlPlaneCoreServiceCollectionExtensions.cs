@@ -20,7 +20,8 @@ public static class ControlPlaneCoreServiceCollectionExtensions
     /// Registers the control plane core: stores on Table Storage when GpuAutomation:Tables:ConnectionString (Azurite,
     /// labs) or GpuAutomation:Tables:ServiceUri (managed identity) is set, in memory otherwise; the application
     /// services; TimeProvider.System and time-ordered ids unless already registered. The host registers
-    /// <see cref="ICommandPublisher"/> (the bus) and any <see cref="IClusterEventObserver"/>.
+    /// <see cref="ICommandPublisher"/> (the bus) and any <see cref="IClusterEventObserver"/>, and runs the
+    /// <see cref="DispatchQueue"/> (<see cref="DispatchRelay"/>).
     /// </summary>
     public static IServiceCollection AddControlPlaneCore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -66,6 +67,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<ComplianceReportStore>();
         services.TryAddSingleton<InventoryQueries>();
         services.TryAddSingleton<CommandDispatcher>();
+        services.TryAddSingleton<DispatchQueue>();
         services.TryAddSingleton<PartitionRequestService>();
         services.TryAddSingleton<ReportIntake>();
         services.TryAddSingleton<OutboxSweeper>();

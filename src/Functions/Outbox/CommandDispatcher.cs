@@ -7,7 +7,10 @@ using Microsoft.Extensions.Options;
 
 namespace GpuAutomation.Functions.Outbox;
 
-/// <summary>Publishes an outbox row's command, then marks its request Dispatched and removes the row in one batch.</summary>
+/// <summary>
+/// Publishes an outbox row's command, then marks its request Dispatched and removes the row in one batch; a request
+/// that progress or a result overtook is left as it is (never moved back) and only its row goes.
+/// </summary>
 public sealed partial class CommandDispatcher(
     RequestStore requests,
     ICommandPublisher publisher,
@@ -15,19 +18,12 @@ public sealed partial class CommandDispatcher(
     IOptions<ControlPlaneOptions> options,
     ILogger<CommandDispatcher> logger)
 {
-    /// <returns>True when the bus took the command; false leaves the row for the sweep.</returns>
-    public async Task<bool> DispatchAsync(OutboxEntry entry, CancellationToken cancellationToken)
-        => (await PublishAndMarkAsync(entry, written: null, cancellationToken).ConfigureAwait(false)).Published;
-
     /// <param name="written">
     /// The request as the caller just wrote it with <paramref name="entry"/>, when it did: marking it dispatched is
     /// then a single write on its ETag, and a read only when something overtook it.
     /// </param>
-    /// <returns>
-    /// Whether the bus took the command, and the request as this dispatch left it: the Dispatched request it wrote,
-    /// the request it found when progress or a result overtook the dispatch, or null when publishing failed.
-    /// </returns>
-    internal async Task<(bool Published, PartitionRequest? Request)> PublishAndMarkAsync(OutboxEntry entry, StoredRequest? written, CancellationToken cancellationToken)
+    /// <returns>True when the bus took the command; false leaves the row for the sweep.</returns>
+    public async Task<bool> DispatchAsync(OutboxEntry entry, StoredRequest? written, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var command = MessageCodec.Decode(entry.Message.Span);
@@ -38,31 +34,34 @@ public sealed partial class CommandDispatcher(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogPublishFailed(logger, ex, entry.CommandId, entry.RequestId, entry.Queue);
-            return (false, null);
+            return false;
         }
 
-        var request = written is not null && await TryMarkWrittenAsync(written, entry, cancellationToken).ConfigureAwait(false) is { } marked
-            ? marked
-            : await MarkAsync(entry, cancellationToken).ConfigureAwait(false);
+        if (written is null || !await TryMarkWrittenAsync(written, entry, cancellationToken).ConfigureAwait(false))
+        {
+            await MarkAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+
         LogDispatched(logger, entry.CommandId, entry.RequestId, entry.Queue);
-        return (true, request);
+        return true;
     }
 
-    private async Task<PartitionRequest?> TryMarkWrittenAsync(StoredRequest written, OutboxEntry entry, CancellationToken cancellationToken)
+    /// <returns>False when the request or its outbox row changed since it was written.</returns>
+    private async Task<bool> TryMarkWrittenAsync(StoredRequest written, OutboxEntry entry, CancellationToken cancellationToken)
     {
         var dispatched = written.Request with { Status = RequestStatus.Dispatched, UpdatedAt = time.GetUtcNow() };
         try
         {
             await requests.MarkDispatchedAsync(written, dispatched, entry.CommandId, cancellationToken).ConfigureAwait(false);
-            return dispatched;
+            return true;
         }
         catch (StoreException ex) when (ex.IsConflict)
         {
-            return null;
+            return false;
         }
     }
 
-    private Task<PartitionRequest?> MarkAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    private Task MarkAsync(OutboxEntry entry, CancellationToken cancellationToken)
         => OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Marking request {entry.RequestId} dispatched", async () =>
         {
             var stored = await requests.GetAsync(entry.Cluster, entry.Node, entry.RequestId, cancellationToken).ConfigureAwait(false);
@@ -70,12 +69,12 @@ public sealed partial class CommandDispatcher(
             {
                 // Progress or a result overtook the dispatch; never move the request back.
                 await requests.DeleteOutboxAsync(entry.Cluster, entry.Node, entry.CommandId, cancellationToken).ConfigureAwait(false);
-                return stored?.Request;
+                return false;
             }
 
             var dispatched = stored.Request with { Status = RequestStatus.Dispatched, UpdatedAt = time.GetUtcNow() };
             await requests.UpdateAsync(stored, dispatched, null, null, entry.CommandId, cancellationToken).ConfigureAwait(false);
-            return dispatched;
+            return true;
         });
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing command {CommandId} of request {RequestId} to {Queue} failed; the outbox sweep will retry")]

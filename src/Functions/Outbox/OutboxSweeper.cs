@@ -23,7 +23,7 @@ public sealed partial class OutboxSweeper(
         {
             // Its writer may have stopped before the request's index row was written (RequestStore.CreateAsync).
             await requests.EnsureIndexedAsync(entry, cancellationToken).ConfigureAwait(false);
-            if (await dispatcher.DispatchAsync(entry, cancellationToken).ConfigureAwait(false))
+            if (await dispatcher.DispatchAsync(entry, written: null, cancellationToken).ConfigureAwait(false))
             {
                 delivered++;
             }

@@ -15,12 +15,13 @@ namespace GpuAutomation.Functions.Partitioning;
 /// <summary>
 /// Submits partition requests (assign, unassign, partition count change) and reads them back. A submission is
 /// validated against stored inventory, then either stored as Rejected (nothing sent) or stored as Accepted together
-/// with its capacity reservation and outbox row in one batch, and dispatched.
+/// with its capacity reservation and outbox row in one batch and handed to the <see cref="DispatchQueue"/>: the
+/// answer is the Accepted request, and the relay publishes its command and marks it Dispatched right after.
 /// </summary>
 public sealed partial class PartitionRequestService(
     InventoryStore inventory,
     RequestStore requests,
-    CommandDispatcher dispatcher,
+    DispatchQueue dispatches,
     IIdSource ids,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
@@ -106,10 +107,9 @@ public sealed partial class PartitionRequestService(
             return await RejectAsync(request, refusal, cancellationToken).ConfigureAwait(false);
         }
 
-        var written = accepted!.Request;
-        LogAccepted(logger, written.Id, written.Action, written.Cluster, written.Node, written.VmName, written.CommandId);
-        var (_, current) = await dispatcher.PublishAndMarkAsync(entry!, accepted, cancellationToken).ConfigureAwait(false);
-        return new SubmitOutcome(current ?? written, IsExisting: false);
+        LogAccepted(logger, accepted!.Request.Id, accepted.Request.Action, accepted.Request.Cluster, accepted.Request.Node, accepted.Request.VmName, accepted.Request.CommandId);
+        dispatches.Enqueue(new PendingDispatch(entry!, accepted));
+        return new SubmitOutcome(accepted.Request, IsExisting: false);
     }
 
     public async Task<PartitionRequest?> GetAsync(string requestId, CancellationToken cancellationToken)

@@ -31,7 +31,7 @@ public sealed class CapacityPropertyTests
                 case 0 or 1:
                     submitted++;
                     var outcome = holders.Contains(vm)
-                        ? await plane.Requests.SubmitAsync(PartitionRequestSubmission.Unassign(Sample.Cluster, vm), default)
+                        ? await plane.SubmitAsync(PartitionRequestSubmission.Unassign(Sample.Cluster, vm))
                         : await plane.AssignAsync(vm);
                     if (!outcome.IsRejected)
                     {

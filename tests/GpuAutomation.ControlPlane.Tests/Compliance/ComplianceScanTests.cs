@@ -19,8 +19,10 @@ public sealed class ComplianceScanTests
         await harness.SeedAsync(drifted);
 
         var report = await harness.Get<ComplianceScan>().ScanAsync(Sample.Cluster, default);
+        await harness.DispatchWaitingAsync();
         harness.Time.Advance(TimeSpan.FromMinutes(1));
         var again = await harness.Get<ComplianceScan>().ScanAsync(Sample.Cluster, default);
+        await harness.DispatchWaitingAsync();
 
         var finding = Assert.Single(report!.Findings);
         Assert.Equal(ComplianceRules.OfflineActionNotForcedShutdown, finding.Rule);

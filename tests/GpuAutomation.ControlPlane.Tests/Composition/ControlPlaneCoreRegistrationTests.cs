@@ -43,8 +43,10 @@ public sealed class ControlPlaneCoreRegistrationTests
         var node = Sample.Node("node1", DateTimeOffset.UtcNow);
         await provider.GetRequiredService<ReportIntake>().HandleAsync(Message.Create(new InventorySnapshot(node), "s1", Sample.Cluster, "node1", node.TakenAt), default);
         var outcome = await provider.GetRequiredService<PartitionRequestService>().SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, "node1-vm0"), default);
+        Assert.Equal(RequestStatus.Accepted, outcome.Request.Status);
+        Assert.Equal(1, await provider.GetRequiredService<DispatchQueue>().DispatchWaitingAsync(default));
 
-        Assert.Equal(RequestStatus.Dispatched, outcome.Request.Status);
+        Assert.Equal(RequestStatus.Dispatched, (await provider.GetRequiredService<PartitionRequestService>().GetAsync(outcome.Request.Id, default))!.Status);
         Assert.Equal(32, outcome.Request.Id.Length);
         var raw = new TableServiceClient(TestServices.AzuriteTablesConnectionString).GetTableClient(prefix + RequestStore.TableName);
         var rows = raw.QueryAsync<TableEntity>(maxPerPage: 100);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.Functions.Outbox;
 using GpuAutomation.Functions.Partitioning;
 using GpuAutomation.Functions.Storage;
 
@@ -192,7 +193,7 @@ public abstract class RequestLifecycleContract
         await plane.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 1, withPartition: 1, without: 1));
         Assert.Equal(RequestCodes.NoFreePartition, (await plane.AssignAsync("node1-vm0")).Request.Error?.Code);
 
-        var unassign = (await plane.Requests.SubmitAsync(PartitionRequestSubmission.Unassign(Sample.Cluster, "node1-gpuvm0"), default)).Request;
+        var unassign = (await plane.SubmitAsync(PartitionRequestSubmission.Unassign(Sample.Cluster, "node1-gpuvm0"))).Request;
         Assert.Equal(RequestStatus.Dispatched, unassign.Status);
         Assert.IsType<UnassignPartition>(plane.Bus.Published.Last().Command.Body);
         await plane.Intake.HandleAsync(plane.Result(unassign, CommandOutcome.Succeeded), default);
@@ -206,7 +207,7 @@ public abstract class RequestLifecycleContract
         using var plane = new ControlPlaneHarness(CreateTables());
         await plane.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 4, without: 2), Sample.Node("node2", Sample.Start, partitionCount: 4, without: 2));
 
-        var outcome = await plane.Requests.SubmitAsync(PartitionRequestSubmission.ConfigureCount(Sample.Cluster, "node1", 8, requestedBy: "admin"), default);
+        var outcome = await plane.SubmitAsync(PartitionRequestSubmission.ConfigureCount(Sample.Cluster, "node1", 8, requestedBy: "admin"));
 
         Assert.Equal(RequestStatus.Dispatched, outcome.Request.Status);
         Assert.Equal(RequestCodes.PartialSelection, Assert.Single(outcome.Request.Warnings).Code);
@@ -225,6 +226,33 @@ public abstract class RequestLifecycleContract
         Assert.Equal(8, ledger.FreePartitions);
         Assert.Empty(ledger.Reservations);
         Assert.Equal(8, (await plane.Inventory.GetNodeAsync(Sample.Cluster, "node1", default))!.Gpus[0].PartitionCount);
+    }
+
+    [Fact]
+    public async Task Submission_answers_once_written_and_the_relay_publishes_and_marks_it_dispatched_right_after()
+    {
+        using var plane = new ControlPlaneHarness(CreateTables());
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start), Sample.Node("node2", Sample.Start));
+        var relay = new DispatchRelay(plane.Get<DispatchQueue>());
+
+        var beforeRelay = await plane.Requests.SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, "node1-vm0"), default);
+        Assert.Equal(RequestStatus.Accepted, beforeRelay.Request.Status);
+        Assert.Empty(plane.Bus.Published);
+
+        await relay.StartAsync(default);
+        var whileRunning = await plane.Requests.SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, "node2-vm0"), default);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (plane.Bus.Published.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        await relay.StopAsync(default);
+        Assert.Equal([beforeRelay.Request.CommandId, whileRunning.Request.CommandId], plane.Bus.Published.Select(p => p.Command.Envelope.MessageId).Order());
+        foreach (var id in new[] { beforeRelay.Request.Id, whileRunning.Request.Id })
+        {
+            Assert.Equal(RequestStatus.Dispatched, (await plane.Requests.GetAsync(id, default))!.Status);
+        }
     }
 
     [Fact]
@@ -305,8 +333,9 @@ public abstract class RequestLifecycleContract
         using (var crashed = new ControlPlaneHarness(tables))
         {
             await crashed.SeedAsync(Sample.Node("node1", Sample.Start));
-            crashed.Bus.Failure = new OperationCanceledException("The host is stopping.");
-            await Assert.ThrowsAsync<OperationCanceledException>(() => crashed.AssignAsync("node1-vm0"));
+            // Accepted and written; the process stops before its dispatch relay publishes the command.
+            var accepted = await crashed.Requests.SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, "node1-vm0"), default);
+            Assert.Equal(RequestStatus.Accepted, accepted.Request.Status);
             Assert.Empty(crashed.Bus.Published);
         }
 

@@ -21,6 +21,7 @@ public sealed class VmProvisioningTests
 
         await harness.Intake.HandleAsync(VmCreated("node1-vm1"), default);
         await harness.Intake.HandleAsync(VmCreated("node1-vm1"), default);
+        await harness.DispatchWaitingAsync();
 
         var page = await harness.Requests.ListAsync(new RequestListQuery(Sample.Cluster, null, null, "node1-vm1", 10, null), default);
         var request = Assert.Single(page.Requests);
@@ -54,6 +55,7 @@ public sealed class VmProvisioningTests
 
         var first = await provisioning.OnAzureVmWrittenAsync("event-1", InstanceId, default);
         var redelivered = await provisioning.OnAzureVmWrittenAsync("event-1", InstanceId, default);
+        await harness.DispatchWaitingAsync();
 
         Assert.Equal(ProvisioningResult.Requested, first.Result);
         Assert.Equal(first.RequestId, redelivered.RequestId);

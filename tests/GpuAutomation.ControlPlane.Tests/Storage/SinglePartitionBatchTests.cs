@@ -40,9 +40,9 @@ public sealed class SinglePartitionBatchTests
         await plane.AssignAsync("node1-vm1");
         await plane.Intake.HandleAsync(plane.Progress(assign, "ensure-vm-off"), default);
         await plane.Intake.HandleAsync(plane.Result(assign, CommandOutcome.Succeeded, Sample.Node("node1", Sample.Start.AddMinutes(1), partitionCount: 2, withPartition: 2, without: 2)), default);
-        var unassign = (await plane.Requests.SubmitAsync(PartitionRequestSubmission.Unassign(Sample.Cluster, "node1-gpuvm0"), default)).Request;
+        var unassign = (await plane.SubmitAsync(PartitionRequestSubmission.Unassign(Sample.Cluster, "node1-gpuvm0"))).Request;
         plane.Bus.IsDown = true;
-        var countChange = (await plane.Requests.SubmitAsync(PartitionRequestSubmission.ConfigureCount(Sample.Cluster, "node2", 8), default)).Request;
+        var countChange = (await plane.SubmitAsync(PartitionRequestSubmission.ConfigureCount(Sample.Cluster, "node2", 8))).Request;
         plane.Bus.IsDown = false;
         plane.Time.Advance(TimeSpan.FromMinutes(5));
         await plane.Sweeper.SweepAsync(default);

@@ -69,7 +69,21 @@ internal sealed class ControlPlaneHarness : IDisposable
     }
 
     public Task<SubmitOutcome> AssignAsync(string vmName, string? idempotencyKey = null)
-        => Requests.SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, vmName, idempotencyKey: idempotencyKey, requestedBy: "tester"), default);
+        => SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, vmName, idempotencyKey: idempotencyKey, requestedBy: "tester"));
+
+    /// <summary>
+    /// Submits, then lets the dispatch relay publish what it queued, as the app's relay does right after; the outcome
+    /// carries the request as it is then (Dispatched once its command was published).
+    /// </summary>
+    public async Task<SubmitOutcome> SubmitAsync(PartitionRequestSubmission submission)
+    {
+        var outcome = await Requests.SubmitAsync(submission, default);
+        await DispatchWaitingAsync();
+        return outcome with { Request = await Requests.GetAsync(outcome.Request.Id, default) ?? outcome.Request };
+    }
+
+    /// <summary>What the app's dispatch relay does when it wakes: publishes every command waiting.</summary>
+    public Task<int> DispatchWaitingAsync() => Get<DispatchQueue>().DispatchWaitingAsync(default);
 
     public Message Result(PartitionRequest request, CommandOutcome outcome, NodeInventory? inventoryAfter = null)
     {
