@@ -21,7 +21,8 @@ public static class ControlPlaneCoreServiceCollectionExtensions
     /// labs) or GpuAutomation:Tables:ServiceUri (managed identity) is set, in memory otherwise; the application
     /// services; TimeProvider.System and time-ordered ids unless already registered. The host registers
     /// <see cref="ICommandPublisher"/> (the bus) and any <see cref="IClusterEventObserver"/>, and runs the
-    /// <see cref="DispatchQueue"/> (<see cref="DispatchRelay"/>).
+    /// <see cref="DispatchQueue"/>: AddControlPlaneApp adds <see cref="DispatchRelay"/>; a host of the core alone that
+    /// doesn't leaves every accepted command to the outbox sweep.
     /// </summary>
     public static IServiceCollection AddControlPlaneCore(this IServiceCollection services, IConfiguration configuration)
     {

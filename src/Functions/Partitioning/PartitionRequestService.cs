@@ -36,7 +36,7 @@ public sealed partial class PartitionRequestService(
         var id = ids.NewId();
         // Claiming the idempotency key and reading the inventory don't depend on each other: both go at once.
         var claim = submission.IdempotencyKey is { Length: > 0 } key
-            ? requests.ClaimIdempotencyKeyAsync(key, id, now, _options.IdempotencyClaimTimeout, cancellationToken)
+            ? requests.ClaimIdempotencyKeyAsync(key, submission.Cluster, id, now, _options.IdempotencyClaimTimeout, cancellationToken)
             : Task.FromResult<string?>(null);
         var inventoryRead = ResourceNames.IsValidHostName(submission.Cluster)
             ? inventory.GetClusterAsync(submission.Cluster, cancellationToken)

@@ -63,6 +63,37 @@ public sealed class RequestStore
         return row is null ? null : ToStoredRequest(row);
     }
 
+    /// <summary>
+    /// A request by id, also when its index row is missing because its writer stopped between the batch and the index
+    /// write (<see cref="CreateAsync"/>): then the cluster's partitions are searched and the index row rewritten. For
+    /// decisions that a missing request would get wrong (taking over an idempotency key), not for every read.
+    /// </summary>
+    private async Task<StoredRequest?> FindAsync(string requestId, string? cluster, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(requestId, cancellationToken).ConfigureAwait(false) is { } indexed)
+        {
+            return indexed;
+        }
+
+        if (cluster is null || !ResourceNames.IsValidHostName(cluster) || !IsSafeKey(requestId))
+        {
+            return null;
+        }
+
+        var rowKey = RequestPrefix + requestId;
+        var query = new RowQuery(PartitionKeyPrefix: cluster.ToLowerInvariant() + ".", RowKeyPrefix: rowKey, PageSize: 1000);
+        foreach (var row in await QueryAllAsync(query, int.MaxValue, cancellationToken).ConfigureAwait(false))
+        {
+            if (row.RowKey == rowKey)
+            {
+                await IndexAsync(requestId, row.PartitionKey, cancellationToken).ConfigureAwait(false);
+                return ToStoredRequest(row);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A request whose node is known: one read, without the id index.</summary>
     public async Task<StoredRequest?> GetAsync(string cluster, string node, string requestId, CancellationToken cancellationToken)
     {
@@ -101,13 +132,14 @@ public sealed class RequestStore
             : await GetLedgerAsync(cluster, node, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// Claims an idempotency key for a new request id. Returns the claim that already holds the key, or null when
-    /// this call claimed it. A claim older than <paramref name="staleAfter"/> whose request was never written is taken over.
+    /// Claims an idempotency key for a new request id of <paramref name="cluster"/>. Returns the claim that already
+    /// holds the key, or null when this call claimed it. A claim older than <paramref name="staleAfter"/> whose request
+    /// was never written is taken over.
     /// </summary>
-    public async Task<string?> ClaimIdempotencyKeyAsync(string key, string requestId, DateTimeOffset now, TimeSpan staleAfter, CancellationToken cancellationToken)
+    public async Task<string?> ClaimIdempotencyKeyAsync(string key, string cluster, string requestId, DateTimeOffset now, TimeSpan staleAfter, CancellationToken cancellationToken)
     {
         var partition = "k-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-        var claim = new Dictionary<string, object?> { ["RequestId"] = requestId, ["ClaimedAt"] = now };
+        var claim = new Dictionary<string, object?> { ["RequestId"] = requestId, ["Cluster"] = cluster, ["ClaimedAt"] = now };
         try
         {
             await _index.SubmitAsync([RowChange.Insert(new TableRow(partition, string.Empty, claim))], cancellationToken).ConfigureAwait(false);
@@ -121,11 +153,11 @@ public sealed class RequestStore
         var existingId = existing?.GetString("RequestId");
         if (existing is null || existingId is null)
         {
-            return await ClaimIdempotencyKeyAsync(key, requestId, now, staleAfter, cancellationToken).ConfigureAwait(false);
+            return await ClaimIdempotencyKeyAsync(key, cluster, requestId, now, staleAfter, cancellationToken).ConfigureAwait(false);
         }
 
         var abandoned = existing.GetTime("ClaimedAt") is { } at && now - at > staleAfter
-            && await GetAsync(existingId, cancellationToken).ConfigureAwait(false) is null;
+            && await FindAsync(existingId, existing.GetString("Cluster"), cancellationToken).ConfigureAwait(false) is null;
         if (!abandoned)
         {
             return existingId;
@@ -138,7 +170,7 @@ public sealed class RequestStore
         }
         catch (StoreException ex) when (ex.IsConflict)
         {
-            return await ClaimIdempotencyKeyAsync(key, requestId, now, staleAfter, cancellationToken).ConfigureAwait(false);
+            return await ClaimIdempotencyKeyAsync(key, cluster, requestId, now, staleAfter, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -171,11 +203,20 @@ public sealed class RequestStore
         }
 
         // With an outbox row both writes go at once: that row stays until the command is dispatched, and the sweep
-        // that dispatches leftovers writes the index row again (EnsureIndexedAsync), so a process that stops between
-        // the two writes leaves nothing unfindable for longer than a sweep.
-        var indexed = IndexAsync(request.Id, partition, cancellationToken);
+        // that dispatches leftovers writes the index row again (EnsureIndexedAsync); a key's takeover looks for a
+        // request its index doesn't find (FindAsync). A failed batch is what the caller sees (and retries on a
+        // conflict); a failed index write after a stored batch is tried once more.
         var written = SubmitWithLedgerAsync(partition, changes, ledger?.Ledger, cancellationToken);
-        await Task.WhenAll(indexed, written).ConfigureAwait(false);
+        var indexed = IndexAsync(request.Id, partition, cancellationToken);
+        try
+        {
+            await Task.WhenAll(written, indexed).ConfigureAwait(false);
+        }
+        catch (Exception) when (written.IsCompletedSuccessfully)
+        {
+            await IndexAsync(request.Id, partition, cancellationToken).ConfigureAwait(false);
+        }
+
         return new StoredRequest(request, (await written.ConfigureAwait(false))[0] ?? string.Empty);
     }
 

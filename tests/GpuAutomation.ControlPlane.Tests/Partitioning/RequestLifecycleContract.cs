@@ -372,6 +372,56 @@ public abstract class RequestLifecycleContract
         Assert.Equal(RequestStatus.Dispatched, (await plane.Requests.GetAsync(left.Id, default))!.Status);
     }
 
+    [Fact]
+    public async Task A_retry_after_the_claim_went_stale_finds_the_request_whose_index_row_was_lost_instead_of_taking_the_key()
+    {
+        var tables = new IndexWritesFail(CreateTables());
+        using var plane = new ControlPlaneHarness(tables);
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start));
+
+        tables.Failing = true;
+        await Assert.ThrowsAsync<IOException>(() => plane.AssignAsync("node1-vm0", idempotencyKey: "order-7"));
+        tables.Failing = false;
+        plane.Time.Advance(TimeSpan.FromMinutes(10));
+
+        var retried = await plane.AssignAsync("node1-vm0", idempotencyKey: "order-7");
+
+        Assert.True(retried.IsExisting);
+        var only = Assert.Single((await plane.Requests.ListAsync(new RequestListQuery(Cluster: Sample.Cluster), default)).Requests);
+        Assert.Equal(only.Id, retried.Request.Id);
+        Assert.NotNull(await plane.Requests.GetAsync(only.Id, default));
+    }
+
+    [Fact]
+    public async Task The_relays_mark_never_moves_back_a_request_whose_progress_arrived_first()
+    {
+        using var plane = new ControlPlaneHarness(CreateTables());
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start));
+        var accepted = (await plane.Requests.SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, "node1-vm0"), default)).Request;
+
+        await plane.Intake.HandleAsync(plane.Progress(accepted, "ensure-vm-off"), default);
+        Assert.Equal(1, await plane.DispatchWaitingAsync());
+
+        Assert.Equal(RequestStatus.Running, (await plane.Requests.GetAsync(accepted.Id, default))!.Status);
+        plane.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(0, await plane.Sweeper.SweepAsync(default));
+        Assert.Single(plane.Bus.Published);
+    }
+
+    [Fact]
+    public async Task A_command_left_waiting_past_the_grace_period_is_the_sweeps_alone()
+    {
+        using var plane = new ControlPlaneHarness(CreateTables());
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start));
+        await plane.Requests.SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, "node1-vm0"), default);
+
+        plane.Time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(0, await plane.DispatchWaitingAsync());
+        Assert.Equal(1, await plane.Sweeper.SweepAsync(default));
+        Assert.Single(plane.Bus.Published);
+    }
+
     /// <summary>Tables whose request-id index rows can't be written while <see cref="Failing"/>, as over a lost connection.</summary>
     private sealed class IndexWritesFail(IRecordTableSource inner) : IRecordTableSource
     {
