@@ -9,7 +9,8 @@ namespace GpuAutomation.HostRunner.Journal;
 /// <summary>
 /// The agent's durable memory of commands: one JSON line per event, each appended and flushed to the disk
 /// (fsync) before the call returns, so a command the journal acknowledged survives a crash or power loss.
-/// Opening compacts the file (write a temporary file, fsync, rename over the old one) keeping every unfinished
+/// Opening compacts the file (write a temporary file, fsync, rename over the old one durably: see
+/// <see cref="DurableReplace"/>) keeping every unfinished
 /// command with its steps and the results of the last <see cref="RetainedCommands"/> finished ones for
 /// de-duplication. A torn last line (a crash mid-append) is dropped. A lock file keeps a second agent out.
 /// </summary>
@@ -313,7 +314,7 @@ public sealed partial class CommandJournal : IDisposable
             output.Flush(flushToDisk: true);
         }
 
-        File.Move(temporary, Path, overwrite: true);
+        DurableReplace.Replace(temporary, Path);
     }
 
     private static void Write(Stream output, JournalEntry entry)

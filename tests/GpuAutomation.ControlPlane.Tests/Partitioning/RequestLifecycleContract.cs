@@ -356,13 +356,7 @@ public abstract class RequestLifecycleContract
     [Fact]
     public async Task Index_row_lost_beside_an_accepted_batch_is_written_by_the_sweep()
     {
-        var tables = new IndexWritesFail(CreateTables());
-        using var plane = new ControlPlaneHarness(tables);
-        await plane.SeedAsync(Sample.Node("node1", Sample.Start));
-
-        tables.Failing = true;
-        await Assert.ThrowsAsync<IOException>(() => plane.AssignAsync("node1-vm0"));
-        tables.Failing = false;
+        using var plane = await AssignLosingTheIndexRowAsync(idempotencyKey: null);
 
         var left = Assert.Single((await plane.Requests.ListAsync(new RequestListQuery(Cluster: Sample.Cluster), default)).Requests);
         Assert.Null(await plane.Requests.GetAsync(left.Id, default));
@@ -375,13 +369,7 @@ public abstract class RequestLifecycleContract
     [Fact]
     public async Task A_retry_after_the_claim_went_stale_finds_the_request_whose_index_row_was_lost_instead_of_taking_the_key()
     {
-        var tables = new IndexWritesFail(CreateTables());
-        using var plane = new ControlPlaneHarness(tables);
-        await plane.SeedAsync(Sample.Node("node1", Sample.Start));
-
-        tables.Failing = true;
-        await Assert.ThrowsAsync<IOException>(() => plane.AssignAsync("node1-vm0", idempotencyKey: "order-7"));
-        tables.Failing = false;
+        using var plane = await AssignLosingTheIndexRowAsync(idempotencyKey: "order-7");
         plane.Time.Advance(TimeSpan.FromMinutes(10));
 
         var retried = await plane.AssignAsync("node1-vm0", idempotencyKey: "order-7");
@@ -420,6 +408,18 @@ public abstract class RequestLifecycleContract
         Assert.Equal(0, await plane.DispatchWaitingAsync());
         Assert.Equal(1, await plane.Sweeper.SweepAsync(default));
         Assert.Single(plane.Bus.Published);
+    }
+
+    /// <summary>A plane whose assign of node1-vm0 stored its batch but not its index row (the call failed).</summary>
+    private async Task<ControlPlaneHarness> AssignLosingTheIndexRowAsync(string? idempotencyKey)
+    {
+        var tables = new IndexWritesFail(CreateTables());
+        var plane = new ControlPlaneHarness(tables);
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start));
+        tables.Failing = true;
+        await Assert.ThrowsAsync<IOException>(() => plane.AssignAsync("node1-vm0", idempotencyKey));
+        tables.Failing = false;
+        return plane;
     }
 
     /// <summary>Tables whose request-id index rows can't be written while <see cref="Failing"/>, as over a lost connection.</summary>
