@@ -15,7 +15,7 @@ public sealed class SharedStateCimClient : ICimClient
 {
     private readonly EmulatedCluster cluster;
     private readonly ICimClient inner;
-    private static readonly TimeSpan LongestPause = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromMilliseconds(10);
 
     private readonly SemaphoreSlim local = new(1, 1);
     private readonly TimeSpan lockTimeout;
