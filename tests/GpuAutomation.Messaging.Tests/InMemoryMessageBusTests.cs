@@ -36,8 +36,8 @@ public sealed class InMemoryMessageBusTests : MessageBusContract
     [Fact]
     public async Task Stopping_a_consumer_whose_handler_ends_at_once_always_finishes()
     {
-        // A handler ending before its start was recorded once left a finished task behind that made the drain on
-        // stop loop forever; it showed only under CPU contention, so repeat start-handle-stop many times.
+        // A stop that never finishes (a drain spinning or waiting on a worker nobody ends) shows only under CPU
+        // contention, so repeat start-handle-stop many times.
         await using var inMemory = new InMemoryMessageBus();
         for (var i = 0; i < 2000; i++)
         {
@@ -54,5 +54,30 @@ public sealed class InMemoryMessageBusTests : MessageBusContract
             Assert.True(await Task.WhenAny(stop, Task.Delay(Wait)) == stop, $"Stop #{i} did not finish within {Wait}: the drain spins or hangs.");
             await stop;
         }
+    }
+
+    [Fact]
+    public async Task Disposing_the_bus_while_a_stop_drains_a_slow_handler_waits_for_that_stop()
+    {
+        var inMemory = new InMemoryMessageBus();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = await inMemory.StartConsumerAsync("gpu-test-dispose", async (_, _) =>
+        {
+            started.TrySetResult();
+            await release.Task;
+            return Settlement.Complete;
+        });
+        await inMemory.PublishAsync("gpu-test-dispose", NewMessage("m1"));
+        await started.Task.WaitAsync(Wait);
+
+        var stop = consumer.StopAsync();
+        var dispose = inMemory.DisposeAsync().AsTask();
+        await Task.Delay(100);
+        Assert.False(dispose.IsCompleted, "Disposing returned while a handler was still running under the stop.");
+
+        release.TrySetResult();
+        await stop.WaitAsync(Wait);
+        await dispose.WaitAsync(Wait);
     }
 }

@@ -38,7 +38,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
         this.options = options;
         this.backoff = backoff;
         this.logger = logger;
-        lifetime = new ConsumerLifetime(options.MaxConcurrency);
+        lifetime = new ConsumerLifetime(options.MaxConcurrency, queue, logger);
     }
 
     public string Queue { get; }
@@ -138,6 +138,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
             if (!live.IsOpen)
             {
                 onConnectionClosed(live.Connection, live.Connection.Error);
+                throw buffer.Lost.Result;
             }
 
             lifetime.Workers.Start(buffer.TakeAsync, message => HandleAsync(receiver, message), token);

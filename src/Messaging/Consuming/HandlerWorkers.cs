@@ -1,12 +1,16 @@
+using Microsoft.Extensions.Logging;
+
 namespace GpuAutomation.Messaging.Consuming;
 
 /// <summary>
 /// The workers that run one consumer's handlers. Each worker takes a delivery and handles it on the thread that took
 /// it, so a message costs one wake-up of a waiting worker and nothing more, as in a bare receive loop. At most
 /// MaxConcurrency handlers run at once: the bound is a count of slots shared by every worker ever started, so it also
-/// holds while the workers of a lost AMQP link finish their handlers beside those of its replacement.
+/// holds while the workers of a lost AMQP link finish their handlers beside those of its replacement. A handler that
+/// throws anyway (it should settle and never throw) is logged and the worker carries on, so the consumer never
+/// silently loses its workers.
 /// </summary>
-internal sealed class HandlerWorkers(int maxConcurrency) : IDisposable
+internal sealed partial class HandlerWorkers(int maxConcurrency, string queue, ILogger logger) : IDisposable
 {
     private readonly SemaphoreSlim slots = new(maxConcurrency, maxConcurrency);
     private readonly List<Task> workers = [];
@@ -57,7 +61,16 @@ internal sealed class HandlerWorkers(int maxConcurrency) : IDisposable
                         return;
                     }
 
-                    await handle(delivery).ConfigureAwait(false);
+                    try
+                    {
+                        await handle(delivery).ConfigureAwait(false);
+                    }
+#pragma warning disable CA1031 // One delivery's fault must not end the worker: the broker redelivers what went unsettled.
+                    catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+#pragma warning restore CA1031
+                    {
+                        LogHandlerFault(ex, queue);
+                    }
                 }
                 finally
                 {
@@ -69,4 +82,7 @@ internal sealed class HandlerWorkers(int maxConcurrency) : IDisposable
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A handler of {Queue} threw instead of settling; its delivery is left to the broker and the worker carries on")]
+    private partial void LogHandlerFault(Exception exception, string queue);
 }

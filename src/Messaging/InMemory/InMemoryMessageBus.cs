@@ -54,8 +54,9 @@ public sealed class InMemoryMessageBus : IMessageBus
         ObjectDisposedException.ThrowIf(disposed, this);
         options ??= new ConsumerOptions();
         options.Validate();
-        var processor = new DeliveryProcessor(queue, handler, options, loggers.CreateLogger<InMemoryMessageBus>());
-        var consumer = new InMemoryConsumer(queue, Queue(queue), processor, options, c => consumers.TryRemove(c, out _));
+        var logger = loggers.CreateLogger<InMemoryMessageBus>();
+        var processor = new DeliveryProcessor(queue, handler, options, logger);
+        var consumer = new InMemoryConsumer(queue, Queue(queue), processor, options, logger, c => consumers.TryRemove(c, out _));
         consumers.TryAdd(consumer, 0);
         consumer.Start();
         return Task.FromResult<IMessageConsumer>(consumer);
@@ -83,9 +84,10 @@ public sealed class InMemoryMessageBus : IMessageBus
         InMemoryQueue source,
         DeliveryProcessor processor,
         ConsumerOptions options,
+        ILogger logger,
         Action<InMemoryConsumer> onStopped) : IMessageConsumer
     {
-        private readonly ConsumerLifetime lifetime = new(options.MaxConcurrency);
+        private readonly ConsumerLifetime lifetime = new(options.MaxConcurrency, queue, logger);
 
         public string Queue => queue;
 
