@@ -34,7 +34,43 @@ public sealed class GpuPartitionAdapters(
                 cancellationToken).ConfigureAwait(false))
             .Select(GpuPartitionDevice.From)
             .ToList();
-        return [.. adapters.Select(a =>
+        return Pair(vmId, adapters, devices);
+    }
+
+    /// <summary>
+    /// The adapters of every VM in <paramref name="realizedSettings"/> (VM id → its realized settings) in two queries
+    /// instead of one or two per VM, for an inventory of a whole node: WMI calls are slow and a node has many VMs.
+    /// </summary>
+    internal async Task<IReadOnlyDictionary<Guid, IReadOnlyList<GpuPartitionAdapter>>> ListAllAsync(
+        IReadOnlyDictionary<Guid, CimInstance> realizedSettings, CancellationToken cancellationToken)
+    {
+        // A VM's adapters are components of its realized settings, and a component's InstanceID extends its settings'
+        // own (Microsoft:<VM GUID>\...): that places each one. The default template and checkpoints' copies match no VM.
+        var owners = realizedSettings.ToDictionary(p => p.Value.RequireString("InstanceID"), p => p.Key, StringComparer.OrdinalIgnoreCase);
+        var byVm = new Dictionary<Guid, List<CimInstance>>();
+        foreach (var adapter in await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.GpuPartitionSettingData), cancellationToken).ConfigureAwait(false))
+        {
+            var id = adapter.RequireString("InstanceID");
+            var separator = id.IndexOf('\\', StringComparison.Ordinal);
+            if (separator > 0 && owners.TryGetValue(id[..separator], out var vmId))
+            {
+                (byVm.TryGetValue(vmId, out var list) ? list : byVm[vmId] = []).Add(adapter);
+            }
+        }
+
+        if (byVm.Count == 0)
+        {
+            return new Dictionary<Guid, IReadOnlyList<GpuPartitionAdapter>>();
+        }
+
+        var devices = (await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.GpuPartition), cancellationToken).ConfigureAwait(false))
+            .Select(GpuPartitionDevice.From)
+            .ToLookup(d => d.VmId);
+        return byVm.ToDictionary(p => p.Key, p => Pair(p.Key, p.Value, [.. devices[p.Key]]));
+    }
+
+    private static IReadOnlyList<GpuPartitionAdapter> Pair(Guid vmId, IReadOnlyList<CimInstance> adapters, List<GpuPartitionDevice> devices)
+        => [.. adapters.Select(a =>
         {
             var id = a.RequireString("InstanceID");
             // Pair the device by id; with one adapter and one device (the only case GPU-P allows) pair them anyway,
@@ -43,7 +79,6 @@ public sealed class GpuPartitionAdapters(
                 ?? (adapters.Count == 1 && devices.Count == 1 ? devices[0] : null);
             return new GpuPartitionAdapter(id, vmId, GpuPartitionAdapter.ValuesOf(a), a.GetStringArray("HostResource").FirstOrDefault(), device, a);
         })];
-    }
 
     /// <summary>
     /// Adds a partition adapter to an Off VM: clones the default template, sets all twelve values (from

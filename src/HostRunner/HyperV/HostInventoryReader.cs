@@ -62,11 +62,19 @@ public sealed class HostInventoryReader(
         var resources = clustered && machines.Count > 0
             ? await cluster.ListVmResourcesAsync(cancellationToken).ConfigureAwait(false)
             : null;
+        // Settings and adapters of all VMs at once: a query per VM would make an inventory slow on a busy node.
+        var realized = machines.Count > 0
+            ? await vms.ListRealizedSettingsAsync(cancellationToken).ConfigureAwait(false)
+            : new Dictionary<Guid, CimInstance>();
+        var adaptersByVm = realized.Count > 0
+            ? await adapters.ListAllAsync(realized, cancellationToken).ConfigureAwait(false)
+            : new Dictionary<Guid, IReadOnlyList<GpuPartitionAdapter>>();
         var vmInventory = new List<VmInventory>();
         foreach (var vm in machines)
         {
-            var settings = await vms.GetRealizedSettingsAsync(vm.Id, cancellationToken).ConfigureAwait(false);
-            var vmAdapters = await adapters.ListAsync(vm.Id, settings, cancellationToken).ConfigureAwait(false);
+            var settings = realized.GetValueOrDefault(vm.Id)
+                ?? throw new CimException(CimErrors.VmNotFound, $"VM {vm.Id} has no realized settings on this host.");
+            var vmAdapters = adaptersByVm.GetValueOrDefault(vm.Id) ?? [];
             var resource = resources?.GetValueOrDefault(vm.Id);
             var notes = settings.Get("Notes") switch
             {

@@ -51,6 +51,25 @@ public sealed class VirtualMachines(ICimClient cim)
         return instances.Count == 0 ? null : VirtualMachine.From(instances[0]);
     }
 
+    /// <summary>Every VM's realized Msvm_VirtualSystemSettingData in one query, by VM id.</summary>
+    public async Task<IReadOnlyDictionary<Guid, CimInstance>> ListRealizedSettingsAsync(CancellationToken cancellationToken)
+    {
+        var instances = await cim.QueryAsync(
+            CimNamespaces.Virtualization,
+            Wql.Select(HyperVClasses.VirtualSystemSettingData, Wql.Equal("VirtualSystemType", HyperVClasses.RealizedSystemType)),
+            cancellationToken).ConfigureAwait(false);
+        var settings = new Dictionary<Guid, CimInstance>();
+        foreach (var instance in instances)
+        {
+            if (Guid.TryParse(instance.GetString("VirtualSystemIdentifier"), out var id) && !settings.TryAdd(id, instance))
+            {
+                throw new CimException(CimErrors.Failed, $"VM {id} has more than one realized settings object.");
+            }
+        }
+
+        return settings;
+    }
+
     /// <summary>The VM's realized Msvm_VirtualSystemSettingData: the object its devices and VM-level settings hang on.</summary>
     public async Task<CimInstance> GetRealizedSettingsAsync(Guid id, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using GpuAutomation.HostRunner.Cim;
 
@@ -7,9 +8,12 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// One node's emulated CIM client whose cluster state lives in a file shared by several processes (one agent
 /// process per node with --simulate). Each call takes an exclusive lock on the file, loads the state another
 /// process may have changed, runs on the in-process emulator and writes the state back. Calls are short (jobs
-/// are polled), so the lock is held for milliseconds — except through an injected Hang or Slow fault, which blocks
-/// every process of the cluster as a hung provider would. A call that can't get the lock within its timeout fails
-/// as unavailable instead of waiting for ever.
+/// are polled), so the lock is held briefly — except through an injected Hang or Slow fault, which blocks every
+/// process of the cluster as a hung provider would. A call that can't get the lock within its timeout fails as
+/// unavailable instead of waiting for ever.
+/// Most calls only read, and an inventory makes a hundred of them, so the lock must stay cheap: the state is
+/// parsed only when the file's bytes differ from the ones this client last read or wrote, and written only when
+/// the call changed them.
 /// </summary>
 public sealed class SharedStateCimClient : ICimClient
 {
@@ -19,6 +23,10 @@ public sealed class SharedStateCimClient : ICimClient
 
     private readonly SemaphoreSlim local = new(1, 1);
     private readonly TimeSpan lockTimeout;
+    private readonly ArrayBufferWriter<byte> captured = new();
+
+    /// <summary>The state file's content as this client last read or wrote it: what the emulator holds now.</summary>
+    private byte[] known = [];
 
     /// <param name="lockTimeout">How long a call waits for another process's lock on the state file (default 30 s).</param>
     public SharedStateCimClient(EmulatedCluster cluster, string node, string stateFile, TimeSpan? lockTimeout = null)
@@ -70,33 +78,71 @@ public sealed class SharedStateCimClient : ICimClient
         try
         {
             using var file = await LockAsync(cancellationToken).ConfigureAwait(false);
-            if (file.Length > 0)
-            {
-                var state = await JsonSerializer.DeserializeAsync(file, SimulationJsonContext.Default.EmulatedWorldState, cancellationToken).ConfigureAwait(false)
-                    ?? throw new CimException(CimErrors.Unavailable, $"The shared emulator state {StateFile} is empty.");
-                cluster.RestoreState(state);
-            }
-
+            await LoadAsync(file, cancellationToken).ConfigureAwait(false);
             try
             {
                 return await call(cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                file.SetLength(0);
-                file.Position = 0;
-                await JsonSerializer.SerializeAsync(file, cluster.CaptureState(), SimulationJsonContext.Default.EmulatedWorldState, CancellationToken.None).ConfigureAwait(false);
-                await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                await SaveAsync(file).ConfigureAwait(false);
             }
         }
         catch (JsonException e)
         {
+            // Parse again next time whatever the file then holds.
+            known = [];
             throw new CimException(CimErrors.Unavailable, $"The shared emulator state {StateFile} is unreadable ({e.Message}); delete it to start from the host description again.", null, e);
         }
         finally
         {
             local.Release();
         }
+    }
+
+    /// <summary>Brings the emulator up to the file, unless the file still holds what this client last saw.</summary>
+    private async Task LoadAsync(FileStream file, CancellationToken cancellationToken)
+    {
+        var length = checked((int)file.Length);
+        if (length == 0)
+        {
+            return;
+        }
+
+        var content = new byte[length];
+        await file.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
+        if (content.AsSpan().SequenceEqual(known))
+        {
+            return;
+        }
+
+        var state = JsonSerializer.Deserialize(content, SimulationJsonContext.Default.EmulatedWorldState)
+            ?? throw new CimException(CimErrors.Unavailable, $"The shared emulator state {StateFile} is empty.");
+        cluster.RestoreState(state);
+        known = content;
+    }
+
+    /// <summary>Writes the emulator's state back when the call changed it (a read-only call leaves the file alone).</summary>
+    private async Task SaveAsync(FileStream file)
+    {
+        captured.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(captured))
+        {
+            JsonSerializer.Serialize(writer, cluster.CaptureState(), SimulationJsonContext.Default.EmulatedWorldState);
+        }
+
+        if (captured.WrittenSpan.SequenceEqual(known))
+        {
+            return;
+        }
+
+        // Forget what the file held first: if the write fails half-way, the next call parses whatever is there.
+        known = [];
+        file.SetLength(0);
+        file.Position = 0;
+        await file.WriteAsync(captured.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+        await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        known = captured.WrittenSpan.ToArray();
     }
 
     private async Task<FileStream> LockAsync(CancellationToken cancellationToken)

@@ -45,6 +45,25 @@ public sealed class HostInventoryReaderTests
     }
 
     [Fact]
+    public async Task Each_vm_shows_its_own_adapters_as_the_vm_itself_lists_them()
+    {
+        var cluster = Emulator.Cluster();
+        var host = Emulator.Host(cluster);
+        await host.Adapters.AddAsync(Emulator.Vm2, null, null, null, None);
+
+        var inventory = await host.Inventory.ReadAsync(None);
+
+        foreach (var vm in new[] { Emulator.Vm1, Emulator.Vm2, Emulator.Vm3 })
+        {
+            var own = await host.Adapters.ListAsync(vm, None);
+            Assert.Equal(own.Select(a => a.ToContract()), inventory.Vms.Single(v => v.Id == vm).PartitionAdapters);
+        }
+
+        Assert.Equal(2, inventory.Vms.Count(v => v.HasPartition));
+        Assert.Equal(2, inventory.Gpus.Sum(g => g.Partitions.Count));
+    }
+
+    [Fact]
     public async Task Reflects_drift_injected_into_the_emulator()
     {
         var cluster = Emulator.Cluster();

@@ -41,6 +41,37 @@ public sealed class SharedStateCimClientTests : IDisposable
     }
 
     [Fact]
+    public async Task A_change_by_another_process_between_two_calls_is_seen_even_when_it_keeps_the_file_size()
+    {
+        var node1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", stateFile), Emulator.Fast);
+        var outside = new SharedStateCimClient(Emulator.Cluster(), "node2", stateFile);
+        await node1.Vms.ListAsync(CancellationToken.None);
+        var size = new FileInfo(stateFile).Length;
+
+        await outside.ChangeAsync(c => c.SetPowerState(Emulator.Vm2, VmPowerState.Running));
+
+        Assert.Equal(size, new FileInfo(stateFile).Length);
+        Assert.Equal(VmPowerState.Running, (await node1.Vms.GetAsync(Emulator.Vm2, CancellationToken.None)).PowerState);
+    }
+
+    [Fact]
+    public async Task Calls_that_only_read_leave_the_state_file_untouched_and_a_change_is_written()
+    {
+        var node1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", stateFile), Emulator.Fast);
+        await node1.Vms.ListAsync(CancellationToken.None);
+        var past = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(stateFile, past);
+
+        await node1.Inventory.ReadAsync(CancellationToken.None);
+        Assert.Equal(past, File.GetLastWriteTimeUtc(stateFile));
+
+        await node1.Adapters.AddAsync(Emulator.Vm2, null, null, null, CancellationToken.None);
+        Assert.NotEqual(past, File.GetLastWriteTimeUtc(stateFile));
+        var fresh = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", stateFile), Emulator.Fast);
+        Assert.Single(await fresh.Adapters.ListAsync(Emulator.Vm2, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_call_that_cannot_get_the_state_file_in_time_fails_as_unavailable_and_the_next_one_works()
     {
         var node1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", stateFile, TimeSpan.FromMilliseconds(300)), Emulator.Fast);
