@@ -4,12 +4,78 @@ using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.HostRunner.Commands;
 using GpuAutomation.HostRunner.Simulation;
+using GpuAutomation.Messaging;
+using GpuAutomation.Messaging.InMemory;
 using static GpuAutomation.HostRunner.Agent.Tests.AgentHarness;
 
 namespace GpuAutomation.HostRunner.Agent.Tests;
 
 public sealed class AgentEdgeCaseTests
 {
+    [Fact]
+    public async Task An_unexpected_fault_reporting_one_command_does_not_stop_the_next_from_running()
+    {
+        var bus = new FaultingBus(new InMemoryMessageBus());
+        await using var h = new AgentHarness(bus);
+        await h.StartAgentAsync();
+        bus.FailNextSnapshot = true;
+
+        var first = await h.ResultAsync(await h.SendAsync(new SetOfflineAction("web", OfflineAction.ForceShutdown)));
+        var second = await h.ResultAsync(await h.SendAsync(new SetOfflineAction("stopped", OfflineAction.ForceShutdown)));
+
+        Assert.False(bus.FailNextSnapshot);
+        Assert.Equal(CommandOutcome.Succeeded, first.Outcome);
+        Assert.Equal(CommandOutcome.Succeeded, second.Outcome);
+    }
+
+    [Fact]
+    public async Task A_result_lost_to_an_unexpected_fault_is_sent_at_the_next_start_and_the_commands_after_it_still_run()
+    {
+        var bus = new FaultingBus(new InMemoryMessageBus());
+        await using var h = new AgentHarness(bus);
+        var agent = await h.StartAgentAsync();
+        bus.FailNextResult = true;
+
+        var lost = await h.SendAsync(new SetOfflineAction("web", OfflineAction.ForceShutdown));
+        var next = await h.ResultAsync(await h.SendAsync(new SetOfflineAction("stopped", OfflineAction.ForceShutdown)));
+        Assert.Equal(CommandOutcome.Succeeded, next.Outcome);
+        Assert.DoesNotContain(h.Reports.Select(r => r.Body).OfType<CommandResult>(), r => r.CommandId == lost);
+
+        await h.StopAgentAsync(agent);
+        await h.StartAgentAsync();
+        Assert.Equal(CommandOutcome.Succeeded, (await h.ResultAsync(lost)).Outcome);
+    }
+
+    /// <summary>A bus whose next snapshot or result publish throws a fault no one planned for (a bug, not a broker error).</summary>
+    private sealed class FaultingBus(IMessageBus inner) : IMessageBus
+    {
+        public bool FailNextSnapshot { get; set; }
+
+        public bool FailNextResult { get; set; }
+
+        public Task PublishAsync(string queue, Message message, CancellationToken cancellationToken = default)
+        {
+            if (message.Body is InventorySnapshot && FailNextSnapshot)
+            {
+                FailNextSnapshot = false;
+                throw new InvalidOperationException("A bug in the snapshot path.");
+            }
+
+            if (message.Body is CommandResult && FailNextResult)
+            {
+                FailNextResult = false;
+                throw new InvalidOperationException("A bug in the result path.");
+            }
+
+            return inner.PublishAsync(queue, message, cancellationToken);
+        }
+
+        public Task<IMessageConsumer> StartConsumerAsync(string queue, MessageHandler handler, ConsumerOptions? options = null, CancellationToken cancellationToken = default)
+            => inner.StartConsumerAsync(queue, handler, options, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
     [Fact]
     public async Task Unassign_of_a_vm_without_a_partition_succeeds_without_stopping_it()
     {

@@ -191,21 +191,31 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
                     ["CommandId"] = command.CommandId,
                     ["RequestId"] = command.Message.Envelope.CorrelationId,
                 });
-                CommandResult result;
                 try
                 {
-                    result = await executor!.ExecuteAsync(command, (step, ct) => ProgressAsync(command, step, ct), cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    LogLeftUnfinished(command.CommandId, command.Steps.Count);
-                    return;
-                }
+                    CommandResult result;
+                    try
+                    {
+                        result = await executor!.ExecuteAsync(command, (step, ct) => ProgressAsync(command, step, ct), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        LogLeftUnfinished(command.CommandId, command.Steps.Count);
+                        return;
+                    }
 
-                journal!.Complete(command, result);
-                LogCompleted(command.CommandId, command.Message.Envelope.MessageType, result.Outcome, (result.CompletedAt - result.StartedAt).TotalMilliseconds);
-                await ReportResultAsync(command, cancellationToken).ConfigureAwait(false);
-                await ReportInventoryAsync(InventoryReason.AfterCommand, result.InventoryAfter, cancellationToken).ConfigureAwait(false);
+                    journal!.Complete(command, result);
+                    LogCompleted(command.CommandId, command.Message.Envelope.MessageType, result.Outcome, (result.CompletedAt - result.StartedAt).TotalMilliseconds);
+                    await ReportResultAsync(command, cancellationToken).ConfigureAwait(false);
+                    await ReportInventoryAsync(InventoryReason.AfterCommand, result.InventoryAfter, cancellationToken).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // A bug around one command must not stop the node from executing the next ones.
+                catch (Exception e) when (e is not OperationCanceledException and not JournalException)
+#pragma warning restore CA1031
+                {
+                    // Unfinished, it resumes at the next start; finished but unreported, its result is sent then.
+                    LogCommandFault(e, command.CommandId, command.IsFinished);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -245,7 +255,9 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         {
             await inventory.ReportAsync(reason, known, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is CimException or MessagingException)
+#pragma warning disable CA1031 // Inventory is reported again at the next poll: no failure may end the poll or command loop.
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
         {
             LogInventoryFailed(e, reason);
         }
@@ -285,6 +297,9 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             LogProgressFailed(e, command.CommandId);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Command {CommandId} hit an unexpected fault (finished {Finished}); the agent goes on with the next command and deals with this one at its next start")]
+    private partial void LogCommandFault(Exception exception, string commandId, bool finished);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "HostRunner ready on node {Node} of cluster {Cluster}: consuming {Queue}, journal {Journal}")]
     private partial void LogReady(string node, string cluster, string queue, string journal);

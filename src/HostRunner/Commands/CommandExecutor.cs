@@ -78,6 +78,12 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
             {
                 LogInventoryFailed(e, envelope.MessageId, e.Code);
             }
+#pragma warning disable CA1031 // The result stands without its inventory; the next poll reports one.
+            catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                LogInventoryFailed(e, envelope.MessageId, CommandCodes.AgentError);
+            }
         }
 
         return new CommandResult(envelope.MessageId, envelope.MessageType, outcome, command.Steps, error, inventory, startedAt, time.GetUtcNow());
