@@ -71,6 +71,12 @@ try
                 done = await api.GetRequestAsync(id, default) is { IsTerminal: true } r ? r : null;
                 if (done is null)
                 {
+                    // A request stuck for a minute is a failure to report, not a figure to wait for.
+                    if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromMinutes(1))
+                    {
+                        throw new TimeoutException($"{action} {vm}: request {id} is not terminal after a minute.");
+                    }
+
                     await Task.Delay(2);
                 }
             }
