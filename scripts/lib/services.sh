@@ -10,8 +10,14 @@ started_pgids=()
 
 svc_log() { echo "[services] $*" >&2; }
 
+# A free port below Linux's ephemeral range (32768+): a port the kernel hands out for outgoing connections can be
+# taken by any process's connection between this check and the server binding it.
 free_port() {
-  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close();});"
+  node -e "
+    const net=require('net');
+    const tryPort=()=>{const p=20000+Math.floor(Math.random()*12000);const s=net.createServer();
+      s.once('error',tryPort);s.listen(p,'127.0.0.1',()=>{console.log(p);s.close();});};
+    tryPort();"
 }
 
 wait_for_port() { # port seconds name
@@ -60,12 +66,25 @@ start_azurite() {
   svc_log "Azurite tables on 127.0.0.1:$port"
 }
 
+# Ports can still be taken between choosing and binding them: try up to three times with fresh ones.
 start_rabbitmq() {
+  local attempt
+  for attempt in 1 2 3; do
+    start_rabbitmq_once && return 0
+    svc_log "RabbitMQ attempt $attempt failed; retrying on other ports"
+  done
+  return 1
+}
+
+start_rabbitmq_once() {
   local sbin base amqp_port epmd_port dist_port node
   sbin=$(rabbitmq_sbin)
   base="$SERVICES_SCRATCH/rabbitmq"
   mkdir -p "$base/home" "$base/mnesia" "$base/log"
+  rm -rf "$base/mnesia" && mkdir -p "$base/mnesia"
   amqp_port=$(free_port); epmd_port=$(free_port); dist_port=$(free_port)
+  while [ "$epmd_port" = "$amqp_port" ]; do epmd_port=$(free_port); done
+  while [ "$dist_port" = "$amqp_port" ] || [ "$dist_port" = "$epmd_port" ]; do dist_port=$(free_port); done
   node="gpuauto$$@localhost"
   printf 'listeners.tcp.default = 127.0.0.1:%s\nloopback_users.guest = true\nlog.console = false\n' "$amqp_port" >"$base/rabbitmq.conf"
   printf '[rabbitmq_amqp1_0].\n' >"$base/enabled_plugins"
@@ -93,7 +112,7 @@ ENV
     echo "$!" >"$base/epmd.pid"
   )
   started_pgids+=("$(cat "$base/epmd.pid")")
-  wait_for_port "$epmd_port" 10 epmd
+  wait_for_port "$epmd_port" 10 epmd || { stop_group "$(cat "$base/epmd.pid")"; return 1; }
   (
     . "$base/env.sh"
     setsid "$sbin/rabbitmq-server" >"$base/log/server.out" 2>&1 &
@@ -104,7 +123,9 @@ ENV
   local deadline=$((SECONDS + 120))
   until "$base/rabbitmqctl" await_startup --timeout 30 >/dev/null 2>&1; do
     if ((SECONDS >= deadline)) || ! kill -0 "$(cat "$base/server.pid")" 2>/dev/null; then
-      svc_log "RabbitMQ did not start; its log:"; tail -n 30 "$base/log/server.out" >&2; return 1
+      svc_log "RabbitMQ did not start; its log:"; tail -n 30 "$base/log/server.out" >&2
+      stop_group "$(cat "$base/server.pid")"; stop_group "$(cat "$base/epmd.pid")"
+      return 1
     fi
     sleep 1
   done
@@ -114,6 +135,12 @@ ENV
   export GPUAUTO_TEST_AMQP_DEAD_LETTER_QUEUE="$AMQP_DEAD_LETTER_QUEUE"
   export GPUAUTO_TEST_RABBITMQCTL="$base/rabbitmqctl"
   svc_log "RabbitMQ AMQP 1.0 on 127.0.0.1:$amqp_port (node $node)"
+}
+
+stop_group() { # pgid: one service started with setsid
+  kill -TERM -- "-$1" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 -- "-$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "-$1" 2>/dev/null || true
 }
 
 stop_services() {
