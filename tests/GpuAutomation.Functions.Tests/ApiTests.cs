@@ -121,6 +121,9 @@ public sealed class ApiTests : IAsyncLifetime
         var (status, body) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, json);
 
         AssertProblem(HttpStatusCode.BadRequest, code, status, body);
+        var detail = body!["detail"]!.GetValue<string>();
+        Assert.DoesNotContain("GpuAutomation.", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", detail, StringComparison.Ordinal);
         Assert.Empty(_core.Calls);
     }
 

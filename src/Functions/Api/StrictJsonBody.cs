@@ -130,6 +130,8 @@ public static class StrictJsonBody
             || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
     }
 
+    private const string SchemaHint = "the OpenAPI document at /api/openapi/v1.json lists what each member takes.";
+
     private static ProblemHttpResult Classify(JsonException ex)
     {
         var path = ex.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : null;
@@ -139,13 +141,17 @@ public static class StrictJsonBody
             return ApiProblems.BadRequest(ApiErrorCodes.UnknownField, "Unknown field", $"The body has a member '{path}' this API does not know; check its spelling.");
         }
 
+        // The serializer's own words name .NET types; the caller needs the members and the schema instead.
+        const string Including = "including: ";
         if (message.Contains("missing required properties", StringComparison.Ordinal))
         {
-            return ApiProblems.BadRequest(ApiErrorCodes.MissingField, "Missing field", message);
+            var at = message.IndexOf(Including, StringComparison.Ordinal);
+            var members = at < 0 ? "some required members" : message[(at + Including.Length)..].TrimEnd('.');
+            return ApiProblems.BadRequest(ApiErrorCodes.MissingField, "Missing field", $"The body lacks {members}; {SchemaHint}");
         }
 
         return path is null
             ? ApiProblems.BadRequest(ApiErrorCodes.MalformedJson, "Malformed JSON", $"The body is not valid JSON: {message}")
-            : ApiProblems.BadRequest(ApiErrorCodes.InvalidField, "Invalid field", $"'{path}' has an invalid value: {message}");
+            : ApiProblems.BadRequest(ApiErrorCodes.InvalidField, "Invalid field", $"'{path}' has a value of the wrong type, null where one is required, or a name it does not take; {SchemaHint}");
     }
 }
