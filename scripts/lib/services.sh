@@ -93,6 +93,7 @@ start_rabbitmq_once() {
 export HOME='$base/home'
 export RABBITMQ_MNESIA_BASE='$base/mnesia'
 export RABBITMQ_LOG_BASE='$base/log'
+export ERL_CRASH_DUMP='$base/log/erl_crash.dump'
 export RABBITMQ_NODENAME='$node'
 export RABBITMQ_CONFIG_FILE='$base/rabbitmq.conf'
 export RABBITMQ_ENABLED_PLUGINS_FILE='$base/enabled_plugins'
