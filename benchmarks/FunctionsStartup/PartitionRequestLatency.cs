@@ -26,22 +26,12 @@ public static class PartitionRequestLatency
 
     public static async Task RunAsync(string build, string executable, string appRoot, int requests, int warmup, TextWriter output)
     {
-        var port = FreePort();
-        var start = new ProcessStartInfo(executable)
+        var (started, port) = HandlerProcess.Start(executable, appRoot, new Dictionary<string, string>
         {
-            WorkingDirectory = appRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["GpuAutomation__Tables__ConnectionString"] = TestServices.AzuriteTablesConnectionString;
-        start.Environment["GpuAutomation__ControlPlane__TablePrefix"] = "b" + Guid.NewGuid().ToString("N")[..12];
-        using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+            ["GpuAutomation__Tables__ConnectionString"] = TestServices.AzuriteTablesConnectionString,
+            ["GpuAutomation__ControlPlane__TablePrefix"] = "b" + Guid.NewGuid().ToString("N")[..12],
+        });
+        using var process = started;
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
         try
         {
@@ -143,11 +133,4 @@ public static class PartitionRequestLatency
 
     private static string OperatorPrincipal { get; } = Convert.ToBase64String(Encoding.UTF8.GetBytes(
         """{"auth_typ":"aad","name_typ":"name","role_typ":"roles","claims":[{"typ":"name","val":"bench@contoso.com"},{"typ":"roles","val":"GpuAutomation.Operator"}]}"""));
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

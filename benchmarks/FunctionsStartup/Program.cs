@@ -84,23 +84,11 @@ public static class Program
 
     private static async Task<(TimeSpan Elapsed, double RssMb)> MeasureAsync(string executable, string appRoot)
     {
-        var port = FreePort();
-        var start = new ProcessStartInfo(executable)
-        {
-            WorkingDirectory = appRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var url = new Uri($"http://127.0.0.1:{port}/api/health");
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var (started, port) = HandlerProcess.Start(executable, appRoot);
+        using var process = started;
+        var url = new Uri($"http://127.0.0.1:{port}/api/health");
         try
         {
             while (clock.Elapsed < TimeSpan.FromSeconds(30))
@@ -133,12 +121,5 @@ public static class Program
     {
         var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
