@@ -82,12 +82,12 @@ public sealed partial class PartitionRequestService(
         {
             // Admit on the ledger as last seen; a refusal is only final on a fresh read (another instance may have
             // released capacity since), and an acceptance is checked by the batch's condition on the ledger's ETag.
-            var ledger = await requests.GetRecentLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false)
-                ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, node), null);
+            // A node without a stored ledger starts from its inventory.
+            StoredLedger OrFromInventory(StoredLedger? stored) => stored ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, node), null);
+            var ledger = OrFromInventory(await requests.GetRecentLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false));
             if (ledger.Ledger.Admit(request) is not null)
             {
-                ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false)
-                    ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, node), null);
+                ledger = OrFromInventory(await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false));
                 if (ledger.Ledger.Admit(request) is { } notice)
                 {
                     return (default(StoredRequest), (OutboxEntry?)null, notice);

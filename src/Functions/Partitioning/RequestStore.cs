@@ -46,6 +46,9 @@ public sealed class RequestStore
             ? $"{cluster}.{node}".ToLowerInvariant()
             : UnroutablePartition;
 
+    /// <summary>What every partition of <paramref name="cluster"/> (see <see cref="PartitionOf"/>) starts with.</summary>
+    private static string ClusterPrefix(string cluster) => cluster.ToLowerInvariant() + ".";
+
     public async Task<StoredRequest?> GetAsync(string requestId, CancellationToken cancellationToken)
     {
         if (!IsSafeKey(requestId))
@@ -81,7 +84,7 @@ public sealed class RequestStore
         }
 
         var rowKey = RequestPrefix + requestId;
-        var query = new RowQuery(PartitionKeyPrefix: cluster.ToLowerInvariant() + ".", RowKeyPrefix: rowKey, PageSize: 1000);
+        var query = new RowQuery(PartitionKeyPrefix: ClusterPrefix(cluster), RowKeyPrefix: rowKey, PageSize: 1000);
         foreach (var row in await QueryAllAsync(query, int.MaxValue, cancellationToken).ConfigureAwait(false))
         {
             if (row.RowKey == rowKey)
@@ -328,7 +331,7 @@ public sealed class RequestStore
 
         var rowQuery = new RowQuery(
             PartitionKey: query.Cluster is not null && query.Node is not null ? PartitionOf(query.Cluster, query.Node) : null,
-            PartitionKeyPrefix: query.Cluster is not null && query.Node is null ? query.Cluster.ToLowerInvariant() + "." : null,
+            PartitionKeyPrefix: query.Cluster is not null && query.Node is null ? ClusterPrefix(query.Cluster) : null,
             RowKeyPrefix: RequestPrefix,
             Filters: filters,
             PageSize: Math.Clamp(query.PageSize, 1, 1000),
