@@ -57,14 +57,7 @@ public sealed class EmulatedCluster
         {
             foreach (var v in node.Vms)
             {
-                var vm = new EmulatedVm(v.Id ?? NewGuid(), v.Name, node.Name)
-                {
-                    EnabledState = EnabledStateOf(v.State),
-                    ShutdownIntegration = v.ShutdownIntegration,
-                    Clustered = v.Clustered && Name is not null,
-                    OfflineAction = v.OfflineAction,
-                    Notes = v.Notes,
-                };
+                var vm = NewVm(v, node.Name);
                 if (!vms.TryAdd(vm.Id, vm))
                 {
                     throw new ArgumentException($"VM id {vm.Id} is described twice.", nameof(description));
@@ -168,14 +161,7 @@ public sealed class EmulatedCluster
         lock (Gate)
         {
             _ = NodeGpus(node);
-            var created = new EmulatedVm(vm.Id ?? NewGuid(), vm.Name, node)
-            {
-                EnabledState = EnabledStateOf(vm.State),
-                ShutdownIntegration = vm.ShutdownIntegration,
-                Clustered = vm.Clustered && Name is not null,
-                OfflineAction = vm.OfflineAction,
-                Notes = vm.Notes,
-            };
+            var created = NewVm(vm, node);
             if (!vms.TryAdd(created.Id, created))
             {
                 throw new ArgumentException($"VM id {created.Id} exists already.", nameof(vm));
@@ -184,6 +170,17 @@ public sealed class EmulatedCluster
             return created.Id;
         }
     }
+
+    /// <summary>A VM as <paramref name="description"/> describes it (without its partition), on <paramref name="node"/>.</summary>
+    private EmulatedVm NewVm(VmDescription description, string node)
+        => new(description.Id ?? NewGuid(), description.Name, node)
+        {
+            EnabledState = EnabledStateOf(description.State),
+            ShutdownIntegration = description.ShutdownIntegration,
+            Clustered = description.Clustered && Name is not null,
+            OfflineAction = description.OfflineAction,
+            Notes = description.Notes,
+        };
 
     public void RemoveVm(Guid id)
     {
