@@ -223,15 +223,15 @@ internal static class Bench
 internal sealed class BareAmqp : IBenchSide, IAsyncDisposable
 {
     private static readonly Symbol ContentType = new(MessageCodec.ContentType);
-    private readonly Connection connection;
-    private readonly SenderLink sender;
-    private readonly string queue;
+    private readonly Connection _connection;
+    private readonly SenderLink _sender;
+    private readonly string _queue;
 
     private BareAmqp(Connection connection, string queue)
     {
-        this.connection = connection;
-        this.queue = queue;
-        sender = new SenderLink(new Session(connection), "bare-sender-" + queue, queue);
+        this._connection = connection;
+        this._queue = queue;
+        _sender = new SenderLink(new Session(connection), "bare-sender-" + queue, queue);
     }
 
     public string Name => "bare";
@@ -239,12 +239,12 @@ internal sealed class BareAmqp : IBenchSide, IAsyncDisposable
     public static async Task<BareAmqp> OpenAsync(string address, string queue)
         => new(await new ConnectionFactory().CreateAsync(new Address(address)), queue);
 
-    public Task PublishAsync(Message message) => sender.SendAsync(ToAmqp(message, MessageCodec.Encode(message)));
+    public Task PublishAsync(Message message) => _sender.SendAsync(ToAmqp(message, MessageCodec.Encode(message)));
 
     public Task<IAsyncDisposable> ConsumeAsync(int consumers, int prefetch, Action<Message> onMessage)
-        => Task.FromResult<IAsyncDisposable>(new Consumer(connection, queue, consumers, prefetch, onMessage));
+        => Task.FromResult<IAsyncDisposable>(new Consumer(_connection, _queue, consumers, prefetch, onMessage));
 
-    public async ValueTask DisposeAsync() => await connection.CloseAsync();
+    public async ValueTask DisposeAsync() => await _connection.CloseAsync();
 
     /// <summary>The message the bus sends: its header, properties and application properties, the codec's JSON as one data section.</summary>
     private static AmqpMessage ToAmqp(Message message, byte[] body)
@@ -272,38 +272,38 @@ internal sealed class BareAmqp : IBenchSide, IAsyncDisposable
 
     private sealed class Consumer : IAsyncDisposable
     {
-        private readonly Channel<AmqpMessage> deliveries = Channel.CreateUnbounded<AmqpMessage>(new UnboundedChannelOptions { SingleWriter = true });
-        private readonly ReceiverLink receiver;
-        private readonly Action<Message> onMessage;
-        private readonly int prefetch;
-        private readonly Task[] loops;
-        private long received;
-        private long granted;
+        private readonly Channel<AmqpMessage> _deliveries = Channel.CreateUnbounded<AmqpMessage>(new UnboundedChannelOptions { SingleWriter = true });
+        private readonly ReceiverLink _receiver;
+        private readonly Action<Message> _onMessage;
+        private readonly int _prefetch;
+        private readonly Task[] _loops;
+        private long _received;
+        private long _granted;
 
         public Consumer(Connection connection, string queue, int consumers, int prefetch, Action<Message> onMessage)
         {
-            this.prefetch = prefetch;
-            this.onMessage = onMessage;
-            receiver = new ReceiverLink(new Session(connection), "bare-receiver-" + Guid.NewGuid().ToString("N"), queue);
-            loops = [.. Enumerable.Range(0, consumers).Select(_ => Task.Run(TakeLoopAsync))];
-            receiver.Start(0, (_, m) =>
+            this._prefetch = prefetch;
+            this._onMessage = onMessage;
+            _receiver = new ReceiverLink(new Session(connection), "bare-receiver-" + Guid.NewGuid().ToString("N"), queue);
+            _loops = [.. Enumerable.Range(0, consumers).Select(_ => Task.Run(TakeLoopAsync))];
+            _receiver.Start(0, (_, m) =>
             {
-                Interlocked.Increment(ref received);
-                deliveries.Writer.TryWrite(m);
+                Interlocked.Increment(ref _received);
+                _deliveries.Writer.TryWrite(m);
             });
-            granted = prefetch;
-            receiver.SetCredit(prefetch, CreditMode.Manual);
+            _granted = prefetch;
+            _receiver.SetCredit(prefetch, CreditMode.Manual);
         }
 
         public async ValueTask DisposeAsync()
         {
             // As the bus stops: let the loops finish and accept, then close the session, giving up after 5 s as the bus
             // does (RabbitMQ sometimes never answers the end frame, and AMQPNetLite would wait 60 s, then throw).
-            deliveries.Writer.TryComplete();
-            await Task.WhenAll(loops);
+            _deliveries.Writer.TryComplete();
+            await Task.WhenAll(_loops);
             try
             {
-                await receiver.Session.CloseAsync(TimeSpan.FromSeconds(5), null);
+                await _receiver.Session.CloseAsync(TimeSpan.FromSeconds(5), null);
             }
             catch (TimeoutException)
             {
@@ -312,7 +312,7 @@ internal sealed class BareAmqp : IBenchSide, IAsyncDisposable
 
         private async Task TakeLoopAsync()
         {
-            var reader = deliveries.Reader;
+            var reader = _deliveries.Reader;
             while (true)
             {
                 AmqpMessage delivery;
@@ -327,14 +327,14 @@ internal sealed class BareAmqp : IBenchSide, IAsyncDisposable
                 }
 
                 // The bus's credit rule: the next batch once the last is used up and taken (RabbitMQ 3.10 overshoots otherwise).
-                var batch = Volatile.Read(ref granted);
-                if (Interlocked.Read(ref received) == batch && reader.Count == 0 && Interlocked.CompareExchange(ref granted, batch + prefetch, batch) == batch)
+                var batch = Volatile.Read(ref _granted);
+                if (Interlocked.Read(ref _received) == batch && reader.Count == 0 && Interlocked.CompareExchange(ref _granted, batch + _prefetch, batch) == batch)
                 {
-                    receiver.SetCredit(prefetch, CreditMode.Manual);
+                    _receiver.SetCredit(_prefetch, CreditMode.Manual);
                 }
 
-                onMessage(MessageCodec.Decode((byte[])delivery.Body));
-                receiver.Accept(delivery);
+                _onMessage(MessageCodec.Decode((byte[])delivery.Body));
+                _receiver.Accept(delivery);
             }
         }
     }
@@ -345,20 +345,20 @@ internal sealed class OurBus(string address, string queue) : IBenchSide, IAsyncD
 {
     // What a handler that completes synchronously would return; the bus's API needs a task.
     private static readonly Task<Settlement> Completed = Task.FromResult(Settlement.Complete);
-    private readonly AmqpMessageBus bus = AmqpMessageBus.Create(address);
+    private readonly AmqpMessageBus _bus = AmqpMessageBus.Create(address);
 
     public string Name => "bus";
 
-    public Task PublishAsync(Message message) => bus.PublishAsync(queue, message);
+    public Task PublishAsync(Message message) => _bus.PublishAsync(queue, message);
 
     public async Task<IAsyncDisposable> ConsumeAsync(int consumers, int prefetch, Action<Message> onMessage)
-        => await bus.StartConsumerAsync(queue, (m, _) =>
+        => await _bus.StartConsumerAsync(queue, (m, _) =>
         {
             onMessage(m.Message);
             return Completed;
         }, new ConsumerOptions { MaxConcurrency = consumers, PrefetchCount = prefetch });
 
-    public ValueTask DisposeAsync() => bus.DisposeAsync();
+    public ValueTask DisposeAsync() => _bus.DisposeAsync();
 }
 
 internal static class BenchMessages

@@ -11,8 +11,8 @@ namespace GpuAutomation.EndToEnd.Tests;
 /// </summary>
 public sealed class ControlPlaneProcess : IAsyncLifetime
 {
-    private TestProcess? process;
-    private HttpClient? http;
+    private TestProcess? _process;
+    private HttpClient? _http;
 
     /// <summary>Short and unique per run: cluster, VM and table names carry it, so runs never see each other's data.</summary>
     public string RunId { get; } = Guid.NewGuid().ToString("N")[..6];
@@ -27,7 +27,7 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
     {
         var port = FreePort.Next();
         BaseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/"));
-        process = TestProcess.Start("control plane", BuiltApps.Functions, ["--urls", BaseAddress.ToString().TrimEnd('/')], new Dictionary<string, string>
+        _process = TestProcess.Start("control plane", BuiltApps.Functions, ["--urls", BaseAddress.ToString().TrimEnd('/')], new Dictionary<string, string>
         {
             ["GpuAutomation__Tables__ConnectionString"] = TestServices.AzuriteTablesConnectionString,
             ["GpuAutomation__Bus__ConnectionString"] = Bus,
@@ -36,8 +36,8 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         });
-        http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        Api = new ControlPlaneClient(http);
+        _http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Api = new ControlPlaneClient(_http);
         await Eventually.WaitAsync(
             async () =>
             {
@@ -47,21 +47,21 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
                 }
                 catch (HttpRequestException)
                 {
-                    return process.HasExited ? throw new InvalidOperationException($"The control plane exited with {process.ExitCode}.{Environment.NewLine}{process.Describe()}") : null;
+                    return _process.HasExited ? throw new InvalidOperationException($"The control plane exited with {_process.ExitCode}.{Environment.NewLine}{_process.Describe()}") : null;
                 }
             },
             TimeSpan.FromSeconds(60),
-            () => "the control plane to answer /api/health" + Environment.NewLine + process.Describe());
+            () => "the control plane to answer /api/health" + Environment.NewLine + _process.Describe());
     }
 
-    public string Describe() => process?.Describe() ?? string.Empty;
+    public string Describe() => _process?.Describe() ?? string.Empty;
 
     public async Task DisposeAsync()
     {
-        http?.Dispose();
-        if (process is not null)
+        _http?.Dispose();
+        if (_process is not null)
         {
-            await process.DisposeAsync();
+            await _process.DisposeAsync();
         }
     }
 }

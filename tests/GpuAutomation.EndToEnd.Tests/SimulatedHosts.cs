@@ -9,17 +9,17 @@ namespace GpuAutomation.EndToEnd.Tests;
 /// </summary>
 public sealed class SimulatedHosts : IAsyncDisposable
 {
-    private readonly Dictionary<string, TestProcess> processes = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<TestProcess> ended = [];
-    private readonly string folder;
-    private readonly string descriptionFile;
+    private readonly Dictionary<string, TestProcess> _processes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<TestProcess> _ended = [];
+    private readonly string _folder;
+    private readonly string _descriptionFile;
 
     private SimulatedHosts(string cluster, IReadOnlyList<string> nodes, string folder, string descriptionFile)
     {
         Cluster = cluster;
         Nodes = nodes;
-        this.folder = folder;
-        this.descriptionFile = descriptionFile;
+        this._folder = folder;
+        this._descriptionFile = descriptionFile;
     }
 
     public string Cluster { get; }
@@ -46,18 +46,18 @@ public sealed class SimulatedHosts : IAsyncDisposable
     /// <summary>Kills a node's agent at once (SIGKILL), as a crash would.</summary>
     public async Task KillAsync(string node)
     {
-        var process = processes[node];
+        var process = _processes[node];
         await process.KillAsync();
-        processes.Remove(node);
-        ended.Add(process);
+        _processes.Remove(node);
+        _ended.Add(process);
     }
 
     public void StartNode(string node)
     {
-        processes[node] = TestProcess.Start(
+        _processes[node] = TestProcess.Start(
             $"host runner {node}",
             BuiltApps.HostRunner,
-            ["--node", node, "--cluster", Cluster, "--bus", ControlPlaneProcess.Bus, "--journal", Path.Combine(folder, "journal-" + node), "--simulate", descriptionFile],
+            ["--node", node, "--cluster", Cluster, "--bus", ControlPlaneProcess.Bus, "--journal", Path.Combine(_folder, "journal-" + node), "--simulate", _descriptionFile],
             new Dictionary<string, string>
             {
                 // Changes (a new VM, drift) are seen within a second; waits on jobs and power states poll quickly.
@@ -68,18 +68,18 @@ public sealed class SimulatedHosts : IAsyncDisposable
             });
     }
 
-    public string Describe() => string.Join(Environment.NewLine, processes.Values.Concat(ended).Select(p => p.Describe()));
+    public string Describe() => string.Join(Environment.NewLine, _processes.Values.Concat(_ended).Select(p => p.Describe()));
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in processes.Values.Concat(ended))
+        foreach (var process in _processes.Values.Concat(_ended))
         {
             await process.DisposeAsync();
         }
 
         try
         {
-            Directory.Delete(folder, recursive: true);
+            Directory.Delete(_folder, recursive: true);
         }
         catch (IOException)
         {

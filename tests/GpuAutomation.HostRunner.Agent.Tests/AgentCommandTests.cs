@@ -48,13 +48,13 @@ public sealed class AgentCommandTests
 
     public static TheoryData<string, string> Refusals => new()
     {
-        { "already-assigned", CommandCodes.VmHasPartition },
-        { "vm-not-found", CommandCodes.UnknownVm },
-        { "ambiguous", CommandCodes.VmAmbiguous },
-        { "dda-gpu", CommandCodes.GpuNotPartitioned },
-        { "invalid-count", CommandCodes.InvalidPartitionCount },
-        { "count-while-assigned", CommandCodes.PartitionsAssigned },
-        { "no-capacity", CommandCodes.NoFreePartition },
+        { "already-assigned", CommandErrorCodes.VmHasPartition },
+        { "vm-not-found", CommandErrorCodes.UnknownVm },
+        { "ambiguous", CommandErrorCodes.VmAmbiguous },
+        { "dda-gpu", CommandErrorCodes.GpuNotPartitioned },
+        { "invalid-count", CommandErrorCodes.InvalidPartitionCount },
+        { "count-while-assigned", CommandErrorCodes.PartitionsAssigned },
+        { "no-capacity", CommandErrorCodes.NoFreePartition },
     };
 
     [Theory]
@@ -96,7 +96,7 @@ public sealed class AgentCommandTests
         var result = await h.ResultAsync(await h.SendAsync(new AssignPartition("web")));
 
         Assert.Equal(CommandOutcome.Failed, result.Outcome);
-        Assert.Equal(CommandCodes.HyperVJobFailed, result.Error!.Code);
+        Assert.Equal(CommandErrorCodes.HyperVJobFailed, result.Error!.Code);
         Assert.Equal("add-partition-adapter", result.Error.Step);
         Assert.Equal(32784, result.Error.HyperVErrorCode);
         Assert.Contains("could not be allocated", result.Error.HyperVErrorDescription, StringComparison.Ordinal);
@@ -151,7 +151,7 @@ public sealed class AgentCommandTests
         var result = await h.ResultAsync(id);
 
         Assert.Equal(CommandOutcome.Rejected, result.Outcome);
-        Assert.Equal(CommandCodes.Expired, result.Error!.Code);
+        Assert.Equal(CommandErrorCodes.Expired, result.Error!.Code);
         Assert.Empty(result.Steps);
         Assert.Null(h.Cluster.Vm(Web).AdapterId);
     }

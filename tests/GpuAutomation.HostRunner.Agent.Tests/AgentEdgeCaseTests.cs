@@ -100,7 +100,7 @@ public sealed class AgentEdgeCaseTests
         var result = await h.ResultAsync(await h.SendAsync(new AssignPartition("web")));
 
         Assert.Equal(CommandOutcome.Rejected, result.Outcome);
-        Assert.Equal(CommandCodes.VmBusy, result.Error!.Code);
+        Assert.Equal(CommandErrorCodes.VmBusy, result.Error!.Code);
         Assert.Equal(VmPowerState.Saved, h.Cluster.Vm(Web).PowerState);
     }
 

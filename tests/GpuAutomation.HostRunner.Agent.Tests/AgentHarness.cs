@@ -22,9 +22,9 @@ internal sealed class AgentHarness : IAsyncDisposable
     public static readonly Guid NoShutdown = Guid.Parse("bbbbbbbb-0000-4000-8000-000000000003");
     public static readonly Guid Stopped = Guid.Parse("bbbbbbbb-0000-4000-8000-000000000004");
 
-    private readonly ConcurrentQueue<Message> reports = new();
-    private readonly List<HostRunnerAgent> agents = [];
-    private IMessageConsumer? reportConsumer;
+    private readonly ConcurrentQueue<Message> _reports = new();
+    private readonly List<HostRunnerAgent> _agents = [];
+    private IMessageConsumer? _reportConsumer;
 
     public AgentHarness(IMessageBus? bus = null, TimeSpan? changePoll = null, bool fullGpu = false)
     {
@@ -71,17 +71,17 @@ internal sealed class AgentHarness : IAsyncDisposable
         ChangePollInterval = ChangePoll,
     };
 
-    public IReadOnlyList<Message> Reports => [.. reports];
+    public IReadOnlyList<Message> Reports => [.. _reports];
 
     public async Task<HostRunnerAgent> StartAgentAsync()
     {
-        reportConsumer ??= await Bounded.RunAsync("Starting the reports consumer", () => Bus.StartConsumerAsync(QueueNames.Reports, (m, _) =>
+        _reportConsumer ??= await Bounded.RunAsync("Starting the reports consumer", () => Bus.StartConsumerAsync(QueueNames.Reports, (m, _) =>
         {
-            reports.Enqueue(m.Message);
+            _reports.Enqueue(m.Message);
             return Task.FromResult(Settlement.Complete);
         }));
         var agent = new HostRunnerAgent(Options, Bus, Cluster.ClientFor(Node));
-        agents.Add(agent);
+        _agents.Add(agent);
         await Bounded.RunAsync("Starting the agent", () => agent.StartAsync());
         return agent;
     }
@@ -103,7 +103,7 @@ internal sealed class AgentHarness : IAsyncDisposable
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (DateTime.UtcNow < deadline)
         {
-            var found = reports.Select(r => r.Body).OfType<T>().Where(match).ToList();
+            var found = _reports.Select(r => r.Body).OfType<T>().Where(match).ToList();
             if (found.Count >= count)
             {
                 return found[count - 1];
@@ -112,19 +112,19 @@ internal sealed class AgentHarness : IAsyncDisposable
             await Task.Delay(10);
         }
 
-        throw new TimeoutException($"No {typeof(T).Name} (#{count}) matched within the timeout; got {reports.Count} report(s): {string.Join(", ", reports.Select(r => r.Envelope.MessageType))}.");
+        throw new TimeoutException($"No {typeof(T).Name} (#{count}) matched within the timeout; got {_reports.Count} report(s): {string.Join(", ", _reports.Select(r => r.Envelope.MessageType))}.");
     }
 
     public Task<CommandResult> ResultAsync(string commandId, int count = 1) => WaitForAsync<CommandResult>(r => r.CommandId == commandId, count: count);
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var agent in agents)
+        foreach (var agent in _agents)
         {
             await Bounded.RunAsync("Disposing the agent", () => agent.DisposeAsync().AsTask());
         }
 
-        if (reportConsumer is { } consumer)
+        if (_reportConsumer is { } consumer)
         {
             await Bounded.RunAsync("Disposing the reports consumer", () => consumer.DisposeAsync().AsTask());
         }

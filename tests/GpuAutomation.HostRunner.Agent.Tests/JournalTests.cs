@@ -8,15 +8,15 @@ namespace GpuAutomation.HostRunner.Agent.Tests;
 
 public sealed class JournalTests : IDisposable
 {
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "journal-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "journal-tests-" + Guid.NewGuid().ToString("N"));
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
     public void Steps_and_results_survive_reopening_and_unfinished_commands_are_listed()
     {
         var at = DateTimeOffset.UtcNow;
-        using (var journal = CommandJournal.Open(folder))
+        using (var journal = CommandJournal.Open(_folder))
         {
             var done = journal.Receive(Command("c1"));
             journal.RecordStep(done, new StepRecord("resolve-vm", StepOutcome.Succeeded, at, at), "memo-1");
@@ -26,7 +26,7 @@ public sealed class JournalTests : IDisposable
             journal.RecordStep(open, new StepRecord("record-power-state", StepOutcome.Succeeded, at, at), "Running");
         }
 
-        using var reopened = CommandJournal.Open(folder);
+        using var reopened = CommandJournal.Open(_folder);
 
         Assert.Equal(CommandOutcome.Succeeded, reopened.Find("c1")!.Result!.Outcome);
         Assert.True(reopened.Find("c1")!.Reported);
@@ -38,14 +38,14 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void A_torn_last_line_is_dropped_and_the_rest_kept()
     {
-        using (var journal = CommandJournal.Open(folder))
+        using (var journal = CommandJournal.Open(_folder))
         {
             journal.Receive(Command("c1"));
         }
 
-        File.AppendAllText(Path.Combine(folder, CommandJournal.FileName), "{\"kind\":\"Step\",\"commandId\":\"c1\",\"at\":\"20", Encoding.UTF8);
+        File.AppendAllText(Path.Combine(_folder, CommandJournal.FileName), "{\"kind\":\"Step\",\"commandId\":\"c1\",\"at\":\"20", Encoding.UTF8);
 
-        using var reopened = CommandJournal.Open(folder);
+        using var reopened = CommandJournal.Open(_folder);
 
         Assert.Empty(reopened.Find("c1")!.Steps);
         Assert.DoesNotContain("\"at\":\"20\n", File.ReadAllText(reopened.Path), StringComparison.Ordinal);
@@ -54,15 +54,15 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void A_corrupt_line_before_the_last_is_refused_with_its_line_number()
     {
-        using (var journal = CommandJournal.Open(folder))
+        using (var journal = CommandJournal.Open(_folder))
         {
             journal.Receive(Command("c1"));
         }
 
-        var path = Path.Combine(folder, CommandJournal.FileName);
+        var path = Path.Combine(_folder, CommandJournal.FileName);
         File.WriteAllText(path, "not json\n" + File.ReadAllText(path));
 
-        var e = Assert.Throws<JournalException>(() => CommandJournal.Open(folder));
+        var e = Assert.Throws<JournalException>(() => CommandJournal.Open(_folder));
         Assert.Equal(JournalErrors.Corrupt, e.Code);
         Assert.Contains("Line 1", e.Message, StringComparison.Ordinal);
     }
@@ -70,9 +70,9 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void A_second_agent_on_the_same_folder_is_refused()
     {
-        using var journal = CommandJournal.Open(folder);
+        using var journal = CommandJournal.Open(_folder);
 
-        var e = Assert.Throws<JournalException>(() => CommandJournal.Open(folder));
+        var e = Assert.Throws<JournalException>(() => CommandJournal.Open(_folder));
 
         Assert.Equal(JournalErrors.InUse, e.Code);
     }
@@ -80,7 +80,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void Receiving_a_known_id_writes_nothing_and_returns_the_record()
     {
-        using var journal = CommandJournal.Open(folder);
+        using var journal = CommandJournal.Open(_folder);
         var first = journal.Receive(Command("c1"));
         var length = new FileInfo(journal.Path).Length;
 
@@ -95,7 +95,7 @@ public sealed class JournalTests : IDisposable
     {
         var at = DateTimeOffset.UtcNow;
         var inventory = new NodeInventory("node1", at, new Contracts.Inventory.HostFacts("26100", true, true), [], []);
-        using (var journal = CommandJournal.Open(folder))
+        using (var journal = CommandJournal.Open(_folder))
         {
             foreach (var id in new[] { "reported", "unreported" })
             {
@@ -106,7 +106,7 @@ public sealed class JournalTests : IDisposable
             journal.MarkReported(journal.Find("reported")!);
         }
 
-        using var reopened = CommandJournal.Open(folder);
+        using var reopened = CommandJournal.Open(_folder);
 
         Assert.Null(reopened.Find("reported")!.Result!.InventoryAfter);
         Assert.Equal(inventory.TakenAt, reopened.Find("unreported")!.Result!.InventoryAfter!.TakenAt);

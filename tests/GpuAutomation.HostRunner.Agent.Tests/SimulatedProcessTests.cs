@@ -22,28 +22,28 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
     private const string Cluster = "hci-cluster1";
     private static readonly Guid Vdi02 = Guid.Parse("1d0c6f2e-0000-4000-8000-000000000002");
     private static readonly Guid Render02 = Guid.Parse("1d0c6f2e-0000-4000-8000-000000000005");
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "hostrunner-processes-" + Guid.NewGuid().ToString("N"));
-    private readonly List<Process> processes = [];
-    private readonly ConcurrentQueue<Message> reports = new();
-    private readonly ConcurrentQueue<string> output = new();
-    private AmqpMessageBus? bus;
-    private IMessageConsumer? consumer;
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "hostrunner-processes-" + Guid.NewGuid().ToString("N"));
+    private readonly List<Process> _processes = [];
+    private readonly ConcurrentQueue<Message> _reports = new();
+    private readonly ConcurrentQueue<string> _output = new();
+    private AmqpMessageBus? _bus;
+    private IMessageConsumer? _consumer;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(folder);
+        Directory.CreateDirectory(_folder);
         File.Copy(RepositoryPaths.Combine("src", "HostRunner", "Simulation", "Samples", "two-node-a2.json"), Description);
-        bus = AmqpMessageBus.Create(TestServices.AmqpAddress.ToString());
-        consumer = await Bounded.RunAsync("Starting the reports consumer", () => bus.StartConsumerAsync(QueueNames.Reports, (m, _) =>
+        _bus = AmqpMessageBus.Create(TestServices.AmqpAddress.ToString());
+        _consumer = await Bounded.RunAsync("Starting the reports consumer", () => _bus.StartConsumerAsync(QueueNames.Reports, (m, _) =>
         {
-            reports.Enqueue(m.Message);
+            _reports.Enqueue(m.Message);
             return Task.FromResult(Settlement.Complete);
         }));
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var process in processes)
+        foreach (var process in _processes)
         {
             if (!process.HasExited)
             {
@@ -54,20 +54,20 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
             process.Dispose();
         }
 
-        if (consumer is { } reportConsumer)
+        if (_consumer is { } reportConsumer)
         {
             await Bounded.RunAsync("Disposing the reports consumer", () => reportConsumer.DisposeAsync().AsTask());
         }
 
-        if (bus is { } amqp)
+        if (_bus is { } amqp)
         {
             await Bounded.RunAsync("Disposing the bus", () => amqp.DisposeAsync().AsTask());
         }
 
-        Directory.Delete(folder, recursive: true);
+        Directory.Delete(_folder, recursive: true);
     }
 
-    private string Description => Path.Combine(folder, "cluster.json");
+    private string Description => Path.Combine(_folder, "cluster.json");
 
     [Fact]
     public async Task Two_simulate_processes_form_one_cluster_and_execute_commands()
@@ -78,7 +78,7 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
         await WaitForAsync<InventorySnapshot>(s => s.Inventory.Node == "node2");
 
         var id = Guid.NewGuid().ToString("N");
-        await Bounded.RunAsync("Sending the command", () => bus!.PublishAsync(QueueNames.Commands(Cluster, "node1"), Message.Create(new AssignPartition("vdi-02"), id, Cluster, "node1", DateTimeOffset.UtcNow, "request-1", DateTimeOffset.UtcNow.AddMinutes(5))));
+        await Bounded.RunAsync("Sending the command", () => _bus!.PublishAsync(QueueNames.Commands(Cluster, "node1"), Message.Create(new AssignPartition("vdi-02"), id, Cluster, "node1", DateTimeOffset.UtcNow, "request-1", DateTimeOffset.UtcNow.AddMinutes(5))));
         var result = await WaitForAsync<CommandResult>(r => r.CommandId == id);
         Assert.Equal(CommandOutcome.Succeeded, result.Outcome);
         Assert.Contains(result.InventoryAfter!.Vms, v => v.Id == Vdi02 && v.HasPartition && v.PowerState == VmPowerState.Running);
@@ -90,14 +90,14 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
         var moved = await WaitForAsync<ClusterEvent>(e => e.Kind == ClusterEventKind.VmMoved && e.VmId == Render02);
         Assert.Equal(("node1", "node2"), (moved.Node, moved.FromNode));
         await WaitForAsync<InventorySnapshot>(s => s.Inventory.Node == "node1" && s.Inventory.Vms.Any(v => v.Id == Render02));
-        Assert.DoesNotContain(reports, r => r.Body is ClusterEvent { Kind: ClusterEventKind.VmCreated, VmId: var vm } && vm == Render02);
+        Assert.DoesNotContain(_reports, r => r.Body is ClusterEvent { Kind: ClusterEventKind.VmCreated, VmId: var vm } && vm == Render02);
     }
 
     private void Start(string node)
     {
         var dll = Path.Combine(RepositoryPaths.Combine("src", "HostRunner", "bin"), Path.GetRelativePath(Path.Combine(RepositoryPaths.Root, "tests", "GpuAutomation.HostRunner.Agent.Tests", "bin"), AppContext.BaseDirectory), "GpuAutomation.HostRunner.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { dll, "--simulate", Description, "--node", node, "--cluster", Cluster, "--bus", TestServices.AmqpAddress.ToString(), "--journal", Path.Combine(folder, node) })
+        foreach (var argument in new[] { dll, "--simulate", Description, "--node", node, "--cluster", Cluster, "--bus", TestServices.AmqpAddress.ToString(), "--journal", Path.Combine(_folder, node) })
         {
             start.ArgumentList.Add(argument);
         }
@@ -105,11 +105,11 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
         start.Environment["HOSTRUNNER_ChangePollInterval"] = "0.5";
         start.Environment["HOSTRUNNER_PollInterval"] = "0.02";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => output.Enqueue($"{node}: {e.Data}");
-        process.ErrorDataReceived += (_, e) => output.Enqueue($"{node} err: {e.Data}");
+        process.OutputDataReceived += (_, e) => _output.Enqueue($"{node}: {e.Data}");
+        process.ErrorDataReceived += (_, e) => _output.Enqueue($"{node} err: {e.Data}");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        processes.Add(process);
+        _processes.Add(process);
     }
 
     private async Task<T> WaitForAsync<T>(Func<T, bool> match)
@@ -118,7 +118,7 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (reports.Select(r => r.Body).OfType<T>().FirstOrDefault(match) is { } found)
+            if (_reports.Select(r => r.Body).OfType<T>().FirstOrDefault(match) is { } found)
             {
                 return found;
             }
@@ -126,6 +126,6 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
             await Task.Delay(50);
         }
 
-        throw new TimeoutException($"No matching {typeof(T).Name} within 60 s. Process output:{Environment.NewLine}{string.Join(Environment.NewLine, output.TakeLast(40))}");
+        throw new TimeoutException($"No matching {typeof(T).Name} within 60 s. Process output:{Environment.NewLine}{string.Join(Environment.NewLine, _output.TakeLast(40))}");
     }
 }

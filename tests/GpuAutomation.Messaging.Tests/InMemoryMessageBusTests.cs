@@ -4,15 +4,15 @@ namespace GpuAutomation.Messaging.Tests;
 
 public sealed class InMemoryMessageBusTests : MessageBusContract
 {
-    private InMemoryMessageBus? bus;
+    private InMemoryMessageBus? _bus;
 
     protected override bool KeepsDeadLetterReason => true;
 
-    protected override IMessageBus CreateBus() => bus = new InMemoryMessageBus();
+    protected override IMessageBus CreateBus() => _bus = new InMemoryMessageBus();
 
     protected override Task SendRawAsync(string queue, byte[] body, string messageId)
     {
-        bus!.PublishRaw(queue, body, messageId);
+        _bus!.PublishRaw(queue, body, messageId);
         return Task.CompletedTask;
     }
 

@@ -13,13 +13,13 @@ namespace GpuAutomation.Messaging.Tests;
 /// </summary>
 public sealed class RabbitMqBroker : IAsyncLifetime
 {
-    private readonly ConcurrentDictionary<string, AmqpMessage> deadLetters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, AmqpMessage> _deadLetters = new(StringComparer.Ordinal);
     private const int DeadLetterCredit = 200;
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private int deadLettersUntilCredit;
-    private Connection? connection;
-    private Session? session;
-    private ReceiverLink? deadLetterReceiver;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private int _deadLettersUntilCredit;
+    private Connection? _connection;
+    private Session? _session;
+    private ReceiverLink? _deadLetterReceiver;
 
     public static string ConnectionString => TestServices.AmqpAddress.ToString();
 
@@ -27,16 +27,16 @@ public sealed class RabbitMqBroker : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (connection is not null)
+        if (_connection is not null)
         {
-            await connection.CloseAsync();
+            await _connection.CloseAsync();
         }
     }
 
     public async Task SendRawAsync(string queue, byte[] body, string messageId)
     {
         await EnsureConnectedAsync();
-        var sender = new SenderLink(session!, "raw-" + Guid.NewGuid().ToString("N"), queue);
+        var sender = new SenderLink(_session!, "raw-" + Guid.NewGuid().ToString("N"), queue);
         await sender.SendAsync(new AmqpMessage { Properties = new Properties { MessageId = messageId }, BodySection = new Data { Binary = body } });
         await sender.CloseAsync();
     }
@@ -47,25 +47,25 @@ public sealed class RabbitMqBroker : IAsyncLifetime
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (deadLetters.TryGetValue(messageId, out var found))
+            if (_deadLetters.TryGetValue(messageId, out var found))
             {
                 return found;
             }
 
             await EnsureConnectedAsync();
-            var message = await deadLetterReceiver!.ReceiveAsync(TimeSpan.FromMilliseconds(200));
+            var message = await _deadLetterReceiver!.ReceiveAsync(TimeSpan.FromMilliseconds(200));
             if (message is not null)
             {
-                deadLetterReceiver.Accept(message);
-                if (--deadLettersUntilCredit == 0)
+                _deadLetterReceiver.Accept(message);
+                if (--_deadLettersUntilCredit == 0)
                 {
-                    deadLetterReceiver.SetCredit(DeadLetterCredit, autoRestore: false);
-                    deadLettersUntilCredit = DeadLetterCredit;
+                    _deadLetterReceiver.SetCredit(DeadLetterCredit, autoRestore: false);
+                    _deadLettersUntilCredit = DeadLetterCredit;
                 }
 
                 if (message.Properties?.MessageId is { } id)
                 {
-                    deadLetters[id] = message;
+                    _deadLetters[id] = message;
                 }
             }
         }
@@ -94,15 +94,15 @@ public sealed class RabbitMqBroker : IAsyncLifetime
 
     private async Task EnsureConnectedAsync()
     {
-        if (connection is { IsClosed: false })
+        if (_connection is { IsClosed: false })
         {
             return;
         }
 
-        await gate.WaitAsync();
+        await _gate.WaitAsync();
         try
         {
-            if (connection is { IsClosed: false })
+            if (_connection is { IsClosed: false })
             {
                 return;
             }
@@ -111,17 +111,17 @@ public sealed class RabbitMqBroker : IAsyncLifetime
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
     private async Task ConnectAsync()
     {
-        connection = await new ConnectionFactory().CreateAsync(new Address(ConnectionString));
-        session = new Session(connection);
-        deadLetterReceiver = new ReceiverLink(session, "test-dead-letters", TestServices.AmqpDeadLetterQueue);
+        _connection = await new ConnectionFactory().CreateAsync(new Address(ConnectionString));
+        _session = new Session(_connection);
+        _deadLetterReceiver = new ReceiverLink(_session, "test-dead-letters", TestServices.AmqpDeadLetterQueue);
         // Manual credit, granted again only when used up: RabbitMQ 3.10 overshoots credit restored mid-flight.
-        deadLetterReceiver.SetCredit(DeadLetterCredit, autoRestore: false);
-        deadLettersUntilCredit = DeadLetterCredit;
+        _deadLetterReceiver.SetCredit(DeadLetterCredit, autoRestore: false);
+        _deadLettersUntilCredit = DeadLetterCredit;
     }
 }

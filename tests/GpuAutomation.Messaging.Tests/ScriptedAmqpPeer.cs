@@ -13,14 +13,14 @@ namespace GpuAutomation.Messaging.Tests;
 /// </summary>
 public sealed class ScriptedAmqpPeer : IDisposable
 {
-    private readonly ContainerHost host;
+    private readonly ContainerHost _host;
 
     private ScriptedAmqpPeer(int port, Action<ContainerHost> configure)
     {
         Port = port;
-        host = new ContainerHost(new global::Amqp.Address($"amqp://127.0.0.1:{port}"));
-        configure(host);
-        host.Open();
+        _host = new ContainerHost(new global::Amqp.Address($"amqp://127.0.0.1:{port}"));
+        configure(_host);
+        _host.Open();
     }
 
     public int Port { get; }
@@ -42,7 +42,7 @@ public sealed class ScriptedAmqpPeer : IDisposable
     public static ScriptedAmqpPeer WithAnonymousAndCbs(params string[] queues)
         => Start(h => h.Listeners[0].SASL.EnableAnonymousMechanism = true, queues, cbs: true);
 
-    public void Dispose() => host.Close();
+    public void Dispose() => _host.Close();
 
     private static ScriptedAmqpPeer Start(Action<ContainerHost> sasl, string[] queues, bool cbs)
     {

@@ -30,18 +30,18 @@ public sealed class ComplianceReportStore
             ["Compliant"] = report.IsCompliant,
         };
         DocumentColumns.Write(properties, "Report", report, ControlPlaneJsonContext.Default.ComplianceReport);
-        await _table.SubmitAsync([RowChange.Upsert(new TableRow(report.Cluster.ToLowerInvariant(), RowKeyOf(report), properties))], cancellationToken).ConfigureAwait(false);
+        await _table.SubmitAsync([RowChange.Upsert(new TableRow(report.Cluster.ToLowerInvariant(), RowKeyOf(report), properties))], cancellationToken);
     }
 
     public async Task<ComplianceReport?> GetLatestAsync(string cluster, CancellationToken cancellationToken)
-        => (await ListAsync(cluster, 1, null, cancellationToken).ConfigureAwait(false)).Reports.FirstOrDefault();
+        => (await ListAsync(cluster, 1, null, cancellationToken)).Reports.FirstOrDefault();
 
     /// <summary>A cluster's reports, newest first.</summary>
     public async Task<ComplianceReportPage> ListAsync(string cluster, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         var page = await _table.QueryAsync(
             new RowQuery(PartitionKey: cluster.ToLowerInvariant(), PageSize: Math.Clamp(pageSize, 1, 1000), ContinuationToken: continuationToken),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return new ComplianceReportPage(
             page.Rows.Select(r => DocumentColumns.Read(r, "Report", ControlPlaneJsonContext.Default.ComplianceReport)).ToList(),
             page.ContinuationToken);

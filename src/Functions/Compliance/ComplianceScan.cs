@@ -24,14 +24,14 @@ public sealed partial class ComplianceScan(
     /// <summary>Scans one cluster; null when no node of it has reported.</summary>
     public async Task<ComplianceReport?> ScanAsync(string cluster, CancellationToken cancellationToken)
     {
-        var view = await inventory.GetClusterAsync(cluster, cancellationToken).ConfigureAwait(false);
+        var view = await inventory.GetClusterAsync(cluster, cancellationToken);
         if (view is null)
         {
             return null;
         }
 
         var now = time.GetUtcNow();
-        var policy = await policies.GetEffectiveAsync(view.Cluster, cancellationToken).ConfigureAwait(false);
+        var policy = await policies.GetEffectiveAsync(view.Cluster, cancellationToken);
         var findings = ComplianceEvaluator.Evaluate(view.Nodes, policy, now);
         var budget = policy.EffectiveRemediation.MaxRequestsPerScan;
         var reported = new List<ComplianceFinding>(findings.Count);
@@ -40,7 +40,7 @@ public sealed partial class ComplianceScan(
             if (budget > 0 && Submission(view, finding) is { } submission)
             {
                 budget--;
-                var outcome = await requests.SubmitAsync(submission, cancellationToken).ConfigureAwait(false);
+                var outcome = await requests.SubmitAsync(submission, cancellationToken);
                 LogRemediation(logger, view.Cluster, finding.Rule, finding.Resource, outcome.Request.Id, outcome.Request.Status);
                 reported.Add(finding with { RemediationRequestId = outcome.Request.Id });
             }
@@ -51,7 +51,7 @@ public sealed partial class ComplianceScan(
         }
 
         var report = new ComplianceReport(ids.NewId(), view.Cluster, now, reported);
-        await reports.SaveAsync(report, cancellationToken).ConfigureAwait(false);
+        await reports.SaveAsync(report, cancellationToken);
         LogScanned(logger, view.Cluster, report.Id, reported.Count, reported.Count(f => f.RemediationRequestId is not null));
         return report;
     }
@@ -60,9 +60,9 @@ public sealed partial class ComplianceScan(
     public async Task<int> ScanAllAsync(CancellationToken cancellationToken)
     {
         var scanned = 0;
-        foreach (var cluster in await inventory.ListClustersAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var cluster in await inventory.ListClustersAsync(cancellationToken))
         {
-            if (await ScanAsync(cluster.Cluster, cancellationToken).ConfigureAwait(false) is not null)
+            if (await ScanAsync(cluster.Cluster, cancellationToken) is not null)
             {
                 scanned++;
             }

@@ -19,13 +19,13 @@ public sealed class InventoryQueries(InventoryStore inventory, RequestStore requ
             return null;
         }
 
-        var view = await inventory.GetClusterAsync(cluster, cancellationToken).ConfigureAwait(false);
+        var view = await inventory.GetClusterAsync(cluster, cancellationToken);
         return view.Nodes.Count == 0 ? null : view;
     }
 
     public async Task<NodeInventory?> GetNodeAsync(string cluster, string node, CancellationToken cancellationToken)
         => ResourceNames.IsValidHostName(cluster) && ResourceNames.IsValidHostName(node)
-            ? (await inventory.GetNodeAsync(cluster, node, cancellationToken).ConfigureAwait(false))?.Inventory
+            ? (await inventory.GetNodeAsync(cluster, node, cancellationToken))?.Inventory
             : null;
 
     /// <summary>
@@ -34,6 +34,6 @@ public sealed class InventoryQueries(InventoryStore inventory, RequestStore requ
     /// </summary>
     public async Task<NodeLedger?> GetCapacityAsync(string cluster, string node, CancellationToken cancellationToken)
         => ResourceNames.IsValidHostName(cluster) && ResourceNames.IsValidHostName(node)
-            ? (await requests.GetLedgerAsync(cluster, node, cancellationToken).ConfigureAwait(false))?.Ledger
+            ? (await requests.GetLedgerAsync(cluster, node, cancellationToken))?.Ledger
             : null;
 }

@@ -26,7 +26,7 @@ public sealed class InventoryStore
 
     public async Task<StoredInventory?> GetNodeAsync(string cluster, string node, CancellationToken cancellationToken)
     {
-        var row = await _table.GetAsync(Key(cluster), Key(node), cancellationToken).ConfigureAwait(false);
+        var row = await _table.GetAsync(Key(cluster), Key(node), cancellationToken);
         return row is null ? null : ToStored(row);
     }
 
@@ -41,13 +41,13 @@ public sealed class InventoryStore
         string? token = null;
         do
         {
-            var page = await _table.QueryAsync(new RowQuery(PartitionKey: Key(cluster), Select: VersionColumns, PageSize: 1000, ContinuationToken: token), cancellationToken).ConfigureAwait(false);
+            var page = await _table.QueryAsync(new RowQuery(PartitionKey: Key(cluster), Select: VersionColumns, PageSize: 1000, ContinuationToken: token), cancellationToken);
             versions.AddRange(page.Rows);
             token = page.ContinuationToken;
         }
         while (token is not null);
 
-        var nodes = await Task.WhenAll(versions.Select(v => CachedOrReadAsync(v, cancellationToken))).ConfigureAwait(false);
+        var nodes = await Task.WhenAll(versions.Select(v => CachedOrReadAsync(v, cancellationToken)));
         return new ClusterInventory(cluster, nodes.OfType<StoredInventory>().Select(n => n.Inventory).ToList());
     }
 
@@ -57,7 +57,7 @@ public sealed class InventoryStore
         string? token = null;
         do
         {
-            var page = await _table.QueryAsync(new RowQuery(Select: SummaryColumns, PageSize: 1000, ContinuationToken: token), cancellationToken).ConfigureAwait(false);
+            var page = await _table.QueryAsync(new RowQuery(Select: SummaryColumns, PageSize: 1000, ContinuationToken: token), cancellationToken);
             rows.AddRange(page.Rows);
             token = page.ContinuationToken;
         }
@@ -96,7 +96,7 @@ public sealed class InventoryStore
         ArgumentNullException.ThrowIfNull(change);
         for (var attempt = 1; ; attempt++)
         {
-            var stored = await GetNodeAsync(cluster, node, cancellationToken).ConfigureAwait(false);
+            var stored = await GetNodeAsync(cluster, node, cancellationToken);
             var updated = change(stored?.Inventory);
             if (updated is null)
             {
@@ -105,7 +105,7 @@ public sealed class InventoryStore
 
             try
             {
-                await _table.SubmitAsync([RowChange.Write(ToRow(cluster, updated, stored?.ETag))], cancellationToken).ConfigureAwait(false);
+                await _table.SubmitAsync([RowChange.Write(ToRow(cluster, updated, stored?.ETag))], cancellationToken);
                 return true;
             }
             catch (StoreException ex) when (ex.IsConflict && attempt < MaxAttempts)
@@ -134,7 +134,7 @@ public sealed class InventoryStore
     private async Task<StoredInventory?> CachedOrReadAsync(TableRow version, CancellationToken cancellationToken)
         => version.ETag is { Length: > 0 } etag && _decoded.TryGetValue((version.PartitionKey, version.RowKey), out var cached) && cached.ETag == etag
             ? cached
-            : await GetNodeAsync(version.PartitionKey, version.RowKey, cancellationToken).ConfigureAwait(false);
+            : await GetNodeAsync(version.PartitionKey, version.RowKey, cancellationToken);
 
     /// <summary>
     /// Every submission validates against the whole cluster's snapshots, and decompressing and parsing them costs far

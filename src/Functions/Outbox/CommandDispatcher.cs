@@ -29,7 +29,7 @@ public sealed partial class CommandDispatcher(
         var command = MessageCodec.Decode(entry.Message.Span);
         try
         {
-            await publisher.PublishAsync(entry.Queue, command, cancellationToken).ConfigureAwait(false);
+            await publisher.PublishAsync(entry.Queue, command, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -37,9 +37,9 @@ public sealed partial class CommandDispatcher(
             return false;
         }
 
-        if (written is null || !await TryMarkWrittenAsync(written, entry, cancellationToken).ConfigureAwait(false))
+        if (written is null || !await TryMarkWrittenAsync(written, entry, cancellationToken))
         {
-            await MarkAsync(entry, cancellationToken).ConfigureAwait(false);
+            await MarkAsync(entry, cancellationToken);
         }
 
         LogDispatched(logger, entry.CommandId, entry.RequestId, entry.Queue);
@@ -52,7 +52,7 @@ public sealed partial class CommandDispatcher(
         var dispatched = written.Request with { Status = RequestStatus.Dispatched, UpdatedAt = time.GetUtcNow() };
         try
         {
-            await requests.MarkDispatchedAsync(written, dispatched, entry.CommandId, cancellationToken).ConfigureAwait(false);
+            await requests.MarkDispatchedAsync(written, dispatched, entry.CommandId, cancellationToken);
             return true;
         }
         catch (StoreException ex) when (ex.IsConflict)
@@ -64,16 +64,16 @@ public sealed partial class CommandDispatcher(
     private Task MarkAsync(OutboxEntry entry, CancellationToken cancellationToken)
         => OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Marking request {entry.RequestId} dispatched", async () =>
         {
-            var stored = await requests.GetAsync(entry.Cluster, entry.Node, entry.RequestId, cancellationToken).ConfigureAwait(false);
+            var stored = await requests.GetAsync(entry.Cluster, entry.Node, entry.RequestId, cancellationToken);
             if (stored is null || stored.Request.Status != RequestStatus.Accepted)
             {
                 // Progress or a result overtook the dispatch; never move the request back.
-                await requests.DeleteOutboxAsync(entry.Cluster, entry.Node, entry.CommandId, cancellationToken).ConfigureAwait(false);
+                await requests.DeleteOutboxAsync(entry.Cluster, entry.Node, entry.CommandId, cancellationToken);
                 return false;
             }
 
             var dispatched = stored.Request with { Status = RequestStatus.Dispatched, UpdatedAt = time.GetUtcNow() };
-            await requests.UpdateAsync(stored, dispatched, null, null, entry.CommandId, cancellationToken).ConfigureAwait(false);
+            await requests.UpdateAsync(stored, dispatched, null, null, entry.CommandId, cancellationToken);
             return true;
         });
 

@@ -58,7 +58,7 @@ public sealed partial class DispatchQueue(
 
             try
             {
-                if (await dispatcher.DispatchAsync(pending.Entry, pending.Written, cancellationToken).ConfigureAwait(false))
+                if (await dispatcher.DispatchAsync(pending.Entry, pending.Written, cancellationToken))
                 {
                     published++;
                 }
@@ -78,9 +78,9 @@ public sealed partial class DispatchQueue(
     {
         try
         {
-            while (await _pending.Reader.WaitToReadAsync(stopping).ConfigureAwait(false))
+            while (await _pending.Reader.WaitToReadAsync(stopping))
             {
-                await DispatchWaitingAsync(abandon).ConfigureAwait(false);
+                await DispatchWaitingAsync(abandon);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -17,8 +17,8 @@ public sealed class DispatchRelay(DispatchQueue queue) : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         using var shutdownOver = cancellationToken.Register(_abandon.Cancel);
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await queue.DispatchWaitingAsync(_abandon.Token).ConfigureAwait(false);
+        await base.StopAsync(cancellationToken);
+        await queue.DispatchWaitingAsync(_abandon.Token);
     }
 
     public override void Dispose()

@@ -17,13 +17,13 @@ public sealed partial class OutboxSweeper(
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var cutoff = time.GetUtcNow() - options.Value.OutboxGracePeriod;
-        var entries = await requests.ListOutboxAsync(cutoff, options.Value.MaxRowsPerRun, cancellationToken).ConfigureAwait(false);
+        var entries = await requests.ListOutboxAsync(cutoff, options.Value.MaxRowsPerRun, cancellationToken);
         var delivered = 0;
         foreach (var entry in entries)
         {
             // Its writer may have stopped before the request's index row was written (RequestStore.CreateAsync).
-            await requests.EnsureIndexedAsync(entry, cancellationToken).ConfigureAwait(false);
-            if (await dispatcher.DispatchAsync(entry, written: null, cancellationToken).ConfigureAwait(false))
+            await requests.EnsureIndexedAsync(entry, cancellationToken);
+            if (await dispatcher.DispatchAsync(entry, written: null, cancellationToken))
             {
                 delivered++;
             }

@@ -41,15 +41,15 @@ public sealed partial class PartitionRequestService(
         var inventoryRead = ResourceNames.IsValidHostName(submission.Cluster)
             ? inventory.GetClusterAsync(submission.Cluster, cancellationToken)
             : Task.FromResult(new ClusterInventory(submission.Cluster, []));
-        await Task.WhenAll(claim, inventoryRead).ConfigureAwait(false);
-        if (await claim.ConfigureAwait(false) is { } holder)
+        await Task.WhenAll(claim, inventoryRead);
+        if (await claim is { } holder)
         {
-            var existing = await requests.GetAsync(holder, cancellationToken).ConfigureAwait(false)
+            var existing = await requests.GetAsync(holder, cancellationToken)
                 ?? throw new PartitionRequestException(RequestCodes.IdempotencyKeyInFlight, $"Request {holder} with idempotency key '{submission.IdempotencyKey}' is still being written; retry shortly.");
             return new SubmitOutcome(existing.Request, IsExisting: true);
         }
 
-        var clusterInventory = await inventoryRead.ConfigureAwait(false);
+        var clusterInventory = await inventoryRead;
         var validation = PartitionRequestValidator.Validate(submission, clusterInventory, now, _options.InventoryMaxAge);
         var request = new PartitionRequest(
             id,
@@ -74,7 +74,7 @@ public sealed partial class PartitionRequestService(
             submission.Action is PartitionAction.ConfigurePartitionCount ? null : submission.OfflineAction);
         if (validation.Rejection is { } rejection)
         {
-            return await RejectAsync(request, rejection, cancellationToken).ConfigureAwait(false);
+            return await RejectAsync(request, rejection, cancellationToken);
         }
 
         var node = clusterInventory.FindNode(validation.Node)!;
@@ -84,10 +84,10 @@ public sealed partial class PartitionRequestService(
             // released capacity since), and an acceptance is checked by the batch's condition on the ledger's ETag.
             // A node without a stored ledger starts from its inventory.
             StoredLedger OrFromInventory(StoredLedger? stored) => stored ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, node), null);
-            var ledger = OrFromInventory(await requests.GetRecentLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false));
+            var ledger = OrFromInventory(await requests.GetRecentLedgerAsync(request.Cluster, request.Node, cancellationToken));
             if (ledger.Ledger.Admit(request) is not null)
             {
-                ledger = OrFromInventory(await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false));
+                ledger = OrFromInventory(await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken));
                 if (ledger.Ledger.Admit(request) is { } notice)
                 {
                     return (default(StoredRequest), (OutboxEntry?)null, notice);
@@ -98,13 +98,13 @@ public sealed partial class PartitionRequestService(
             var withCommand = request with { CommandId = commandId };
             var command = Command(withCommand, submission.PowerAfter, now);
             var outbox = new OutboxEntry(request.Cluster, request.Node, commandId, id, QueueNames.Commands(request.Cluster, request.Node), MessageCodec.Encode(command), now);
-            var written = await requests.CreateAsync(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox, cancellationToken).ConfigureAwait(false);
+            var written = await requests.CreateAsync(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox, cancellationToken);
             return (written, outbox, (RequestNotice?)null);
-        }).ConfigureAwait(false);
+        });
 
         if (refusal is not null)
         {
-            return await RejectAsync(request, refusal, cancellationToken).ConfigureAwait(false);
+            return await RejectAsync(request, refusal, cancellationToken);
         }
 
         LogAccepted(logger, accepted!.Request.Id, accepted.Request.Action, accepted.Request.Cluster, accepted.Request.Node, accepted.Request.VmName, accepted.Request.CommandId);
@@ -113,7 +113,7 @@ public sealed partial class PartitionRequestService(
     }
 
     public async Task<PartitionRequest?> GetAsync(string requestId, CancellationToken cancellationToken)
-        => (await requests.GetAsync(requestId, cancellationToken).ConfigureAwait(false))?.Request;
+        => (await requests.GetAsync(requestId, cancellationToken))?.Request;
 
     public Task<RequestPage> ListAsync(RequestListQuery query, CancellationToken cancellationToken)
         => requests.ListAsync(query, cancellationToken);
@@ -121,7 +121,7 @@ public sealed partial class PartitionRequestService(
     private async Task<SubmitOutcome> RejectAsync(PartitionRequest request, RequestNotice rejection, CancellationToken cancellationToken)
     {
         var rejected = request with { Status = RequestStatus.Rejected, Error = rejection, CompletedAt = request.CreatedAt };
-        await requests.CreateAsync(rejected, null, null, cancellationToken).ConfigureAwait(false);
+        await requests.CreateAsync(rejected, null, null, cancellationToken);
         LogRejected(logger, rejected.Id, rejected.Action, rejected.Cluster, rejection.Code, rejection.Message);
         return new SubmitOutcome(rejected, IsExisting: false);
     }

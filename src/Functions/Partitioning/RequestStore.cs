@@ -56,13 +56,13 @@ public sealed class RequestStore
             return null;
         }
 
-        var index = await _index.GetAsync("i-" + requestId, string.Empty, cancellationToken).ConfigureAwait(false);
+        var index = await _index.GetAsync("i-" + requestId, string.Empty, cancellationToken);
         if (index?.GetString("Partition") is not { } partition)
         {
             return null;
         }
 
-        var row = await _table.GetAsync(partition, RequestPrefix + requestId, cancellationToken).ConfigureAwait(false);
+        var row = await _table.GetAsync(partition, RequestPrefix + requestId, cancellationToken);
         return row is null ? null : ToStoredRequest(row);
     }
 
@@ -73,7 +73,7 @@ public sealed class RequestStore
     /// </summary>
     private async Task<StoredRequest?> FindAsync(string requestId, string? cluster, CancellationToken cancellationToken)
     {
-        if (await GetAsync(requestId, cancellationToken).ConfigureAwait(false) is { } indexed)
+        if (await GetAsync(requestId, cancellationToken) is { } indexed)
         {
             return indexed;
         }
@@ -85,11 +85,11 @@ public sealed class RequestStore
 
         var rowKey = RequestPrefix + requestId;
         var query = new RowQuery(PartitionKeyPrefix: ClusterPrefix(cluster), RowKeyPrefix: rowKey, PageSize: 1000);
-        foreach (var row in await QueryAllAsync(query, int.MaxValue, cancellationToken).ConfigureAwait(false))
+        foreach (var row in await QueryAllAsync(query, int.MaxValue, cancellationToken))
         {
             if (row.RowKey == rowKey)
             {
-                await IndexAsync(requestId, row.PartitionKey, cancellationToken).ConfigureAwait(false);
+                await IndexAsync(requestId, row.PartitionKey, cancellationToken);
                 return ToStoredRequest(row);
             }
         }
@@ -105,14 +105,14 @@ public sealed class RequestStore
             return null;
         }
 
-        var row = await _table.GetAsync(PartitionOf(cluster, node), RequestPrefix + requestId, cancellationToken).ConfigureAwait(false);
+        var row = await _table.GetAsync(PartitionOf(cluster, node), RequestPrefix + requestId, cancellationToken);
         return row is null ? null : ToStoredRequest(row);
     }
 
     public async Task<StoredLedger?> GetLedgerAsync(string cluster, string node, CancellationToken cancellationToken)
     {
         var partition = PartitionOf(cluster, node);
-        var row = await _table.GetAsync(partition, LedgerRowKey, cancellationToken).ConfigureAwait(false);
+        var row = await _table.GetAsync(partition, LedgerRowKey, cancellationToken);
         if (row is null)
         {
             _recentLedgers.TryRemove(partition, out _);
@@ -132,7 +132,7 @@ public sealed class RequestStore
     public async Task<StoredLedger?> GetRecentLedgerAsync(string cluster, string node, CancellationToken cancellationToken)
         => _recentLedgers.TryGetValue(PartitionOf(cluster, node), out var recent)
             ? recent
-            : await GetLedgerAsync(cluster, node, cancellationToken).ConfigureAwait(false);
+            : await GetLedgerAsync(cluster, node, cancellationToken);
 
     /// <summary>
     /// Claims an idempotency key for a new request id of <paramref name="cluster"/>. Returns the claim that already
@@ -145,22 +145,22 @@ public sealed class RequestStore
         var claim = new Dictionary<string, object?> { ["RequestId"] = requestId, ["Cluster"] = cluster, ["ClaimedAt"] = now };
         try
         {
-            await _index.SubmitAsync([RowChange.Insert(new TableRow(partition, string.Empty, claim))], cancellationToken).ConfigureAwait(false);
+            await _index.SubmitAsync([RowChange.Insert(new TableRow(partition, string.Empty, claim))], cancellationToken);
             return null;
         }
         catch (StoreException ex) when (ex.Code == StoreErrors.RowExists)
         {
         }
 
-        var existing = await _index.GetAsync(partition, string.Empty, cancellationToken).ConfigureAwait(false);
+        var existing = await _index.GetAsync(partition, string.Empty, cancellationToken);
         var existingId = existing?.GetString("RequestId");
         if (existing is null || existingId is null)
         {
-            return await ClaimIdempotencyKeyAsync(key, cluster, requestId, now, staleAfter, cancellationToken).ConfigureAwait(false);
+            return await ClaimIdempotencyKeyAsync(key, cluster, requestId, now, staleAfter, cancellationToken);
         }
 
         var abandoned = existing.GetTime("ClaimedAt") is { } at && now - at > staleAfter
-            && await FindAsync(existingId, existing.GetString("Cluster"), cancellationToken).ConfigureAwait(false) is null;
+            && await FindAsync(existingId, existing.GetString("Cluster"), cancellationToken) is null;
         if (!abandoned)
         {
             return existingId;
@@ -168,12 +168,12 @@ public sealed class RequestStore
 
         try
         {
-            await _index.SubmitAsync([RowChange.Write(new TableRow(partition, string.Empty, claim, existing.ETag))], cancellationToken).ConfigureAwait(false);
+            await _index.SubmitAsync([RowChange.Write(new TableRow(partition, string.Empty, claim, existing.ETag))], cancellationToken);
             return null;
         }
         catch (StoreException ex) when (ex.IsConflict)
         {
-            return await ClaimIdempotencyKeyAsync(key, cluster, requestId, now, staleAfter, cancellationToken).ConfigureAwait(false);
+            return await ClaimIdempotencyKeyAsync(key, cluster, requestId, now, staleAfter, cancellationToken);
         }
     }
 
@@ -200,8 +200,8 @@ public sealed class RequestStore
         if (outbox is null)
         {
             // Index first: a request row is never there without the index row that finds it.
-            await IndexAsync(request.Id, partition, cancellationToken).ConfigureAwait(false);
-            var etags = await SubmitWithLedgerAsync(partition, changes, ledger?.Ledger, cancellationToken).ConfigureAwait(false);
+            await IndexAsync(request.Id, partition, cancellationToken);
+            var etags = await SubmitWithLedgerAsync(partition, changes, ledger?.Ledger, cancellationToken);
             return new StoredRequest(request, etags[0] ?? string.Empty);
         }
 
@@ -213,14 +213,14 @@ public sealed class RequestStore
         var indexed = IndexAsync(request.Id, partition, cancellationToken);
         try
         {
-            await Task.WhenAll(written, indexed).ConfigureAwait(false);
+            await Task.WhenAll(written, indexed);
         }
         catch (Exception) when (written.IsCompletedSuccessfully)
         {
-            await IndexAsync(request.Id, partition, cancellationToken).ConfigureAwait(false);
+            await IndexAsync(request.Id, partition, cancellationToken);
         }
 
-        return new StoredRequest(request, (await written.ConfigureAwait(false))[0] ?? string.Empty);
+        return new StoredRequest(request, (await written)[0] ?? string.Empty);
     }
 
     /// <summary>Writes the index row of a request whose outbox row is left over (idempotent).</summary>
@@ -249,12 +249,12 @@ public sealed class RequestStore
         }
 
         if (deleteOutboxCommandId is not null
-            && await OutboxExistsAsync(updated.Cluster, updated.Node, deleteOutboxCommandId, cancellationToken).ConfigureAwait(false))
+            && await OutboxExistsAsync(updated.Cluster, updated.Node, deleteOutboxCommandId, cancellationToken))
         {
             changes.Add(RowChange.Delete(partition, OutboxPrefix + deleteOutboxCommandId));
         }
 
-        await SubmitWithLedgerAsync(partition, changes, updatedLedger, cancellationToken).ConfigureAwait(false);
+        await SubmitWithLedgerAsync(partition, changes, updatedLedger, cancellationToken);
     }
 
     /// <summary>
@@ -268,23 +268,23 @@ public sealed class RequestStore
         ArgumentNullException.ThrowIfNull(dispatched);
         await _table.SubmitAsync(
             [RowChange.Write(ToRow(dispatched, written.ETag)), RowChange.Delete(PartitionOf(dispatched.Cluster, dispatched.Node), OutboxPrefix + commandId)],
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
     }
 
     public async Task SaveLedgerAsync(NodeLedger ledger, string? etag, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ledger);
-        await SubmitWithLedgerAsync(PartitionOf(ledger.Cluster, ledger.Node), [RowChange.Write(ToRow(ledger, etag))], ledger, cancellationToken).ConfigureAwait(false);
+        await SubmitWithLedgerAsync(PartitionOf(ledger.Cluster, ledger.Node), [RowChange.Write(ToRow(ledger, etag))], ledger, cancellationToken);
     }
 
     public async Task<bool> OutboxExistsAsync(string cluster, string node, string commandId, CancellationToken cancellationToken)
-        => await _table.GetAsync(PartitionOf(cluster, node), OutboxPrefix + commandId, cancellationToken).ConfigureAwait(false) is not null;
+        => await _table.GetAsync(PartitionOf(cluster, node), OutboxPrefix + commandId, cancellationToken) is not null;
 
     public async Task DeleteOutboxAsync(string cluster, string node, string commandId, CancellationToken cancellationToken)
     {
         try
         {
-            await _table.SubmitAsync([RowChange.Delete(PartitionOf(cluster, node), OutboxPrefix + commandId)], cancellationToken).ConfigureAwait(false);
+            await _table.SubmitAsync([RowChange.Delete(PartitionOf(cluster, node), OutboxPrefix + commandId)], cancellationToken);
         }
         catch (StoreException ex) when (ex.Code == StoreErrors.RowMissing)
         {
@@ -298,7 +298,7 @@ public sealed class RequestStore
             RowKeyPrefix: OutboxPrefix,
             Filters: [new RowFilter("CreatedAt", RowFilterOperator.LessThan, writtenBefore)],
             PageSize: Math.Min(max, 1000));
-        return (await QueryAllAsync(query, max, cancellationToken).ConfigureAwait(false)).Select(ToOutbox).ToList();
+        return (await QueryAllAsync(query, max, cancellationToken)).Select(ToOutbox).ToList();
     }
 
     /// <summary>Requests in <paramref name="status"/> created before <paramref name="createdBefore"/>.</summary>
@@ -312,7 +312,7 @@ public sealed class RequestStore
                 new RowFilter("CreatedAt", RowFilterOperator.LessThan, createdBefore),
             ],
             PageSize: Math.Min(max, 1000));
-        return (await QueryAllAsync(query, max, cancellationToken).ConfigureAwait(false)).Select(ToStoredRequest).ToList();
+        return (await QueryAllAsync(query, max, cancellationToken)).Select(ToStoredRequest).ToList();
     }
 
     public async Task<RequestPage> ListAsync(RequestListQuery query, CancellationToken cancellationToken)
@@ -336,7 +336,7 @@ public sealed class RequestStore
             Filters: filters,
             PageSize: Math.Clamp(query.PageSize, 1, 1000),
             ContinuationToken: query.ContinuationToken);
-        var page = await _table.QueryAsync(rowQuery, cancellationToken).ConfigureAwait(false);
+        var page = await _table.QueryAsync(rowQuery, cancellationToken);
         return new RequestPage(page.Rows.Select(r => ToStoredRequest(r).Request).ToList(), page.ContinuationToken);
     }
 
@@ -349,7 +349,7 @@ public sealed class RequestStore
         IReadOnlyList<string?> etags;
         try
         {
-            etags = await _table.SubmitAsync(changes, cancellationToken).ConfigureAwait(false);
+            etags = await _table.SubmitAsync(changes, cancellationToken);
         }
         catch (StoreException)
         {
@@ -377,7 +377,7 @@ public sealed class RequestStore
         var token = (string?)null;
         do
         {
-            var page = await _table.QueryAsync(query with { ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
+            var page = await _table.QueryAsync(query with { ContinuationToken = token }, cancellationToken);
             rows.AddRange(page.Rows);
             token = page.ContinuationToken;
         }

@@ -22,10 +22,10 @@ public sealed partial class RequestTimeouts(
         var timedOut = 0;
         foreach (var status in OpenStatuses)
         {
-            var stale = await requests.ListByStatusAsync(status, cutoff, options.Value.MaxRowsPerRun, cancellationToken).ConfigureAwait(false);
+            var stale = await requests.ListByStatusAsync(status, cutoff, options.Value.MaxRowsPerRun, cancellationToken);
             foreach (var candidate in stale)
             {
-                if (await TimeOutAsync(candidate.Request, cutoff, now, cancellationToken).ConfigureAwait(false))
+                if (await TimeOutAsync(candidate.Request, cutoff, now, cancellationToken))
                 {
                     timedOut++;
                 }
@@ -38,14 +38,14 @@ public sealed partial class RequestTimeouts(
     private Task<bool> TimeOutAsync(PartitionRequest candidate, DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellationToken)
         => OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Timing out request {candidate.Id}", async () =>
         {
-            var stored = await requests.GetAsync(candidate.Cluster, candidate.Node, candidate.Id, cancellationToken).ConfigureAwait(false);
+            var stored = await requests.GetAsync(candidate.Cluster, candidate.Node, candidate.Id, cancellationToken);
             if (stored is null || stored.Request.IsTerminal || stored.Request.CreatedAt >= cutoff)
             {
                 return false;
             }
 
             var request = stored.Request;
-            var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false);
+            var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken);
             var minutes = (int)options.Value.RequestTimeout.TotalMinutes;
             var updated = request with
             {
@@ -55,7 +55,7 @@ public sealed partial class RequestTimeouts(
                 Error = new RequestNotice(RequestCodes.TimedOut, $"No result for command {request.CommandId} from node {request.Node} within {minutes} minutes; the request was {request.Status}."),
             };
             await requests.UpdateAsync(stored, updated, ledger, ledger?.Ledger.Release(request.Id, changeApplied: false, now), request.CommandId, cancellationToken)
-                .ConfigureAwait(false);
+                ;
             LogTimedOut(logger, request.Id, request.CommandId, request.Status);
             return true;
         });

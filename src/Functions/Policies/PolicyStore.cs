@@ -20,7 +20,7 @@ public sealed class PolicyStore
     public async Task<StoredPolicy?> GetAsync(string cluster, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        var row = await _table.GetAsync(cluster.ToLowerInvariant(), RowKey, cancellationToken).ConfigureAwait(false);
+        var row = await _table.GetAsync(cluster.ToLowerInvariant(), RowKey, cancellationToken);
         return row is null
             ? null
             : new StoredPolicy(
@@ -33,7 +33,7 @@ public sealed class PolicyStore
 
     /// <summary>The cluster's policy, or <see cref="ProvisioningPolicy.Default"/> when nobody set one.</summary>
     public async Task<ProvisioningPolicy> GetEffectiveAsync(string cluster, CancellationToken cancellationToken)
-        => (await GetAsync(cluster, cancellationToken).ConfigureAwait(false))?.Policy ?? ProvisioningPolicy.Default;
+        => (await GetAsync(cluster, cancellationToken))?.Policy ?? ProvisioningPolicy.Default;
 
     /// <summary>
     /// Writes <paramref name="policy"/> if the stored one is still the version read (<paramref name="etag"/>), or,
@@ -53,7 +53,7 @@ public sealed class PolicyStore
         };
         DocumentColumns.Write(properties, "Policy", policy, ProvisioningJsonContext.Default.ProvisioningPolicy);
         var etags = await _table.SubmitAsync([RowChange.Write(new TableRow(cluster.ToLowerInvariant(), RowKey, properties, etag))], cancellationToken)
-            .ConfigureAwait(false);
+            ;
         return etags[0]!;
     }
 }

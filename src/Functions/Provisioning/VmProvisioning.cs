@@ -29,10 +29,10 @@ public sealed partial class VmProvisioning(
             return;
         }
 
-        var policy = await policies.GetEffectiveAsync(cluster, cancellationToken).ConfigureAwait(false);
+        var policy = await policies.GetEffectiveAsync(cluster, cancellationToken);
         var decision = PolicyMatcher.Decide(policy, new VmFacts(clusterEvent.VmName, clusterEvent.Notes, AzureTags: null));
         await ActAsync(cluster, clusterEvent.VmName, clusterEvent.VmId.Value, decision, RequestOrigin.HostEvent, $"host:{clusterEvent.Node}", cancellationToken)
-            .ConfigureAwait(false);
+            ;
     }
 
     /// <summary>
@@ -48,9 +48,9 @@ public sealed partial class VmProvisioning(
         }
 
         var found = new List<(string Cluster, VmInventory Vm)>();
-        foreach (var summary in await inventory.ListClustersAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var summary in await inventory.ListClustersAsync(cancellationToken))
         {
-            var cluster = await inventory.GetClusterAsync(summary.Cluster, cancellationToken).ConfigureAwait(false);
+            var cluster = await inventory.GetClusterAsync(summary.Cluster, cancellationToken);
             found.AddRange((cluster?.Nodes ?? []).SelectMany(n => n.Vms)
                 .Where(vm => string.Equals(vm.Name, resource.VmName, StringComparison.OrdinalIgnoreCase))
                 .Select(vm => (summary.Cluster, vm)));
@@ -69,12 +69,12 @@ public sealed partial class VmProvisioning(
         }
 
         var (clusterName, vm) = found[0];
-        var policy = await policies.GetEffectiveAsync(clusterName, cancellationToken).ConfigureAwait(false);
+        var policy = await policies.GetEffectiveAsync(clusterName, cancellationToken);
         var azureTags = policy.Rules.Any(r => r.NeedsAzureTags)
-            ? await tags.ReadTagsAsync(resource.MachineResourceId, cancellationToken).ConfigureAwait(false) ?? new Dictionary<string, string>()
+            ? await tags.ReadTagsAsync(resource.MachineResourceId, cancellationToken) ?? new Dictionary<string, string>()
             : null;
         var decision = PolicyMatcher.Decide(policy, new VmFacts(vm.Name, vm.Notes, azureTags));
-        return await ActAsync(clusterName, vm.Name, vm.Id, decision, RequestOrigin.EventGrid, "event-grid", cancellationToken).ConfigureAwait(false);
+        return await ActAsync(clusterName, vm.Name, vm.Id, decision, RequestOrigin.EventGrid, "event-grid", cancellationToken);
     }
 
     public static string IdempotencyKey(string cluster, Guid vmId) => $"provision:{cluster.ToLowerInvariant()}:{vmId:N}";
@@ -108,7 +108,7 @@ public sealed partial class VmProvisioning(
                 PowerAfter = rule.StartAfter ? PowerAfterChange.Start : PowerAfterChange.RestorePrevious,
             }
             : PartitionRequestSubmission.SetOfflineAction(cluster, vmName, rule.OfflineAction, vmId, origin, requestedBy, key);
-        var outcome = await requests.SubmitAsync(submission, cancellationToken).ConfigureAwait(false);
+        var outcome = await requests.SubmitAsync(submission, cancellationToken);
         var request = outcome.Request;
         LogRequested(logger, vmName, cluster, rule.Name, request.Id, request.Status, outcome.IsExisting);
         return outcome.IsRejected

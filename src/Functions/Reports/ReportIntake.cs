@@ -47,7 +47,7 @@ public sealed partial class ReportIntake(
         {
             changed = await OptimisticRetry.RunAsync(_maxAttempts, $"Applying result {result.CommandId}", async () =>
             {
-                var stored = await ReadOpenRequestAsync(envelope, requestId, "result", result.CommandId, cancellationToken).ConfigureAwait(false);
+                var stored = await ReadOpenRequestAsync(envelope, requestId, "result", result.CommandId, cancellationToken);
                 if (stored is null)
                 {
                     return false;
@@ -69,19 +69,19 @@ public sealed partial class ReportIntake(
                     Steps = result.Steps,
                     Error = result.Error is { } e ? new RequestNotice(e.Code, e.Message, e.Step) : null,
                 };
-                var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken).ConfigureAwait(false);
+                var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken);
                 // The inventory-after is read before the result is stamped complete: dating the release by it lets
                 // that snapshot (applied below) reconcile the figure instead of being ignored as older than it.
                 var released = ledger?.Ledger.Release(request.Id, status == RequestStatus.Succeeded, result.InventoryAfter?.TakenAt ?? result.CompletedAt);
-                await requests.UpdateAsync(stored, updated, ledger, released, result.CommandId, cancellationToken).ConfigureAwait(false);
+                await requests.UpdateAsync(stored, updated, ledger, released, result.CommandId, cancellationToken);
                 LogCompleted(logger, request.Id, result.CommandId, status);
                 return true;
-            }).ConfigureAwait(false);
+            });
         }
 
         if (result.InventoryAfter is { } after)
         {
-            changed |= await ApplySnapshotAsync(envelope.Cluster, after, cancellationToken).ConfigureAwait(false);
+            changed |= await ApplySnapshotAsync(envelope.Cluster, after, cancellationToken);
         }
 
         return changed;
@@ -98,7 +98,7 @@ public sealed partial class ReportIntake(
 
         return OptimisticRetry.RunAsync(_maxAttempts, $"Applying progress of {progress.CommandId}", async () =>
         {
-            var stored = await ReadOpenRequestAsync(envelope, requestId, "progress", progress.CommandId, cancellationToken).ConfigureAwait(false);
+            var stored = await ReadOpenRequestAsync(envelope, requestId, "progress", progress.CommandId, cancellationToken);
             if (stored is null)
             {
                 return false;
@@ -118,7 +118,7 @@ public sealed partial class ReportIntake(
                 UpdatedAt = time.GetUtcNow(),
                 Steps = newStep ? [.. request.Steps, progress.Step!] : request.Steps,
             };
-            await requests.UpdateAsync(stored, updated, null, null, progress.CommandId, cancellationToken).ConfigureAwait(false);
+            await requests.UpdateAsync(stored, updated, null, null, progress.CommandId, cancellationToken);
             return true;
         });
     }
@@ -126,7 +126,7 @@ public sealed partial class ReportIntake(
     public async Task<bool> ApplySnapshotAsync(string cluster, NodeInventory snapshot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var saved = await inventory.SaveIfNewerAsync(cluster, snapshot, cancellationToken).ConfigureAwait(false);
+        var saved = await inventory.SaveIfNewerAsync(cluster, snapshot, cancellationToken);
         if (!saved)
         {
             LogStaleSnapshot(logger, cluster, snapshot.Node, snapshot.TakenAt);
@@ -134,10 +134,10 @@ public sealed partial class ReportIntake(
 
         var reconciled = await OptimisticRetry.RunAsync(_maxAttempts, $"Reconciling capacity of {cluster}/{snapshot.Node}", async () =>
         {
-            var ledger = await requests.GetLedgerAsync(cluster, snapshot.Node, cancellationToken).ConfigureAwait(false);
+            var ledger = await requests.GetLedgerAsync(cluster, snapshot.Node, cancellationToken);
             if (ledger is null)
             {
-                await requests.SaveLedgerAsync(NodeLedger.FromInventory(cluster, snapshot), null, cancellationToken).ConfigureAwait(false);
+                await requests.SaveLedgerAsync(NodeLedger.FromInventory(cluster, snapshot), null, cancellationToken);
                 return true;
             }
 
@@ -148,9 +148,9 @@ public sealed partial class ReportIntake(
                 return false;
             }
 
-            await requests.SaveLedgerAsync(updated, ledger.ETag, cancellationToken).ConfigureAwait(false);
+            await requests.SaveLedgerAsync(updated, ledger.ETag, cancellationToken);
             return true;
-        }).ConfigureAwait(false);
+        });
         return saved || reconciled;
     }
 
@@ -159,16 +159,16 @@ public sealed partial class ReportIntake(
         ArgumentNullException.ThrowIfNull(clusterEvent);
         var changed = clusterEvent.Kind switch
         {
-            ClusterEventKind.VmRemoved => await ChangeVmAsync(cluster, clusterEvent.Node, clusterEvent, vm => null, cancellationToken).ConfigureAwait(false),
-            ClusterEventKind.VmMoved => await ChangeVmAsync(cluster, clusterEvent.FromNode!, clusterEvent, vm => null, cancellationToken).ConfigureAwait(false),
+            ClusterEventKind.VmRemoved => await ChangeVmAsync(cluster, clusterEvent.Node, clusterEvent, vm => null, cancellationToken),
+            ClusterEventKind.VmMoved => await ChangeVmAsync(cluster, clusterEvent.FromNode!, clusterEvent, vm => null, cancellationToken),
             ClusterEventKind.VmStateChanged when clusterEvent.PowerState is { } power
-                => await ChangeVmAsync(cluster, clusterEvent.Node, clusterEvent, vm => vm with { PowerState = power }, cancellationToken).ConfigureAwait(false),
+                => await ChangeVmAsync(cluster, clusterEvent.Node, clusterEvent, vm => vm with { PowerState = power }, cancellationToken),
             _ => false,
         };
 
         foreach (var observer in observers)
         {
-            await observer.OnClusterEventAsync(cluster, clusterEvent, cancellationToken).ConfigureAwait(false);
+            await observer.OnClusterEventAsync(cluster, clusterEvent, cancellationToken);
         }
 
         return changed;
@@ -180,8 +180,8 @@ public sealed partial class ReportIntake(
     /// </summary>
     private async Task<StoredRequest?> ReadOpenRequestAsync(Envelope envelope, string requestId, string kind, string commandId, CancellationToken cancellationToken)
     {
-        var stored = await requests.GetAsync(envelope.Cluster, envelope.Node, requestId, cancellationToken).ConfigureAwait(false)
-            ?? await requests.GetAsync(requestId, cancellationToken).ConfigureAwait(false);
+        var stored = await requests.GetAsync(envelope.Cluster, envelope.Node, requestId, cancellationToken)
+            ?? await requests.GetAsync(requestId, cancellationToken);
         var request = stored?.Request;
         if (request is null || request.IsTerminal || !string.Equals(request.CommandId, commandId, StringComparison.Ordinal))
         {

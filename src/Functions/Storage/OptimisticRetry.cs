@@ -9,13 +9,13 @@ internal static class OptimisticRetry
         {
             try
             {
-                return await attempt().ConfigureAwait(false);
+                return await attempt();
             }
             catch (StoreException ex) when (ex.IsConflict && i < maxAttempts)
             {
                 // A short jittered pause spreads writers that collided on the same row.
 #pragma warning disable CA5394 // jitter, not security
-                await Task.Delay(Random.Shared.Next(0, Math.Min(40, 2 * i))).ConfigureAwait(false);
+                await Task.Delay(Random.Shared.Next(0, Math.Min(40, 2 * i)));
 #pragma warning restore CA5394
             }
             catch (StoreException ex) when (ex.IsConflict)

@@ -18,20 +18,20 @@ public sealed class TableStorageRecordTable : IRecordTable
 
     public async Task<TableRow?> GetAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
     {
-        await _created.Value.ConfigureAwait(false);
+        await _created.Value;
         var response = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
+            ;
         return response.HasValue ? ToRow(response.Value!) : null;
     }
 
     public async Task<RowPage> QueryAsync(RowQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await _created.Value.ConfigureAwait(false);
+        await _created.Value;
         var select = query.Select is null ? null : query.Select.Concat(["PartitionKey", "RowKey"]).ToList();
         var pages = _table.QueryAsync<TableEntity>(Filter(query), query.PageSize, select, cancellationToken)
             .AsPages(query.ContinuationToken, query.PageSize);
-        await foreach (var page in pages.ConfigureAwait(false))
+        await foreach (var page in pages)
         {
             return new RowPage(page.Values.Select(ToRow).ToList(), page.ContinuationToken);
         }
@@ -42,16 +42,16 @@ public sealed class TableStorageRecordTable : IRecordTable
     public async Task<IReadOnlyList<string?>> SubmitAsync(IReadOnlyList<RowChange> changes, CancellationToken cancellationToken)
     {
         BatchRules.Check(changes);
-        await _created.Value.ConfigureAwait(false);
+        await _created.Value;
         try
         {
             if (changes.Count == 1)
             {
-                return [await ApplyAsync(changes[0], cancellationToken).ConfigureAwait(false)];
+                return [await ApplyAsync(changes[0], cancellationToken)];
             }
 
             var actions = changes.Select(ToAction).ToList();
-            var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
             return response.Value
                 .Select((r, i) => changes[i].Kind == RowChangeKind.Delete ? null : r.Headers.ETag?.ToString())
                 .ToList();
@@ -72,10 +72,10 @@ public sealed class TableStorageRecordTable : IRecordTable
         var etag = row.ETag is { } e ? new ETag(e) : ETag.All;
         var response = change.Kind switch
         {
-            RowChangeKind.Insert => await _table.AddEntityAsync(ToEntity(row), cancellationToken).ConfigureAwait(false),
-            RowChangeKind.Replace => await _table.UpdateEntityAsync(ToEntity(row), etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false),
-            RowChangeKind.Upsert => await _table.UpsertEntityAsync(ToEntity(row), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false),
-            RowChangeKind.Delete => await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, etag, cancellationToken).ConfigureAwait(false),
+            RowChangeKind.Insert => await _table.AddEntityAsync(ToEntity(row), cancellationToken),
+            RowChangeKind.Replace => await _table.UpdateEntityAsync(ToEntity(row), etag, TableUpdateMode.Replace, cancellationToken),
+            RowChangeKind.Upsert => await _table.UpsertEntityAsync(ToEntity(row), TableUpdateMode.Replace, cancellationToken),
+            RowChangeKind.Delete => await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, etag, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(change), change.Kind, "Unknown change kind."),
         };
 

@@ -23,23 +23,23 @@ namespace GpuAutomation.HostRunner.Agent;
 /// </summary>
 public sealed partial class HostRunnerAgent : IAsyncDisposable
 {
-    private readonly HostRunnerOptions options;
-    private readonly IMessageBus bus;
-    private readonly TimeProvider time;
-    private readonly ILoggerFactory loggers;
-    private readonly ILogger logger;
-    private readonly HyperVHost host;
-    private readonly ReportPublisher publisher;
-    private readonly InventoryReporter inventory;
-    private readonly Channel<JournaledCommand> queue = Channel.CreateUnbounded<JournaledCommand>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource stopping = new();
-    private readonly CancellationTokenSource stopInventory = new();
-    private CommandJournal? journal;
-    private CommandExecutor? executor;
-    private IMessageConsumer? consumer;
-    private Task executing = Task.CompletedTask;
-    private Task polling = Task.CompletedTask;
-    private int state;
+    private readonly HostRunnerOptions _options;
+    private readonly IMessageBus _bus;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly HyperVHost _host;
+    private readonly ReportPublisher _publisher;
+    private readonly InventoryReporter _inventory;
+    private readonly Channel<JournaledCommand> _queue = Channel.CreateUnbounded<JournaledCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopInventory = new();
+    private CommandJournal? _journal;
+    private CommandExecutor? _executor;
+    private IMessageConsumer? _consumer;
+    private Task _executing = Task.CompletedTask;
+    private Task _polling = Task.CompletedTask;
+    private int _state;
 
     public HostRunnerAgent(
         HostRunnerOptions options,
@@ -53,11 +53,11 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(cim);
         options.Validate();
-        this.options = options;
-        this.bus = bus;
-        this.time = time ?? TimeProvider.System;
-        loggers = loggerFactory ?? NullLoggerFactory.Instance;
-        logger = loggers.CreateLogger<HostRunnerAgent>();
+        this._options = options;
+        this._bus = bus;
+        this._time = time ?? TimeProvider.System;
+        _loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggers.CreateLogger<HostRunnerAgent>();
         var hyperV = new HyperVOptions
         {
             ShutdownTimeout = options.ShutdownTimeout,
@@ -65,17 +65,17 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             JobPollInterval = options.PollInterval,
             StatePollInterval = options.PollInterval,
         };
-        host = new HyperVHost(options.Node, cim, hyperV, this.time, loggers);
-        publisher = new ReportPublisher(bus, options.Cluster, options.Node, this.time, newId ?? (() => Guid.NewGuid().ToString("N")));
-        inventory = new InventoryReporter(host, publisher, loggers.CreateLogger<InventoryReporter>());
+        _host = new HyperVHost(options.Node, cim, hyperV, this._time, _loggers);
+        _publisher = new ReportPublisher(bus, options.Cluster, options.Node, this._time, newId ?? (() => Guid.NewGuid().ToString("N")));
+        _inventory = new InventoryReporter(_host, _publisher, _loggers.CreateLogger<InventoryReporter>());
     }
 
-    public string Node => options.Node;
+    public string Node => _options.Node;
 
-    public string CommandQueue => QueueNames.Commands(options.Cluster, options.Node);
+    public string CommandQueue => QueueNames.Commands(_options.Cluster, _options.Node);
 
     /// <summary>The inventory last reported.</summary>
-    public NodeInventory? LastInventory => inventory.Last;
+    public NodeInventory? LastInventory => _inventory.Last;
 
     /// <summary>
     /// Opens the journal, sends the start snapshot, re-sends unreported results, queues unfinished commands and
@@ -83,30 +83,30 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.CompareExchange(ref state, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
         {
             throw new InvalidOperationException("The agent was started already.");
         }
 
-        journal = CommandJournal.Open(options.JournalFolder, time, loggers.CreateLogger<CommandJournal>());
-        executor = new CommandExecutor(host, journal, time, loggers.CreateLogger<CommandExecutor>());
-        await inventory.ReportAsync(InventoryReason.Start, null, cancellationToken).ConfigureAwait(false);
-        foreach (var done in journal.Unreported())
+        _journal = CommandJournal.Open(_options.JournalFolder, _time, _loggers.CreateLogger<CommandJournal>());
+        _executor = new CommandExecutor(_host, _journal, _time, _loggers.CreateLogger<CommandExecutor>());
+        await _inventory.ReportAsync(InventoryReason.Start, null, cancellationToken);
+        foreach (var done in _journal.Unreported())
         {
-            await ReportResultAsync(done, cancellationToken).ConfigureAwait(false);
+            await ReportResultAsync(done, cancellationToken);
         }
 
-        foreach (var unfinished in journal.Unfinished())
+        foreach (var unfinished in _journal.Unfinished())
         {
             LogQueuedFromJournal(unfinished.CommandId, unfinished.Message.Envelope.MessageType, unfinished.Steps.Count);
-            queue.Writer.TryWrite(unfinished);
+            _queue.Writer.TryWrite(unfinished);
         }
 
-        executing = Task.Run(() => ExecuteLoopAsync(stopping.Token), CancellationToken.None);
-        polling = Task.Run(() => PollLoopAsync(stopInventory.Token), CancellationToken.None);
+        _executing = Task.Run(() => ExecuteLoopAsync(_stopping.Token), CancellationToken.None);
+        _polling = Task.Run(() => PollLoopAsync(_stopInventory.Token), CancellationToken.None);
         // One delivery at a time keeps commands in the order the control plane sent them; handling is only a journal write.
-        consumer = await bus.StartConsumerAsync(CommandQueue, HandleAsync, new ConsumerOptions { MaxConcurrency = 1, PrefetchCount = 4 }, cancellationToken).ConfigureAwait(false);
-        LogReady(options.Node, options.Cluster, CommandQueue, journal.Path);
+        _consumer = await _bus.StartConsumerAsync(CommandQueue, HandleAsync, new ConsumerOptions { MaxConcurrency = 1, PrefetchCount = 4 }, cancellationToken);
+        LogReady(_options.Node, _options.Cluster, CommandQueue, _journal.Path);
     }
 
     /// <summary>
@@ -115,35 +115,35 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref state, 2) != 1)
+        if (Interlocked.Exchange(ref _state, 2) != 1)
         {
             return;
         }
 
-        if (consumer is not null)
+        if (_consumer is not null)
         {
-            await consumer.StopAsync(cancellationToken).ConfigureAwait(false);
-            await consumer.DisposeAsync().ConfigureAwait(false);
+            await _consumer.StopAsync(cancellationToken);
+            await _consumer.DisposeAsync();
         }
 
-        await stopInventory.CancelAsync().ConfigureAwait(false);
-        queue.Writer.TryComplete();
-        using var grace = new CancellationTokenSource(options.StopGracePeriod, time);
+        await _stopInventory.CancelAsync();
+        _queue.Writer.TryComplete();
+        using var grace = new CancellationTokenSource(_options.StopGracePeriod, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(grace.Token, cancellationToken);
-        using (linked.Token.Register(stopping.Cancel))
+        using (linked.Token.Register(_stopping.Cancel))
         {
-            await Task.WhenAll(executing, polling).ConfigureAwait(false);
+            await Task.WhenAll(_executing, _polling);
         }
 
-        journal?.Dispose();
-        LogStopped(options.Node);
+        _journal?.Dispose();
+        LogStopped(_options.Node);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync().ConfigureAwait(false);
-        stopping.Dispose();
-        stopInventory.Dispose();
+        await StopAsync();
+        _stopping.Dispose();
+        _stopInventory.Dispose();
     }
 
     private async Task<Settlement> HandleAsync(ReceivedMessage received, CancellationToken cancellationToken)
@@ -155,13 +155,13 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             return Settlement.DeadLetter("not-a-command", $"{envelope.MessageType} {envelope.MessageId} arrived on command queue {received.Queue}; only commands belong there.");
         }
 
-        var journal = this.journal!;
+        var journal = this._journal!;
         if (journal.Find(envelope.MessageId) is { } known)
         {
             LogDuplicate(envelope.MessageId, envelope.MessageType, known.IsFinished);
             if (known.IsFinished)
             {
-                await ReportResultAsync(known, cancellationToken).ConfigureAwait(false);
+                await ReportResultAsync(known, cancellationToken);
             }
 
             return Settlement.Complete;
@@ -170,8 +170,8 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         // Journaled (and flushed) before the broker forgets it: from here the command survives a crash.
         var command = journal.Receive(message);
         LogReceived(envelope.MessageId, envelope.MessageType, envelope.CorrelationId);
-        await ProgressAsync(command, null, cancellationToken).ConfigureAwait(false);
-        queue.Writer.TryWrite(command);
+        await ProgressAsync(command, null, cancellationToken);
+        _queue.Writer.TryWrite(command);
         return Settlement.Complete;
     }
 
@@ -179,14 +179,14 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
     {
         try
         {
-            await foreach (var command in queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var command in _queue.Reader.ReadAllAsync(cancellationToken))
             {
                 if (command.IsFinished)
                 {
                     continue;
                 }
 
-                using var scope = logger.BeginScope(new Dictionary<string, object?>
+                using var scope = _logger.BeginScope(new Dictionary<string, object?>
                 {
                     ["CommandId"] = command.CommandId,
                     ["RequestId"] = command.Message.Envelope.CorrelationId,
@@ -196,7 +196,7 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
                     CommandResult result;
                     try
                     {
-                        result = await executor!.ExecuteAsync(command, (step, ct) => ProgressAsync(command, step, ct), cancellationToken).ConfigureAwait(false);
+                        result = await _executor!.ExecuteAsync(command, (step, ct) => ProgressAsync(command, step, ct), cancellationToken);
                     }
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                     {
@@ -204,10 +204,10 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
                         return;
                     }
 
-                    journal!.Complete(command, result);
+                    _journal!.Complete(command, result);
                     LogCompleted(command.CommandId, command.Message.Envelope.MessageType, result.Outcome, (result.CompletedAt - result.StartedAt).TotalMilliseconds);
-                    await ReportResultAsync(command, cancellationToken).ConfigureAwait(false);
-                    await ReportInventoryAsync(InventoryReason.AfterCommand, result.InventoryAfter, cancellationToken).ConfigureAwait(false);
+                    await ReportResultAsync(command, cancellationToken);
+                    await ReportInventoryAsync(InventoryReason.AfterCommand, result.InventoryAfter, cancellationToken);
                 }
 #pragma warning disable CA1031 // A bug around one command must not stop the node from executing the next ones.
                 catch (Exception e) when (e is not OperationCanceledException and not JournalException)
@@ -230,17 +230,17 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
 
     private async Task PollLoopAsync(CancellationToken cancellationToken)
     {
-        var lastFull = time.GetUtcNow();
-        using var timer = new PeriodicTimer(options.ChangePollInterval, time);
+        var lastFull = _time.GetUtcNow();
+        using var timer = new PeriodicTimer(_options.ChangePollInterval, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                var full = time.GetUtcNow() - lastFull >= options.InventoryInterval;
-                await ReportInventoryAsync(full ? InventoryReason.Schedule : InventoryReason.ChangeCheck, null, cancellationToken).ConfigureAwait(false);
+                var full = _time.GetUtcNow() - lastFull >= _options.InventoryInterval;
+                await ReportInventoryAsync(full ? InventoryReason.Schedule : InventoryReason.ChangeCheck, null, cancellationToken);
                 if (full)
                 {
-                    lastFull = time.GetUtcNow();
+                    lastFull = _time.GetUtcNow();
                 }
             }
         }
@@ -253,7 +253,7 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
     {
         try
         {
-            await inventory.ReportAsync(reason, known, cancellationToken).ConfigureAwait(false);
+            await _inventory.ReportAsync(reason, known, cancellationToken);
         }
 #pragma warning disable CA1031 // Inventory is reported again at the next poll: no failure may end the poll or command loop.
         catch (Exception e) when (e is not OperationCanceledException)
@@ -271,14 +271,14 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         {
             try
             {
-                await publisher.PublishAsync(command.Result!, command.Message.Envelope.CorrelationId, cancellationToken).ConfigureAwait(false);
-                journal!.MarkReported(command);
+                await _publisher.PublishAsync(command.Result!, command.Message.Envelope.CorrelationId, cancellationToken);
+                _journal!.MarkReported(command);
                 return;
             }
             catch (MessagingException e)
             {
                 LogResultPublishFailed(e, command.CommandId, delay);
-                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, _time, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
         }
@@ -289,7 +289,7 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         try
         {
             var envelope = command.Message.Envelope;
-            await publisher.PublishAsync(new CommandProgress(envelope.MessageId, envelope.MessageType, step, time.GetUtcNow()), envelope.CorrelationId, cancellationToken).ConfigureAwait(false);
+            await _publisher.PublishAsync(new CommandProgress(envelope.MessageId, envelope.MessageType, step, _time.GetUtcNow()), envelope.CorrelationId, cancellationToken);
         }
         catch (MessagingException e)
         {

@@ -16,7 +16,7 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
     {
         try
         {
-            return (await cim.QueryAsync(CimNamespaces.Cluster, Wql.Select(ClusterClass), cancellationToken).ConfigureAwait(false)).Count > 0;
+            return (await cim.QueryAsync(CimNamespaces.Cluster, Wql.Select(ClusterClass), cancellationToken)).Count > 0;
         }
         catch (CimException e) when (e.Code is CimErrors.InvalidNamespace or CimErrors.InvalidClass)
         {
@@ -26,7 +26,7 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
 
     /// <summary>Whether the VM is a clustered role (has a "Virtual Machine" resource).</summary>
     public async Task<bool> IsVmClusteredAsync(Guid vmId, string vmName, CancellationToken cancellationToken)
-        => await FindVmResourceAsync(vmId, vmName, cancellationToken).ConfigureAwait(false) is not null;
+        => await FindVmResourceAsync(vmId, vmName, cancellationToken) is not null;
 
     /// <summary>
     /// The VM's "Virtual Machine" resource, or null when the VM is not clustered. Looked up by type and owner group
@@ -40,11 +40,11 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
             var byGroup = await cim.QueryAsync(
                 CimNamespaces.Cluster,
                 Wql.Select(ResourceClass, Wql.Equal("Type", VirtualMachineType), Wql.Equal("OwnerGroup", vmName)),
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken);
             var match = byGroup.FirstOrDefault(r => HoldsVm(r, vmId));
             if (match is null)
             {
-                var all = await QueryVmResourcesAsync(cancellationToken).ConfigureAwait(false);
+                var all = await QueryVmResourcesAsync(cancellationToken);
                 match = all.FirstOrDefault(r => HoldsVm(r, vmId));
             }
 
@@ -66,7 +66,7 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
         try
         {
             var resources = new Dictionary<Guid, ClusterVmResource>();
-            foreach (var r in await QueryVmResourcesAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var r in await QueryVmResourcesAsync(cancellationToken))
             {
                 if (VmIdOf(r) is { } id && !resources.ContainsKey(id))
                 {
@@ -89,9 +89,9 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
     public async Task<bool> SetOfflineActionAsync(Guid vmId, string vmName, OfflineAction action, CancellationToken cancellationToken)
     {
         RequireDefined(action);
-        var resource = await FindVmResourceAsync(vmId, vmName, cancellationToken).ConfigureAwait(false)
+        var resource = await FindVmResourceAsync(vmId, vmName, cancellationToken)
             ?? throw new CimException(CimErrors.ClusterResourceNotFound, $"VM '{vmName}' ({vmId}) has no \"Virtual Machine\" cluster resource: it is not clustered.");
-        return await SetOfflineActionAsync(resource, action, cancellationToken).ConfigureAwait(false);
+        return await SetOfflineActionAsync(resource, action, cancellationToken);
     }
 
     /// <summary>
@@ -107,13 +107,13 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
             return false;
         }
 
-        var instance = await cim.GetInstanceAsync(resource.Path, cancellationToken).ConfigureAwait(false);
+        var instance = await cim.GetInstanceAsync(resource.Path, cancellationToken);
         var properties = instance.GetInstance("PrivateProperties")
             ?? throw new CimException(CimErrors.MissingProperty, $"Cluster resource '{resource.Name}' has no PrivateProperties.");
         var changed = instance.With("PrivateProperties", new CimValue.Instance(properties.With("OfflineAction", new CimValue.UInt32((uint)action))));
         try
         {
-            await cim.ModifyInstanceAsync(changed, cancellationToken).ConfigureAwait(false);
+            await cim.ModifyInstanceAsync(changed, cancellationToken);
         }
         catch (CimException e) when (e.Code == CimErrors.PropertiesStored)
         {

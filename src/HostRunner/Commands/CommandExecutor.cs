@@ -20,7 +20,7 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
     public const string SetPartitionCountPrefix = "set-partition-count:";
     public const string ReadInventory = "read-inventory";
 
-    private readonly VmPartitionSteps vmSteps = new(host);
+    private readonly VmPartitionSteps _vmSteps = new(host);
 
     /// <summary>Runs (or resumes) <paramref name="command"/>; cancellation leaves it unfinished in the journal for the next start.</summary>
     public async Task<CommandResult> ExecuteAsync(JournaledCommand command, Func<StepRecord, CancellationToken, Task> onStepFinished, CancellationToken cancellationToken)
@@ -36,12 +36,12 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
         {
             if (!run.IsResume && command.Message.IsExpired(time.GetUtcNow()))
             {
-                throw new CommandStepException(CommandCodes.Expired, $"{envelope.MessageType} {envelope.MessageId} expired at {envelope.ExpiresAt:O} before it started; it was not executed.");
+                throw new CommandStepException(CommandErrorCodes.Expired, $"{envelope.MessageType} {envelope.MessageId} expired at {envelope.ExpiresAt:O} before it started; it was not executed.");
             }
 
             if (!string.Equals(envelope.Node, host.Node, StringComparison.OrdinalIgnoreCase))
             {
-                throw new CommandStepException(CommandCodes.WrongNode, $"{envelope.MessageType} {envelope.MessageId} is addressed to node {envelope.Node}, not {host.Node}.");
+                throw new CommandStepException(CommandErrorCodes.WrongNode, $"{envelope.MessageType} {envelope.MessageId} is addressed to node {envelope.Node}, not {host.Node}.");
             }
 
             if (run.IsResume)
@@ -49,7 +49,7 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
                 LogResuming(envelope.MessageId, envelope.MessageType, command.Steps.Count);
             }
 
-            inventory = await ExecuteStepsAsync(run, command.Message.Body, cancellationToken).ConfigureAwait(false);
+            inventory = await ExecuteStepsAsync(run, command.Message.Body, cancellationToken);
             outcome = CommandOutcome.Succeeded;
         }
         catch (CommandStepException e)
@@ -63,7 +63,7 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
 #pragma warning restore CA1031
         {
             outcome = CommandOutcome.Failed;
-            error = new CommandError(CommandCodes.AgentError, $"{e.GetType().Name}: {e.Message}");
+            error = new CommandError(CommandErrorCodes.AgentError, $"{e.GetType().Name}: {e.Message}");
             LogUnexpected(e, envelope.MessageId, envelope.MessageType);
         }
 
@@ -72,7 +72,7 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
         {
             try
             {
-                inventory = await host.Inventory.ReadAsync(cancellationToken).ConfigureAwait(false);
+                inventory = await host.Inventory.ReadAsync(cancellationToken);
             }
             catch (CimException e)
             {
@@ -82,7 +82,7 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
             catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
             {
-                LogInventoryFailed(e, envelope.MessageId, CommandCodes.AgentError);
+                LogInventoryFailed(e, envelope.MessageId, CommandErrorCodes.AgentError);
             }
         }
 
@@ -95,28 +95,28 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
         switch (body)
         {
             case AssignPartition assign:
-                await vmSteps.AssignAsync(run, assign, cancellationToken).ConfigureAwait(false);
+                await _vmSteps.AssignAsync(run, assign, cancellationToken);
                 return null;
             case UnassignPartition unassign:
-                await vmSteps.UnassignAsync(run, unassign, cancellationToken).ConfigureAwait(false);
+                await _vmSteps.UnassignAsync(run, unassign, cancellationToken);
                 return null;
             case ConfigurePartitionCount configure:
-                await ConfigureAsync(run, configure, cancellationToken).ConfigureAwait(false);
+                await ConfigureAsync(run, configure, cancellationToken);
                 return null;
             case SetOfflineAction set:
-                await SetOfflineActionAsync(run, set, cancellationToken).ConfigureAwait(false);
+                await SetOfflineActionAsync(run, set, cancellationToken);
                 return null;
             case CollectInventory:
                 // Stays null when the step is resumed from the journal (the lambda does not run).
                 NodeInventory? read = null;
                 await run.StepAsync(ReadInventory, StepKind.Check, async ct =>
                 {
-                    read = await host.Inventory.ReadAsync(ct).ConfigureAwait(false);
+                    read = await host.Inventory.ReadAsync(ct);
                     return StepResult.Done(string.Create(CultureInfo.InvariantCulture, $"{read.Gpus.Count} GPU(s), {read.Vms.Count} VM(s)"));
-                }, cancellationToken).ConfigureAwait(false);
+                }, cancellationToken);
                 return read;
             default:
-                throw new CommandStepException(CommandCodes.AgentError, $"{body.GetType().Name} is not a command this agent executes.");
+                throw new CommandStepException(CommandErrorCodes.AgentError, $"{body.GetType().Name} is not a command this agent executes.");
         }
     }
 
@@ -125,59 +125,59 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
         // Every GPU is checked before any is changed, so a refusal changes nothing.
         var memo = await run.StepAsync(CheckGpus, StepKind.Check, async ct =>
         {
-            var inventory = await host.Inventory.ReadAsync(ct).ConfigureAwait(false);
+            var inventory = await host.Inventory.ReadAsync(ct);
             var targets = command.GpuInstancePaths.Count > 0
                 ? command.GpuInstancePaths.Select(p => inventory.Gpus.FirstOrDefault(g => string.Equals(g.InstancePath, p, StringComparison.OrdinalIgnoreCase))
-                    ?? throw new CommandStepException(CommandCodes.UnknownGpu, $"No GPU {p} on node {host.Node}.")).ToList()
+                    ?? throw new CommandStepException(CommandErrorCodes.UnknownGpu, $"No GPU {p} on node {host.Node}.")).ToList()
                 : inventory.Gpus.Where(g => g.ValidPartitionCounts.Count > 0).ToList();
             if (targets.Count == 0)
             {
-                throw new CommandStepException(CommandCodes.GpuNotPartitioned, $"Node {host.Node} has no partitionable GPU.");
+                throw new CommandStepException(CommandErrorCodes.GpuNotPartitioned, $"Node {host.Node} has no partitionable GPU.");
             }
 
             foreach (var gpu in targets)
             {
                 if (gpu.ValidPartitionCounts.Count == 0)
                 {
-                    throw new CommandStepException(CommandCodes.GpuNotPartitioned, $"GPU {gpu.Model} {gpu.InstancePath} on node {host.Node} is {gpu.AssignedStatus}: it has no partition counts.");
+                    throw new CommandStepException(CommandErrorCodes.GpuNotPartitioned, $"GPU {gpu.Model} {gpu.InstancePath} on node {host.Node} is {gpu.AssignedStatus}: it has no partition counts.");
                 }
 
                 if (!gpu.ValidPartitionCounts.Contains(command.PartitionCount))
                 {
                     throw new CommandStepException(
-                        CommandCodes.InvalidPartitionCount,
+                        CommandErrorCodes.InvalidPartitionCount,
                         string.Create(CultureInfo.InvariantCulture, $"GPU partition count {command.PartitionCount} is not one of the valid counts {string.Join(", ", gpu.ValidPartitionCounts)} for {gpu.Model} on {host.Node}."));
                 }
 
                 if (gpu.PartitionCount != command.PartitionCount && gpu.Partitions.Count > 0)
                 {
                     throw new CommandStepException(
-                        CommandCodes.PartitionsAssigned,
+                        CommandErrorCodes.PartitionsAssigned,
                         string.Create(CultureInfo.InvariantCulture, $"Can't change GPU {gpu.Model} {gpu.InstancePath} on {host.Node} from {gpu.PartitionCount} to {command.PartitionCount} partitions: assigned to VM(s) {string.Join(", ", gpu.Partitions.Select(p => p.VmName))}."));
                 }
             }
 
             return StepResult.Done(string.Create(CultureInfo.InvariantCulture, $"{targets.Count} GPU(s) accept {command.PartitionCount} partitions"), string.Join('\n', targets.Select(t => t.InstancePath)));
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
         var paths = memo!.Split('\n');
         for (var i = 0; i < paths.Length; i++)
         {
             var path = paths[i];
             await run.StepAsync(string.Create(CultureInfo.InvariantCulture, $"{SetPartitionCountPrefix}{i}"), StepKind.Change, async ct =>
-                await host.Gpus.SetPartitionCountAsync(path, command.PartitionCount, ct).ConfigureAwait(false)
+                await host.Gpus.SetPartitionCountAsync(path, command.PartitionCount, ct)
                     ? StepResult.Done(string.Create(CultureInfo.InvariantCulture, $"GPU {path} set to {command.PartitionCount} partitions"))
-                    : StepResult.AlreadyDone(string.Create(CultureInfo.InvariantCulture, $"GPU {path} has {command.PartitionCount} partitions")), cancellationToken).ConfigureAwait(false);
+                    : StepResult.AlreadyDone(string.Create(CultureInfo.InvariantCulture, $"GPU {path} has {command.PartitionCount} partitions")), cancellationToken);
         }
     }
 
     private async Task SetOfflineActionAsync(CommandRun run, SetOfflineAction command, CancellationToken cancellationToken)
     {
-        var vmId = await vmSteps.ResolveAsync(run, command.VmName, command.VmId, cancellationToken).ConfigureAwait(false);
+        var vmId = await _vmSteps.ResolveAsync(run, command.VmName, command.VmId, cancellationToken);
         await run.StepAsync(VmPartitionSteps.EnsureOfflineAction, StepKind.Check, async ct =>
-            await host.Cluster.SetOfflineActionAsync(vmId, command.VmName, command.Action, ct).ConfigureAwait(false)
+            await host.Cluster.SetOfflineActionAsync(vmId, command.VmName, command.Action, ct)
                 ? StepResult.Done($"OfflineAction set to {command.Action}")
-                : StepResult.AlreadyDone($"OfflineAction is {command.Action}"), cancellationToken).ConfigureAwait(false);
+                : StepResult.AlreadyDone($"OfflineAction is {command.Action}"), cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming {CommandId} ({CommandType}) after {Steps} journaled step(s)")]

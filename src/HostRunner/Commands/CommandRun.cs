@@ -30,31 +30,31 @@ public sealed class CommandRun(JournaledCommand command, CommandJournal journal,
         StepResult result;
         try
         {
-            result = await action(cancellationToken).ConfigureAwait(false);
+            result = await action(cancellationToken);
         }
         catch (CimException e)
         {
             var failure = new CommandStepException(
-                CommandCodes.FromCim(e.Code),
+                CimFailureCodes.FromCim(e.Code),
                 e.Message,
                 name,
                 kind,
                 e.NativeCode,
                 e.Code is CimErrors.JobFailed or CimErrors.MethodFailed or CimErrors.InvalidState or CimErrors.AccessDenied ? e.Message : null,
                 e);
-            await RecordFailureAsync(name, started, failure, cancellationToken).ConfigureAwait(false);
+            await RecordFailureAsync(name, started, failure, cancellationToken);
             throw failure;
         }
         catch (CommandStepException e)
         {
             var failure = e.InStep(name, kind);
-            await RecordFailureAsync(name, started, failure, cancellationToken).ConfigureAwait(false);
+            await RecordFailureAsync(name, started, failure, cancellationToken);
             throw failure;
         }
 
         var step = new StepRecord(name, result.Outcome, started, time.GetUtcNow(), result.Detail);
         journal.RecordStep(Command, step, result.Memo);
-        await onStepFinished(step, cancellationToken).ConfigureAwait(false);
+        await onStepFinished(step, cancellationToken);
         return result.Memo;
     }
 
@@ -62,6 +62,6 @@ public sealed class CommandRun(JournaledCommand command, CommandJournal journal,
     {
         var step = new StepRecord(name, StepOutcome.Failed, started, time.GetUtcNow(), $"{failure.Code}: {failure.Message}");
         journal.RecordStep(Command, step, null);
-        await onStepFinished(step, cancellationToken).ConfigureAwait(false);
+        await onStepFinished(step, cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using GpuAutomation.Contracts.Reports;
 namespace GpuAutomation.HostRunner.Commands;
 
 /// <summary>A step of a command failed; carries what the <see cref="Contracts.Reports.CommandError"/> reports.</summary>
@@ -14,17 +15,17 @@ public sealed class CommandStepException : Exception
     }
 
     public CommandStepException()
-        : this(CommandCodes.AgentError, "A command step failed.")
+        : this(CommandErrorCodes.AgentError, "A command step failed.")
     {
     }
 
     public CommandStepException(string message)
-        : this(CommandCodes.AgentError, message)
+        : this(CommandErrorCodes.AgentError, message)
     {
     }
 
     public CommandStepException(string message, Exception innerException)
-        : this(CommandCodes.AgentError, message, innerException: innerException)
+        : this(CommandErrorCodes.AgentError, message, innerException: innerException)
     {
     }
 

@@ -1,3 +1,4 @@
+using GpuAutomation.Contracts.Reports;
 using System.Globalization;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
@@ -27,8 +28,8 @@ internal sealed class VmPartitionSteps(HyperVHost host)
 
     public async Task AssignAsync(CommandRun run, AssignPartition command, CancellationToken cancellationToken)
     {
-        var vmId = await ResolveAsync(run, command.VmName, command.VmId, cancellationToken).ConfigureAwait(false);
-        await run.StepAsync(CheckAssignable, StepKind.Check, ct => CheckAssignableAsync(vmId, command.GpuInstancePath, ct), cancellationToken).ConfigureAwait(false);
+        var vmId = await ResolveAsync(run, command.VmName, command.VmId, cancellationToken);
+        await run.StepAsync(CheckAssignable, StepKind.Check, ct => CheckAssignableAsync(vmId, command.GpuInstancePath, ct), cancellationToken);
         await ChangeWhileOffAsync(
             run,
             vmId,
@@ -39,42 +40,42 @@ internal sealed class VmPartitionSteps(HyperVHost host)
             {
                 await run.StepAsync(AddAdapter, StepKind.Change, async c =>
                 {
-                    var existing = await host.Adapters.ListAsync(vmId, c).ConfigureAwait(false);
+                    var existing = await host.Adapters.ListAsync(vmId, c);
                     if (existing.Count > 0)
                     {
                         return StepResult.AlreadyDone($"adapter {existing[0].AdapterId} present");
                     }
 
-                    var added = await host.Adapters.AddAsync(vmId, command.GpuInstancePath, null, null, c).ConfigureAwait(false);
+                    var added = await host.Adapters.AddAsync(vmId, command.GpuInstancePath, null, null, c);
                     return StepResult.Done($"added adapter {added.AdapterId}");
-                }, ct).ConfigureAwait(false);
+                }, ct);
                 await run.StepAsync(VerifyAdapter, StepKind.Change, async c =>
                 {
-                    var adapters = await host.Adapters.ListAsync(vmId, c).ConfigureAwait(false);
+                    var adapters = await host.Adapters.ListAsync(vmId, c);
                     if (adapters.Count != 1)
                     {
-                        throw new CommandStepException(CommandCodes.VerificationFailed, $"VM {command.VmName} ({vmId}) has {adapters.Count} GPU partition adapters after the add; expected exactly 1.");
+                        throw new CommandStepException(CommandErrorCodes.VerificationFailed, $"VM {command.VmName} ({vmId}) has {adapters.Count} GPU partition adapters after the add; expected exactly 1.");
                     }
 
                     var device = adapters[0].Device;
                     return StepResult.Done(device is null
                         ? $"adapter {adapters[0].AdapterId}; partition assigned when the VM starts"
                         : $"adapter {adapters[0].AdapterId} on GPU {device.GpuInstancePath}, partition {device.PartitionId}");
-                }, ct).ConfigureAwait(false);
+                }, ct);
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
     }
 
     public async Task UnassignAsync(CommandRun run, UnassignPartition command, CancellationToken cancellationToken)
     {
-        var vmId = await ResolveAsync(run, command.VmName, command.VmId, cancellationToken).ConfigureAwait(false);
+        var vmId = await ResolveAsync(run, command.VmName, command.VmId, cancellationToken);
         var memo = await run.StepAsync(CheckAssigned, StepKind.Check, async ct =>
         {
-            var adapters = await host.Adapters.ListAsync(vmId, ct).ConfigureAwait(false);
+            var adapters = await host.Adapters.ListAsync(vmId, ct);
             return adapters.Count == 0
                 ? StepResult.AlreadyDone("the VM has no GPU partition adapter", "none")
                 : StepResult.Done($"adapter {adapters[0].AdapterId}", "present");
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
         if (memo == "none")
         {
             // Desired state already holds: nothing to stop the VM for.
@@ -91,7 +92,7 @@ internal sealed class VmPartitionSteps(HyperVHost host)
             {
                 await run.StepAsync(RemoveAdapter, StepKind.Change, async c =>
                 {
-                    var adapters = await host.Adapters.ListAsync(vmId, c).ConfigureAwait(false);
+                    var adapters = await host.Adapters.ListAsync(vmId, c);
                     if (adapters.Count == 0)
                     {
                         return StepResult.AlreadyDone("no adapter left");
@@ -99,20 +100,20 @@ internal sealed class VmPartitionSteps(HyperVHost host)
 
                     foreach (var adapter in adapters)
                     {
-                        await host.Adapters.RemoveAsync(vmId, adapter.AdapterId, null, c).ConfigureAwait(false);
+                        await host.Adapters.RemoveAsync(vmId, adapter.AdapterId, null, c);
                     }
 
                     return StepResult.Done($"removed {string.Join(", ", adapters.Select(a => a.AdapterId))}");
-                }, ct).ConfigureAwait(false);
+                }, ct);
                 await run.StepAsync(VerifyNoAdapter, StepKind.Change, async c =>
                 {
-                    var adapters = await host.Adapters.ListAsync(vmId, c).ConfigureAwait(false);
+                    var adapters = await host.Adapters.ListAsync(vmId, c);
                     return adapters.Count == 0
                         ? StepResult.Done("no GPU partition adapter")
-                        : throw new CommandStepException(CommandCodes.VerificationFailed, $"VM {command.VmName} ({vmId}) still has {adapters.Count} GPU partition adapter(s) after the removal.");
-                }, ct).ConfigureAwait(false);
+                        : throw new CommandStepException(CommandErrorCodes.VerificationFailed, $"VM {command.VmName} ({vmId}) still has {adapters.Count} GPU partition adapter(s) after the removal.");
+                }, ct);
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
     }
 
     /// <summary>The VM by id when the command has one, else by its unique name; journaled so a resume acts on the same VM.</summary>
@@ -121,34 +122,34 @@ internal sealed class VmPartitionSteps(HyperVHost host)
         var memo = await run.StepAsync(ResolveVm, StepKind.Check, async ct =>
         {
             var vm = vmId is { } id
-                ? await host.Vms.GetAsync(id, ct).ConfigureAwait(false)
-                : await host.Vms.FindByNameAsync(vmName, ct).ConfigureAwait(false);
+                ? await host.Vms.GetAsync(id, ct)
+                : await host.Vms.FindByNameAsync(vmName, ct);
             return StepResult.Done($"VM {vm.Name} ({vm.Id}) is {vm.PowerState} on {host.Node}", vm.Id.ToString("D"));
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
         return Guid.Parse(memo!);
     }
 
     private async Task<StepResult> CheckAssignableAsync(Guid vmId, string? gpuInstancePath, CancellationToken cancellationToken)
     {
-        var inventory = await host.Inventory.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var inventory = await host.Inventory.ReadAsync(cancellationToken);
         var vm = inventory.Vms.First(v => v.Id == vmId);
         if (vm.HasPartition)
         {
-            throw new CommandStepException(CommandCodes.VmHasPartition, $"VM {vm.Name} ({vm.Id}) already has GPU partition adapter {vm.PartitionAdapters[0].AdapterId}; a VM gets at most one.");
+            throw new CommandStepException(CommandErrorCodes.VmHasPartition, $"VM {vm.Name} ({vm.Id}) already has GPU partition adapter {vm.PartitionAdapters[0].AdapterId}; a VM gets at most one.");
         }
 
         if (gpuInstancePath is not null)
         {
             var gpu = inventory.Gpus.FirstOrDefault(g => string.Equals(g.InstancePath, gpuInstancePath, StringComparison.OrdinalIgnoreCase))
-                ?? throw new CommandStepException(CommandCodes.UnknownGpu, $"No GPU {gpuInstancePath} on node {host.Node}.");
+                ?? throw new CommandStepException(CommandErrorCodes.UnknownGpu, $"No GPU {gpuInstancePath} on node {host.Node}.");
             if (gpu.AssignedStatus != GpuAssignedStatus.Partitioned)
             {
-                throw new CommandStepException(CommandCodes.GpuNotPartitioned, $"GPU {gpu.Model} {gpuInstancePath} on node {host.Node} is {gpu.AssignedStatus}, not partitioned: it can't give a partition.");
+                throw new CommandStepException(CommandErrorCodes.GpuNotPartitioned, $"GPU {gpu.Model} {gpuInstancePath} on node {host.Node} is {gpu.AssignedStatus}, not partitioned: it can't give a partition.");
             }
 
             return gpu.FreePartitions > 0
                 ? StepResult.Done($"GPU {gpuInstancePath} has {gpu.FreePartitions} free of {gpu.PartitionCount} partitions")
-                : throw new CommandStepException(CommandCodes.NoFreePartition, $"GPU {gpu.Model} {gpuInstancePath} on node {host.Node} has no free partition: all {gpu.PartitionCount} are assigned.");
+                : throw new CommandStepException(CommandErrorCodes.NoFreePartition, $"GPU {gpu.Model} {gpuInstancePath} on node {host.Node} has no free partition: all {gpu.PartitionCount} are assigned.");
         }
 
         var partitioned = inventory.Gpus.Where(g => g.AssignedStatus == GpuAssignedStatus.Partitioned).ToList();
@@ -156,7 +157,7 @@ internal sealed class VmPartitionSteps(HyperVHost host)
         return free > 0
             ? StepResult.Done(string.Create(CultureInfo.InvariantCulture, $"{free} free partition(s) on {partitioned.Count} partitioned GPU(s)"))
             : throw new CommandStepException(
-                CommandCodes.NoFreePartition,
+                CommandErrorCodes.NoFreePartition,
                 string.Create(CultureInfo.InvariantCulture, $"No free GPU partition on node {host.Node}: {partitioned.Count} partitioned GPU(s) with {partitioned.Sum(g => g.PartitionCount)} partitions, all assigned."));
     }
 
@@ -171,45 +172,45 @@ internal sealed class VmPartitionSteps(HyperVHost host)
     {
         await run.StepAsync(EnsureOfflineAction, StepKind.Change, async ct =>
         {
-            var resource = await host.Cluster.FindVmResourceAsync(vmId, vmName, ct).ConfigureAwait(false);
+            var resource = await host.Cluster.FindVmResourceAsync(vmId, vmName, ct);
             if (resource is null)
             {
                 return StepResult.AlreadyDone("the VM is not clustered");
             }
 
-            return await host.Cluster.SetOfflineActionAsync(resource, offlineAction, ct).ConfigureAwait(false)
+            return await host.Cluster.SetOfflineActionAsync(resource, offlineAction, ct)
                 ? StepResult.Done($"OfflineAction {resource.OfflineAction} -> {offlineAction}")
                 : StepResult.AlreadyDone($"OfflineAction is {offlineAction}");
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
         var before = await run.StepAsync(RecordPowerState, StepKind.Check, async ct =>
         {
-            var vm = await host.Vms.GetAsync(vmId, ct).ConfigureAwait(false);
+            var vm = await host.Vms.GetAsync(vmId, ct);
             if (vm.PowerState is VmPowerState.Saved or VmPowerState.Paused or VmPowerState.Saving or VmPowerState.Pausing or VmPowerState.Resuming)
             {
                 // Turning off a saved or paused VM would throw its memory state away: leave that to the operator.
-                throw new CommandStepException(CommandCodes.VmBusy, $"VM {vm.Name} ({vmId}) is {vm.PowerState}; resume or shut it down before changing its GPU partition.");
+                throw new CommandStepException(CommandErrorCodes.VmBusy, $"VM {vm.Name} ({vmId}) is {vm.PowerState}; resume or shut it down before changing its GPU partition.");
             }
 
             return StepResult.Done($"VM was {vm.PowerState}", vm.PowerState == VmPowerState.Off ? nameof(VmPowerState.Off) : nameof(VmPowerState.Running));
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
         var wasRunning = before == nameof(VmPowerState.Running);
 
         try
         {
             await run.StepAsync(EnsureVmOff, StepKind.Change, async ct =>
             {
-                var outcome = await host.Power.ShutdownAsync(vmId, ct).ConfigureAwait(false);
+                var outcome = await host.Power.ShutdownAsync(vmId, ct);
                 return outcome == ShutdownOutcome.AlreadyOff ? StepResult.AlreadyDone("VM is Off") : StepResult.Done(outcome.ToString());
-            }, cancellationToken).ConfigureAwait(false);
-            await change(cancellationToken).ConfigureAwait(false);
+            }, cancellationToken);
+            await change(cancellationToken);
         }
         catch (CommandStepException) when (wasRunning)
         {
             await run.StepAsync(RestorePowerState, StepKind.Change, async ct =>
-                await host.Power.StartAsync(vmId, ct).ConfigureAwait(false)
+                await host.Power.StartAsync(vmId, ct)
                     ? StepResult.Done("VM started again, as it was running before")
-                    : StepResult.AlreadyDone("VM is Running"), cancellationToken).ConfigureAwait(false);
+                    : StepResult.AlreadyDone("VM is Running"), cancellationToken);
             throw;
         }
 
@@ -226,11 +227,11 @@ internal sealed class VmPartitionSteps(HyperVHost host)
                 return StepResult.AlreadyDone("VM stays Off");
             }
 
-            var started = await host.Power.StartAsync(vmId, ct).ConfigureAwait(false);
-            var vm = await host.Vms.GetAsync(vmId, ct).ConfigureAwait(false);
+            var started = await host.Power.StartAsync(vmId, ct);
+            var vm = await host.Vms.GetAsync(vmId, ct);
             return vm.PowerState == VmPowerState.Running
                 ? started ? StepResult.Done("VM started and Running") : StepResult.AlreadyDone("VM is Running")
-                : throw new CommandStepException(CommandCodes.VerificationFailed, $"VM {vm.Name} ({vmId}) is {vm.PowerState} after the start; expected Running.");
-        }, cancellationToken).ConfigureAwait(false);
+                : throw new CommandStepException(CommandErrorCodes.VerificationFailed, $"VM {vm.Name} ({vmId}) is {vm.PowerState} after the start; expected Running.");
+        }, cancellationToken);
     }
 }

@@ -12,7 +12,7 @@ public sealed class DisplayDevices(ICimClient cim)
         var instances = await cim.QueryAsync(
             CimNamespaces.Cimv2,
             Wql.Select("Win32_PnPEntity", Wql.Equal("ClassGuid", DisplayClassGuid)),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return [.. instances.Select(i => new PnpDevice(
             i.RequireString("PNPDeviceID"),
             i.GetString("Name") ?? i.RequireString("PNPDeviceID"),

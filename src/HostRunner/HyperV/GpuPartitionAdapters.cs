@@ -14,15 +14,15 @@ public sealed class GpuPartitionAdapters(
 {
     public async Task<IReadOnlyList<GpuPartitionAdapter>> ListAsync(Guid vmId, CancellationToken cancellationToken)
     {
-        var settings = await vms.GetRealizedSettingsAsync(vmId, cancellationToken).ConfigureAwait(false);
-        return await ListAsync(vmId, settings, cancellationToken).ConfigureAwait(false);
+        var settings = await vms.GetRealizedSettingsAsync(vmId, cancellationToken);
+        return await ListAsync(vmId, settings, cancellationToken);
     }
 
     /// <summary>The VM's adapters, for a caller that has already read the VM's realized <paramref name="settings"/>.</summary>
     internal async Task<IReadOnlyList<GpuPartitionAdapter>> ListAsync(Guid vmId, CimInstance settings, CancellationToken cancellationToken)
     {
         var adapters = await cim.GetAssociatedAsync(
-            settings.Path, HyperVClasses.VirtualSystemSettingDataComponent, HyperVClasses.GpuPartitionSettingData, cancellationToken).ConfigureAwait(false);
+            settings.Path, HyperVClasses.VirtualSystemSettingDataComponent, HyperVClasses.GpuPartitionSettingData, cancellationToken);
         if (adapters.Count == 0)
         {
             return [];
@@ -31,7 +31,7 @@ public sealed class GpuPartitionAdapters(
         var devices = (await cim.QueryAsync(
                 CimNamespaces.Virtualization,
                 Wql.Select(HyperVClasses.GpuPartition, Wql.Equal("SystemName", vmId.ToString("D").ToUpperInvariant())),
-                cancellationToken).ConfigureAwait(false))
+                cancellationToken))
             .Select(GpuPartitionDevice.From)
             .ToList();
         return Pair(vmId, adapters, devices);
@@ -48,7 +48,7 @@ public sealed class GpuPartitionAdapters(
         // own (Microsoft:<VM GUID>\...): that places each one. The default template and checkpoints' copies match no VM.
         var owners = realizedSettings.ToDictionary(p => p.Value.RequireString("InstanceID"), p => p.Key, StringComparer.OrdinalIgnoreCase);
         var byVm = new Dictionary<Guid, List<CimInstance>>();
-        foreach (var adapter in await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.GpuPartitionSettingData), cancellationToken).ConfigureAwait(false))
+        foreach (var adapter in await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.GpuPartitionSettingData), cancellationToken))
         {
             var id = adapter.RequireString("InstanceID");
             var separator = id.IndexOf('\\', StringComparison.Ordinal);
@@ -63,7 +63,7 @@ public sealed class GpuPartitionAdapters(
             return new Dictionary<Guid, IReadOnlyList<GpuPartitionAdapter>>();
         }
 
-        var devices = (await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.GpuPartition), cancellationToken).ConfigureAwait(false))
+        var devices = (await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.GpuPartition), cancellationToken))
             .Select(GpuPartitionDevice.From)
             .ToLookup(d => d.VmId);
         return byVm.ToDictionary(p => p.Key, p => Pair(p.Key, p.Value, [.. devices[p.Key]]));
@@ -93,15 +93,15 @@ public sealed class GpuPartitionAdapters(
         IProgress<int>? progress,
         CancellationToken cancellationToken)
     {
-        var vm = await RequireOffAsync(vmId, "add a GPU partition adapter to", cancellationToken).ConfigureAwait(false);
-        var existing = await ListAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var vm = await RequireOffAsync(vmId, "add a GPU partition adapter to", cancellationToken);
+        var existing = await ListAsync(vmId, cancellationToken);
         if (existing.Count > 0)
         {
             throw new CimException(CimErrors.VmHasPartition, $"VM '{vm.Name}' ({vmId}) already has GPU partition adapter {existing[0].AdapterId}; a VM gets at most one.");
         }
 
-        var all = await gpus.ListAsync(cancellationToken).ConfigureAwait(false);
-        var held = await gpus.ListPartitionsAsync(cancellationToken).ConfigureAwait(false);
+        var all = await gpus.ListAsync(cancellationToken);
+        var held = await gpus.ListPartitionsAsync(cancellationToken);
         int Free(PartitionableGpu g) => g.PartitionCount - held.Count(p => string.Equals(p.GpuInstancePath, g.Name, StringComparison.OrdinalIgnoreCase));
         PartitionableGpu? gpu = null;
         if (gpuInstancePath is not null)
@@ -118,7 +118,7 @@ public sealed class GpuPartitionAdapters(
             throw new CimException(CimErrors.NoFreePartition, $"No free GPU partition on this host ({all.Count} partitionable GPU(s), all partitions assigned).");
         }
 
-        var template = await GetTemplateAsync(cancellationToken).ConfigureAwait(false);
+        var template = await GetTemplateAsync(cancellationToken);
         var settings = template;
         var chosen = values ?? (gpu is null ? GpuPartitionAdapter.ValuesOf(template) : PartitionValues.For(gpu));
         foreach (var (name, value) in chosen.ToProperties())
@@ -131,19 +131,19 @@ public sealed class GpuPartitionAdapters(
             settings = settings.With("HostResource", new CimValue.TextArray([gpu.Path.ToWmiPath()]));
         }
 
-        var realized = await vms.GetRealizedSettingsAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var realized = await vms.GetRealizedSettingsAsync(vmId, cancellationToken);
         var result = await cim.InvokeMethodAsync(
-            await service.GetPathAsync(cancellationToken).ConfigureAwait(false),
+            await service.GetPathAsync(cancellationToken),
             "AddResourceSettings",
             new Dictionary<string, CimValue?>
             {
                 ["AffectedConfiguration"] = new CimValue.Reference(realized.Path),
                 ["ResourceSettings"] = new CimValue.TextArray([CimXml.Write(settings)]),
             },
-            cancellationToken).ConfigureAwait(false);
-        await jobs.CompleteAsync(result, $"Adding a GPU partition adapter to VM '{vm.Name}'", progress, cancellationToken).ConfigureAwait(false);
+            cancellationToken);
+        await jobs.CompleteAsync(result, $"Adding a GPU partition adapter to VM '{vm.Name}'", progress, cancellationToken);
 
-        var added = await ListAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var added = await ListAsync(vmId, cancellationToken);
         var adapter = added.Count > 0
             ? added[0]
             : throw new CimException(CimErrors.Failed, $"AddResourceSettings reported success but VM '{vm.Name}' shows no GPU partition adapter.");
@@ -154,14 +154,14 @@ public sealed class GpuPartitionAdapters(
     /// <summary>Removes the adapter from an Off VM; <see cref="CimErrors.AdapterNotFound"/> when the VM has no such adapter.</summary>
     public async Task RemoveAsync(Guid vmId, string adapterId, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        var vm = await RequireOffAsync(vmId, "remove a GPU partition adapter from", cancellationToken).ConfigureAwait(false);
-        var adapter = await RequireAdapterAsync(vm, adapterId, cancellationToken).ConfigureAwait(false);
+        var vm = await RequireOffAsync(vmId, "remove a GPU partition adapter from", cancellationToken);
+        var adapter = await RequireAdapterAsync(vm, adapterId, cancellationToken);
         var result = await cim.InvokeMethodAsync(
-            await service.GetPathAsync(cancellationToken).ConfigureAwait(false),
+            await service.GetPathAsync(cancellationToken),
             "RemoveResourceSettings",
             new Dictionary<string, CimValue?> { ["ResourceSettings"] = new CimValue.ReferenceArray([adapter.Settings.Path]) },
-            cancellationToken).ConfigureAwait(false);
-        await jobs.CompleteAsync(result, $"Removing GPU partition adapter {adapterId} from VM '{vm.Name}'", progress, cancellationToken).ConfigureAwait(false);
+            cancellationToken);
+        await jobs.CompleteAsync(result, $"Removing GPU partition adapter {adapterId} from VM '{vm.Name}'", progress, cancellationToken);
         logger.LogInformation("Removed GPU partition adapter {Adapter} from VM {VmName} ({VmId})", adapterId, vm.Name, vmId);
     }
 
@@ -169,8 +169,8 @@ public sealed class GpuPartitionAdapters(
     public async Task ModifyAsync(Guid vmId, string adapterId, PartitionValues values, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var vm = await RequireOffAsync(vmId, "modify a GPU partition adapter of", cancellationToken).ConfigureAwait(false);
-        var adapter = await RequireAdapterAsync(vm, adapterId, cancellationToken).ConfigureAwait(false);
+        var vm = await RequireOffAsync(vmId, "modify a GPU partition adapter of", cancellationToken);
+        var adapter = await RequireAdapterAsync(vm, adapterId, cancellationToken);
         var settings = adapter.Settings;
         foreach (var (name, value) in values.ToProperties())
         {
@@ -178,11 +178,11 @@ public sealed class GpuPartitionAdapters(
         }
 
         var result = await cim.InvokeMethodAsync(
-            await service.GetPathAsync(cancellationToken).ConfigureAwait(false),
+            await service.GetPathAsync(cancellationToken),
             "ModifyResourceSettings",
             new Dictionary<string, CimValue?> { ["ResourceSettings"] = new CimValue.TextArray([CimXml.Write(settings)]) },
-            cancellationToken).ConfigureAwait(false);
-        await jobs.CompleteAsync(result, $"Modifying GPU partition adapter {adapterId} of VM '{vm.Name}'", progress, cancellationToken).ConfigureAwait(false);
+            cancellationToken);
+        await jobs.CompleteAsync(result, $"Modifying GPU partition adapter {adapterId} of VM '{vm.Name}'", progress, cancellationToken);
     }
 
     /// <summary>Sets the VM's cache-type and MMIO-gap settings through ModifySystemSettings (the VM must be Off).</summary>
@@ -194,8 +194,8 @@ public sealed class GpuPartitionAdapters(
             throw new CimException(CimErrors.InvalidMmio, $"Low MMIO gap {low} MB is outside {VmGpuMemorySettings.MinLowMmioGapMb}..{VmGpuMemorySettings.MaxLowMmioGapMb} MB.");
         }
 
-        var vm = await RequireOffAsync(vmId, "change the memory-mapped I/O settings of", cancellationToken).ConfigureAwait(false);
-        var settings = await vms.GetRealizedSettingsAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var vm = await RequireOffAsync(vmId, "change the memory-mapped I/O settings of", cancellationToken);
+        var settings = await vms.GetRealizedSettingsAsync(vmId, cancellationToken);
         if (memory.GuestControlledCacheTypes is { } cache)
         {
             settings = settings.With("GuestControlledCacheTypes", new CimValue.Boolean(cache));
@@ -212,17 +212,17 @@ public sealed class GpuPartitionAdapters(
         }
 
         var result = await cim.InvokeMethodAsync(
-            await service.GetPathAsync(cancellationToken).ConfigureAwait(false),
+            await service.GetPathAsync(cancellationToken),
             "ModifySystemSettings",
             new Dictionary<string, CimValue?> { ["SystemSettings"] = new CimValue.Text(CimXml.Write(settings)) },
-            cancellationToken).ConfigureAwait(false);
-        await jobs.CompleteAsync(result, $"Changing GPU memory settings of VM '{vm.Name}'", null, cancellationToken).ConfigureAwait(false);
+            cancellationToken);
+        await jobs.CompleteAsync(result, $"Changing GPU memory settings of VM '{vm.Name}'", null, cancellationToken);
     }
 
     /// <summary>Reads GuestControlledCacheTypes and the MMIO gaps from the realized settings.</summary>
     public async Task<VmGpuMemorySettings> GetMemorySettingsAsync(Guid vmId, CancellationToken cancellationToken)
     {
-        var settings = await vms.GetRealizedSettingsAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var settings = await vms.GetRealizedSettingsAsync(vmId, cancellationToken);
         return new VmGpuMemorySettings(settings.GetBoolean("GuestControlledCacheTypes"), settings.GetUnsigned("LowMmioGapSize"), settings.GetUnsigned("HighMmioGapSize"));
     }
 
@@ -231,7 +231,7 @@ public sealed class GpuPartitionAdapters(
         var templates = await cim.QueryAsync(
             CimNamespaces.Virtualization,
             Wql.Select(HyperVClasses.GpuPartitionSettingData, Wql.Equal("ResourceSubType", HyperVClasses.GpuPartitionSubType), Wql.EndsWith("InstanceID", @"\Default")),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return templates.Count > 0
             ? templates[0]
             : throw new CimException(CimErrors.TemplateNotFound, "Hyper-V has no default GPU partition settings template: is GPU-P supported on this host?");
@@ -239,14 +239,14 @@ public sealed class GpuPartitionAdapters(
 
     private async Task<VirtualMachine> RequireOffAsync(Guid vmId, string action, CancellationToken cancellationToken)
     {
-        var vm = await vms.GetAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var vm = await vms.GetAsync(vmId, cancellationToken);
         return vm.EnabledState == VirtualMachine.Off
             ? vm
             : throw new CimException(CimErrors.VmNotOff, $"Can't {action} VM '{vm.Name}' ({vmId}) while it is {vm.PowerState}: it must be Off.");
     }
 
     private async Task<GpuPartitionAdapter> RequireAdapterAsync(VirtualMachine vm, string adapterId, CancellationToken cancellationToken)
-        => (await ListAsync(vm.Id, cancellationToken).ConfigureAwait(false))
+        => (await ListAsync(vm.Id, cancellationToken))
             .FirstOrDefault(a => string.Equals(a.AdapterId, adapterId, StringComparison.OrdinalIgnoreCase))
             ?? throw new CimException(CimErrors.AdapterNotFound, $"VM '{vm.Name}' ({vm.Id}) has no GPU partition adapter {adapterId}.");
 }

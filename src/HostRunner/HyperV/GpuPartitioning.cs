@@ -8,17 +8,17 @@ public sealed class GpuPartitioning(ICimClient cim, ILogger<GpuPartitioning> log
 {
     public async Task<IReadOnlyList<PartitionableGpu>> ListAsync(CancellationToken cancellationToken)
     {
-        var instances = await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.PartitionableGpu), cancellationToken).ConfigureAwait(false);
+        var instances = await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.PartitionableGpu), cancellationToken);
         return [.. instances.Select(PartitionableGpu.From)];
     }
 
     public async Task<PartitionableGpu> GetAsync(string instancePath, CancellationToken cancellationToken)
-        => PartitionableGpu.From(await GetInstanceAsync(instancePath, cancellationToken).ConfigureAwait(false));
+        => PartitionableGpu.From(await GetInstanceAsync(instancePath, cancellationToken));
 
     /// <summary>The Msvm_GpuPartition devices carved from GPUs, i.e. which VM holds which partition.</summary>
     public async Task<IReadOnlyList<GpuPartitionDevice>> ListPartitionsAsync(CancellationToken cancellationToken)
     {
-        var instances = await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.GpuPartition), cancellationToken).ConfigureAwait(false);
+        var instances = await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.GpuPartition), cancellationToken);
         return [.. instances.Select(GpuPartitionDevice.From)];
     }
 
@@ -28,7 +28,7 @@ public sealed class GpuPartitioning(ICimClient cim, ILogger<GpuPartitioning> log
     /// </summary>
     public async Task<bool> SetPartitionCountAsync(string instancePath, int count, CancellationToken cancellationToken)
     {
-        var instance = await GetInstanceAsync(instancePath, cancellationToken).ConfigureAwait(false);
+        var instance = await GetInstanceAsync(instancePath, cancellationToken);
         var gpu = PartitionableGpu.From(instance);
         if (gpu.PartitionCount == count)
         {
@@ -42,7 +42,7 @@ public sealed class GpuPartitioning(ICimClient cim, ILogger<GpuPartitioning> log
                 $"GPU partition count {count} is not one of the valid counts {string.Join(", ", gpu.ValidPartitionCounts)} for GPU {instancePath}.");
         }
 
-        var held = (await ListPartitionsAsync(cancellationToken).ConfigureAwait(false))
+        var held = (await ListPartitionsAsync(cancellationToken))
             .Where(p => string.Equals(p.GpuInstancePath, instancePath, StringComparison.OrdinalIgnoreCase))
             .ToList();
         if (held.Count > 0)
@@ -52,12 +52,12 @@ public sealed class GpuPartitioning(ICimClient cim, ILogger<GpuPartitioning> log
 
         try
         {
-            await cim.ModifyInstanceAsync(instance.With("PartitionCount", new CimValue.UInt16((ushort)count)), cancellationToken).ConfigureAwait(false);
+            await cim.ModifyInstanceAsync(instance.With("PartitionCount", new CimValue.UInt16((ushort)count)), cancellationToken);
         }
         catch (CimException e) when (e.Code != CimErrors.PartitionsAssigned)
         {
             // The provider's error for "partitions assigned" is not documented: decide from what is assigned now.
-            var heldNow = (await ListPartitionsAsync(cancellationToken).ConfigureAwait(false))
+            var heldNow = (await ListPartitionsAsync(cancellationToken))
                 .Where(p => string.Equals(p.GpuInstancePath, instancePath, StringComparison.OrdinalIgnoreCase))
                 .ToList();
             if (heldNow.Count > 0)
@@ -77,7 +77,7 @@ public sealed class GpuPartitioning(ICimClient cim, ILogger<GpuPartitioning> log
         var instances = await cim.QueryAsync(
             CimNamespaces.Virtualization,
             Wql.Select(HyperVClasses.PartitionableGpu, Wql.Equal("Name", instancePath)),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return instances.Count == 1
             ? instances[0]
             : throw new CimException(CimErrors.GpuNotFound, $"No partitionable GPU {instancePath} on this host.");

@@ -19,10 +19,10 @@ public sealed class HostInventoryReader(
 {
     public async Task<NodeInventory> ReadAsync(CancellationToken cancellationToken)
     {
-        var partitionable = await gpus.ListAsync(cancellationToken).ConfigureAwait(false);
-        var partitions = await gpus.ListPartitionsAsync(cancellationToken).ConfigureAwait(false);
-        var display = await devices.ListAsync(cancellationToken).ConfigureAwait(false);
-        var machines = await vms.ListAsync(cancellationToken).ConfigureAwait(false);
+        var partitionable = await gpus.ListAsync(cancellationToken);
+        var partitions = await gpus.ListPartitionsAsync(cancellationToken);
+        var display = await devices.ListAsync(cancellationToken);
+        var machines = await vms.ListAsync(cancellationToken);
         var names = machines.ToDictionary(m => m.Id, m => m.Name);
 
         var gpuInventory = new List<GpuInventory>();
@@ -58,16 +58,16 @@ public sealed class HostInventoryReader(
                 GpuStatusClassifier.Classify(device, null), [], 0, null, []));
         }
 
-        var clustered = await cluster.IsNodeClusteredAsync(cancellationToken).ConfigureAwait(false);
+        var clustered = await cluster.IsNodeClusteredAsync(cancellationToken);
         var resources = clustered && machines.Count > 0
-            ? await cluster.ListVmResourcesAsync(cancellationToken).ConfigureAwait(false)
+            ? await cluster.ListVmResourcesAsync(cancellationToken)
             : null;
         // Settings and adapters of all VMs at once: a query per VM would make an inventory slow on a busy node.
         var realized = machines.Count > 0
-            ? await vms.ListRealizedSettingsAsync(cancellationToken).ConfigureAwait(false)
+            ? await vms.ListRealizedSettingsAsync(cancellationToken)
             : new Dictionary<Guid, CimInstance>();
         var adaptersByVm = realized.Count > 0
-            ? await adapters.ListAllAsync(realized, cancellationToken).ConfigureAwait(false)
+            ? await adapters.ListAllAsync(realized, cancellationToken)
             : new Dictionary<Guid, IReadOnlyList<GpuPartitionAdapter>>();
         var vmInventory = new List<VmInventory>();
         foreach (var vm in machines)
@@ -86,7 +86,7 @@ public sealed class HostInventoryReader(
                 vm.Name, vm.Id, vm.PowerState, node, [.. vmAdapters.Select(a => a.ToContract())], resource is not null, resource?.OfflineAction, string.IsNullOrEmpty(notes) ? null : notes));
         }
 
-        var osBuild = (await cim.QueryAsync(CimNamespaces.Cimv2, Wql.Select("Win32_OperatingSystem"), cancellationToken).ConfigureAwait(false))
+        var osBuild = (await cim.QueryAsync(CimNamespaces.Cimv2, Wql.Select("Win32_OperatingSystem"), cancellationToken))
             .Select(o => o.GetString("BuildNumber"))
             .FirstOrDefault() ?? "unknown";
 

@@ -31,7 +31,7 @@ public sealed class HyperVJobs(ICimClient cim, HyperVOptions options, TimeProvid
         var lastPercent = -1;
         while (true)
         {
-            var job = await cim.GetInstanceAsync(jobPath, cancellationToken).ConfigureAwait(false);
+            var job = await cim.GetInstanceAsync(jobPath, cancellationToken);
             var state = job.GetUnsigned("JobState") ?? 0;
             var percent = (int)Math.Min(100, job.GetUnsigned("PercentComplete") ?? 0);
             if (percent != lastPercent)
@@ -64,7 +64,7 @@ public sealed class HyperVJobs(ICimClient cim, HyperVOptions options, TimeProvid
                 throw new CimException(CimErrors.JobTimeout, $"{operation} did not finish within {options.JobTimeout} (job state {state}, {percent}% complete).");
             }
 
-            await Task.Delay(options.JobPollInterval, time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(options.JobPollInterval, time, cancellationToken);
         }
     }
 }

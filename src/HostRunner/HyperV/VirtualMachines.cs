@@ -12,7 +12,7 @@ public sealed class VirtualMachines(ICimClient cim)
         var instances = await cim.QueryAsync(
             CimNamespaces.Virtualization,
             Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("Caption", "Virtual Machine")),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return [.. instances.Select(VirtualMachine.From)];
     }
 
@@ -27,7 +27,7 @@ public sealed class VirtualMachines(ICimClient cim)
         var instances = await cim.QueryAsync(
             CimNamespaces.Virtualization,
             Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("Caption", "Virtual Machine"), Wql.Equal("ElementName", name)),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return instances.Count switch
         {
             0 => throw new CimException(CimErrors.VmNotFound, $"No VM named '{name}' on this host."),
@@ -39,7 +39,7 @@ public sealed class VirtualMachines(ICimClient cim)
     }
 
     public async Task<VirtualMachine> GetAsync(Guid id, CancellationToken cancellationToken)
-        => await FindAsync(id, cancellationToken).ConfigureAwait(false)
+        => await FindAsync(id, cancellationToken)
             ?? throw new CimException(CimErrors.VmNotFound, $"No VM with id {id} on this host.");
 
     public async Task<VirtualMachine?> FindAsync(Guid id, CancellationToken cancellationToken)
@@ -47,7 +47,7 @@ public sealed class VirtualMachines(ICimClient cim)
         var instances = await cim.QueryAsync(
             CimNamespaces.Virtualization,
             Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("Name", id.ToString("D").ToUpperInvariant())),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return instances.Count == 0 ? null : VirtualMachine.From(instances[0]);
     }
 
@@ -57,7 +57,7 @@ public sealed class VirtualMachines(ICimClient cim)
         var instances = await cim.QueryAsync(
             CimNamespaces.Virtualization,
             Wql.Select(HyperVClasses.VirtualSystemSettingData, Wql.Equal("VirtualSystemType", HyperVClasses.RealizedSystemType)),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         var settings = new Dictionary<Guid, CimInstance>();
         foreach (var instance in instances)
         {
@@ -79,7 +79,7 @@ public sealed class VirtualMachines(ICimClient cim)
                 HyperVClasses.VirtualSystemSettingData,
                 Wql.Equal("VirtualSystemIdentifier", id.ToString("D").ToUpperInvariant()),
                 Wql.Equal("VirtualSystemType", HyperVClasses.RealizedSystemType)),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return instances.Count switch
         {
             1 => instances[0],

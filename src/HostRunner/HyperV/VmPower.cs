@@ -13,14 +13,14 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
     /// <summary>Ensures the VM runs; returns whether it had to be started.</summary>
     public async Task<bool> StartAsync(Guid vmId, CancellationToken cancellationToken)
     {
-        var vm = await vms.GetAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var vm = await vms.GetAsync(vmId, cancellationToken);
         if (vm.PowerState == VmPowerState.Running)
         {
             return false;
         }
 
-        await RequestStateAsync(vm, RequestStart, "Starting", cancellationToken).ConfigureAwait(false);
-        await WaitForStateAsync(vmId, VmPowerState.Running, options.StateTimeout, cancellationToken).ConfigureAwait(false);
+        await RequestStateAsync(vm, RequestStart, "Starting", cancellationToken);
+        await WaitForStateAsync(vmId, VmPowerState.Running, options.StateTimeout, cancellationToken);
         logger.LogInformation("Started VM {VmName} ({VmId})", vm.Name, vmId);
         return true;
     }
@@ -28,14 +28,14 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
     /// <summary>Ensures the VM is off by a hard turn-off; returns whether it had to be turned off.</summary>
     public async Task<bool> TurnOffAsync(Guid vmId, CancellationToken cancellationToken)
     {
-        var vm = await vms.GetAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var vm = await vms.GetAsync(vmId, cancellationToken);
         if (vm.PowerState == VmPowerState.Off)
         {
             return false;
         }
 
-        await RequestStateAsync(vm, RequestTurnOff, "Turning off", cancellationToken).ConfigureAwait(false);
-        await WaitForStateAsync(vmId, VmPowerState.Off, options.StateTimeout, cancellationToken).ConfigureAwait(false);
+        await RequestStateAsync(vm, RequestTurnOff, "Turning off", cancellationToken);
+        await WaitForStateAsync(vmId, VmPowerState.Off, options.StateTimeout, cancellationToken);
         logger.LogInformation("Turned off VM {VmName} ({VmId})", vm.Name, vmId);
         return true;
     }
@@ -47,7 +47,7 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
     /// </summary>
     public async Task<ShutdownOutcome> ShutdownAsync(Guid vmId, CancellationToken cancellationToken)
     {
-        var vm = await vms.GetAsync(vmId, cancellationToken).ConfigureAwait(false);
+        var vm = await vms.GetAsync(vmId, cancellationToken);
         if (vm.PowerState == VmPowerState.Off)
         {
             return ShutdownOutcome.AlreadyOff;
@@ -56,11 +56,11 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
         var components = await cim.QueryAsync(
             CimNamespaces.Virtualization,
             Wql.Select(HyperVClasses.ShutdownComponent, Wql.Equal("SystemName", vmId.ToString("D").ToUpperInvariant())),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         if (components.Count == 0 || vm.PowerState != VmPowerState.Running)
         {
             logger.LogInformation("VM {VmName} ({VmId}) can't shut down gracefully ({PowerState}, shutdown service {Present}): turning it off", vm.Name, vmId, vm.PowerState, components.Count > 0);
-            await TurnOffAsync(vmId, cancellationToken).ConfigureAwait(false);
+            await TurnOffAsync(vmId, cancellationToken);
             return ShutdownOutcome.TurnedOff;
         }
 
@@ -77,26 +77,26 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
                     ["Force"] = new CimValue.Boolean(true),
                     ["Reason"] = new CimValue.Text("GPU partition change by GPU partition automation"),
                 },
-                linked.Token).ConfigureAwait(false);
+                linked.Token);
             if (result.ReturnValue != HyperVReturnCodes.AlreadyShuttingDown)
             {
-                await jobs.CompleteAsync(result, $"Shutting down VM '{vm.Name}'", null, linked.Token).ConfigureAwait(false);
+                await jobs.CompleteAsync(result, $"Shutting down VM '{vm.Name}'", null, linked.Token);
             }
 
-            await WaitForStateAsync(vmId, VmPowerState.Off, Timeout.InfiniteTimeSpan, linked.Token).ConfigureAwait(false);
+            await WaitForStateAsync(vmId, VmPowerState.Off, Timeout.InfiniteTimeSpan, linked.Token);
             logger.LogInformation("VM {VmName} ({VmId}) shut down gracefully", vm.Name, vmId);
             return ShutdownOutcome.ShutDown;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning("VM {VmName} ({VmId}) did not shut down within {Timeout}: turning it off", vm.Name, vmId, options.ShutdownTimeout);
-            await TurnOffAsync(vmId, cancellationToken).ConfigureAwait(false);
+            await TurnOffAsync(vmId, cancellationToken);
             return ShutdownOutcome.TurnedOffAfterTimeout;
         }
         catch (CimException e) when (e.Code is not CimErrors.VmNotFound)
         {
             logger.LogWarning(e, "Graceful shutdown of VM {VmName} ({VmId}) failed with {Code}: turning it off", vm.Name, vmId, e.Code);
-            await TurnOffAsync(vmId, cancellationToken).ConfigureAwait(false);
+            await TurnOffAsync(vmId, cancellationToken);
             return ShutdownOutcome.TurnedOff;
         }
     }
@@ -107,7 +107,7 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
         var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : time.GetUtcNow() + timeout;
         while (true)
         {
-            var vm = await vms.GetAsync(vmId, cancellationToken).ConfigureAwait(false);
+            var vm = await vms.GetAsync(vmId, cancellationToken);
             if (vm.PowerState == target)
             {
                 return vm;
@@ -118,7 +118,7 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
                 throw new CimException(CimErrors.StateTimeout, $"VM '{vm.Name}' ({vmId}) did not reach {target} within {timeout}; it is {vm.PowerState}.");
             }
 
-            await Task.Delay(options.StatePollInterval, time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(options.StatePollInterval, time, cancellationToken);
         }
     }
 
@@ -128,7 +128,7 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
             vm.Path,
             "RequestStateChange",
             new Dictionary<string, CimValue?> { ["RequestedState"] = new CimValue.UInt16(state) },
-            cancellationToken).ConfigureAwait(false);
-        await jobs.CompleteAsync(result, $"{action} VM '{vm.Name}'", null, cancellationToken).ConfigureAwait(false);
+            cancellationToken);
+        await jobs.CompleteAsync(result, $"{action} VM '{vm.Name}'", null, cancellationToken);
     }
 }

@@ -20,25 +20,25 @@ public sealed partial class CommandJournal : IDisposable
     public const string LockFileName = "commands.journal.lock";
 
     private static readonly byte[] NewLine = "\n"u8.ToArray();
-    private readonly Dictionary<string, JournaledCommand> commands = new(StringComparer.Ordinal);
-    private readonly List<string> order = [];
-    private readonly Lock gate = new();
-    private readonly FileStream lockFile;
-    private FileStream file;
-    private long appendedBytes;
-    private readonly TimeProvider time;
-    private readonly ILogger logger;
+    private readonly Dictionary<string, JournaledCommand> _commands = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+    private readonly Lock _gate = new();
+    private readonly FileStream _lockFile;
+    private FileStream _file;
+    private long _appendedBytes;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     private CommandJournal(string folder, FileStream lockFile, TimeProvider time, ILogger logger)
     {
         Folder = folder;
-        this.lockFile = lockFile;
-        this.time = time;
-        this.logger = logger;
+        this._lockFile = lockFile;
+        this._time = time;
+        this._logger = logger;
         Path = System.IO.Path.Combine(folder, FileName);
         Load();
         Compact();
-        file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
+        _file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
     }
 
     /// <summary>Finished commands whose results are kept for duplicates; older ones are forgotten at the next compaction.</summary>
@@ -81,27 +81,27 @@ public sealed partial class CommandJournal : IDisposable
 
     public JournaledCommand? Find(string commandId)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return commands.GetValueOrDefault(commandId);
+            return _commands.GetValueOrDefault(commandId);
         }
     }
 
     /// <summary>Commands received but not finished, oldest first: what a restarted agent resumes.</summary>
     public IReadOnlyList<JournaledCommand> Unfinished()
     {
-        lock (gate)
+        lock (_gate)
         {
-            return [.. order.Select(id => commands[id]).Where(c => !c.IsFinished)];
+            return [.. _order.Select(id => _commands[id]).Where(c => !c.IsFinished)];
         }
     }
 
     /// <summary>Finished commands whose result the broker never accepted, oldest first.</summary>
     public IReadOnlyList<JournaledCommand> Unreported()
     {
-        lock (gate)
+        lock (_gate)
         {
-            return [.. order.Select(id => commands[id]).Where(c => c.IsFinished && !c.Reported)];
+            return [.. _order.Select(id => _commands[id]).Where(c => c.IsFinished && !c.Reported)];
         }
     }
 
@@ -109,18 +109,18 @@ public sealed partial class CommandJournal : IDisposable
     public JournaledCommand Receive(Message message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        lock (gate)
+        lock (_gate)
         {
-            if (commands.TryGetValue(message.Envelope.MessageId, out var known))
+            if (_commands.TryGetValue(message.Envelope.MessageId, out var known))
             {
                 return known;
             }
 
-            var entry = new JournalEntry(JournalEntryKind.Received, message.Envelope.MessageId, time.GetUtcNow(), Encoding.UTF8.GetString(MessageCodec.Encode(message)));
+            var entry = new JournalEntry(JournalEntryKind.Received, message.Envelope.MessageId, _time.GetUtcNow(), Encoding.UTF8.GetString(MessageCodec.Encode(message)));
             Append(entry);
             var command = new JournaledCommand(message, entry.At);
-            commands.Add(command.CommandId, command);
-            order.Add(command.CommandId);
+            _commands.Add(command.CommandId, command);
+            _order.Add(command.CommandId);
             return command;
         }
     }
@@ -129,9 +129,9 @@ public sealed partial class CommandJournal : IDisposable
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(step);
-        lock (gate)
+        lock (_gate)
         {
-            Append(new JournalEntry(JournalEntryKind.Step, command.CommandId, time.GetUtcNow(), Step: step, Memo: memo));
+            Append(new JournalEntry(JournalEntryKind.Step, command.CommandId, _time.GetUtcNow(), Step: step, Memo: memo));
             command.AddStep(step, memo);
         }
     }
@@ -140,9 +140,9 @@ public sealed partial class CommandJournal : IDisposable
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(result);
-        lock (gate)
+        lock (_gate)
         {
-            Append(new JournalEntry(JournalEntryKind.Completed, command.CommandId, time.GetUtcNow(), Result: result));
+            Append(new JournalEntry(JournalEntryKind.Completed, command.CommandId, _time.GetUtcNow(), Result: result));
             command.Result = result;
         }
     }
@@ -150,29 +150,29 @@ public sealed partial class CommandJournal : IDisposable
     public void MarkReported(JournaledCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        lock (gate)
+        lock (_gate)
         {
             if (command.Reported)
             {
                 return;
             }
 
-            Append(new JournalEntry(JournalEntryKind.Reported, command.CommandId, time.GetUtcNow()));
+            Append(new JournalEntry(JournalEntryKind.Reported, command.CommandId, _time.GetUtcNow()));
             command.Reported = true;
-            if (appendedBytes > CompactAfterBytes)
+            if (_appendedBytes > CompactAfterBytes)
             {
-                file.Dispose();
+                _file.Dispose();
                 Compact();
-                file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
-                appendedBytes = 0;
+                _file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
+                _appendedBytes = 0;
             }
         }
     }
 
     public void Dispose()
     {
-        file.Dispose();
-        lockFile.Dispose();
+        _file.Dispose();
+        _lockFile.Dispose();
     }
 
     private void Append(JournalEntry entry)
@@ -184,9 +184,9 @@ public sealed partial class CommandJournal : IDisposable
             var line = new byte[bytes.Length + 1];
             bytes.CopyTo(line, 0);
             line[^1] = NewLine[0];
-            file.Write(line);
-            file.Flush(flushToDisk: true);
-            appendedBytes += line.Length;
+            _file.Write(line);
+            _file.Flush(flushToDisk: true);
+            _appendedBytes += line.Length;
         }
         catch (IOException e)
         {
@@ -245,15 +245,15 @@ public sealed partial class CommandJournal : IDisposable
                 throw new JournalException(JournalErrors.Corrupt, $"Line {line} of {Path} holds an undecodable command {entry.CommandId}: {e.Message}", e);
             }
 
-            if (commands.TryAdd(entry.CommandId, new JournaledCommand(message, entry.At)))
+            if (_commands.TryAdd(entry.CommandId, new JournaledCommand(message, entry.At)))
             {
-                order.Add(entry.CommandId);
+                _order.Add(entry.CommandId);
             }
 
             return;
         }
 
-        if (!commands.TryGetValue(entry.CommandId, out var command))
+        if (!_commands.TryGetValue(entry.CommandId, out var command))
         {
             throw new JournalException(JournalErrors.Corrupt, $"Line {line} of {Path} is a {entry.Kind} entry of command {entry.CommandId}, which was never received.");
         }
@@ -276,17 +276,17 @@ public sealed partial class CommandJournal : IDisposable
 
     private void Compact()
     {
-        var finished = order.Where(id => commands[id].IsFinished && commands[id].Reported).ToList();
+        var finished = _order.Where(id => _commands[id].IsFinished && _commands[id].Reported).ToList();
         foreach (var id in finished.Take(Math.Max(0, finished.Count - RetainedCommands)))
         {
-            commands.Remove(id);
+            _commands.Remove(id);
         }
 
-        order.RemoveAll(id => !commands.ContainsKey(id));
+        _order.RemoveAll(id => !_commands.ContainsKey(id));
         var temporary = Path + ".tmp";
         using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            foreach (var command in order.Select(id => commands[id]))
+            foreach (var command in _order.Select(id => _commands[id]))
             {
                 var message = Encoding.UTF8.GetString(MessageCodec.Encode(command.Message));
                 Write(output, new JournalEntry(JournalEntryKind.Received, command.CommandId, command.ReceivedAt, message));

@@ -6,7 +6,7 @@ namespace GpuAutomation.HostRunner.Journal;
 /// <summary>What the journal knows of one command: the message, the steps finished so far and the result once it ended.</summary>
 public sealed class JournaledCommand(Message message, DateTimeOffset receivedAt)
 {
-    private readonly List<(StepRecord Step, string? Memo)> steps = [];
+    private readonly List<(StepRecord Step, string? Memo)> _steps = [];
 
     public Message Message { get; } = message;
 
@@ -21,20 +21,20 @@ public sealed class JournaledCommand(Message message, DateTimeOffset receivedAt)
 
     public bool IsFinished => Result is not null;
 
-    public IReadOnlyList<StepRecord> Steps { get { lock (steps) { return [.. steps.Select(s => s.Step)]; } } }
+    public IReadOnlyList<StepRecord> Steps { get { lock (_steps) { return [.. _steps.Select(s => s.Step)]; } } }
 
-    internal IReadOnlyList<(StepRecord Step, string? Memo)> StepsWithMemos { get { lock (steps) { return [.. steps]; } } }
+    internal IReadOnlyList<(StepRecord Step, string? Memo)> StepsWithMemos { get { lock (_steps) { return [.. _steps]; } } }
 
     /// <summary>The last finished (not failed) record of the named step and its memo, or null when it has not finished.</summary>
     public (StepRecord Step, string? Memo)? FinishedStep(string name)
     {
-        lock (steps)
+        lock (_steps)
         {
-            for (var i = steps.Count - 1; i >= 0; i--)
+            for (var i = _steps.Count - 1; i >= 0; i--)
             {
-                if (string.Equals(steps[i].Step.Name, name, StringComparison.Ordinal) && steps[i].Step.Outcome != StepOutcome.Failed)
+                if (string.Equals(_steps[i].Step.Name, name, StringComparison.Ordinal) && _steps[i].Step.Outcome != StepOutcome.Failed)
                 {
-                    return steps[i];
+                    return _steps[i];
                 }
             }
 
@@ -44,9 +44,9 @@ public sealed class JournaledCommand(Message message, DateTimeOffset receivedAt)
 
     internal void AddStep(StepRecord step, string? memo)
     {
-        lock (steps)
+        lock (_steps)
         {
-            steps.Add((step, memo));
+            _steps.Add((step, memo));
         }
     }
 }

@@ -10,52 +10,52 @@ namespace GpuAutomation.HostRunner.Reporting;
 /// </summary>
 public sealed partial class InventoryReporter(HyperVHost host, ReportPublisher publisher, ILogger<InventoryReporter> logger)
 {
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private NodeInventory? last;
-    private IReadOnlyDictionary<Guid, string> ownersBeforeLast = new Dictionary<Guid, string>();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private NodeInventory? _last;
+    private IReadOnlyDictionary<Guid, string> _ownersBeforeLast = new Dictionary<Guid, string>();
 
-    public NodeInventory? Last => last;
+    public NodeInventory? Last => _last;
 
     /// <summary>Reads and reports; returns the inventory read. <paramref name="known"/> is an inventory just read by the caller.</summary>
     public async Task<NodeInventory> ReportAsync(InventoryReason reason, NodeInventory? known, CancellationToken cancellationToken)
     {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             // Owners are read on both sides of the inventory, so a VM that moves while it is read is still seen as a
             // move by both nodes: the one it arrived on compares with owners from before its previous inventory (the
             // old owner), the one it left compares with owners from after this one (the new owner).
-            var ownersBefore = await ReadOwnersAsync(cancellationToken).ConfigureAwait(false);
-            var current = known ?? await host.Inventory.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var ownersAfter = await ReadOwnersAsync(cancellationToken).ConfigureAwait(false);
-            var changed = ClusterEventDetector.Differs(last, current);
+            var ownersBefore = await ReadOwnersAsync(cancellationToken);
+            var current = known ?? await host.Inventory.ReadAsync(cancellationToken);
+            var ownersAfter = await ReadOwnersAsync(cancellationToken);
+            var changed = ClusterEventDetector.Differs(_last, current);
             if (reason != InventoryReason.ChangeCheck || changed)
             {
-                await publisher.PublishAsync(new InventorySnapshot(current), null, cancellationToken).ConfigureAwait(false);
+                await publisher.PublishAsync(new InventorySnapshot(current), null, cancellationToken);
                 LogSnapshot(reason, current.Gpus.Count, current.Vms.Count, changed);
             }
 
-            if (last is not null)
+            if (_last is not null)
             {
-                foreach (var e in ClusterEventDetector.Compare(last, current, ownersBeforeLast, ownersAfter))
+                foreach (var e in ClusterEventDetector.Compare(_last, current, _ownersBeforeLast, ownersAfter))
                 {
-                    await publisher.PublishAsync(e, null, cancellationToken).ConfigureAwait(false);
+                    await publisher.PublishAsync(e, null, cancellationToken);
                     LogEvent(e.Kind, e.VmName, e.VmId, e.Node, e.FromNode);
                 }
             }
 
-            last = current;
-            ownersBeforeLast = ownersBefore;
+            _last = current;
+            _ownersBeforeLast = ownersBefore;
             return current;
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
     private async Task<IReadOnlyDictionary<Guid, string>> ReadOwnersAsync(CancellationToken cancellationToken)
-        => (await host.Cluster.ListVmResourcesAsync(cancellationToken).ConfigureAwait(false))
+        => (await host.Cluster.ListVmResourcesAsync(cancellationToken))
             .Where(r => r.Value.OwnerNode is { Length: > 0 })
             .ToDictionary(r => r.Key, r => r.Value.OwnerNode!);
 

@@ -18,23 +18,23 @@ public sealed class EmulatedCimClient : ICimClient
     private static readonly (string Name, ulong Total)[] Resources =
         [("VRAM", EmulatedGpu.UnitTotal), ("Encode", ulong.MaxValue), ("Decode", EmulatedGpu.UnitTotal), ("Compute", EmulatedGpu.UnitTotal)];
 
-    private readonly EmulatedCluster cluster;
-    private readonly string node;
+    private readonly EmulatedCluster _cluster;
+    private readonly string _node;
 
     internal EmulatedCimClient(EmulatedCluster cluster, string node)
     {
-        this.cluster = cluster;
-        this.node = node;
+        this._cluster = cluster;
+        this._node = node;
     }
 
     public async Task<IReadOnlyList<CimInstance>> QueryAsync(string ns, WqlQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         var filter = WqlFilter.Parse(query.Text);
-        await CallFaultAsync("Query", filter.ClassName, cancellationToken).ConfigureAwait(false);
-        lock (cluster.Gate)
+        await CallFaultAsync("Query", filter.ClassName, cancellationToken);
+        lock (_cluster.Gate)
         {
-            cluster.Tick();
+            _cluster.Tick();
             return [.. InstancesOf(ns, filter.ClassName).Where(filter.Matches)];
         }
     }
@@ -42,10 +42,10 @@ public sealed class EmulatedCimClient : ICimClient
     public async Task<CimInstance> GetInstanceAsync(CimInstancePath path, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(path);
-        await CallFaultAsync("GetInstance", path.ClassName, cancellationToken).ConfigureAwait(false);
-        lock (cluster.Gate)
+        await CallFaultAsync("GetInstance", path.ClassName, cancellationToken);
+        lock (_cluster.Gate)
         {
-            cluster.Tick();
+            _cluster.Tick();
             return Find(path);
         }
     }
@@ -53,10 +53,10 @@ public sealed class EmulatedCimClient : ICimClient
     public async Task<IReadOnlyList<CimInstance>> GetAssociatedAsync(CimInstancePath source, string associationClass, string resultClass, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        await CallFaultAsync("GetAssociated", source.ClassName, cancellationToken).ConfigureAwait(false);
-        lock (cluster.Gate)
+        await CallFaultAsync("GetAssociated", source.ClassName, cancellationToken);
+        lock (_cluster.Gate)
         {
-            cluster.Tick();
+            _cluster.Tick();
             if (!Is(source.ClassName, HyperVClasses.VirtualSystemSettingData)
                 || !Is(associationClass, HyperVClasses.VirtualSystemSettingDataComponent)
                 || !Is(resultClass, HyperVClasses.GpuPartitionSettingData))
@@ -73,10 +73,10 @@ public sealed class EmulatedCimClient : ICimClient
     public async Task ModifyInstanceAsync(CimInstance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        await CallFaultAsync("ModifyInstance", instance.ClassName, cancellationToken).ConfigureAwait(false);
-        lock (cluster.Gate)
+        await CallFaultAsync("ModifyInstance", instance.ClassName, cancellationToken);
+        lock (_cluster.Gate)
         {
-            cluster.Tick();
+            _cluster.Tick();
             var current = Find(instance.Path);
             if (Is(instance.ClassName, HyperVClasses.PartitionableGpu))
             {
@@ -97,10 +97,10 @@ public sealed class EmulatedCimClient : ICimClient
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(inParameters);
-        var fault = await CallFaultAsync(methodName, target.ClassName, cancellationToken).ConfigureAwait(false);
-        lock (cluster.Gate)
+        var fault = await CallFaultAsync(methodName, target.ClassName, cancellationToken);
+        lock (_cluster.Gate)
         {
-            cluster.Tick();
+            _cluster.Tick();
             var instance = Find(target);
             if (fault is not null)
             {
@@ -123,14 +123,14 @@ public sealed class EmulatedCimClient : ICimClient
 
     private async Task<EmulatedFault?> CallFaultAsync(string operation, string className, CancellationToken cancellationToken)
     {
-        var fault = cluster.Faults.Take(node, operation, className, k => k is EmulatedFaultKind.Fail or EmulatedFaultKind.Hang or EmulatedFaultKind.Slow);
+        var fault = _cluster.Faults.Take(_node, operation, className, k => k is EmulatedFaultKind.Fail or EmulatedFaultKind.Hang or EmulatedFaultKind.Slow);
         switch (fault?.Kind)
         {
             case EmulatedFaultKind.Hang:
-                await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, cluster.Time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, _cluster.Time, cancellationToken);
                 return null;
             case EmulatedFaultKind.Slow:
-                await Task.Delay(fault.Delay, cluster.Time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(fault.Delay, _cluster.Time, cancellationToken);
                 return null;
             case EmulatedFaultKind.Fail when operation is "Query" or "GetInstance" or "GetAssociated" or "ModifyInstance":
                 throw new CimException(fault.Code ?? CimErrors.Failed, $"Injected fault: {operation} on {className} failed ({fault.Description}).");
@@ -143,7 +143,7 @@ public sealed class EmulatedCimClient : ICimClient
 
     private CimInstance Find(CimInstancePath path)
         => InstancesOf(path.Namespace, path.ClassName).FirstOrDefault(i => i.Path.Equals(path))
-            ?? throw new CimException(CimErrors.NotFound, $"No instance {path.ToWmiPath()} on {node}.");
+            ?? throw new CimException(CimErrors.NotFound, $"No instance {path.ToWmiPath()} on {_node}.");
 
     private IEnumerable<CimInstance> InstancesOf(string ns, string className)
     {
@@ -151,29 +151,29 @@ public sealed class EmulatedCimClient : ICimClient
         {
             return className switch
             {
-                _ when Is(className, HyperVClasses.PartitionableGpu) => cluster.NodeGpus(node).Where(g => g.IsPartitionable).Select(GpuInstance),
-                _ when Is(className, HyperVClasses.ComputerSystem) => [HostSystem(), .. cluster.NodeVms(node).Select(VmInstance)],
-                _ when Is(className, HyperVClasses.VirtualSystemSettingData) => cluster.NodeVms(node).Select(SettingsInstance),
-                _ when Is(className, HyperVClasses.GpuPartitionSettingData) => [Template(), .. cluster.NodeVms(node).Where(v => v.Adapter is not null).Select(v => AdapterInstance(v, v.Adapter!))],
-                _ when Is(className, HyperVClasses.GpuPartition) => cluster.NodeVms(node).Where(v => v.Adapter?.Gpu is not null).Select(PartitionInstance),
+                _ when Is(className, HyperVClasses.PartitionableGpu) => _cluster.NodeGpus(_node).Where(g => g.IsPartitionable).Select(GpuInstance),
+                _ when Is(className, HyperVClasses.ComputerSystem) => [HostSystem(), .. _cluster.NodeVms(_node).Select(VmInstance)],
+                _ when Is(className, HyperVClasses.VirtualSystemSettingData) => _cluster.NodeVms(_node).Select(SettingsInstance),
+                _ when Is(className, HyperVClasses.GpuPartitionSettingData) => [Template(), .. _cluster.NodeVms(_node).Where(v => v.Adapter is not null).Select(v => AdapterInstance(v, v.Adapter!))],
+                _ when Is(className, HyperVClasses.GpuPartition) => _cluster.NodeVms(_node).Where(v => v.Adapter?.Gpu is not null).Select(PartitionInstance),
                 _ when Is(className, HyperVClasses.ManagementService) => [ServiceInstance()],
-                _ when Is(className, HyperVClasses.ShutdownComponent) => cluster.NodeVms(node).Where(v => v.ShutdownIntegration && v.EnabledState is 2 or 4).Select(ShutdownInstance),
-                _ when Is(className, HyperVClasses.ConcreteJob) => cluster.Jobs.Select(JobInstance),
+                _ when Is(className, HyperVClasses.ShutdownComponent) => _cluster.NodeVms(_node).Where(v => v.ShutdownIntegration && v.EnabledState is 2 or 4).Select(ShutdownInstance),
+                _ when Is(className, HyperVClasses.ConcreteJob) => _cluster.Jobs.Select(JobInstance),
                 _ => throw UnknownClass(ns, className),
             };
         }
 
         if (Is(ns, CimNamespaces.Cluster))
         {
-            if (cluster.Name is null)
+            if (_cluster.Name is null)
             {
-                throw new CimException(CimErrors.InvalidNamespace, $@"Namespace root\MSCluster does not exist on {node}: it is not a cluster node.");
+                throw new CimException(CimErrors.InvalidNamespace, $@"Namespace root\MSCluster does not exist on {_node}: it is not a cluster node.");
             }
 
             return className switch
             {
-                _ when Is(className, ClusterResources.ClusterClass) => [Make(ns, ClusterResources.ClusterClass, ["Name"], ("Name", Text(cluster.Name)))],
-                _ when Is(className, ClusterResources.ResourceClass) => cluster.AllVms.Where(v => v.Clustered).Select(ResourceInstance),
+                _ when Is(className, ClusterResources.ClusterClass) => [Make(ns, ClusterResources.ClusterClass, ["Name"], ("Name", Text(_cluster.Name)))],
+                _ when Is(className, ClusterResources.ResourceClass) => _cluster.AllVms.Where(v => v.Clustered).Select(ResourceInstance),
                 _ => throw UnknownClass(ns, className),
             };
         }
@@ -182,8 +182,8 @@ public sealed class EmulatedCimClient : ICimClient
         {
             return className switch
             {
-                _ when Is(className, "Win32_PnPEntity") => cluster.NodeGpus(node).Select(PnpInstance),
-                _ when Is(className, "Win32_OperatingSystem") => [Make(ns, "Win32_OperatingSystem", ["Name"], ("Name", Text("Microsoft Azure Stack HCI")), ("BuildNumber", Text(cluster.OsBuild(node))))],
+                _ when Is(className, "Win32_PnPEntity") => _cluster.NodeGpus(_node).Select(PnpInstance),
+                _ when Is(className, "Win32_OperatingSystem") => [Make(ns, "Win32_OperatingSystem", ["Name"], ("Name", Text("Microsoft Azure Stack HCI")), ("BuildNumber", Text(_cluster.OsBuild(_node))))],
                 _ => throw UnknownClass(ns, className),
             };
         }
@@ -195,7 +195,7 @@ public sealed class EmulatedCimClient : ICimClient
         => new(CimErrors.InvalidClass, $"The emulator models no class {className} in {ns}.");
 
     private CimInstance Make(string ns, string className, string[] keys, params (string Name, CimValue? Value)[] properties)
-        => new(ns, className, properties.Select(p => new KeyValuePair<string, CimValue?>(p.Name, p.Value)), keys, node);
+        => new(ns, className, properties.Select(p => new KeyValuePair<string, CimValue?>(p.Name, p.Value)), keys, _node);
 
     private static CimValue.Text Text(string value) => new(value);
 
@@ -203,7 +203,7 @@ public sealed class EmulatedCimClient : ICimClient
 
     private CimInstance GpuInstance(EmulatedGpu gpu)
     {
-        var assigned = (ulong)cluster.AssignedOn(gpu);
+        var assigned = (ulong)_cluster.AssignedOn(gpu);
         var count = (ulong)Math.Max(gpu.PartitionCount, 1);
         var properties = new List<(string, CimValue?)>
         {
@@ -227,7 +227,7 @@ public sealed class EmulatedCimClient : ICimClient
 
     private CimInstance HostSystem()
         => Make(CimNamespaces.Virtualization, HyperVClasses.ComputerSystem, ["CreationClassName", "Name"],
-            ("CreationClassName", Text(HyperVClasses.ComputerSystem)), ("Name", Text(node)), ("ElementName", Text(node)),
+            ("CreationClassName", Text(HyperVClasses.ComputerSystem)), ("Name", Text(_node)), ("ElementName", Text(_node)),
             ("Caption", Text("Hosting Computer System")), ("EnabledState", new CimValue.UInt16(2)));
 
     private CimInstance VmInstance(EmulatedVm vm)
@@ -288,7 +288,7 @@ public sealed class EmulatedCimClient : ICimClient
     private CimInstance JobInstance(EmulatedJob job)
         => Make(CimNamespaces.Virtualization, HyperVClasses.ConcreteJob, ["InstanceID"],
             ("InstanceID", Text(job.Id)), ("JobState", new CimValue.UInt16(job.JobState)),
-            ("PercentComplete", new CimValue.UInt16(job.PercentComplete(cluster.Time.GetUtcNow()))),
+            ("PercentComplete", new CimValue.UInt16(job.PercentComplete(_cluster.Time.GetUtcNow()))),
             ("ErrorCode", new CimValue.UInt16((ushort)job.ErrorCode)),
             ("ErrorDescription", job.ErrorDescription is null ? null : Text(job.ErrorDescription)),
             ("ErrorSummaryDescription", job.ErrorDescription is null ? null : Text(job.ErrorDescription)));
@@ -296,7 +296,7 @@ public sealed class EmulatedCimClient : ICimClient
     private CimInstance ServiceInstance()
         => Make(CimNamespaces.Virtualization, HyperVClasses.ManagementService, ["CreationClassName", "Name", "SystemCreationClassName", "SystemName"],
             ("CreationClassName", Text(HyperVClasses.ManagementService)), ("Name", Text("vmms")),
-            ("SystemCreationClassName", Text(HyperVClasses.ComputerSystem)), ("SystemName", Text(node)));
+            ("SystemCreationClassName", Text(HyperVClasses.ComputerSystem)), ("SystemName", Text(_node)));
 
     private CimInstance ShutdownInstance(EmulatedVm vm)
         => Make(CimNamespaces.Virtualization, HyperVClasses.ShutdownComponent, ["CreationClassName", "DeviceID", "SystemCreationClassName", "SystemName"],
@@ -327,10 +327,10 @@ public sealed class EmulatedCimClient : ICimClient
     }
 
     private EmulatedVm? VmOfSettings(string? instanceId)
-        => cluster.NodeVms(node).FirstOrDefault(v => string.Equals($"Microsoft:{v.GuidText}", instanceId, StringComparison.OrdinalIgnoreCase));
+        => _cluster.NodeVms(_node).FirstOrDefault(v => string.Equals($"Microsoft:{v.GuidText}", instanceId, StringComparison.OrdinalIgnoreCase));
 
     private EmulatedVm? VmOfAdapter(string? adapterId)
-        => cluster.NodeVms(node).FirstOrDefault(v => v.Adapter is { } a && string.Equals(a.AdapterId, adapterId, StringComparison.OrdinalIgnoreCase));
+        => _cluster.NodeVms(_node).FirstOrDefault(v => v.Adapter is { } a && string.Equals(a.AdapterId, adapterId, StringComparison.OrdinalIgnoreCase));
 
     private void ModifyGpu(CimInstance current, CimInstance requested)
     {
@@ -342,7 +342,7 @@ public sealed class EmulatedCimClient : ICimClient
             }
         }
 
-        var gpu = cluster.NodeGpus(node).First(g => g.InstancePath == current.RequireString("Name"));
+        var gpu = _cluster.NodeGpus(_node).First(g => g.InstancePath == current.RequireString("Name"));
         var count = (int)requested.RequireUnsigned("PartitionCount");
         if (count == gpu.PartitionCount)
         {
@@ -354,7 +354,7 @@ public sealed class EmulatedCimClient : ICimClient
             throw new CimException(CimErrors.InvalidParameter, $"Partition count {count} is not valid for {gpu.InstancePath} (valid: {string.Join(", ", gpu.ValidCounts)}).", InvalidParameter);
         }
 
-        if (cluster.AssignedOn(gpu) > 0)
+        if (_cluster.AssignedOn(gpu) > 0)
         {
             // Real Hyper-V's error here is undocumented; a generic failure makes the operations decide from inventory.
             throw new CimException(CimErrors.Failed, $"The partition count of {gpu.InstancePath} can't change while partitions are assigned.", 1);
@@ -366,7 +366,7 @@ public sealed class EmulatedCimClient : ICimClient
     private void ModifyClusterResource(CimInstance requested)
     {
         var name = requested.RequireString("Name");
-        var vm = cluster.AllVms.FirstOrDefault(v => v.Clustered && $"Virtual Machine {v.Name}" == name)
+        var vm = _cluster.AllVms.FirstOrDefault(v => v.Clustered && $"Virtual Machine {v.Name}" == name)
             ?? throw new CimException(CimErrors.NotFound, $"No cluster resource '{name}'.");
         var action = requested.GetInstance("PrivateProperties")?.GetUnsigned("OfflineAction")
             ?? throw new CimException(CimErrors.InvalidParameter, $"Cluster resource '{name}': PrivateProperties.OfflineAction is missing.");
@@ -384,14 +384,14 @@ public sealed class EmulatedCimClient : ICimClient
 
     private CimMethodResult Job(string method, string className, Func<(uint ErrorCode, string Description)?> effect, params (string Name, CimValue? Value)[] outs)
     {
-        var fault = cluster.Faults.Take(node, method, className, k => k is EmulatedFaultKind.FailJob or EmulatedFaultKind.HangJob or EmulatedFaultKind.SlowJob);
-        var job = cluster.StartJob(
+        var fault = _cluster.Faults.Take(_node, method, className, k => k is EmulatedFaultKind.FailJob or EmulatedFaultKind.HangJob or EmulatedFaultKind.SlowJob);
+        var job = _cluster.StartJob(
             fault?.Kind == EmulatedFaultKind.SlowJob ? fault.Delay : TimeSpan.Zero,
             fault?.Kind == EmulatedFaultKind.HangJob,
             fault?.Kind == EmulatedFaultKind.FailJob ? () => (fault.JobErrorCode, fault.Description) : effect);
         var result = new Dictionary<string, CimValue?>(StringComparer.OrdinalIgnoreCase)
         {
-            ["Job"] = new CimValue.Reference(new CimInstancePath(CimNamespaces.Virtualization, HyperVClasses.ConcreteJob, [new("InstanceID", job.Id)], node)),
+            ["Job"] = new CimValue.Reference(new CimInstancePath(CimNamespaces.Virtualization, HyperVClasses.ConcreteJob, [new("InstanceID", job.Id)], _node)),
         };
         foreach (var (name, value) in outs)
         {
@@ -456,7 +456,7 @@ public sealed class EmulatedCimClient : ICimClient
             }
         }
 
-        var adapter = cluster.NewAdapter(vm);
+        var adapter = _cluster.NewAdapter(vm);
         var template = Template();
         foreach (var name in HyperVClasses.PartitionValueProperties)
         {
@@ -464,7 +464,7 @@ public sealed class EmulatedCimClient : ICimClient
         }
 
         adapter.RequestedGpuPath = hostResource.Count > 0 ? hostResource[0] : null;
-        var adapterPath = new CimInstancePath(CimNamespaces.Virtualization, HyperVClasses.GpuPartitionSettingData, [new("InstanceID", adapter.AdapterId)], node);
+        var adapterPath = new CimInstancePath(CimNamespaces.Virtualization, HyperVClasses.GpuPartitionSettingData, [new("InstanceID", adapter.AdapterId)], _node);
         return Job(
             "AddResourceSettings",
             HyperVClasses.ManagementService,
@@ -480,7 +480,7 @@ public sealed class EmulatedCimClient : ICimClient
                     return (32775, $"{FailedToAdd} The virtual machine '{vm.Name}' is not off.");
                 }
 
-                if (cluster.AllocatePartition(vm, adapter, gpuName) is { } error)
+                if (_cluster.AllocatePartition(vm, adapter, gpuName) is { } error)
                 {
                     return (32768, $"{FailedToAdd} {error}");
                 }
@@ -590,7 +590,7 @@ public sealed class EmulatedCimClient : ICimClient
 
     private CimMethodResult RequestStateChange(CimInstance instance, Dictionary<string, CimValue?> parameters)
     {
-        if (!Guid.TryParse(instance.GetString("Name"), out var id) || cluster.NodeVms(node).FirstOrDefault(v => v.Id == id) is not { } vm)
+        if (!Guid.TryParse(instance.GetString("Name"), out var id) || _cluster.NodeVms(_node).FirstOrDefault(v => v.Id == id) is not { } vm)
         {
             return Return(InvalidParameter);
         }
@@ -629,7 +629,7 @@ public sealed class EmulatedCimClient : ICimClient
 
     private CimMethodResult InitiateShutdown(CimInstance instance)
     {
-        if (!Guid.TryParse(instance.GetString("SystemName"), out var id) || cluster.NodeVms(node).FirstOrDefault(v => v.Id == id) is not { } vm)
+        if (!Guid.TryParse(instance.GetString("SystemName"), out var id) || _cluster.NodeVms(_node).FirstOrDefault(v => v.Id == id) is not { } vm)
         {
             return Return(InvalidParameter);
         }
@@ -645,7 +645,7 @@ public sealed class EmulatedCimClient : ICimClient
         }
 
         vm.EnabledState = 4;
-        vm.ShutdownDoneAt = cluster.Time.GetUtcNow() + cluster.GuestShutdownDelay;
+        vm.ShutdownDoneAt = _cluster.Time.GetUtcNow() + _cluster.GuestShutdownDelay;
         return Return(Completed);
     }
 }

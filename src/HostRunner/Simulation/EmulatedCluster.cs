@@ -14,12 +14,12 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// </summary>
 public sealed class EmulatedCluster
 {
-    private readonly Dictionary<string, List<EmulatedGpu>> gpus = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<Guid, EmulatedVm> vms = [];
-    private readonly Dictionary<string, EmulatedJob> jobs = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, string> osBuilds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, List<EmulatedGpu>> _gpus = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<Guid, EmulatedVm> _vms = [];
+    private readonly Dictionary<string, EmulatedJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _osBuilds = new(StringComparer.OrdinalIgnoreCase);
     private static readonly TimeSpan FinishedJobRetention = TimeSpan.FromMinutes(10);
-    private long sequence;
+    private long _sequence;
 
     public EmulatedCluster(ClusterDescription description, TimeProvider? time = null)
     {
@@ -31,12 +31,12 @@ public sealed class EmulatedCluster
         GuestShutdownDelay = TimeSpan.FromMilliseconds(timing.GuestShutdownMs);
         foreach (var node in description.Nodes)
         {
-            if (!gpus.TryAdd(node.Name, []))
+            if (!_gpus.TryAdd(node.Name, []))
             {
                 throw new ArgumentException($"Node '{node.Name}' is described twice.", nameof(description));
             }
 
-            osBuilds[node.Name] = node.OsBuild;
+            _osBuilds[node.Name] = node.OsBuild;
             for (var i = 0; i < node.Gpus.Count; i++)
             {
                 var g = node.Gpus[i];
@@ -49,7 +49,7 @@ public sealed class EmulatedCluster
                 var path = g.InstancePath ?? string.Create(
                     CultureInfo.InvariantCulture,
                     $@"\\?\PCI#{model.PciIds}#4&{(uint)StableHash(node.Name):x8}&0&{i:X4}#{{064092b3-625e-43bf-9eb5-dc845897dd59}}");
-                gpus[node.Name].Add(new EmulatedGpu(node.Name, path, model, g.PartitionCount, g.SriovEnabled, g.Dda, g.PnpStatus, g.PnpErrorCode));
+                _gpus[node.Name].Add(new EmulatedGpu(node.Name, path, model, g.PartitionCount, g.SriovEnabled, g.Dda, g.PnpStatus, g.PnpErrorCode));
             }
         }
 
@@ -58,7 +58,7 @@ public sealed class EmulatedCluster
             foreach (var v in node.Vms)
             {
                 var vm = NewVm(v, node.Name);
-                if (!vms.TryAdd(vm.Id, vm))
+                if (!_vms.TryAdd(vm.Id, vm))
                 {
                     throw new ArgumentException($"VM id {vm.Id} is described twice.", nameof(description));
                 }
@@ -89,7 +89,7 @@ public sealed class EmulatedCluster
 
     public EmulatedFaults Faults { get; } = new();
 
-    public IReadOnlyList<string> Nodes { get { lock (Gate) { return [.. gpus.Keys]; } } }
+    public IReadOnlyList<string> Nodes { get { lock (Gate) { return [.. _gpus.Keys]; } } }
 
     internal Lock Gate { get; } = new();
 
@@ -107,7 +107,7 @@ public sealed class EmulatedCluster
     {
         lock (Gate)
         {
-            return gpus.ContainsKey(node)
+            return _gpus.ContainsKey(node)
                 ? new EmulatedCimClient(this, node)
                 : throw new ArgumentException($"No emulated node '{node}'.", nameof(node));
         }
@@ -121,7 +121,7 @@ public sealed class EmulatedCluster
         lock (Gate)
         {
             Tick();
-            return [.. vms.Values.Where(v => node is null || v.Node.Equals(node, StringComparison.OrdinalIgnoreCase)).OrderBy(v => v.Name, StringComparer.Ordinal).Select(Snapshot)];
+            return [.. _vms.Values.Where(v => node is null || v.Node.Equals(node, StringComparison.OrdinalIgnoreCase)).OrderBy(v => v.Name, StringComparer.Ordinal).Select(Snapshot)];
         }
     }
 
@@ -140,7 +140,7 @@ public sealed class EmulatedCluster
         lock (Gate)
         {
             Tick();
-            var matches = vms.Values.Where(v => v.Name == name).ToList();
+            var matches = _vms.Values.Where(v => v.Name == name).ToList();
             return matches.Count == 1 ? Snapshot(matches[0]) : throw new ArgumentException($"{matches.Count} emulated VMs are named '{name}'.", nameof(name));
         }
     }
@@ -162,7 +162,7 @@ public sealed class EmulatedCluster
         {
             _ = NodeGpus(node);
             var created = NewVm(vm, node);
-            if (!vms.TryAdd(created.Id, created))
+            if (!_vms.TryAdd(created.Id, created))
             {
                 throw new ArgumentException($"VM id {created.Id} exists already.", nameof(vm));
             }
@@ -187,7 +187,7 @@ public sealed class EmulatedCluster
         lock (Gate)
         {
             _ = RequireVm(id);
-            vms.Remove(id);
+            _vms.Remove(id);
         }
     }
 
@@ -281,22 +281,22 @@ public sealed class EmulatedCluster
     }
 
     internal IReadOnlyList<EmulatedGpu> NodeGpus(string node)
-        => gpus.TryGetValue(node, out var list) ? list : throw new ArgumentException($"No emulated node '{node}'.", nameof(node));
+        => _gpus.TryGetValue(node, out var list) ? list : throw new ArgumentException($"No emulated node '{node}'.", nameof(node));
 
     internal IEnumerable<EmulatedVm> NodeVms(string node)
-        => vms.Values.Where(v => v.Node.Equals(node, StringComparison.OrdinalIgnoreCase)).OrderBy(v => v.Id);
+        => _vms.Values.Where(v => v.Node.Equals(node, StringComparison.OrdinalIgnoreCase)).OrderBy(v => v.Id);
 
-    internal IEnumerable<EmulatedVm> AllVms => vms.Values.OrderBy(v => v.Id);
+    internal IEnumerable<EmulatedVm> AllVms => _vms.Values.OrderBy(v => v.Id);
 
-    internal string OsBuild(string node) => osBuilds[node];
+    internal string OsBuild(string node) => _osBuilds[node];
 
-    internal IEnumerable<EmulatedJob> Jobs => jobs.Values;
+    internal IEnumerable<EmulatedJob> Jobs => _jobs.Values;
 
-    internal int AssignedOn(EmulatedGpu gpu) => vms.Values.Count(v => v.Adapter?.Gpu == gpu);
+    internal int AssignedOn(EmulatedGpu gpu) => _vms.Values.Count(v => v.Adapter?.Gpu == gpu);
 
-    internal string NextId() => string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Increment(ref sequence):D8}");
+    internal string NextId() => string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Increment(ref _sequence):D8}");
 
-    internal Guid NewGuid() => Guid.Parse(string.Create(CultureInfo.InvariantCulture, $"5e7a0000-0000-4000-8000-{Interlocked.Increment(ref sequence):D12}"));
+    internal Guid NewGuid() => Guid.Parse(string.Create(CultureInfo.InvariantCulture, $"5e7a0000-0000-4000-8000-{Interlocked.Increment(ref _sequence):D12}"));
 
     internal EmulatedAdapter NewAdapter(EmulatedVm vm)
     {
@@ -329,10 +329,10 @@ public sealed class EmulatedCluster
             return gpuPath is null ? $"no free GPU partition on node {vm.Node}." : $"GPU {gpuPath} has no free partition.";
         }
 
-        var used = vms.Values.Where(v => v.Adapter?.Gpu == gpu).Select(v => v.Adapter!.PartitionId).ToHashSet();
+        var used = _vms.Values.Where(v => v.Adapter?.Gpu == gpu).Select(v => v.Adapter!.PartitionId).ToHashSet();
         adapter.Gpu = gpu;
         adapter.PartitionId = Enumerable.Range(0, gpu.PartitionCount).First(p => !used.Contains(p));
-        adapter.VfLuid = string.Create(CultureInfo.InvariantCulture, $"0x{Interlocked.Increment(ref sequence):X8}");
+        adapter.VfLuid = string.Create(CultureInfo.InvariantCulture, $"0x{Interlocked.Increment(ref _sequence):X8}");
         return null;
     }
 
@@ -340,7 +340,7 @@ public sealed class EmulatedCluster
     {
         var now = Time.GetUtcNow();
         var job = new EmulatedJob(NewGuid().ToString("D").ToUpperInvariant(), now, now + JobDelay + extraDelay, effect) { Hung = hung };
-        jobs[job.Id] = job;
+        _jobs[job.Id] = job;
         return job;
     }
 
@@ -348,18 +348,18 @@ public sealed class EmulatedCluster
     internal void Tick()
     {
         var now = Time.GetUtcNow();
-        foreach (var job in jobs.Values.Where(j => !j.IsFinished && !j.Hung && j.CompletesAt <= now).OrderBy(j => j.CompletesAt).ToList())
+        foreach (var job in _jobs.Values.Where(j => !j.IsFinished && !j.Hung && j.CompletesAt <= now).OrderBy(j => j.CompletesAt).ToList())
         {
             job.Finish();
         }
 
         // Finished jobs stay readable for a while (callers poll them), then go, so a long Sandbox run stays small.
-        foreach (var stale in jobs.Values.Where(j => j.IsFinished && j.CompletesAt < now - FinishedJobRetention).Select(j => j.Id).ToList())
+        foreach (var stale in _jobs.Values.Where(j => j.IsFinished && j.CompletesAt < now - FinishedJobRetention).Select(j => j.Id).ToList())
         {
-            jobs.Remove(stale);
+            _jobs.Remove(stale);
         }
 
-        foreach (var vm in vms.Values.Where(v => v.ShutdownDoneAt <= now))
+        foreach (var vm in _vms.Values.Where(v => v.ShutdownDoneAt <= now))
         {
             vm.EnabledState = 3;
             vm.ShutdownDoneAt = null;
@@ -372,9 +372,9 @@ public sealed class EmulatedCluster
         lock (Gate)
         {
             return new EmulatedWorldState(
-                Interlocked.Read(ref sequence),
-                [.. gpus.Values.SelectMany(g => g).Select(g => new EmulatedWorldState.Gpu(g.Node, g.InstancePath, g.PartitionCount, g.PnpStatus, g.PnpErrorCode))],
-                [.. vms.Values.OrderBy(v => v.Id).Select(v => new EmulatedWorldState.Vm(
+                Interlocked.Read(ref _sequence),
+                [.. _gpus.Values.SelectMany(g => g).Select(g => new EmulatedWorldState.Gpu(g.Node, g.InstancePath, g.PartitionCount, g.PnpStatus, g.PnpErrorCode))],
+                [.. _vms.Values.OrderBy(v => v.Id).Select(v => new EmulatedWorldState.Vm(
                     v.Id, v.Name, v.Node, v.EnabledState, v.ShutdownIntegration, v.Clustered, v.OfflineAction, v.Notes,
                     v.GuestControlledCacheTypes, v.LowMmioGapSize, v.HighMmioGapSize, v.ShutdownDoneAt,
                     v.Adapter is { } a
@@ -391,8 +391,8 @@ public sealed class EmulatedCluster
     {
         lock (Gate)
         {
-            sequence = Math.Max(sequence, state.Sequence);
-            var allGpus = gpus.Values.SelectMany(g => g).ToDictionary(g => g.InstancePath, StringComparer.OrdinalIgnoreCase);
+            _sequence = Math.Max(_sequence, state.Sequence);
+            var allGpus = _gpus.Values.SelectMany(g => g).ToDictionary(g => g.InstancePath, StringComparer.OrdinalIgnoreCase);
             foreach (var g in state.Gpus)
             {
                 if (allGpus.TryGetValue(g.InstancePath, out var gpu))
@@ -404,17 +404,17 @@ public sealed class EmulatedCluster
             }
 
             var wanted = state.Vms.Select(v => v.Id).ToHashSet();
-            foreach (var gone in vms.Keys.Where(id => !wanted.Contains(id)).ToList())
+            foreach (var gone in _vms.Keys.Where(id => !wanted.Contains(id)).ToList())
             {
-                vms.Remove(gone);
+                _vms.Remove(gone);
             }
 
             foreach (var v in state.Vms)
             {
-                if (!vms.TryGetValue(v.Id, out var vm))
+                if (!_vms.TryGetValue(v.Id, out var vm))
                 {
                     vm = new EmulatedVm(v.Id, v.Name, v.Node);
-                    vms.Add(v.Id, vm);
+                    _vms.Add(v.Id, vm);
                 }
 
                 vm.Name = v.Name;
@@ -454,7 +454,7 @@ public sealed class EmulatedCluster
     }
 
     internal EmulatedVm RequireVm(Guid id)
-        => vms.TryGetValue(id, out var vm) ? vm : throw new ArgumentException($"No emulated VM {id}.", nameof(id));
+        => _vms.TryGetValue(id, out var vm) ? vm : throw new ArgumentException($"No emulated VM {id}.", nameof(id));
 
     private EmulatedGpu RequireGpu(string node, string instancePath)
         => NodeGpus(node).FirstOrDefault(g => g.InstancePath.Equals(instancePath, StringComparison.OrdinalIgnoreCase))

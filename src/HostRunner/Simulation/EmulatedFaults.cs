@@ -3,34 +3,34 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// <summary>The faults injected into an emulated cluster; thread-safe.</summary>
 public sealed class EmulatedFaults
 {
-    private readonly Lock gate = new();
-    private readonly List<(EmulatedFault Fault, int? Left)> faults = [];
+    private readonly Lock _gate = new();
+    private readonly List<(EmulatedFault Fault, int? Left)> _faults = [];
 
     public void Add(EmulatedFault fault)
     {
         ArgumentNullException.ThrowIfNull(fault);
-        lock (gate)
+        lock (_gate)
         {
-            faults.Add((fault, fault.Times));
+            _faults.Add((fault, fault.Times));
         }
     }
 
     public void Clear()
     {
-        lock (gate)
+        lock (_gate)
         {
-            faults.Clear();
+            _faults.Clear();
         }
     }
 
     /// <summary>The first fault matching the call, consuming one of its <see cref="EmulatedFault.Times"/>.</summary>
     internal EmulatedFault? Take(string node, string operation, string className, Func<EmulatedFaultKind, bool> kinds)
     {
-        lock (gate)
+        lock (_gate)
         {
-            for (var i = 0; i < faults.Count; i++)
+            for (var i = 0; i < _faults.Count; i++)
             {
-                var (fault, left) = faults[i];
+                var (fault, left) = _faults[i];
                 if (!string.Equals(fault.Operation, operation, StringComparison.OrdinalIgnoreCase)
                     || (fault.ClassName is not null && !string.Equals(fault.ClassName, className, StringComparison.OrdinalIgnoreCase))
                     || (fault.Node is not null && !string.Equals(fault.Node, node, StringComparison.OrdinalIgnoreCase))
@@ -43,11 +43,11 @@ public sealed class EmulatedFaults
                 {
                     if (n <= 1)
                     {
-                        faults.RemoveAt(i);
+                        _faults.RemoveAt(i);
                     }
                     else
                     {
-                        faults[i] = (fault, n - 1);
+                        _faults[i] = (fault, n - 1);
                     }
                 }
 

@@ -17,25 +17,25 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// </summary>
 public sealed class SharedStateCimClient : ICimClient
 {
-    private readonly EmulatedCluster cluster;
-    private readonly ICimClient inner;
+    private readonly EmulatedCluster _cluster;
+    private readonly ICimClient _inner;
     private static readonly TimeSpan LongestPause = TimeSpan.FromMilliseconds(10);
 
-    private readonly SemaphoreSlim local = new(1, 1);
-    private readonly TimeSpan lockTimeout;
-    private readonly ArrayBufferWriter<byte> captured = new();
+    private readonly SemaphoreSlim _local = new(1, 1);
+    private readonly TimeSpan _lockTimeout;
+    private readonly ArrayBufferWriter<byte> _captured = new();
 
     /// <summary>The state file's content as this client last read or wrote it: what the emulator holds now.</summary>
-    private byte[] known = [];
+    private byte[] _known = [];
 
     /// <param name="lockTimeout">How long a call waits for another process's lock on the state file (default 30 s).</param>
     public SharedStateCimClient(EmulatedCluster cluster, string node, string stateFile, TimeSpan? lockTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentException.ThrowIfNullOrWhiteSpace(stateFile);
-        this.cluster = cluster;
-        this.lockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
-        inner = cluster.ClientFor(node);
+        this._cluster = cluster;
+        this._lockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
+        _inner = cluster.ClientFor(node);
         StateFile = Path.GetFullPath(stateFile);
         Directory.CreateDirectory(Path.GetDirectoryName(StateFile)!);
     }
@@ -43,23 +43,23 @@ public sealed class SharedStateCimClient : ICimClient
     public string StateFile { get; }
 
     public Task<IReadOnlyList<CimInstance>> QueryAsync(string ns, WqlQuery query, CancellationToken cancellationToken)
-        => SharedAsync(ct => inner.QueryAsync(ns, query, ct), cancellationToken);
+        => SharedAsync(ct => _inner.QueryAsync(ns, query, ct), cancellationToken);
 
     public Task<CimInstance> GetInstanceAsync(CimInstancePath path, CancellationToken cancellationToken)
-        => SharedAsync(ct => inner.GetInstanceAsync(path, ct), cancellationToken);
+        => SharedAsync(ct => _inner.GetInstanceAsync(path, ct), cancellationToken);
 
     public Task<IReadOnlyList<CimInstance>> GetAssociatedAsync(CimInstancePath source, string associationClass, string resultClass, CancellationToken cancellationToken)
-        => SharedAsync(ct => inner.GetAssociatedAsync(source, associationClass, resultClass, ct), cancellationToken);
+        => SharedAsync(ct => _inner.GetAssociatedAsync(source, associationClass, resultClass, ct), cancellationToken);
 
     public Task ModifyInstanceAsync(CimInstance instance, CancellationToken cancellationToken)
         => SharedAsync(async ct =>
         {
-            await inner.ModifyInstanceAsync(instance, ct).ConfigureAwait(false);
+            await _inner.ModifyInstanceAsync(instance, ct);
             return true;
         }, cancellationToken);
 
     public Task<CimMethodResult> InvokeMethodAsync(CimInstancePath target, string methodName, IReadOnlyDictionary<string, CimValue?> inParameters, CancellationToken cancellationToken)
-        => SharedAsync(ct => inner.InvokeMethodAsync(target, methodName, inParameters, ct), cancellationToken);
+        => SharedAsync(ct => _inner.InvokeMethodAsync(target, methodName, inParameters, ct), cancellationToken);
 
     /// <summary>Changes the shared cluster outside the automation (a VM created, moved or removed by an operator), as every process will see it.</summary>
     public Task ChangeAsync(Action<EmulatedCluster> change, CancellationToken cancellationToken = default)
@@ -67,36 +67,36 @@ public sealed class SharedStateCimClient : ICimClient
         ArgumentNullException.ThrowIfNull(change);
         return SharedAsync(_ =>
         {
-            change(cluster);
+            change(_cluster);
             return Task.FromResult(true);
         }, cancellationToken);
     }
 
     private async Task<T> SharedAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        await local.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _local.WaitAsync(cancellationToken);
         try
         {
-            using var file = await LockAsync(cancellationToken).ConfigureAwait(false);
-            await LoadAsync(file, cancellationToken).ConfigureAwait(false);
+            using var file = await LockAsync(cancellationToken);
+            await LoadAsync(file, cancellationToken);
             try
             {
-                return await call(cancellationToken).ConfigureAwait(false);
+                return await call(cancellationToken);
             }
             finally
             {
-                await SaveAsync(file).ConfigureAwait(false);
+                await SaveAsync(file);
             }
         }
         catch (JsonException e)
         {
             // Parse again next time whatever the file then holds.
-            known = [];
+            _known = [];
             throw new CimException(CimErrors.Unavailable, $"The shared emulator state {StateFile} is unreadable ({e.Message}); delete it to start from the host description again.", null, e);
         }
         finally
         {
-            local.Release();
+            _local.Release();
         }
     }
 
@@ -110,39 +110,39 @@ public sealed class SharedStateCimClient : ICimClient
         }
 
         var content = new byte[length];
-        await file.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
-        if (content.AsSpan().SequenceEqual(known))
+        await file.ReadExactlyAsync(content, cancellationToken);
+        if (content.AsSpan().SequenceEqual(_known))
         {
             return;
         }
 
         var state = JsonSerializer.Deserialize(content, SimulationJsonContext.Default.EmulatedWorldState)
             ?? throw new CimException(CimErrors.Unavailable, $"The shared emulator state {StateFile} is empty.");
-        cluster.RestoreState(state);
-        known = content;
+        _cluster.RestoreState(state);
+        _known = content;
     }
 
     /// <summary>Writes the emulator's state back when the call changed it (a read-only call leaves the file alone).</summary>
     private async Task SaveAsync(FileStream file)
     {
-        captured.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(captured))
+        _captured.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(_captured))
         {
-            JsonSerializer.Serialize(writer, cluster.CaptureState(), SimulationJsonContext.Default.EmulatedWorldState);
+            JsonSerializer.Serialize(writer, _cluster.CaptureState(), SimulationJsonContext.Default.EmulatedWorldState);
         }
 
-        if (captured.WrittenSpan.SequenceEqual(known))
+        if (_captured.WrittenSpan.SequenceEqual(_known))
         {
             return;
         }
 
         // Forget what the file held first: if the write fails half-way, the next call parses whatever is there.
-        known = [];
+        _known = [];
         file.SetLength(0);
         file.Position = 0;
-        await file.WriteAsync(captured.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
-        await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        known = captured.WrittenSpan.ToArray();
+        await file.WriteAsync(_captured.WrittenMemory, CancellationToken.None);
+        await file.FlushAsync(CancellationToken.None);
+        _known = _captured.WrittenSpan.ToArray();
     }
 
     private async Task<FileStream> LockAsync(CancellationToken cancellationToken)
@@ -156,14 +156,14 @@ public sealed class SharedStateCimClient : ICimClient
                 // FileShare.None: an exclusive lock between processes (flock on Unix).
                 return new FileStream(StateFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (waited.Elapsed < lockTimeout)
+            catch (IOException) when (waited.Elapsed < _lockTimeout)
             {
-                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(pause, cancellationToken);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
             }
             catch (IOException e)
             {
-                throw new CimException(CimErrors.Unavailable, $"The shared emulator state {StateFile} stayed locked by another process for {lockTimeout.TotalSeconds:0.#} s.", null, e);
+                throw new CimException(CimErrors.Unavailable, $"The shared emulator state {StateFile} stayed locked by another process for {_lockTimeout.TotalSeconds:0.#} s.", null, e);
             }
         }
     }

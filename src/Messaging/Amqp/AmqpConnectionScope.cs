@@ -13,116 +13,116 @@ namespace GpuAutomation.Messaging.Amqp;
 /// </summary>
 internal sealed partial class AmqpConnectionScope : IAsyncDisposable
 {
-    private readonly AmqpConnectionSettings settings;
-    private readonly AmqpMessageBusOptions options;
-    private readonly TokenCredential? credential;
-    private readonly ILogger logger;
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private readonly string containerId;
-    private Live? live;
-    private bool disposed;
+    private readonly AmqpConnectionSettings _settings;
+    private readonly AmqpMessageBusOptions _options;
+    private readonly TokenCredential? _credential;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string _containerId;
+    private Live? _live;
+    private bool _disposed;
 
     public AmqpConnectionScope(AmqpConnectionSettings settings, AmqpMessageBusOptions options, TokenCredential? credential, ILogger logger)
     {
-        this.settings = settings;
-        this.options = options;
-        this.credential = credential;
-        this.logger = logger;
-        containerId = options.ContainerId ?? $"gpuauto-{Environment.MachineName}-{Guid.NewGuid():N}";
+        this._settings = settings;
+        this._options = options;
+        this._credential = credential;
+        this._logger = logger;
+        _containerId = options.ContainerId ?? $"gpuauto-{Environment.MachineName}-{Guid.NewGuid():N}";
     }
 
     /// <summary>The open connection, opening one if there is none (one attempt; callers own the retrying).</summary>
     public ValueTask<Live> LiveAsync(CancellationToken cancellationToken)
-        => live is { IsOpen: true } current ? new(current) : new(ConnectAsync(cancellationToken));
+        => _live is { IsOpen: true } current ? new(current) : new(ConnectAsync(cancellationToken));
 
     private async Task<Live> ConnectAsync(CancellationToken cancellationToken)
     {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            if (live is { IsOpen: true } again)
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_live is { IsOpen: true } again)
             {
                 return again;
             }
 
-            if (live is { } stale)
+            if (_live is { } stale)
             {
-                live = null;
-                await stale.DisposeAsync().ConfigureAwait(false);
+                _live = null;
+                await stale.DisposeAsync();
             }
 
-            var opened = await OpenAsync(cancellationToken).ConfigureAwait(false);
-            live = opened;
+            var opened = await OpenAsync(cancellationToken);
+            _live = opened;
             return opened;
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
     /// <summary>Drops <paramref name="failed"/> so the next caller reconnects.</summary>
     public void Invalidate(Live failed)
     {
-        if (Interlocked.CompareExchange(ref live, null, failed) == failed)
+        if (Interlocked.CompareExchange(ref _live, null, failed) == failed)
         {
-            LogDropped(settings.ToString());
+            LogDropped(_settings.ToString());
             _ = failed.DisposeAsync().AsTask();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await gate.WaitAsync().ConfigureAwait(false);
+        await _gate.WaitAsync();
         try
         {
-            disposed = true;
-            if (live is { } current)
+            _disposed = true;
+            if (_live is { } current)
             {
-                live = null;
-                await current.DisposeAsync().ConfigureAwait(false);
+                _live = null;
+                await current.DisposeAsync();
             }
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
     private async Task<Live> OpenAsync(CancellationToken cancellationToken)
     {
         var factory = new ConnectionFactory();
-        factory.AMQP.ContainerId = containerId;
+        factory.AMQP.ContainerId = _containerId;
         factory.AMQP.MaxFrameSize = 256 * 1024;
         Address address;
-        if (settings.Authentication == AmqpAuthentication.SaslPlain)
+        if (_settings.Authentication == AmqpAuthentication.SaslPlain)
         {
-            address = new Address(settings.Host, settings.Port, settings.UserName, settings.Password, "/", settings.UseTls ? "AMQPS" : "AMQP");
+            address = new Address(_settings.Host, _settings.Port, _settings.UserName, _settings.Password, "/", _settings.UseTls ? "AMQPS" : "AMQP");
         }
         else
         {
             factory.SASL.Profile = SaslProfile.Anonymous;
-            address = new Address(settings.Host, settings.Port, null, null, "/", settings.UseTls ? "AMQPS" : "AMQP");
+            address = new Address(_settings.Host, _settings.Port, null, null, "/", _settings.UseTls ? "AMQPS" : "AMQP");
         }
 
         Connection connection;
         try
         {
-            connection = await factory.CreateAsync(address).WaitAsync(cancellationToken).ConfigureAwait(false);
+            connection = await factory.CreateAsync(address).WaitAsync(cancellationToken);
         }
         catch (AmqpException ex) when (ex.Error?.Condition?.ToString() == ErrorCode.UnauthorizedAccess)
         {
-            throw new MessagingException(MessagingErrors.Unauthorized, $"{settings} refused the credentials: {ex.Error.Description}", ex);
+            throw new MessagingException(MessagingErrors.Unauthorized, $"{_settings} refused the credentials: {ex.Error.Description}", ex);
         }
 
         CbsAuthorizer? cbs = null;
-        if (settings.Authentication == AmqpAuthentication.EntraIdToken)
+        if (_settings.Authentication == AmqpAuthentication.EntraIdToken)
         {
-            cbs = new CbsAuthorizer(connection, settings, credential!, options, logger);
+            cbs = new CbsAuthorizer(connection, _settings, _credential!, _options, _logger);
         }
 
-        LogConnected(settings.ToString());
+        LogConnected(_settings.ToString());
         return new Live(connection, cbs);
     }
 
@@ -144,8 +144,8 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
     /// <summary>One open connection and its dependents.</summary>
     internal sealed class Live(Connection connection, CbsAuthorizer? cbs) : IAsyncDisposable
     {
-        private readonly ConcurrentDictionary<string, Lazy<Task<SenderLink>>> senders = new(StringComparer.Ordinal);
-        private readonly Lazy<Session> senderSession = new(() => new Session(connection));
+        private readonly ConcurrentDictionary<string, Lazy<Task<SenderLink>>> _senders = new(StringComparer.Ordinal);
+        private readonly Lazy<Session> _senderSession = new(() => new Session(connection));
 
         public Connection Connection => connection;
 
@@ -156,16 +156,16 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
             => cbs?.AuthorizeAsync(entity, cancellationToken) ?? Task.CompletedTask;
 
         public ValueTask<SenderLink> SenderAsync(string queue, CancellationToken cancellationToken)
-            => senders.TryGetValue(queue, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result is { IsClosed: false } link
+            => _senders.TryGetValue(queue, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result is { IsClosed: false } link
                 ? new(link)
                 : new(AttachedSenderAsync(queue, cancellationToken));
 
         private async Task<SenderLink> AttachedSenderAsync(string queue, CancellationToken cancellationToken)
         {
-            var lazy = senders.GetOrAdd(queue, static (q, self) => new Lazy<Task<SenderLink>>(() => self.AttachSenderAsync(q)), this);
+            var lazy = _senders.GetOrAdd(queue, static (q, self) => new Lazy<Task<SenderLink>>(() => self.AttachSenderAsync(q)), this);
             try
             {
-                var link = await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var link = await lazy.Value.WaitAsync(cancellationToken);
                 if (!link.IsClosed)
                 {
                     return link;
@@ -173,12 +173,12 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                senders.TryRemove(new KeyValuePair<string, Lazy<Task<SenderLink>>>(queue, lazy));
+                _senders.TryRemove(new KeyValuePair<string, Lazy<Task<SenderLink>>>(queue, lazy));
                 throw;
             }
 
             // The broker detached this link (e.g. the queue was deleted): attach a new one next time.
-            senders.TryRemove(new KeyValuePair<string, Lazy<Task<SenderLink>>>(queue, lazy));
+            _senders.TryRemove(new KeyValuePair<string, Lazy<Task<SenderLink>>>(queue, lazy));
             throw new MessagingException(MessagingErrors.BrokerUnavailable, $"The sender link to {queue} was closed by the broker.");
         }
 
@@ -186,12 +186,12 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
         {
             if (cbs is not null)
             {
-                await cbs.DisposeAsync().ConfigureAwait(false);
+                await cbs.DisposeAsync();
             }
 
             try
             {
-                await connection.CloseAsync(TimeSpan.FromSeconds(5), null).ConfigureAwait(false);
+                await connection.CloseAsync(TimeSpan.FromSeconds(5), null);
             }
 #pragma warning disable CA1031 // Closing a dead connection fails in many ways; it is gone either way.
             catch (Exception)
@@ -202,8 +202,8 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
 
         private async Task<SenderLink> AttachSenderAsync(string queue)
         {
-            await AuthorizeAsync(queue, CancellationToken.None).ConfigureAwait(false);
-            return new SenderLink(senderSession.Value, $"sender-{queue}-{Guid.NewGuid():N}", queue);
+            await AuthorizeAsync(queue, CancellationToken.None);
+            return new SenderLink(_senderSession.Value, $"sender-{queue}-{Guid.NewGuid():N}", queue);
         }
     }
 }

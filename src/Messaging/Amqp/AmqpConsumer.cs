@@ -21,24 +21,24 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     // A broker that never answers the end frame must not hold up a stopping consumer (AMQPNetLite waits 60 s).
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly AmqpConnectionScope scope;
-    private readonly DeliveryProcessor processor;
-    private readonly ConsumerOptions options;
-    private readonly RetryBackoff backoff;
-    private readonly ILogger logger;
-    private readonly ConsumerLifetime lifetime;
-    private readonly TaskCompletionSource attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Session? session;
+    private readonly AmqpConnectionScope _scope;
+    private readonly DeliveryProcessor _processor;
+    private readonly ConsumerOptions _options;
+    private readonly RetryBackoff _backoff;
+    private readonly ILogger _logger;
+    private readonly ConsumerLifetime _lifetime;
+    private readonly TaskCompletionSource _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Session? _session;
 
     public AmqpConsumer(string queue, AmqpConnectionScope scope, DeliveryProcessor processor, ConsumerOptions options, RetryBackoff backoff, ILogger logger)
     {
         Queue = queue;
-        this.scope = scope;
-        this.processor = processor;
-        this.options = options;
-        this.backoff = backoff;
-        this.logger = logger;
-        lifetime = new ConsumerLifetime(options.MaxConcurrency, queue, logger);
+        this._scope = scope;
+        this._processor = processor;
+        this._options = options;
+        this._backoff = backoff;
+        this._logger = logger;
+        _lifetime = new ConsumerLifetime(options.MaxConcurrency, queue, logger);
     }
 
     public string Queue { get; }
@@ -46,43 +46,43 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     /// <summary>Starts receiving; completes once the receiver link is first attached.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        lifetime.Start(ReceiveLoopAsync);
-        await attached.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _lifetime.Start(ReceiveLoopAsync);
+        await _attached.Task.WaitAsync(cancellationToken);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!await lifetime.StopAsync(cancellationToken).ConfigureAwait(false))
+        if (!await _lifetime.StopAsync(cancellationToken))
         {
             return;
         }
 
         // Closing the session (not only the link) hands prefetched, never-dispatched deliveries back to the broker.
-        await CloseSessionAsync(session).ConfigureAwait(false);
+        await CloseSessionAsync(_session);
         LogStopped(Queue);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync().ConfigureAwait(false);
-        lifetime.Dispose();
+        await StopAsync();
+        _lifetime.Dispose();
     }
 
     private async Task ReceiveLoopAsync()
     {
-        var token = lifetime.Receiving;
+        var token = _lifetime.Receiving;
         var failures = 0;
         while (!token.IsCancellationRequested)
         {
             AmqpConnectionScope.Live? live = null;
             try
             {
-                live = await scope.LiveAsync(token).ConfigureAwait(false);
-                await live.AuthorizeAsync(Queue, token).ConfigureAwait(false);
+                live = await _scope.LiveAsync(token);
+                await live.AuthorizeAsync(Queue, token);
                 var current = new Session(live.Connection);
-                await CloseSessionAsync(Interlocked.Exchange(ref session, current)).ConfigureAwait(false);
+                await CloseSessionAsync(Interlocked.Exchange(ref _session, current));
                 failures = 0;
-                await ReceiveAsync(live, current, token).ConfigureAwait(false);
+                await ReceiveAsync(live, current, token);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -93,12 +93,12 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
                 LogReceiveFailed(ex, Queue, failures + 1);
                 if (live is not null)
                 {
-                    scope.Invalidate(live);
+                    _scope.Invalidate(live);
                 }
 
                 try
                 {
-                    await backoff.WaitAsync(failures++, token).ConfigureAwait(false);
+                    await _backoff.WaitAsync(failures++, token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -109,11 +109,11 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                attached.TrySetException(ex);
+                _attached.TrySetException(ex);
                 LogReceiveFailed(ex, Queue, failures + 1);
                 try
                 {
-                    await backoff.WaitAsync(Math.Max(failures++, 5), token).ConfigureAwait(false);
+                    await _backoff.WaitAsync(Math.Max(failures++, 5), token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -126,7 +126,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     private async Task ReceiveAsync(AmqpConnectionScope.Live live, Session current, CancellationToken token)
     {
         var receiver = new ReceiverLink(current, $"receiver-{Queue}-{Guid.NewGuid():N}", Queue);
-        var buffer = new PrefetchBuffer(receiver, options.PrefetchCount);
+        var buffer = new PrefetchBuffer(receiver, _options.PrefetchCount);
         // The link or the whole connection closing loses the link, which sends the receive loop round to reconnect.
         receiver.Closed += (_, error) => buffer.Fail(
             new MessagingException(MessagingErrors.BrokerUnavailable, $"The receiver link of {Queue} was closed: {error?.Description ?? "no error given"}."));
@@ -141,10 +141,10 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
                 throw buffer.Lost.Result;
             }
 
-            lifetime.Workers.Start(buffer.TakeAsync, message => HandleAsync(receiver, message), token);
+            _lifetime.Workers.Start(buffer.TakeAsync, message => HandleAsync(receiver, message), token);
             buffer.Start();
-            attached.TrySetResult();
-            throw await buffer.Lost.WaitAsync(token).ConfigureAwait(false);
+            _attached.TrySetResult();
+            throw await buffer.Lost.WaitAsync(token);
         }
         finally
         {
@@ -155,12 +155,12 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
 
     private async Task HandleAsync(ReceiverLink receiver, AmqpMessage message)
     {
-        var settlement = await processor.ProcessAsync(
+        var settlement = await _processor.ProcessAsync(
             AmqpMessageMapper.Body(message),
             AmqpMessageMapper.MessageId(message),
             AmqpMessageMapper.DeliveryCount(message),
             AmqpMessageMapper.TraceParent(message),
-            lifetime.HandlersAborted).ConfigureAwait(false);
+            _lifetime.HandlersAborted);
         try
         {
             switch (settlement.Kind)
@@ -202,7 +202,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
 
         try
         {
-            await session.CloseAsync(CloseTimeout, null).ConfigureAwait(false);
+            await session.CloseAsync(CloseTimeout, null);
         }
 #pragma warning disable CA1031 // Closing on a dead connection fails; the broker has released everything anyway.
         catch (Exception)

@@ -12,22 +12,22 @@ namespace GpuAutomation.Messaging.Amqp;
 /// </summary>
 public sealed partial class AmqpMessageBus : IMessageBus
 {
-    private readonly AmqpConnectionScope scope;
-    private readonly AmqpMessageBusOptions options;
-    private readonly RetryBackoff backoff;
-    private readonly ILoggerFactory loggers;
-    private readonly ILogger logger;
-    private readonly List<AmqpConsumer> consumers = [];
-    private bool disposed;
+    private readonly AmqpConnectionScope _scope;
+    private readonly AmqpMessageBusOptions _options;
+    private readonly RetryBackoff _backoff;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly List<AmqpConsumer> _consumers = [];
+    private bool _disposed;
 
     private AmqpMessageBus(AmqpConnectionSettings settings, AmqpMessageBusOptions options, TokenCredential? credential, ILoggerFactory loggers)
     {
         Settings = settings;
-        this.options = options;
-        this.loggers = loggers;
-        logger = loggers.CreateLogger<AmqpMessageBus>();
-        backoff = new RetryBackoff(options);
-        scope = new AmqpConnectionScope(settings, options, credential, logger);
+        this._options = options;
+        this._loggers = loggers;
+        _logger = loggers.CreateLogger<AmqpMessageBus>();
+        _backoff = new RetryBackoff(options);
+        _scope = new AmqpConnectionScope(settings, options, credential, _logger);
     }
 
     public AmqpConnectionSettings Settings { get; }
@@ -60,17 +60,17 @@ public sealed partial class AmqpMessageBus : IMessageBus
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfDisposed();
         var body = MessageCodec.Encode(message);
-        var time = options.TimeProvider;
-        var deadline = time.GetUtcNow() + options.PublishTimeout;
+        var time = _options.TimeProvider;
+        var deadline = time.GetUtcNow() + _options.PublishTimeout;
         for (var attempt = 0; ; attempt++)
         {
             AmqpConnectionScope.Live? live = null;
             try
             {
-                live = await scope.LiveAsync(cancellationToken).ConfigureAwait(false);
-                var sender = await live.SenderAsync(queue, cancellationToken).ConfigureAwait(false);
+                live = await _scope.LiveAsync(cancellationToken);
+                var sender = await live.SenderAsync(queue, cancellationToken);
                 var amqp = AmqpMessageMapper.ToAmqp(message, body, time.GetUtcNow());
-                await sender.SendAsync(amqp).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await sender.SendAsync(amqp).WaitAsync(cancellationToken);
                 return;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -88,20 +88,20 @@ public sealed partial class AmqpMessageBus : IMessageBus
             {
                 if (live is not null)
                 {
-                    scope.Invalidate(live);
+                    _scope.Invalidate(live);
                 }
 
-                var delay = backoff.Delay(attempt);
+                var delay = _backoff.Delay(attempt);
                 if (time.GetUtcNow() + delay > deadline)
                 {
                     throw new MessagingException(
                         MessagingErrors.BrokerUnavailable,
-                        $"Publishing {message.Envelope.MessageType} {message.Envelope.MessageId} to {queue} on {Settings.Host} failed for {options.PublishTimeout.TotalSeconds} s: {ex.Message}",
+                        $"Publishing {message.Envelope.MessageType} {message.Envelope.MessageId} to {queue} on {Settings.Host} failed for {_options.PublishTimeout.TotalSeconds} s: {ex.Message}",
                         ex);
                 }
 
                 LogPublishRetry(ex, queue, message.Envelope.MessageId, attempt + 1, delay);
-                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, time, cancellationToken);
             }
         }
     }
@@ -117,20 +117,20 @@ public sealed partial class AmqpMessageBus : IMessageBus
         ThrowIfDisposed();
         options ??= new ConsumerOptions();
         options.Validate();
-        var consumerLogger = loggers.CreateLogger<AmqpConsumer>();
-        var consumer = new AmqpConsumer(queue, scope, new DeliveryProcessor(queue, handler, options, consumerLogger), options, backoff, consumerLogger);
-        lock (consumers)
+        var consumerLogger = _loggers.CreateLogger<AmqpConsumer>();
+        var consumer = new AmqpConsumer(queue, _scope, new DeliveryProcessor(queue, handler, options, consumerLogger), options, _backoff, consumerLogger);
+        lock (_consumers)
         {
-            consumers.Add(consumer);
+            _consumers.Add(consumer);
         }
 
         try
         {
-            await consumer.StartAsync(cancellationToken).ConfigureAwait(false);
+            await consumer.StartAsync(cancellationToken);
         }
         catch
         {
-            await consumer.DisposeAsync().ConfigureAwait(false);
+            await consumer.DisposeAsync();
             throw;
         }
 
@@ -139,29 +139,29 @@ public sealed partial class AmqpMessageBus : IMessageBus
 
     public async ValueTask DisposeAsync()
     {
-        if (disposed)
+        if (_disposed)
         {
             return;
         }
 
-        disposed = true;
+        _disposed = true;
         AmqpConsumer[] running;
-        lock (consumers)
+        lock (_consumers)
         {
-            running = [.. consumers];
+            running = [.. _consumers];
         }
 
         foreach (var consumer in running)
         {
-            await consumer.DisposeAsync().ConfigureAwait(false);
+            await consumer.DisposeAsync();
         }
 
-        await scope.DisposeAsync().ConfigureAwait(false);
+        await _scope.DisposeAsync();
     }
 
     private void ThrowIfDisposed()
     {
-        if (disposed)
+        if (_disposed)
         {
             throw new MessagingException(MessagingErrors.Closed, "The message bus was disposed.");
         }

@@ -20,63 +20,63 @@ internal sealed partial class CbsAuthorizer : IAsyncDisposable
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
-    private readonly AmqpConnectionSettings settings;
-    private readonly TokenCredential credential;
-    private readonly AmqpMessageBusOptions options;
-    private readonly ILogger logger;
-    private readonly Session session;
-    private readonly SenderLink sender;
-    private readonly ReceiverLink receiver;
-    private readonly string replyTo;
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private readonly ConcurrentDictionary<string, byte> audiences = new(StringComparer.Ordinal);
-    private readonly ITimer renewal;
-    private AccessToken? token;
-    private bool disposed;
+    private readonly AmqpConnectionSettings _settings;
+    private readonly TokenCredential _credential;
+    private readonly AmqpMessageBusOptions _options;
+    private readonly ILogger _logger;
+    private readonly Session _session;
+    private readonly SenderLink _sender;
+    private readonly ReceiverLink _receiver;
+    private readonly string _replyTo;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ConcurrentDictionary<string, byte> _audiences = new(StringComparer.Ordinal);
+    private readonly ITimer _renewal;
+    private AccessToken? _token;
+    private bool _disposed;
 
     public CbsAuthorizer(Connection connection, AmqpConnectionSettings settings, TokenCredential credential, AmqpMessageBusOptions options, ILogger logger)
     {
-        this.settings = settings;
-        this.credential = credential;
-        this.options = options;
-        this.logger = logger;
-        replyTo = "cbs-reply-" + Guid.NewGuid().ToString("N");
-        session = new Session(connection);
-        sender = new SenderLink(session, "cbs-sender", Node);
-        receiver = new ReceiverLink(session, "cbs-receiver", new Attach { Source = new Source { Address = Node }, Target = new Target { Address = replyTo } }, null);
-        receiver.SetCredit(10, autoRestore: true);
-        renewal = options.TimeProvider.CreateTimer(_ => _ = RenewAllAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        this._settings = settings;
+        this._credential = credential;
+        this._options = options;
+        this._logger = logger;
+        _replyTo = "cbs-reply-" + Guid.NewGuid().ToString("N");
+        _session = new Session(connection);
+        _sender = new SenderLink(_session, "cbs-sender", Node);
+        _receiver = new ReceiverLink(_session, "cbs-receiver", new Attach { Source = new Source { Address = Node }, Target = new Target { Address = _replyTo } }, null);
+        _receiver.SetCredit(10, autoRestore: true);
+        _renewal = options.TimeProvider.CreateTimer(_ => _ = RenewAllAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Puts a token for <paramref name="entity"/> unless one is already in place on this connection.</summary>
     public async Task AuthorizeAsync(string entity, CancellationToken cancellationToken)
     {
-        var audience = settings.Audience(entity);
-        if (audiences.ContainsKey(audience))
+        var audience = _settings.Audience(entity);
+        if (_audiences.ContainsKey(audience))
         {
             return;
         }
 
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
-            var current = await TokenAsync(forceRefresh: false, cancellationToken).ConfigureAwait(false);
-            await PutTokenAsync(audience, current, cancellationToken).ConfigureAwait(false);
-            audiences.TryAdd(audience, 0);
+            var current = await TokenAsync(forceRefresh: false, cancellationToken);
+            await PutTokenAsync(audience, current, cancellationToken);
+            _audiences.TryAdd(audience, 0);
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        disposed = true;
-        await renewal.DisposeAsync().ConfigureAwait(false);
+        _disposed = true;
+        await _renewal.DisposeAsync();
         try
         {
-            await session.CloseAsync(TimeSpan.FromSeconds(5), null).ConfigureAwait(false);
+            await _session.CloseAsync(TimeSpan.FromSeconds(5), null);
         }
 #pragma warning disable CA1031 // The connection under it may already be gone; nothing to do about it.
         catch (Exception)
@@ -84,67 +84,67 @@ internal sealed partial class CbsAuthorizer : IAsyncDisposable
         {
         }
 
-        gate.Dispose();
+        _gate.Dispose();
     }
 
     private async Task<AccessToken> TokenAsync(bool forceRefresh, CancellationToken cancellationToken)
     {
-        var now = options.TimeProvider.GetUtcNow();
-        if (!forceRefresh && token is { } cached && cached.ExpiresOn - options.TokenRenewalMargin > now)
+        var now = _options.TimeProvider.GetUtcNow();
+        if (!forceRefresh && _token is { } cached && cached.ExpiresOn - _options.TokenRenewalMargin > now)
         {
             return cached;
         }
 
-        var fresh = await credential.GetTokenAsync(new TokenRequestContext([Scope]), cancellationToken).ConfigureAwait(false);
-        token = fresh;
+        var fresh = await _credential.GetTokenAsync(new TokenRequestContext([Scope]), cancellationToken);
+        _token = fresh;
         ScheduleRenewal(fresh.ExpiresOn);
         return fresh;
     }
 
     private void ScheduleRenewal(DateTimeOffset expiresOn)
     {
-        var now = options.TimeProvider.GetUtcNow();
-        var due = expiresOn - options.TokenRenewalMargin - now;
+        var now = _options.TimeProvider.GetUtcNow();
+        var due = expiresOn - _options.TokenRenewalMargin - now;
         if (due <= TimeSpan.Zero)
         {
             // A token shorter-lived than the margin: renew at half its remaining life.
             due = TimeSpan.FromTicks(Math.Max((expiresOn - now).Ticks / 2, TimeSpan.FromSeconds(1).Ticks));
         }
 
-        renewal.Change(due, Timeout.InfiniteTimeSpan);
+        _renewal.Change(due, Timeout.InfiniteTimeSpan);
     }
 
     private async Task RenewAllAsync()
     {
-        if (disposed)
+        if (_disposed)
         {
             return;
         }
 
         try
         {
-            await gate.WaitAsync().ConfigureAwait(false);
+            await _gate.WaitAsync();
             try
             {
-                var fresh = await TokenAsync(forceRefresh: true, CancellationToken.None).ConfigureAwait(false);
-                foreach (var audience in audiences.Keys)
+                var fresh = await TokenAsync(forceRefresh: true, CancellationToken.None);
+                foreach (var audience in _audiences.Keys)
                 {
-                    await PutTokenAsync(audience, fresh, CancellationToken.None).ConfigureAwait(false);
+                    await PutTokenAsync(audience, fresh, CancellationToken.None);
                 }
 
-                LogRenewed(audiences.Count, fresh.ExpiresOn);
+                LogRenewed(_audiences.Count, fresh.ExpiresOn);
             }
             finally
             {
-                gate.Release();
+                _gate.Release();
             }
         }
 #pragma warning disable CA1031 // A timer callback must not throw; the failure is logged and retried.
-        catch (Exception ex) when (!disposed)
+        catch (Exception ex) when (!_disposed)
 #pragma warning restore CA1031
         {
             LogRenewalFailed(ex, RetryAfterFailure);
-            renewal.Change(RetryAfterFailure, Timeout.InfiniteTimeSpan);
+            _renewal.Change(RetryAfterFailure, Timeout.InfiniteTimeSpan);
         }
         catch (ObjectDisposedException)
         {
@@ -156,7 +156,7 @@ internal sealed partial class CbsAuthorizer : IAsyncDisposable
         var requestId = Guid.NewGuid().ToString("N");
         var request = new AmqpMessage(accessToken.Token)
         {
-            Properties = new Properties { MessageId = requestId, ReplyTo = replyTo },
+            Properties = new Properties { MessageId = requestId, ReplyTo = _replyTo },
             ApplicationProperties = new ApplicationProperties(),
         };
         request.ApplicationProperties.Map["operation"] = "put-token";
@@ -164,10 +164,10 @@ internal sealed partial class CbsAuthorizer : IAsyncDisposable
         request.ApplicationProperties.Map["name"] = audience;
         request.ApplicationProperties.Map["expiration"] = accessToken.ExpiresOn.UtcDateTime;
 
-        await sender.SendAsync(request).WaitAsync(cancellationToken).ConfigureAwait(false);
-        var reply = await receiver.ReceiveAsync(ReplyTimeout).WaitAsync(cancellationToken).ConfigureAwait(false)
+        await _sender.SendAsync(request).WaitAsync(cancellationToken);
+        var reply = await _receiver.ReceiveAsync(ReplyTimeout).WaitAsync(cancellationToken)
             ?? throw new MessagingException(MessagingErrors.BrokerUnavailable, $"No reply to the CBS put-token for {audience} within {ReplyTimeout.TotalSeconds} s.");
-        receiver.Accept(reply);
+        _receiver.Accept(reply);
 
         var status = reply.ApplicationProperties?.Map["status-code"] is { } code ? Convert.ToInt32(code, CultureInfo.InvariantCulture) : 0;
         if (status is not (200 or 202))

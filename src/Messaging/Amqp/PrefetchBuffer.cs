@@ -15,30 +15,30 @@ internal sealed class PrefetchBuffer
 {
     // Push delivery (a link callback into a channel) rather than ReceiveAsync(timeout): AMQPNetLite's timed async
     // waiter can race a transfer at the timeout and hand one delivery out twice. Not SingleReader: that variant cannot Count.
-    private readonly Channel<AmqpMessage> deliveries = Channel.CreateUnbounded<AmqpMessage>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<AmqpMessage> _deliveries = Channel.CreateUnbounded<AmqpMessage>(new UnboundedChannelOptions { SingleWriter = true });
 
     // A result, not a fault: nobody may be waiting any more when a link dies during a stop.
-    private readonly TaskCompletionSource<Exception> lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ReceiverLink receiver;
-    private readonly int prefetch;
-    private long received;
-    private long granted;
+    private readonly TaskCompletionSource<Exception> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ReceiverLink _receiver;
+    private readonly int _prefetch;
+    private long _received;
+    private long _granted;
 
     public PrefetchBuffer(ReceiverLink receiver, int prefetch)
     {
-        this.receiver = receiver;
-        this.prefetch = prefetch;
+        this._receiver = receiver;
+        this._prefetch = prefetch;
     }
 
     /// <summary>Completes with why the link can no longer be used; it never completes while the link works.</summary>
-    public Task<Exception> Lost => lost.Task;
+    public Task<Exception> Lost => _lost.Task;
 
     /// <summary>Starts the link's pump and grants the first batch of credit.</summary>
     public void Start()
     {
-        receiver.Start(0, (_, message) => OnDelivery(message));
-        granted = prefetch;
-        receiver.SetCredit(prefetch, CreditMode.Manual);
+        _receiver.Start(0, (_, message) => OnDelivery(message));
+        _granted = _prefetch;
+        _receiver.SetCredit(_prefetch, CreditMode.Manual);
     }
 
     /// <summary>
@@ -53,14 +53,14 @@ internal sealed class PrefetchBuffer
             return null;
         }
 
-        if (!deliveries.Reader.TryRead(out var message))
+        if (!_deliveries.Reader.TryRead(out var message))
         {
             try
             {
                 // ReadAsync hands a delivery to one waiting worker, where WaitToReadAsync would wake them all. No token:
                 // Close wakes every waiter however the receive loop ends, and an uncancellable read lets the channel
                 // reuse its waiter instead of allocating one and a token registration per message.
-                message = await deliveries.Reader.ReadAsync().ConfigureAwait(false);
+                message = await _deliveries.Reader.ReadAsync();
             }
             catch (ChannelClosedException)
             {
@@ -81,41 +81,41 @@ internal sealed class PrefetchBuffer
     /// <summary>Marks the link lost: the receive loop reattaches, and the workers of this link take nothing more.</summary>
     public void Fail(Exception reason)
     {
-        lost.TrySetResult(reason);
+        _lost.TrySetResult(reason);
         Close();
     }
 
     /// <summary>Ends the stream; workers finish the handler they are running and take nothing more.</summary>
-    public void Close() => deliveries.Writer.TryComplete();
+    public void Close() => _deliveries.Writer.TryComplete();
 
-    private bool Over(CancellationToken stopping) => stopping.IsCancellationRequested || lost.Task.IsCompleted;
+    private bool Over(CancellationToken stopping) => stopping.IsCancellationRequested || _lost.Task.IsCompleted;
 
     private void OnDelivery(AmqpMessage message)
     {
         // Counted before it is written: the worker that takes the last delivery of a batch must see the batch used up,
         // or nobody grants the next one.
-        Interlocked.Increment(ref received);
-        deliveries.Writer.TryWrite(message);
+        Interlocked.Increment(ref _received);
+        _deliveries.Writer.TryWrite(message);
     }
 
     private void GrantIfUsedUp()
     {
-        var batch = Volatile.Read(ref granted);
-        if (Interlocked.Read(ref received) != batch || deliveries.Reader.Count != 0
-            || Interlocked.CompareExchange(ref granted, batch + prefetch, batch) != batch)
+        var batch = Volatile.Read(ref _granted);
+        if (Interlocked.Read(ref _received) != batch || _deliveries.Reader.Count != 0
+            || Interlocked.CompareExchange(ref _granted, batch + _prefetch, batch) != batch)
         {
             return;
         }
 
         try
         {
-            receiver.SetCredit(prefetch, CreditMode.Manual);
+            _receiver.SetCredit(_prefetch, CreditMode.Manual);
         }
 #pragma warning disable CA1031 // Without credit the link is useless: any failure to grant it means reattach.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Fail(new MessagingException(MessagingErrors.BrokerUnavailable, $"Granting credit on {receiver.Name} failed: {ex.Message}", ex));
+            Fail(new MessagingException(MessagingErrors.BrokerUnavailable, $"Granting credit on {_receiver.Name} failed: {ex.Message}", ex));
         }
     }
 }

@@ -8,22 +8,22 @@ namespace GpuAutomation.Messaging.Consuming;
 /// </summary>
 internal sealed class ConsumerLifetime(int maxConcurrency, string queue, ILogger logger) : IDisposable
 {
-    private readonly CancellationTokenSource stopReceiving = new();
-    private readonly CancellationTokenSource abortHandlers = new();
-    private readonly Lock gate = new();
-    private Task loop = Task.CompletedTask;
-    private Task? stopping;
+    private readonly CancellationTokenSource _stopReceiving = new();
+    private readonly CancellationTokenSource _abortHandlers = new();
+    private readonly Lock _gate = new();
+    private Task _loop = Task.CompletedTask;
+    private Task? _stopping;
 
     public HandlerWorkers Workers { get; } = new(maxConcurrency, queue, logger);
 
     /// <summary>Cancelled when the consumer stops taking deliveries.</summary>
-    public CancellationToken Receiving => stopReceiving.Token;
+    public CancellationToken Receiving => _stopReceiving.Token;
 
     /// <summary>Cancelled when a stopping caller stops waiting for the handlers in flight.</summary>
-    public CancellationToken HandlersAborted => abortHandlers.Token;
+    public CancellationToken HandlersAborted => _abortHandlers.Token;
 
     /// <summary>Runs a loop that (re)connects to the source and starts <see cref="Workers"/> for it; none is needed when the source never changes.</summary>
-    public void Start(Func<Task> receiveLoop) => loop = Task.Run(receiveLoop, CancellationToken.None);
+    public void Start(Func<Task> receiveLoop) => _loop = Task.Run(receiveLoop, CancellationToken.None);
 
     /// <returns>
     /// True for the call that stopped the consumer. Later calls wait for that same stop, handlers drained included,
@@ -33,31 +33,31 @@ internal sealed class ConsumerLifetime(int maxConcurrency, string queue, ILogger
     {
         Task stop;
         bool first;
-        lock (gate)
+        lock (_gate)
         {
-            first = stopping is null;
-            stopping ??= StopOnceAsync(cancellationToken);
-            stop = stopping;
+            first = _stopping is null;
+            _stopping ??= StopOnceAsync(cancellationToken);
+            stop = _stopping;
         }
 
-        await stop.ConfigureAwait(false);
+        await stop;
         return first;
     }
 
     private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
-        await stopReceiving.CancelAsync().ConfigureAwait(false);
-        await loop.ConfigureAwait(false);
-        using (cancellationToken.Register(abortHandlers.Cancel))
+        await _stopReceiving.CancelAsync();
+        await _loop;
+        using (cancellationToken.Register(_abortHandlers.Cancel))
         {
-            await Workers.DrainAsync().ConfigureAwait(false);
+            await Workers.DrainAsync();
         }
     }
 
     public void Dispose()
     {
-        stopReceiving.Dispose();
-        abortHandlers.Dispose();
+        _stopReceiving.Dispose();
+        _abortHandlers.Dispose();
         Workers.Dispose();
     }
 }

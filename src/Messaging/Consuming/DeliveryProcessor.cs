@@ -11,7 +11,7 @@ namespace GpuAutomation.Messaging.Consuming;
 internal sealed partial class DeliveryProcessor(string queue, MessageHandler handler, ConsumerOptions options, ILogger logger)
 {
     private const int MaxDescriptionLength = 1024;
-    private readonly FailureCounts failures = new();
+    private readonly FailureCounts _failures = new();
 
     /// <param name="body">The raw body; null when the message had no binary body at all.</param>
     /// <param name="messageId">The AMQP message-id, used to count failures across redeliveries.</param>
@@ -33,21 +33,21 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
         catch (MessageFormatException ex)
         {
             LogUndecodable(queue, messageId, ex.Code, ex.Message);
-            failures.Forget(messageId);
+            _failures.Forget(messageId);
             return Settlement.DeadLetter(ex.Code, Truncate(ex.Message));
         }
 
-        var attempt = Math.Max(brokerDeliveryCount, failures.Get(messageId)) + 1;
+        var attempt = Math.Max(brokerDeliveryCount, _failures.Get(messageId)) + 1;
         var received = new ReceivedMessage(message, queue, attempt, traceParent);
         Settlement settlement;
         string failure;
         try
         {
-            settlement = await handler(received, cancellationToken).ConfigureAwait(false)
+            settlement = await handler(received, cancellationToken)
                 ?? throw new InvalidOperationException("The handler returned no settlement.");
             if (settlement.Kind != SettlementKind.Abandon)
             {
-                failures.Forget(messageId);
+                _failures.Forget(messageId);
                 return settlement;
             }
 
@@ -61,10 +61,10 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
             failure = $"{ex.GetType().Name}: {ex.Message}";
         }
 
-        var failed = Math.Max(failures.Increment(messageId), attempt);
+        var failed = Math.Max(_failures.Increment(messageId), attempt);
         if (failed >= options.MaxDeliveryAttempts)
         {
-            failures.Forget(messageId);
+            _failures.Forget(messageId);
             LogGaveUp(queue, message.Envelope.MessageId, failed);
             return Settlement.DeadLetter(
                 DeadLetterReasons.MaxDeliveryAttemptsExceeded,

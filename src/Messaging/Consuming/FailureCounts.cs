@@ -8,23 +8,23 @@ namespace GpuAutomation.Messaging.Consuming;
 /// </summary>
 internal sealed class FailureCounts(int capacity = 10_000)
 {
-    private readonly Lock gate = new();
-    private readonly Dictionary<string, int> counts = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
 
     // Read without the lock so the usual case, a message that never failed while nothing else is failing either,
     // costs no hashing and no lock on every delivery.
-    private volatile int tracked;
+    private volatile int _tracked;
 
     public int Get(string? messageId)
     {
-        if (messageId is null || tracked == 0)
+        if (messageId is null || _tracked == 0)
         {
             return 0;
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            return counts.GetValueOrDefault(messageId);
+            return _counts.GetValueOrDefault(messageId);
         }
     }
 
@@ -35,32 +35,32 @@ internal sealed class FailureCounts(int capacity = 10_000)
             return 0;
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            if (counts.Count >= capacity)
+            if (_counts.Count >= capacity)
             {
                 // Losing counts only delays a dead-letter (the broker's own delivery-count still applies).
-                counts.Clear();
+                _counts.Clear();
             }
 
-            var count = ++CollectionsMarshal.GetValueRefOrAddDefault(counts, messageId, out _);
-            tracked = counts.Count;
+            var count = ++CollectionsMarshal.GetValueRefOrAddDefault(_counts, messageId, out _);
+            _tracked = _counts.Count;
             return count;
         }
     }
 
     public void Forget(string? messageId)
     {
-        if (messageId is null || tracked == 0)
+        if (messageId is null || _tracked == 0)
         {
             return;
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            if (counts.Remove(messageId))
+            if (_counts.Remove(messageId))
             {
-                tracked = counts.Count;
+                _tracked = _counts.Count;
             }
         }
     }

@@ -12,8 +12,8 @@ namespace GpuAutomation.Messaging.Consuming;
 /// </summary>
 internal sealed partial class HandlerWorkers(int maxConcurrency, string queue, ILogger logger) : IDisposable
 {
-    private readonly SemaphoreSlim slots = new(maxConcurrency, maxConcurrency);
-    private readonly List<Task> workers = [];
+    private readonly SemaphoreSlim _slots = new(maxConcurrency, maxConcurrency);
+    private readonly List<Task> _workers = [];
 
     /// <summary>
     /// Starts MaxConcurrency workers. Each takes a delivery with <paramref name="take"/> (null once the source has
@@ -23,14 +23,14 @@ internal sealed partial class HandlerWorkers(int maxConcurrency, string queue, I
     public void Start<T>(Func<CancellationToken, ValueTask<T?>> take, Func<T, Task> handle, CancellationToken stopping)
         where T : class
     {
-        lock (workers)
+        lock (_workers)
         {
-            workers.RemoveAll(static w => w.IsCompleted);
+            _workers.RemoveAll(static w => w.IsCompleted);
             for (var i = 0; i < maxConcurrency; i++)
             {
                 // Registered as the task that started it, never by the worker itself, so a worker that ends at once
                 // is still a (finished) task here and the drain can neither miss it nor wait for it forever.
-                workers.Add(Task.Run(() => RunAsync(take, handle, stopping), CancellationToken.None));
+                _workers.Add(Task.Run(() => RunAsync(take, handle, stopping), CancellationToken.None));
             }
         }
     }
@@ -38,13 +38,13 @@ internal sealed partial class HandlerWorkers(int maxConcurrency, string queue, I
     /// <summary>Waits for every worker started so far to end; call it once nothing starts more.</summary>
     public Task DrainAsync()
     {
-        lock (workers)
+        lock (_workers)
         {
-            return Task.WhenAll(workers);
+            return Task.WhenAll(_workers);
         }
     }
 
-    public void Dispose() => slots.Dispose();
+    public void Dispose() => _slots.Dispose();
 
     private async Task RunAsync<T>(Func<CancellationToken, ValueTask<T?>> take, Func<T, Task> handle, CancellationToken stopping)
         where T : class
@@ -53,17 +53,17 @@ internal sealed partial class HandlerWorkers(int maxConcurrency, string queue, I
         {
             while (!stopping.IsCancellationRequested)
             {
-                await slots.WaitAsync(stopping).ConfigureAwait(false);
+                await _slots.WaitAsync(stopping);
                 try
                 {
-                    if (await take(stopping).ConfigureAwait(false) is not { } delivery)
+                    if (await take(stopping) is not { } delivery)
                     {
                         return;
                     }
 
                     try
                     {
-                        await handle(delivery).ConfigureAwait(false);
+                        await handle(delivery);
                     }
 #pragma warning disable CA1031 // One delivery's fault must not end the worker: the broker redelivers what went unsettled.
                     catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
@@ -74,7 +74,7 @@ internal sealed partial class HandlerWorkers(int maxConcurrency, string queue, I
                 }
                 finally
                 {
-                    slots.Release();
+                    _slots.Release();
                 }
             }
         }

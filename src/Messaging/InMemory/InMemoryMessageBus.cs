@@ -14,23 +14,23 @@ namespace GpuAutomation.Messaging.InMemory;
 /// </summary>
 public sealed class InMemoryMessageBus : IMessageBus
 {
-    private readonly ConcurrentDictionary<string, InMemoryQueue> queues = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<InMemoryConsumer, byte> consumers = new();
-    private readonly TimeProvider time;
-    private readonly ILoggerFactory loggers;
-    private bool disposed;
+    private readonly ConcurrentDictionary<string, InMemoryQueue> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<InMemoryConsumer, byte> _consumers = new();
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private bool _disposed;
 
     public InMemoryMessageBus(TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
     {
-        this.time = time ?? TimeProvider.System;
-        loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        this._time = time ?? TimeProvider.System;
+        _loggers = loggerFactory ?? NullLoggerFactory.Instance;
     }
 
     public Task PublishAsync(string queue, Message message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(queue);
         ArgumentNullException.ThrowIfNull(message);
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         Queue(queue).Enqueue(InMemoryQueue.From(message, Activity.Current?.Id));
         return Task.CompletedTask;
@@ -51,13 +51,13 @@ public sealed class InMemoryMessageBus : IMessageBus
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(queue);
         ArgumentNullException.ThrowIfNull(handler);
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         options ??= new ConsumerOptions();
         options.Validate();
-        var logger = loggers.CreateLogger<InMemoryMessageBus>();
+        var logger = _loggers.CreateLogger<InMemoryMessageBus>();
         var processor = new DeliveryProcessor(queue, handler, options, logger);
-        var consumer = new InMemoryConsumer(queue, Queue(queue), processor, options, logger, c => consumers.TryRemove(c, out _));
-        consumers.TryAdd(consumer, 0);
+        var consumer = new InMemoryConsumer(queue, Queue(queue), processor, options, logger, c => _consumers.TryRemove(c, out _));
+        _consumers.TryAdd(consumer, 0);
         consumer.Start();
         return Task.FromResult<IMessageConsumer>(consumer);
     }
@@ -70,14 +70,14 @@ public sealed class InMemoryMessageBus : IMessageBus
 
     public async ValueTask DisposeAsync()
     {
-        disposed = true;
-        foreach (var consumer in consumers.Keys)
+        _disposed = true;
+        foreach (var consumer in _consumers.Keys)
         {
-            await consumer.DisposeAsync().ConfigureAwait(false);
+            await consumer.DisposeAsync();
         }
     }
 
-    private InMemoryQueue Queue(string name) => queues.GetOrAdd(name, _ => new InMemoryQueue(time));
+    private InMemoryQueue Queue(string name) => _queues.GetOrAdd(name, _ => new InMemoryQueue(_time));
 
     private sealed class InMemoryConsumer(
         string queue,
@@ -87,19 +87,19 @@ public sealed class InMemoryMessageBus : IMessageBus
         ILogger logger,
         Action<InMemoryConsumer> onStopped) : IMessageConsumer
     {
-        private readonly ConsumerLifetime lifetime = new(options.MaxConcurrency, queue, logger);
+        private readonly ConsumerLifetime _lifetime = new(options.MaxConcurrency, queue, logger);
 
         public string Queue => queue;
 
-        public void Start() => lifetime.Workers.Start<InMemoryQueue.Delivery>(
-            async ct => await source.ReceiveAsync(ct).ConfigureAwait(false),
+        public void Start() => _lifetime.Workers.Start<InMemoryQueue.Delivery>(
+            async ct => await source.ReceiveAsync(ct),
             async delivery => source.Settle(delivery, await processor.ProcessAsync(
-                delivery.Body, delivery.MessageId, delivery.DeliveryCount, delivery.TraceParent, lifetime.HandlersAborted).ConfigureAwait(false)),
-            lifetime.Receiving);
+                delivery.Body, delivery.MessageId, delivery.DeliveryCount, delivery.TraceParent, _lifetime.HandlersAborted)),
+            _lifetime.Receiving);
 
         public async Task StopAsync(CancellationToken cancellationToken = default)
         {
-            if (await lifetime.StopAsync(cancellationToken).ConfigureAwait(false))
+            if (await _lifetime.StopAsync(cancellationToken))
             {
                 onStopped(this);
             }
@@ -107,8 +107,8 @@ public sealed class InMemoryMessageBus : IMessageBus
 
         public async ValueTask DisposeAsync()
         {
-            await StopAsync().ConfigureAwait(false);
-            lifetime.Dispose();
+            await StopAsync();
+            _lifetime.Dispose();
         }
     }
 }

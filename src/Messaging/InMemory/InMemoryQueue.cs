@@ -8,22 +8,22 @@ namespace GpuAutomation.Messaging.InMemory;
 /// </summary>
 internal sealed class InMemoryQueue
 {
-    private readonly Lock gate = new();
-    private readonly LinkedList<Delivery> ready = new();
-    private readonly List<DeadLetteredMessage> deadLetters = [];
-    private readonly TimeProvider time;
-    private TaskCompletionSource available = NewSignal();
+    private readonly Lock _gate = new();
+    private readonly LinkedList<Delivery> _ready = new();
+    private readonly List<DeadLetteredMessage> _deadLetters = [];
+    private readonly TimeProvider _time;
+    private TaskCompletionSource _available = NewSignal();
 
-    public InMemoryQueue(TimeProvider time) => this.time = time;
+    public InMemoryQueue(TimeProvider time) => this._time = time;
 
     public int LockedCount { get; private set; }
 
     public void Enqueue(Delivery delivery)
     {
-        lock (gate)
+        lock (_gate)
         {
-            ready.AddLast(delivery);
-            available.TrySetResult();
+            _ready.AddLast(delivery);
+            _available.TrySetResult();
         }
     }
 
@@ -33,12 +33,12 @@ internal sealed class InMemoryQueue
         while (true)
         {
             Task wait;
-            lock (gate)
+            lock (_gate)
             {
-                var now = time.GetUtcNow();
-                while (ready.First is { Value: var first })
+                var now = _time.GetUtcNow();
+                while (_ready.First is { Value: var first })
                 {
-                    ready.RemoveFirst();
+                    _ready.RemoveFirst();
                     if (first.ExpiresAt is { } expiresAt && now >= expiresAt)
                     {
                         continue; // Like a broker honouring the TTL: an expired message is dropped, never delivered.
@@ -48,21 +48,21 @@ internal sealed class InMemoryQueue
                     return first;
                 }
 
-                if (available.Task.IsCompleted)
+                if (_available.Task.IsCompleted)
                 {
-                    available = NewSignal();
+                    _available = NewSignal();
                 }
 
-                wait = available.Task;
+                wait = _available.Task;
             }
 
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await wait.WaitAsync(cancellationToken);
         }
     }
 
     public void Settle(Delivery delivery, Settlement settlement)
     {
-        lock (gate)
+        lock (_gate)
         {
             LockedCount--;
             switch (settlement.Kind)
@@ -70,11 +70,11 @@ internal sealed class InMemoryQueue
                 case SettlementKind.Complete:
                     break;
                 case SettlementKind.Abandon:
-                    ready.AddFirst(delivery with { DeliveryCount = delivery.DeliveryCount + 1 });
-                    available.TrySetResult();
+                    _ready.AddFirst(delivery with { DeliveryCount = delivery.DeliveryCount + 1 });
+                    _available.TrySetResult();
                     break;
                 case SettlementKind.DeadLetter:
-                    deadLetters.Add(new DeadLetteredMessage(
+                    _deadLetters.Add(new DeadLetteredMessage(
                         delivery.MessageId, delivery.Body, settlement.Reason ?? string.Empty, settlement.Description ?? string.Empty, delivery.DeliveryCount + 1));
                     break;
             }
@@ -85,18 +85,18 @@ internal sealed class InMemoryQueue
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return ready.Count;
+                return _ready.Count;
             }
         }
     }
 
     public IReadOnlyList<DeadLetteredMessage> DeadLetters()
     {
-        lock (gate)
+        lock (_gate)
         {
-            return [.. deadLetters];
+            return [.. _deadLetters];
         }
     }
 

@@ -17,17 +17,17 @@ public sealed class SandboxSystem : IAsyncDisposable
     /// <summary>The in-process bus needs no address; the agent's options still require a well-formed one.</summary>
     private const string InProcessBus = "amqp://in-process.sandbox";
 
-    private readonly WebApplication app;
-    private readonly List<HostRunnerAgent> agents;
-    private readonly InMemoryMessageBus bus;
-    private readonly string journalRoot;
+    private readonly WebApplication _app;
+    private readonly List<HostRunnerAgent> _agents;
+    private readonly InMemoryMessageBus _bus;
+    private readonly string _journalRoot;
 
     private SandboxSystem(WebApplication app, List<HostRunnerAgent> agents, InMemoryMessageBus bus, EmulatedCluster cluster, string journalRoot, Uri baseAddress)
     {
-        this.app = app;
-        this.agents = agents;
-        this.bus = bus;
-        this.journalRoot = journalRoot;
+        this._app = app;
+        this._agents = agents;
+        this._bus = bus;
+        this._journalRoot = journalRoot;
         Cluster = cluster;
         BaseAddress = baseAddress;
     }
@@ -38,7 +38,7 @@ public sealed class SandboxSystem : IAsyncDisposable
     public string ClusterName => Cluster.Name ?? "sandbox";
 
     /// <summary>Cancelled when the process is asked to stop (Ctrl+C, SIGTERM), through the web host's console lifetime.</summary>
-    public CancellationToken Stopping => app.Lifetime.ApplicationStopping;
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
 
     /// <summary>The control plane's address, e.g. http://127.0.0.1:7071/.</summary>
     public Uri BaseAddress { get; }
@@ -100,7 +100,7 @@ public sealed class SandboxSystem : IAsyncDisposable
         return reader.ReadToEnd();
     }
 
-    public async ValueTask DisposeAsync() => await StopAllAsync(app, agents, bus, journalRoot);
+    public async ValueTask DisposeAsync() => await StopAllAsync(_app, _agents, _bus, _journalRoot);
 
     private static async Task StopAllAsync(WebApplication? app, List<HostRunnerAgent> agents, InMemoryMessageBus bus, string journalRoot)
     {

@@ -95,32 +95,32 @@ public sealed class ScenarioConsole(IAnsiConsole console)
 
     private sealed class LiveProgress(ProgressContext context) : IScenarioProgress
     {
-        private ProgressTask? current;
-        private string title = string.Empty;
+        private ProgressTask? _current;
+        private string _title = string.Empty;
 
         public void StepStarted(int index, int count, string title)
         {
-            this.title = $"[[{index + 1}/{count}]] {Markup.Escape(title)}";
-            current = context.AddTask(this.title, maxValue: 1);
-            current.IsIndeterminate = true;
+            this._title = $"[[{index + 1}/{count}]] {Markup.Escape(title)}";
+            _current = context.AddTask(this._title, maxValue: 1);
+            _current.IsIndeterminate = true;
         }
 
         public void StepActivity(string activity)
         {
-            current?.Description = $"{title} [grey]— {Markup.Escape(activity)}[/]";
+            _current?.Description = $"{_title} [grey]— {Markup.Escape(activity)}[/]";
         }
 
         public void StepFinished(StepResult result)
         {
-            if (current is null)
+            if (_current is null)
             {
                 return;
             }
 
-            current.Description = result.Passed ? $"[green]✔[/] {title}" : $"[red]✘[/] {title} [red]{Markup.Escape(result.Detail)}[/]";
-            current.IsIndeterminate = false;
-            current.Value = 1;
-            current.StopTask();
+            _current.Description = result.Passed ? $"[green]✔[/] {_title}" : $"[red]✘[/] {_title} [red]{Markup.Escape(result.Detail)}[/]";
+            _current.IsIndeterminate = false;
+            _current.Value = 1;
+            _current.StopTask();
         }
     }
 

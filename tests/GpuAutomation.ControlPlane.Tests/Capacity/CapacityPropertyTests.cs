@@ -1,6 +1,6 @@
 using FsCheck.Xunit;
-using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Functions.Partitioning;
 
 namespace GpuAutomation.ControlPlane.Tests.Capacity;

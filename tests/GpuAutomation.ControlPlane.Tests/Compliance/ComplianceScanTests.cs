@@ -1,6 +1,6 @@
-using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Functions.Compliance;
 using GpuAutomation.Functions.Partitioning;
 using GpuAutomation.Functions.Policies;

@@ -1,7 +1,7 @@
 using Azure.Data.Tables;
-using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Functions.Composition;
 using GpuAutomation.Functions.Configuration;
 using GpuAutomation.Functions.Outbox;

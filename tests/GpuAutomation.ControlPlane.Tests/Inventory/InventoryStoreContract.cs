@@ -1,6 +1,6 @@
-using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Functions.Inventory;
 using GpuAutomation.Functions.Storage;
 

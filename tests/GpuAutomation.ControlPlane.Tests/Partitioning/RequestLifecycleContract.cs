@@ -1,7 +1,7 @@
 using System.Text.Json;
-using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Functions.Outbox;
 using GpuAutomation.Functions.Partitioning;
 using GpuAutomation.Functions.Storage;

@@ -1,8 +1,8 @@
-using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Functions.Partitioning;
 using GpuAutomation.Functions.Policies;
 using GpuAutomation.Functions.Provisioning;

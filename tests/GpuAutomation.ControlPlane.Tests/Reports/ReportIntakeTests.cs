@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Functions.Reports;
 
 namespace GpuAutomation.ControlPlane.Tests.Reports;

@@ -1,6 +1,6 @@
 using Azure.Data.Tables;
-using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Tests.Support;
 using GpuAutomation.Functions.Partitioning;
 using GpuAutomation.Testing;
 

@@ -10,22 +10,22 @@ namespace GpuAutomation.EndToEnd.Tests.Processes;
 public sealed class TestProcess : IAsyncDisposable
 {
     private const int KeptLines = 300;
-    private readonly Process process;
-    private readonly ConcurrentQueue<string> lines = new();
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
 
     private TestProcess(string name, Process process)
     {
         Name = name;
-        this.process = process;
+        this._process = process;
     }
 
     public string Name { get; }
 
-    public bool HasExited => process.HasExited;
+    public bool HasExited => _process.HasExited;
 
-    public int ExitCode => process.ExitCode;
+    public int ExitCode => _process.ExitCode;
 
-    public string Output => string.Join(Environment.NewLine, lines);
+    public string Output => string.Join(Environment.NewLine, _lines);
 
     public static TestProcess Start(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -67,7 +67,7 @@ public sealed class TestProcess : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(cts.Token);
+            await _process.WaitForExitAsync(cts.Token);
             return true;
         }
         catch (OperationCanceledException)
@@ -76,21 +76,21 @@ public sealed class TestProcess : IAsyncDisposable
         }
     }
 
-    public int Id => process.Id;
+    public int Id => _process.Id;
 
     /// <summary>Asks the process to stop as Ctrl+C in its terminal would (SIGINT).</summary>
     public async Task InterruptAsync()
     {
-        using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
     }
 
     /// <summary>Ends the process at once (SIGKILL): what a crash or a power cut does to an agent.</summary>
     public async Task KillAsync()
     {
-        if (!process.HasExited)
+        if (!_process.HasExited)
         {
-            process.Kill(entireProcessTree: true);
+            _process.Kill(entireProcessTree: true);
         }
 
         await WaitForExitAsync(TimeSpan.FromSeconds(10));
@@ -109,7 +109,7 @@ public sealed class TestProcess : IAsyncDisposable
             // Never started or already reaped: nothing left to stop.
         }
 
-        process.Dispose();
+        _process.Dispose();
     }
 
     private void Keep(string? line)
@@ -119,8 +119,8 @@ public sealed class TestProcess : IAsyncDisposable
             return;
         }
 
-        lines.Enqueue(line);
-        while (lines.Count > KeptLines && lines.TryDequeue(out _))
+        _lines.Enqueue(line);
+        while (_lines.Count > KeptLines && _lines.TryDequeue(out _))
         {
         }
     }

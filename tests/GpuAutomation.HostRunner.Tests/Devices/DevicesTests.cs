@@ -1,7 +1,7 @@
+using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Devices;
 using GpuAutomation.HostRunner.HyperV;
-using GpuAutomation.Contracts.Inventory;
 
 namespace GpuAutomation.HostRunner.Tests.Devices;
 

@@ -2,8 +2,8 @@ using System.Runtime.Versioning;
 using System.Security;
 using Microsoft.Management.Infrastructure;
 using Microsoft.Management.Infrastructure.Options;
-using MiInstance = Microsoft.Management.Infrastructure.CimInstance;
 using MiException = Microsoft.Management.Infrastructure.CimException;
+using MiInstance = Microsoft.Management.Infrastructure.CimInstance;
 
 namespace GpuAutomation.HostRunner.Cim.Mi;
 
@@ -15,16 +15,16 @@ namespace GpuAutomation.HostRunner.Cim.Mi;
 public sealed class MiCimClient : ICimClient, IDisposable
 {
     private const uint ResourcePropertiesStored = 0x13A0;
-    private readonly CimSession session;
-    private readonly MiCimClientOptions options;
+    private readonly CimSession _session;
+    private readonly MiCimClientOptions _options;
 
     public MiCimClient(MiCimClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        this.options = options;
+        this._options = options;
         if (string.IsNullOrEmpty(options.ComputerName))
         {
-            session = CimSession.Create(null);
+            _session = CimSession.Create(null);
             return;
         }
 
@@ -40,7 +40,7 @@ public sealed class MiCimClient : ICimClient, IDisposable
             sessionOptions.AddDestinationCredentials(new CimCredential(PasswordAuthenticationMechanism.Default, options.Domain ?? string.Empty, options.UserName, password));
         }
 
-        session = CimSession.Create(options.ComputerName, sessionOptions);
+        _session = CimSession.Create(options.ComputerName, sessionOptions);
     }
 
     public Task<IReadOnlyList<CimInstance>> QueryAsync(string ns, WqlQuery query, CancellationToken cancellationToken)
@@ -49,7 +49,7 @@ public sealed class MiCimClient : ICimClient, IDisposable
         return Run(ct =>
         {
             using var operation = Operation(ct);
-            IReadOnlyList<CimInstance> result = [.. session.QueryInstances(ns, "WQL", query.Text, operation).Select(i => FromMi(i, ns))];
+            IReadOnlyList<CimInstance> result = [.. _session.QueryInstances(ns, "WQL", query.Text, operation).Select(i => FromMi(i, ns))];
             return result;
         }, cancellationToken);
     }
@@ -61,7 +61,7 @@ public sealed class MiCimClient : ICimClient, IDisposable
         {
             using var operation = Operation(ct);
             using var keyed = KeyedInstance(path);
-            using var found = session.GetInstance(path.Namespace, keyed, operation);
+            using var found = _session.GetInstance(path.Namespace, keyed, operation);
             return FromMi(found, path.Namespace);
         }, cancellationToken);
     }
@@ -73,7 +73,7 @@ public sealed class MiCimClient : ICimClient, IDisposable
         {
             using var operation = Operation(ct);
             using var keyed = KeyedInstance(source);
-            IReadOnlyList<CimInstance> result = [.. session.EnumerateAssociatedInstances(source.Namespace, keyed, associationClass, resultClass, null, null, operation).Select(i => FromMi(i, source.Namespace))];
+            IReadOnlyList<CimInstance> result = [.. _session.EnumerateAssociatedInstances(source.Namespace, keyed, associationClass, resultClass, null, null, operation).Select(i => FromMi(i, source.Namespace))];
             return result;
         }, cancellationToken);
     }
@@ -85,7 +85,7 @@ public sealed class MiCimClient : ICimClient, IDisposable
         {
             using var operation = Operation(ct);
             using var mi = ToMi(instance);
-            using var modified = session.ModifyInstance(instance.Namespace, mi, operation);
+            using var modified = _session.ModifyInstance(instance.Namespace, mi, operation);
             return true;
         }, cancellationToken);
     }
@@ -105,7 +105,7 @@ public sealed class MiCimClient : ICimClient, IDisposable
                 parameters.Add(CimMethodParameter.Create(name, raw, type, value is null ? CimFlags.NullValue : CimFlags.In));
             }
 
-            var result = session.InvokeMethod(target.Namespace, keyed, methodName, parameters, operation);
+            var result = _session.InvokeMethod(target.Namespace, keyed, methodName, parameters, operation);
             var returnValue = Convert.ToUInt32(result.ReturnValue.Value, System.Globalization.CultureInfo.InvariantCulture);
             var outs = new Dictionary<string, CimValue?>(StringComparer.OrdinalIgnoreCase);
             foreach (var p in result.OutParameters)
@@ -117,16 +117,16 @@ public sealed class MiCimClient : ICimClient, IDisposable
         }, cancellationToken);
     }
 
-    public void Dispose() => session.Dispose();
+    public void Dispose() => _session.Dispose();
 
     private CimOperationOptions Operation(CancellationToken ct)
-        => new() { CancellationToken = ct, Timeout = options.OperationTimeout };
+        => new() { CancellationToken = ct, Timeout = _options.OperationTimeout };
 
     private static async Task<T> Run<T>(Func<CancellationToken, T> call, CancellationToken cancellationToken)
     {
         try
         {
-            return await Task.Run(() => call(cancellationToken), cancellationToken).ConfigureAwait(false);
+            return await Task.Run(() => call(cancellationToken), cancellationToken);
         }
         catch (MiException e)
         {
