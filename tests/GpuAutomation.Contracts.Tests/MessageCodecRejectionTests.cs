@@ -153,7 +153,7 @@ public sealed class MessageCodecRejectionTests
     [Fact]
     public void Encoding_a_message_over_the_limit_is_refused()
     {
-        var huge = new Reports.ClusterEvent(Reports.ClusterEventKind.VmCreated, "node1", SampleMessages.IssuedAt, "vm1", Guid.NewGuid(), Notes: new string('n', Message.MaxEncodedBytes));
+        var huge = new Reports.ClusterEvent(Reports.ClusterEventKind.VmCreated, "node1", SampleMessages.IssuedAt, "vm1", Guid.NewGuid(), Notes: new string('n', Message.MaxJsonBytes));
         var message = Message.Create(huge, "m1", "cluster1", "node1", SampleMessages.IssuedAt);
 
         var error = Assert.Throws<MessageFormatException>(() => MessageCodec.Encode(message));

@@ -6,8 +6,18 @@ public sealed record Message(Envelope Envelope, IMessageBody Body)
     /// <summary>The schema version this build writes and the only one it reads.</summary>
     public const int CurrentSchemaVersion = 1;
 
-    /// <summary>Service Bus Standard's message size limit; larger messages are refused on both sides.</summary>
+    /// <summary>
+    /// Service Bus Standard's limit on a whole message, body plus system and application properties
+    /// (learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas; audit fidelity-azure.md row 3.10). A wire
+    /// body is refused above it, and the buses measure the whole encoded message against it before sending.
+    /// </summary>
     public const int MaxEncodedBytes = 256 * 1024;
+
+    /// <summary>
+    /// The largest JSON a message may decode to. Above <see cref="MessageCodec.CompressAbove"/> the wire body is gzip,
+    /// so a 1,024-VM node's inventory (Hyper-V's maximum per host; about 257 KB of JSON) travels in one message.
+    /// </summary>
+    public const int MaxJsonBytes = 4 * 1024 * 1024;
 
     /// <summary>Wraps a body in a new envelope of the current schema version.</summary>
     public static Message Create(

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Compression;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -12,6 +13,12 @@ namespace GpuAutomation.Contracts.Messaging;
 public static class MessageCodec
 {
     public const string ContentType = "application/json";
+
+    /// <summary>The content encoding of a compressed wire body, declared in the message's content-encoding property.</summary>
+    public const string GzipEncoding = "gzip";
+
+    /// <summary>JSON larger than this goes on the wire as gzip; smaller messages stay plain JSON, readable in any tool.</summary>
+    public const int CompressAbove = 64 * 1024;
 
     // Messages never reach HTML, so only what JSON itself requires is escaped: paths like \\?\PCI#VEN_10DE&... stay readable.
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -55,14 +62,61 @@ public static class MessageCodec
             writer.WriteEndObject();
         }
 
-        if (buffer.WrittenCount > Message.MaxEncodedBytes)
+        if (buffer.WrittenCount > Message.MaxJsonBytes)
         {
             throw new MessageFormatException(
                 MessageFormatErrors.PayloadTooLarge,
-                $"The {message.Envelope.MessageType} message is {buffer.WrittenCount} bytes; the limit is {Message.MaxEncodedBytes}.");
+                $"The {message.Envelope.MessageType} message is {buffer.WrittenCount} bytes of JSON; the limit is {Message.MaxJsonBytes}.");
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// The body a bus sends: the JSON, gzip-compressed above <see cref="CompressAbove"/> with
+    /// <see cref="WireBody.ContentEncoding"/> saying so. Refused when even compressed it exceeds
+    /// <see cref="Message.MaxEncodedBytes"/> (the bus then also checks the whole message with its properties).
+    /// </summary>
+    public static WireBody EncodeForWire(Message message)
+    {
+        var json = Encode(message);
+        if (json.Length <= CompressAbove)
+        {
+            return new WireBody(json, null);
+        }
+
+        using var compressed = new MemoryStream(json.Length / 4);
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(json);
+        }
+
+        if (compressed.Length > Message.MaxEncodedBytes)
+        {
+            throw new MessageFormatException(
+                MessageFormatErrors.PayloadTooLarge,
+                $"The {message.Envelope.MessageType} message is {compressed.Length} bytes gzip-compressed ({json.Length} bytes of JSON); the limit is {Message.MaxEncodedBytes}.");
+        }
+
+        return new WireBody(compressed.ToArray(), GzipEncoding);
+    }
+
+    /// <summary>
+    /// Reads a wire body with the content encoding its message declared. The gzip magic number is recognised too, so a
+    /// reader that sees only the body (the Functions Service Bus trigger with dataType binary) reads it the same way.
+    /// </summary>
+    public static Message Decode(ReadOnlySpan<byte> body, string? contentEncoding)
+    {
+        if (contentEncoding is not null && !(contentEncoding.Equals(GzipEncoding, StringComparison.OrdinalIgnoreCase) && IsGzip(body)))
+        {
+            throw new MessageFormatException(
+                MessageFormatErrors.MalformedJson,
+                contentEncoding.Equals(GzipEncoding, StringComparison.OrdinalIgnoreCase)
+                    ? "The message declares content-encoding gzip but its body is not gzip."
+                    : $"The message's content-encoding '{contentEncoding}' is not supported; only gzip is.");
+        }
+
+        return Decode(body);
     }
 
     /// <summary>Reads a message, refusing it with a <see cref="MessageFormatException"/> when it can never be processed.</summary>
@@ -73,6 +127,51 @@ public static class MessageCodec
             throw new MessageFormatException(
                 MessageFormatErrors.PayloadTooLarge,
                 $"The message is {utf8Json.Length} bytes; the limit is {Message.MaxEncodedBytes}.");
+        }
+
+        return IsGzip(utf8Json) ? DecodeJson(Gunzip(utf8Json)) : DecodeJson(utf8Json);
+    }
+
+    // RFC 1952 2.3.1: ID1 = 0x1f, ID2 = 0x8b. No JSON text starts with 0x1f.
+    private static bool IsGzip(ReadOnlySpan<byte> body) => body.Length >= 2 && body[0] == 0x1f && body[1] == 0x8b;
+
+    private static byte[] Gunzip(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            using var input = new MemoryStream(body.ToArray(), writable: false);
+            using var gzip = new GZipStream(input, CompressionMode.Decompress);
+            using var output = new MemoryStream(body.Length * 4);
+            var chunk = new byte[81920];
+            int read;
+            while ((read = gzip.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                // Bounded while reading: a small compressed body must not expand without limit.
+                if (output.Length + read > Message.MaxJsonBytes)
+                {
+                    throw new MessageFormatException(
+                        MessageFormatErrors.PayloadTooLarge,
+                        $"The gzip message expands beyond {Message.MaxJsonBytes} bytes of JSON, the limit.");
+                }
+
+                output.Write(chunk, 0, read);
+            }
+
+            return output.ToArray();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new MessageFormatException(MessageFormatErrors.MalformedJson, $"The message's gzip body is corrupt: {ex.Message}", ex);
+        }
+    }
+
+    private static Message DecodeJson(ReadOnlySpan<byte> utf8Json)
+    {
+        if (utf8Json.Length > Message.MaxJsonBytes)
+        {
+            throw new MessageFormatException(
+                MessageFormatErrors.PayloadTooLarge,
+                $"The message is {utf8Json.Length} bytes of JSON; the limit is {Message.MaxJsonBytes}.");
         }
 
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 32 });

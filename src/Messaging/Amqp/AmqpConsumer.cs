@@ -157,6 +157,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
     {
         var settlement = await _processor.ProcessAsync(
             AmqpMessageMapper.Body(message),
+            AmqpMessageMapper.ContentEncoding(message),
             AmqpMessageMapper.MessageId(message),
             AmqpMessageMapper.DeliveryCount(message),
             AmqpMessageMapper.TraceParent(message),

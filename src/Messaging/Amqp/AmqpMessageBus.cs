@@ -12,6 +12,8 @@ namespace GpuAutomation.Messaging.Amqp;
 /// </summary>
 public sealed partial class AmqpMessageBus : IMessageBus
 {
+    private const int PropertyHeadroom = 8 * 1024;
+
     private readonly AmqpConnectionScope _scope;
     private readonly AmqpMessageBusOptions _options;
     private readonly RetryBackoff _backoff;
@@ -59,7 +61,7 @@ public sealed partial class AmqpMessageBus : IMessageBus
         ArgumentException.ThrowIfNullOrWhiteSpace(queue);
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfDisposed();
-        var body = MessageCodec.Encode(message);
+        var body = MessageCodec.EncodeForWire(message);
         var time = _options.TimeProvider;
         var deadline = time.GetUtcNow() + _options.PublishTimeout;
         for (var attempt = 0; ; attempt++)
@@ -70,6 +72,7 @@ public sealed partial class AmqpMessageBus : IMessageBus
                 live = await _scope.LiveAsync(cancellationToken);
                 var sender = await live.SenderAsync(queue, cancellationToken);
                 var amqp = AmqpMessageMapper.ToAmqp(message, body, time.GetUtcNow());
+                ThrowIfTooLarge(amqp, message, queue);
                 await sender.SendAsync(amqp).WaitAsync(cancellationToken);
                 return;
             }
@@ -157,6 +160,26 @@ public sealed partial class AmqpMessageBus : IMessageBus
         }
 
         await _scope.DisposeAsync();
+    }
+
+    // Service Bus counts the whole message, body plus system and application properties, against its limit
+    // (service-bus-quotas; audit row 3.10): measure the encoded AMQP message, as the broker would.
+    // Our properties (ids, type, cluster, node, traceparent) stay far below PropertyHeadroom, so only a body near the
+    // limit pays for encoding the message twice.
+    private static void ThrowIfTooLarge(global::Amqp.Message amqp, Message message, string queue)
+    {
+        if (((global::Amqp.Framing.Data)amqp.BodySection).Binary.Length + PropertyHeadroom <= Message.MaxEncodedBytes)
+        {
+            return;
+        }
+
+        var size = amqp.Encode().Length;
+        if (size > Message.MaxEncodedBytes)
+        {
+            throw new MessagingException(
+                MessagingErrors.PublishRejected,
+                $"{message.Envelope.MessageType} {message.Envelope.MessageId} for {queue} is {size} bytes with its properties; the limit is {Message.MaxEncodedBytes}.");
+        }
     }
 
     private void ThrowIfDisposed()

@@ -16,9 +16,15 @@ internal static class AmqpMessageMapper
     public const string NodeProperty = "node";
     public const string TraceParentProperty = "traceparent";
 
+    /// <summary>
+    /// The body's content encoding when it is not plain JSON (gzip). An application property rather than AMQP's own
+    /// content-encoding field: the Service Bus SDK exposes no setter for that field, and one name serves every adapter.
+    /// </summary>
+    public const string ContentEncodingProperty = "content-encoding";
+
     private static readonly Symbol ContentType = new(MessageCodec.ContentType);
 
-    public static AmqpMessage ToAmqp(Message message, byte[] body, DateTimeOffset now)
+    public static AmqpMessage ToAmqp(Message message, WireBody body, DateTimeOffset now)
     {
         var envelope = message.Envelope;
         var header = new Header { Durable = true };
@@ -46,6 +52,10 @@ internal static class AmqpMessageMapper
         application.Map[SchemaVersionProperty] = envelope.SchemaVersion;
         application.Map[ClusterProperty] = envelope.Cluster;
         application.Map[NodeProperty] = envelope.Node;
+        if (body.ContentEncoding is { } encoding)
+        {
+            application.Map[ContentEncodingProperty] = encoding;
+        }
         if (CurrentTraceParent() is { } traceParent)
         {
             application.Map[TraceParentProperty] = traceParent;
@@ -56,7 +66,7 @@ internal static class AmqpMessageMapper
             Header = header,
             Properties = properties,
             ApplicationProperties = application,
-            BodySection = new Data { Binary = body },
+            BodySection = new Data { Binary = body.Bytes },
         };
     }
 
@@ -71,6 +81,9 @@ internal static class AmqpMessageMapper
     public static string? MessageId(AmqpMessage message) => message.Properties?.MessageId;
 
     public static int DeliveryCount(AmqpMessage message) => (int)Math.Min(message.Header?.DeliveryCount ?? 0, int.MaxValue);
+
+    public static string? ContentEncoding(AmqpMessage message)
+        => message.ApplicationProperties?.Map[ContentEncodingProperty] as string;
 
     public static string? TraceParent(AmqpMessage message)
         => message.ApplicationProperties?.Map[TraceParentProperty] as string;

@@ -1,7 +1,7 @@
 namespace GpuAutomation.Messaging.Amqp;
 
 /// <summary>Exponential backoff with jitter, so a fleet of hosts doesn't reconnect in lockstep after a broker restart.</summary>
-internal sealed class RetryBackoff(AmqpMessageBusOptions options)
+internal sealed class RetryBackoff(MessageBusOptions options)
 {
     public TimeSpan Delay(int attempt)
     {

@@ -14,10 +14,12 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
     private readonly FailureCounts _failures = new();
 
     /// <param name="body">The raw body; null when the message had no binary body at all.</param>
+    /// <param name="contentEncoding">The content encoding the message declared (gzip), or null for plain JSON.</param>
     /// <param name="messageId">The AMQP message-id, used to count failures across redeliveries.</param>
     /// <param name="brokerDeliveryCount">Prior failed deliveries as the broker counts them.</param>
     public async ValueTask<Settlement> ProcessAsync(
         ReadOnlyMemory<byte>? body,
+        string? contentEncoding,
         string? messageId,
         int brokerDeliveryCount,
         string? traceParent,
@@ -27,7 +29,7 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
         try
         {
             message = body is { } bytes
-                ? MessageCodec.Decode(bytes.Span)
+                ? MessageCodec.Decode(bytes.Span, contentEncoding)
                 : throw new MessageFormatException(MessageFormatErrors.MalformedJson, "The message has no binary body; expected UTF-8 JSON in a data section.");
         }
         catch (MessageFormatException ex)

@@ -106,5 +106,5 @@ internal sealed class InMemoryQueue
     internal sealed record Delivery(string? MessageId, ReadOnlyMemory<byte> Body, DateTimeOffset? ExpiresAt, string? TraceParent, int DeliveryCount);
 
     internal static Delivery From(Message message, string? traceParent)
-        => new(message.Envelope.MessageId, MessageCodec.Encode(message), message.Envelope.ExpiresAt, traceParent, 0);
+        => new(message.Envelope.MessageId, MessageCodec.EncodeForWire(message).Bytes, message.Envelope.ExpiresAt, traceParent, 0);
 }

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Azure.Messaging.ServiceBus;
+using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Messaging.Amqp;
+
+namespace GpuAutomation.Messaging.ServiceBus;
+
+/// <summary>
+/// Envelope ↔ ServiceBusMessage, with the same properties the AMQP adapter writes (ARCHITECTURE.md, Bus):
+/// message-id = the envelope's id (command id), correlation-id = request id, subject = message type, content-type,
+/// and application properties for schema version, cluster, node, content encoding and trace context.
+/// </summary>
+internal static class ServiceBusMessageMapper
+{
+    public static ServiceBusMessage ToServiceBus(Message message, WireBody body, DateTimeOffset now)
+    {
+        var envelope = message.Envelope;
+        var sent = new ServiceBusMessage(new BinaryData(body.Bytes))
+        {
+            MessageId = envelope.MessageId,
+            CorrelationId = envelope.CorrelationId,
+            Subject = envelope.MessageType,
+            ContentType = MessageCodec.ContentType,
+        };
+        if (envelope.ExpiresAt is { } expiresAt)
+        {
+            // At least 1 ms: a zero or negative TTL is refused by the SDK.
+            sent.TimeToLive = TimeSpan.FromMilliseconds(Math.Max(1, (expiresAt - now).TotalMilliseconds));
+        }
+
+        sent.ApplicationProperties[AmqpMessageMapper.SchemaVersionProperty] = envelope.SchemaVersion;
+        sent.ApplicationProperties[AmqpMessageMapper.ClusterProperty] = envelope.Cluster;
+        sent.ApplicationProperties[AmqpMessageMapper.NodeProperty] = envelope.Node;
+        if (body.ContentEncoding is { } encoding)
+        {
+            sent.ApplicationProperties[AmqpMessageMapper.ContentEncodingProperty] = encoding;
+        }
+
+        // The SDK adds its own Diagnostic-Id from Activity.Current; traceparent keeps one name across all adapters.
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
+        {
+            sent.ApplicationProperties[AmqpMessageMapper.TraceParentProperty] = activity.Id;
+        }
+
+        return sent;
+    }
+
+    public static string? TraceParent(ServiceBusReceivedMessage message)
+        => message.ApplicationProperties.TryGetValue(AmqpMessageMapper.TraceParentProperty, out var value) ? value as string : null;
+
+    public static string? ContentEncoding(ServiceBusReceivedMessage message)
+        => message.ApplicationProperties.TryGetValue(AmqpMessageMapper.ContentEncodingProperty, out var value) ? value as string : null;
+}
