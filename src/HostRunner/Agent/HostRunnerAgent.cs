@@ -104,8 +104,9 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
 
         _executing = Task.Run(() => ExecuteLoopAsync(_stopping.Token), CancellationToken.None);
         _polling = Task.Run(() => PollLoopAsync(_stopInventory.Token), CancellationToken.None);
-        // One delivery at a time keeps commands in the order the control plane sent them; handling is only a journal write.
-        _consumer = await _bus.StartConsumerAsync(CommandQueue, HandleAsync, new ConsumerOptions { MaxConcurrency = 1, PrefetchCount = 4 }, cancellationToken);
+        // One delivery at a time keeps commands in the order the control plane sent them; handling is only a journal
+        // write. Prefetch 1: a command's lock runs from its transfer, so nothing waits locked behind another (audit 3.14).
+        _consumer = await _bus.StartConsumerAsync(CommandQueue, HandleAsync, new ConsumerOptions { MaxConcurrency = 1, PrefetchCount = 1 }, cancellationToken);
         LogReady(_options.Node, _options.Cluster, CommandQueue, _journal.Path);
     }
 
@@ -146,33 +147,35 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         _stopInventory.Dispose();
     }
 
-    private async Task<Settlement> HandleAsync(ReceivedMessage received, CancellationToken cancellationToken)
+    private Task<Settlement> HandleAsync(ReceivedMessage received, CancellationToken cancellationToken)
     {
         var message = received.Message;
         var envelope = message.Envelope;
         if (!MessageTypes.IsCommand(envelope.MessageType))
         {
-            return Settlement.DeadLetter("not-a-command", $"{envelope.MessageType} {envelope.MessageId} arrived on command queue {received.Queue}; only commands belong there.");
+            return Task.FromResult(Settlement.DeadLetter("not-a-command", $"{envelope.MessageType} {envelope.MessageId} arrived on command queue {received.Queue}; only commands belong there."));
         }
 
+        // Settled as soon as the command is durable here: nothing that can wait on the reports queue (progress, a
+        // re-sent result) runs while the broker's lock is held, so a slow reports queue can't lapse the lock and
+        // dead-letter a command already journaled (audit fidelity-azure.md 3.14, problem 3). The execute loop reports.
         var journal = this._journal!;
         if (journal.Find(envelope.MessageId) is { } known)
         {
             LogDuplicate(envelope.MessageId, envelope.MessageType, known.IsFinished);
-            if (known.IsFinished)
+            if (known.IsFinished && !known.Reported)
             {
-                await ReportResultAsync(known, cancellationToken);
+                _queue.Writer.TryWrite(known);
             }
 
-            return Settlement.Complete;
+            return Task.FromResult(Settlement.Complete);
         }
 
         // Journaled (and flushed) before the broker forgets it: from here the command survives a crash.
         var command = journal.Receive(message);
         LogReceived(envelope.MessageId, envelope.MessageType, envelope.CorrelationId);
-        await ProgressAsync(command, null, cancellationToken);
         _queue.Writer.TryWrite(command);
-        return Settlement.Complete;
+        return Task.FromResult(Settlement.Complete);
     }
 
     private async Task ExecuteLoopAsync(CancellationToken cancellationToken)
@@ -183,6 +186,12 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             {
                 if (command.IsFinished)
                 {
+                    // A duplicate delivery of a finished command: its result went missing, so send it again.
+                    if (!command.Reported)
+                    {
+                        await ReportResultAsync(command, cancellationToken);
+                    }
+
                     continue;
                 }
 
@@ -196,6 +205,12 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
                     CommandResult result;
                     try
                     {
+                        if (command.Steps.Count == 0)
+                        {
+                            // "Received", sent after the command was settled (see HandleAsync).
+                            await ProgressAsync(command, null, cancellationToken);
+                        }
+
                         result = await _executor!.ExecuteAsync(command, (step, ct) => ProgressAsync(command, step, ct), cancellationToken);
                     }
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

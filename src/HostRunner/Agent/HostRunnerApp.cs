@@ -1,11 +1,9 @@
-using Azure.Core;
 using Azure.Identity;
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Cim.Mi;
 using GpuAutomation.HostRunner.Configuration;
 using GpuAutomation.HostRunner.Simulation;
 using GpuAutomation.Messaging;
-using GpuAutomation.Messaging.Amqp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -46,15 +44,17 @@ public static class HostRunnerApp
         return builder.Build();
     }
 
-    /// <summary>The bus the options name: a SAS or amqp:// connection string as is, a key-less Service Bus one with the managed identity.</summary>
+    /// <summary>
+    /// The bus the options name, through the one factory both hosts use: a Service Bus namespace or connection string
+    /// goes through the official SDK (with its SAS key, or else the Arc machine's managed identity), amqp:// through
+    /// the AMQP 1.0 adapter.
+    /// </summary>
     public static IMessageBus CreateBus(HostRunnerOptions options, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var settings = AmqpConnectionSettings.Parse(options.Bus, hasCredential: true);
-        TokenCredential? credential = settings.Authentication == AmqpAuthentication.EntraIdToken
-            ? new ManagedIdentityCredential(options.ManagedIdentityClientId is { } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned)
-            : null;
-        return AmqpMessageBus.Create(options.Bus, credential: credential, loggerFactory: loggers);
+        // Only used when the setting carries no key; creating it contacts nothing.
+        var credential = new ManagedIdentityCredential(options.ManagedIdentityClientId is { } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned);
+        return MessageBusFactory.Create(options.Bus, credential: credential, loggerFactory: loggers);
     }
 
     /// <summary>The emulator over the description file with --simulate (its state shared through a file with the other nodes' processes), otherwise MI on this machine.</summary>
