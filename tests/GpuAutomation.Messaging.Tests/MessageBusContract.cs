@@ -294,6 +294,29 @@ public abstract class MessageBusContract
         Assert.Equal("after-" + queue, await next.Task.WaitAsync(Wait));
     }
 
+    [Fact]
+    public async Task The_inventory_of_a_node_with_1024_vms_travels_in_one_message()
+    {
+        await using var bus = CreateBus();
+        var queue = NewQueue();
+        var sent = LargeMessages.FullNodeInventory("inventory-" + queue);
+        var json = MessageCodec.Encode(sent);
+        // As plain JSON it could not be sent at all (audit row 3.10: 257 KB for 1,024 VMs).
+        Assert.True(json.Length > Message.MaxEncodedBytes, $"The inventory is only {json.Length} bytes of JSON.");
+
+        var received = new TaskCompletionSource<ReceivedMessage>();
+        await using var consumer = await bus.StartConsumerAsync(queue, (m, _) =>
+        {
+            received.TrySetResult(m);
+            return Task.FromResult(Settlement.Complete);
+        });
+        await bus.PublishAsync(queue, sent);
+
+        var arrived = await received.Task.WaitAsync(Wait);
+        Assert.Equal(sent.Envelope, arrived.Message.Envelope);
+        Assert.Equal(json, MessageCodec.Encode(arrived.Message));
+    }
+
     /// <summary>Waits for <paramref name="task"/>, failing with what was seen so far instead of a bare timeout.</summary>
     protected static async Task WhenAsync(Task task, Func<string> seen)
     {

@@ -373,6 +373,13 @@ public sealed class ServiceBusPeer : IDisposable
 
     private void OnQueueDisposition(ReceiverEndpoint receiver, DispositionContext context)
     {
+        if (!receiver.Queue.Links.Contains(receiver))
+        {
+            // AMQPNetLite releases a closed link's unsettled deliveries itself; that is no client's outcome. They stay
+            // locked until settled by lock token or until the lock expires.
+            return;
+        }
+
         receiver.Touch();
         var tag = context.Message.DeliveryTag;
         var settled = tag is { Length: 16 } && Settle(receiver.Queue, new Guid(tag), context.DeliveryState);
@@ -394,6 +401,13 @@ public sealed class ServiceBusPeer : IDisposable
 
     private void OnQueueMessage(QueueEndpoint sender, MessageContext context)
     {
+        if (!sender.Queue.Links.Contains(sender))
+        {
+            // A transfer the client sent before it saw our detach: the service takes nothing on a detached link, and
+            // the SDK sends it again on a new one.
+            return;
+        }
+
         sender.Touch();
         var message = context.Message;
         var size = message.Encode().Length;
