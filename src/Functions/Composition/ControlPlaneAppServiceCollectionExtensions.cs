@@ -54,15 +54,15 @@ public static partial class ControlPlaneAppServiceCollectionExtensions
             // A Service Bus connection string without a key means Entra ID; amqp:// URLs and SAS strings carry their secret.
             var keyless = !connectionString.TrimStart().StartsWith("amqp", StringComparison.OrdinalIgnoreCase)
                 && !connectionString.Contains("SharedAccessKey", StringComparison.OrdinalIgnoreCase);
-            var bus = AmqpMessageBus.Create(connectionString, options, keyless ? new DefaultAzureCredential() : null, loggers);
-            LogBus(logger, "AMQP 1.0", bus.Settings.ToString());
+            var bus = MessageBusFactory.Create(connectionString, options, keyless ? new DefaultAzureCredential() : null, loggers);
+            LogBus(logger, "connection string", $"{bus}");
             return bus;
         }
 
         if (configuration[Key(AppSettingNames.ServiceBusNamespace)] is { Length: > 0 } serviceBusNamespace)
         {
-            var bus = AmqpMessageBus.Create($"Endpoint=sb://{serviceBusNamespace}/", options, new DefaultAzureCredential(), loggers);
-            LogBus(logger, "Service Bus with managed identity", bus.Settings.ToString());
+            var bus = MessageBusFactory.Create($"Endpoint=sb://{serviceBusNamespace}/", options, new DefaultAzureCredential(), loggers);
+            LogBus(logger, "Service Bus with managed identity", $"{bus}");
             return bus;
         }
 

@@ -182,6 +182,8 @@ public sealed partial class AmqpMessageBus : IMessageBus
         }
     }
 
+    public override string ToString() => $"AMQP 1.0 {Settings} (AMQPNetLite)";
+
     private void ThrowIfDisposed()
     {
         if (_disposed)
