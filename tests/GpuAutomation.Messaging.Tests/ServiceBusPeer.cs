@@ -60,20 +60,27 @@ public sealed class ServiceBusPeer : IDisposable
     private readonly ConditionalWeakTable<Connection, HashSet<string>> _authorized = [];
     private readonly ConcurrentDictionary<string, int> _transfers = new(StringComparer.Ordinal);
     private readonly byte[] _key;
+    private readonly bool _anonymousAmqp;
     private long _sequence;
     private int _connections;
     private int _putTokens;
     private int _renewals;
     private int _forcedDetaches;
 
-    public ServiceBusPeer()
+    /// <param name="anonymousAmqp">
+    /// Also take plain AMQP clients (our AMQP 1.0 adapter): SASL ANONYMOUS, and links without a CBS token. For testing
+    /// link-level behaviour (forced and idle detach) that adapter shares with Service Bus.
+    /// </param>
+    public ServiceBusPeer(bool anonymousAmqp = false)
     {
+        _anonymousAmqp = anonymousAmqp;
         Port = FreePort();
         _key = RandomNumberGenerator.GetBytes(32);
         _host = new ContainerHost(new Address($"amqp://127.0.0.1:{Port}"));
         var listener = _host.Listeners[0];
         // The SDK offers only its own mechanism name and expects Ok, then authorizes every entity through $cbs.
         listener.SASL.EnableMechanism(new Symbol("MSSBCBS"), new CbsSaslProfile());
+        listener.SASL.EnableAnonymousMechanism = anonymousAmqp;
         var handler = new PeerHandler(this);
         listener.HandlerFactory = _ => handler;
         _host.RegisterLinkProcessor(new LinkProcessor(this));
@@ -651,7 +658,7 @@ public sealed class ServiceBusPeer : IDisposable
     }
 
     private bool IsAuthorized(Connection connection, string entity)
-        => _authorized.TryGetValue(connection, out var entities)
+        => _anonymousAmqp || _authorized.TryGetValue(connection, out var entities)
             && entities.Any(e => e.Length == 0 || entity.Equals(e, StringComparison.OrdinalIgnoreCase) || entity.StartsWith(e + "/", StringComparison.OrdinalIgnoreCase));
 
     private void Detached(QueueEndpoint endpoint)

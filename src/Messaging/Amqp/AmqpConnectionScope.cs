@@ -9,7 +9,8 @@ namespace GpuAutomation.Messaging.Amqp;
 
 /// <summary>
 /// The process's one AMQP connection and what hangs off it (the senders' session, cached sender links, the CBS
-/// authorizer). A failed connection is dropped as a whole; the next caller opens a new one.
+/// authorizer). A failed connection is dropped as a whole and the next caller opens a new one; a lost link or
+/// session is replaced on the live connection.
 /// </summary>
 internal sealed partial class AmqpConnectionScope : IAsyncDisposable
 {
@@ -145,7 +146,8 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
     internal sealed class Live(Connection connection, CbsAuthorizer? cbs) : IAsyncDisposable
     {
         private readonly ConcurrentDictionary<string, Lazy<Task<SenderLink>>> _senders = new(StringComparer.Ordinal);
-        private readonly Lazy<Session> _senderSession = new(() => new Session(connection));
+        private readonly Lock _sessionGate = new();
+        private Session? _senderSession;
 
         public Connection Connection => connection;
 
@@ -177,9 +179,33 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
                 throw;
             }
 
-            // The broker detached this link (e.g. the queue was deleted): attach a new one next time.
+            // The broker detached this link (idle, or the queue was deleted): attach a new one at once on this connection.
             _senders.TryRemove(new KeyValuePair<string, Lazy<Task<SenderLink>>>(queue, lazy));
-            throw new MessagingException(MessagingErrors.BrokerUnavailable, $"The sender link to {queue} was closed by the broker.");
+            var fresh = _senders.GetOrAdd(queue, static (q, self) => new Lazy<Task<SenderLink>>(() => self.AttachSenderAsync(q)), this);
+            try
+            {
+                return await fresh.Value.WaitAsync(cancellationToken);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                _senders.TryRemove(new KeyValuePair<string, Lazy<Task<SenderLink>>>(queue, fresh));
+                throw;
+            }
+        }
+
+        // The senders' session outlives any one link, but a broker may end it (RabbitMQ does on an unsupported
+        // outcome): then a new one is begun on the same connection.
+        private Session SenderSession()
+        {
+            lock (_sessionGate)
+            {
+                if (_senderSession is not { IsClosed: false })
+                {
+                    _senderSession = new Session(connection);
+                }
+
+                return _senderSession;
+            }
         }
 
         public async ValueTask DisposeAsync()
@@ -203,7 +229,7 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
         private async Task<SenderLink> AttachSenderAsync(string queue)
         {
             await AuthorizeAsync(queue, CancellationToken.None);
-            return new SenderLink(_senderSession.Value, $"sender-{queue}-{Guid.NewGuid():N}", queue);
+            return new SenderLink(SenderSession(), $"sender-{queue}-{Guid.NewGuid():N}", queue);
         }
     }
 }

@@ -91,7 +91,9 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
             catch (Exception ex) when (AmqpConnectionScope.IsTransient(ex))
             {
                 LogReceiveFailed(ex, Queue, failures + 1);
-                if (live is not null)
+                // A lost link (e.g. detach-forced after 10 idle minutes on Service Bus, audit row 3.11) is re-attached on
+                // the same connection; only a connection that itself failed is dropped, with every link on it.
+                if (live is { IsOpen: false })
                 {
                     _scope.Invalidate(live);
                 }

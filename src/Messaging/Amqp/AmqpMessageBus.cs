@@ -89,7 +89,8 @@ public sealed partial class AmqpMessageBus : IMessageBus
             }
             catch (Exception ex) when (AmqpConnectionScope.IsTransient(ex))
             {
-                if (live is not null)
+                // A detached sender link is replaced on the same connection (audit row 3.11); only a failed connection is dropped.
+                if (live is { IsOpen: false })
                 {
                     _scope.Invalidate(live);
                 }
