@@ -11,8 +11,10 @@ using GpuAutomation.Messaging.Amqp;
 using AmqpMessage = Amqp.Message;
 using Message = GpuAutomation.Contracts.Messaging.Message;
 
-// Publish→consume through our bus beside bare AMQPNetLite doing the same work on the RabbitMQ of
-// scripts/dev-services.sh. Prints figures; asserts nothing. Usage: dotnet run -c Release -- [repetitions]
+// Publish→consume through our bus beside the bare client library doing the same work: the Service Bus adapter
+// against the bare Azure.Messaging.ServiceBus SDK on the in-process Service Bus-shaped peer of the tests, and the AMQP
+// adapter against bare AMQPNetLite on the RabbitMQ of scripts/dev-services.sh. Prints figures; asserts nothing.
+// Usage: dotnet run -c Release -- [repetitions] [both|sdk|amqp]
 //
 // Like with like, so the ratio is the bus's own overhead: both sides send the same AMQP message (the bus's
 // properties and body, encoded inside the timed part), publish one awaited send at a time per publisher, receive on
@@ -21,83 +23,106 @@ using Message = GpuAutomation.Contracts.Messaging.Message;
 // publish to the moment consumer code holds the decoded message; how the consumer then tells the publisher is the
 // same on both sides and outside the timed part. Every timed phase starts with a primed queue and attached links,
 // the sides alternate which goes first, and the summary is the median of the per-repetition ratios.
-var address = Environment.GetEnvironmentVariable("GPUAUTO_TEST_AMQP");
-if (string.IsNullOrEmpty(address))
-{
-    Console.Error.WriteLine("GPUAUTO_TEST_AMQP is not set: run `bash scripts/dev-services.sh &` and `source scratch/dev-services.env` first.");
-    return 1;
-}
-
 var repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+var mode = args.Length > 1 ? args[1] : "both";
 const int RoundTrips = 2000;
 const int Bulk = 10_000;
 const int Publishers = 8;
 const int BulkConsumers = 4;
 const int BulkPrefetch = 64;
 const int RoundTripPrefetch = 8;
-
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RabbitMQ {address}; .NET {Environment.Version}, {Environment.ProcessorCount} cores; load {LoadAverage()}"));
+var run = Guid.NewGuid().ToString("N")[..8];
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $".NET {Environment.Version}, {Environment.ProcessorCount} cores; load {LoadAverage()}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{repetitions} repetitions of: {RoundTrips} sequential round trips (1 consumer, prefetch {RoundTripPrefetch}); {Bulk} messages by {Publishers} publishers ({BulkConsumers} consumers, prefetch {BulkPrefetch})"));
 
-var run = Guid.NewGuid().ToString("N")[..8];
-await using var bare = await BareAmqp.OpenAsync(address, $"gpu-bench-bare-{run}");
-await using var bus = new OurBus(address, $"gpu-bench-bus-{run}");
-
-Console.WriteLine("warming up");
-for (var w = 0; w < 2; w++)
+if (mode is "both" or "sdk")
 {
-    foreach (var side in w == 0 ? [bare, bus] : new IBenchSide[] { bus, bare })
-    {
-        await Bench.RoundTripsAsync(side, 1000, RoundTripPrefetch);
-        await Bench.ThroughputAsync(side, 5000, Publishers, BulkConsumers, BulkPrefetch);
-    }
+    // The Service Bus adapter against the bare SDK, both on the in-process Service Bus-shaped peer the tests own
+    // (no Service Bus here): the same messages, the same processor settings, explicit complete on both sides.
+    using var peer = new GpuAutomation.Messaging.Tests.ServiceBusPeer();
+    Console.WriteLine();
+    Console.WriteLine($"== Service Bus SDK adapter vs bare Azure.Messaging.ServiceBus, on the in-process peer 127.0.0.1:{peer.Port}");
+    await using var bareSdk = new BareSdk(peer.ConnectionString, $"gpu-bench-bare-{run}");
+    await using var sdkBus = new OurBus(MessageBusFactory.Create(peer.ConnectionString), $"gpu-bench-bus-{run}");
+    await CompareAsync(bareSdk, sdkBus, "1.05x");
 }
 
-// The JIT recompiles hot methods in the background, later while other methods are still new: let it finish, or
-// the first timed side pays for it (it was bare, at 80-110 us of CPU per message instead of 60-70).
-await Task.Delay(TimeSpan.FromSeconds(1));
-
-var results = new List<Repetition>();
-for (var r = 0; r < repetitions; r++)
+if (mode is "both" or "amqp")
 {
-    // Alternate the order so neither side always runs on a machine the other has just warmed or loaded.
-    IBenchSide[] order = r % 2 == 0 ? [bare, bus] : [bus, bare];
-    var latency = new Dictionary<IBenchSide, List<double>>();
-    var bulk = new Dictionary<IBenchSide, Throughput>();
-    foreach (var side in order)
+    var address = Environment.GetEnvironmentVariable("GPUAUTO_TEST_AMQP");
+    if (string.IsNullOrEmpty(address))
     {
-        latency[side] = await Bench.RoundTripsAsync(side, RoundTrips, RoundTripPrefetch);
+        Console.Error.WriteLine("GPUAUTO_TEST_AMQP is not set: run `bash scripts/dev-services.sh &` and `source scratch/dev-services.env` first.");
+        return 1;
     }
 
-    foreach (var side in order)
-    {
-        bulk[side] = await Bench.ThroughputAsync(side, Bulk, Publishers, BulkConsumers, BulkPrefetch);
-    }
-
-    var repetition = new Repetition(order[0].Name, latency[bare], latency[bus], bulk[bare], bulk[bus]);
-    results.Add(repetition);
-    Console.WriteLine(repetition.Line(r + 1));
+    Console.WriteLine();
+    Console.WriteLine($"== AMQP 1.0 adapter vs bare AMQPNetLite, on RabbitMQ {address}");
+    await using var bare = await BareAmqp.OpenAsync(address, $"gpu-bench-bare-{run}");
+    await using var bus = new OurBus(AmqpMessageBus.Create(address), $"gpu-bench-bus-{run}");
+    await CompareAsync(bare, bus, "1.2x");
 }
 
-Console.WriteLine();
-Console.WriteLine(Repetition.Header);
-for (var r = 0; r < results.Count; r++)
-{
-    Console.WriteLine(results[r].Line(r + 1));
-}
-
-var pooledBare = results.SelectMany(r => r.BareLatency).ToList();
-var pooledBus = results.SelectMany(r => r.BusLatency).ToList();
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, 
-    $"{"pooled",-14}{Bench.Percentile(pooledBare, 50),9:F3}{Bench.Percentile(pooledBus, 50),9:F3}{Bench.Percentile(pooledBus, 50) / Bench.Percentile(pooledBare, 50),7:F2}x" +
-    $"{Bench.Percentile(pooledBare, 99),9:F3}{Bench.Percentile(pooledBus, 99),9:F3}{Bench.Percentile(pooledBus, 99) / Bench.Percentile(pooledBare, 99),7:F2}x" +
-    $"{Bench.Median(results.Select(r => r.Bare.Rate)),10:F0}{Bench.Median(results.Select(r => r.Bus.Rate)),10:F0}{"",8}" +
-    $"{Bench.Median(results.Select(r => r.Bare.CpuMicroseconds)),8:F1}{Bench.Median(results.Select(r => r.Bus.CpuMicroseconds)),8:F1}" +
-    $"{Bench.Median(results.Select(r => r.Bare.AllocatedBytes)),8:F0}{Bench.Median(results.Select(r => r.Bus.AllocatedBytes)),8:F0}  (throughput columns: medians)"));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, 
-    $"median of the per-repetition ratios (bus / bare; throughput as time): p50 {Bench.Median(results.Select(r => r.P50Ratio)):F2}x, p99 {Bench.Median(results.Select(r => r.P99Ratio)):F2}x, throughput {Bench.Median(results.Select(r => r.TimeRatio)):F2}x (goal <= 1.2x); CPU per message {Bench.Median(results.Select(r => r.Bus.CpuMicroseconds / r.Bare.CpuMicroseconds)):F2}x"));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load {LoadAverage()}"));
 return 0;
+
+async Task CompareAsync(IBenchSide bare, IBenchSide bus, string goal)
+{
+    Console.WriteLine("warming up");
+    for (var w = 0; w < 2; w++)
+    {
+        foreach (var side in w == 0 ? [bare, bus] : new IBenchSide[] { bus, bare })
+        {
+            await Bench.RoundTripsAsync(side, 1000, RoundTripPrefetch);
+            await Bench.ThroughputAsync(side, 5000, Publishers, BulkConsumers, BulkPrefetch);
+        }
+    }
+
+    // The JIT recompiles hot methods in the background, later while other methods are still new: let it finish, or
+    // the first timed side pays for it (it was bare, at 80-110 us of CPU per message instead of 60-70).
+    await Task.Delay(TimeSpan.FromSeconds(1));
+
+    var results = new List<Repetition>();
+    for (var r = 0; r < repetitions; r++)
+    {
+        // Alternate the order so neither side always runs on a machine the other has just warmed or loaded.
+        IBenchSide[] order = r % 2 == 0 ? [bare, bus] : [bus, bare];
+        var latency = new Dictionary<IBenchSide, List<double>>();
+        var bulk = new Dictionary<IBenchSide, Throughput>();
+        foreach (var side in order)
+        {
+            latency[side] = await Bench.RoundTripsAsync(side, RoundTrips, RoundTripPrefetch);
+        }
+
+        foreach (var side in order)
+        {
+            bulk[side] = await Bench.ThroughputAsync(side, Bulk, Publishers, BulkConsumers, BulkPrefetch);
+        }
+
+        var repetition = new Repetition(order[0].Name, latency[bare], latency[bus], bulk[bare], bulk[bus]);
+        results.Add(repetition);
+        Console.WriteLine(repetition.Line(r + 1));
+    }
+
+    Console.WriteLine();
+    Console.WriteLine(Repetition.Header);
+    for (var r = 0; r < results.Count; r++)
+    {
+        Console.WriteLine(results[r].Line(r + 1));
+    }
+
+    var pooledBare = results.SelectMany(r => r.BareLatency).ToList();
+    var pooledBus = results.SelectMany(r => r.BusLatency).ToList();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, 
+        $"{"pooled",-14}{Bench.Percentile(pooledBare, 50),9:F3}{Bench.Percentile(pooledBus, 50),9:F3}{Bench.Percentile(pooledBus, 50) / Bench.Percentile(pooledBare, 50),7:F2}x" +
+        $"{Bench.Percentile(pooledBare, 99),9:F3}{Bench.Percentile(pooledBus, 99),9:F3}{Bench.Percentile(pooledBus, 99) / Bench.Percentile(pooledBare, 99),7:F2}x" +
+        $"{Bench.Median(results.Select(r => r.Bare.Rate)),10:F0}{Bench.Median(results.Select(r => r.Bus.Rate)),10:F0}{"",8}" +
+        $"{Bench.Median(results.Select(r => r.Bare.CpuMicroseconds)),8:F1}{Bench.Median(results.Select(r => r.Bus.CpuMicroseconds)),8:F1}" +
+        $"{Bench.Median(results.Select(r => r.Bare.AllocatedBytes)),8:F0}{Bench.Median(results.Select(r => r.Bus.AllocatedBytes)),8:F0}  (throughput columns: medians)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, 
+        $"median of the per-repetition ratios (bus / bare; throughput as time): p50 {Bench.Median(results.Select(r => r.P50Ratio)):F2}x, p99 {Bench.Median(results.Select(r => r.P99Ratio)):F2}x, throughput {Bench.Median(results.Select(r => r.TimeRatio)):F2}x (goal <= {goal}); CPU per message {Bench.Median(results.Select(r => r.Bus.CpuMicroseconds / r.Bare.CpuMicroseconds)):F2}x"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load {LoadAverage()}"));
+}
+
 
 static string LoadAverage()
     => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "unknown";
@@ -341,11 +366,11 @@ internal sealed class BareAmqp : IBenchSide, IAsyncDisposable
 }
 
 /// <summary>The same work through IMessageBus.</summary>
-internal sealed class OurBus(string address, string queue) : IBenchSide, IAsyncDisposable
+internal sealed class OurBus(IMessageBus bus, string queue) : IBenchSide, IAsyncDisposable
 {
     // What a handler that completes synchronously would return; the bus's API needs a task.
     private static readonly Task<Settlement> Completed = Task.FromResult(Settlement.Complete);
-    private readonly AmqpMessageBus _bus = AmqpMessageBus.Create(address);
+    private readonly IMessageBus _bus = bus;
 
     public string Name => "bus";
 
