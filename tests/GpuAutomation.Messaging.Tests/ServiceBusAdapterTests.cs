@@ -39,7 +39,7 @@ public sealed class ServiceBusAdapterTests : IDisposable
         await EventuallyAsync(async () => await _peer.LockedCountAsync(queue) == 0 && await _peer.ReadyCountAsync(queue) == 0);
         Assert.Equal(1, _peer.Transfers("slow-" + queue));
         Assert.True(_peer.LockRenewals >= 2, $"{_peer.LockRenewals} renewal(s) over a 4 s handler with a 1.5 s lock.");
-        Assert.DoesNotContain(_logs.GetSnapshot(), r => r.Id.Id == 1301);
+        Assert.DoesNotContain(_logs.GetSnapshot(), r => r.Id.Id == 6001);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class ServiceBusAdapterTests : IDisposable
         await bus.PublishAsync(queue, NewMessage(id));
 
         await second.Task.WaitAsync(Wait);
-        var lost = await EventuallyAsync(() => Task.FromResult(_logs.GetSnapshot().FirstOrDefault(r => r.Id.Id == 1301)));
+        var lost = await EventuallyAsync(() => Task.FromResult(_logs.GetSnapshot().FirstOrDefault(r => r.Id.Id == 6001)));
         Assert.Equal(LogLevel.Error, lost!.Level);
         Assert.Contains(id, lost.Message, StringComparison.Ordinal);
         Assert.Equal([1, 2], attempts.ToArray());

@@ -136,10 +136,10 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
         _ => false,
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to {Broker}")]
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "Connected to {Broker}")]
     private partial void LogConnected(string broker);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to {Broker} dropped; the next use reconnects")]
+    [LoggerMessage(EventId = 6011, Level = LogLevel.Warning, Message = "Connection to {Broker} dropped; the next use reconnects")]
     private partial void LogDropped(string broker);
 
     /// <summary>One open connection and its dependents.</summary>

@@ -214,12 +214,12 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from {Queue} failed (attempt {Attempt}); reattaching after backoff")]
+    [LoggerMessage(EventId = 6012, Level = LogLevel.Warning, Message = "Receiving from {Queue} failed (attempt {Attempt}); reattaching after backoff")]
     private partial void LogReceiveFailed(Exception exception, string queue, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling {MessageId} from {Queue} as {Settlement} failed; the broker will redeliver it")]
+    [LoggerMessage(EventId = 6013, Level = LogLevel.Warning, Message = "Settling {MessageId} from {Queue} as {Settlement} failed; the broker will redeliver it")]
     private partial void LogSettleFailed(Exception exception, string queue, string? messageId, SettlementKind settlement);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer of {Queue} stopped")]
+    [LoggerMessage(EventId = 6014, Level = LogLevel.Information, Message = "Consumer of {Queue} stopped")]
     private partial void LogStopped(string queue);
 }

@@ -193,6 +193,6 @@ public sealed partial class AmqpMessageBus : IMessageBus
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {MessageId} to {Queue} failed (attempt {Attempt}); retrying in {Delay}")]
+    [LoggerMessage(EventId = 6015, Level = LogLevel.Warning, Message = "Publishing {MessageId} to {Queue} failed (attempt {Attempt}); retrying in {Delay}")]
     private partial void LogPublishRetry(Exception exception, string queue, string messageId, int attempt, TimeSpan delay);
 }

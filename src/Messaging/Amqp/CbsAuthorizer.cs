@@ -181,12 +181,12 @@ internal sealed partial class CbsAuthorizer : IAsyncDisposable
         LogPut(audience, accessToken.ExpiresOn);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "CBS token put for {Audience}, expires {ExpiresOn}")]
+    [LoggerMessage(EventId = 6016, Level = LogLevel.Debug, Message = "CBS token put for {Audience}, expires {ExpiresOn}")]
     private partial void LogPut(string audience, DateTimeOffset expiresOn);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "CBS token renewed for {Count} entities, expires {ExpiresOn}")]
+    [LoggerMessage(EventId = 6017, Level = LogLevel.Information, Message = "CBS token renewed for {Count} entities, expires {ExpiresOn}")]
     private partial void LogRenewed(int count, DateTimeOffset expiresOn);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "CBS token renewal failed; retrying in {RetryIn}")]
+    [LoggerMessage(EventId = 6018, Level = LogLevel.Error, Message = "CBS token renewal failed; retrying in {RetryIn}")]
     private partial void LogRenewalFailed(Exception exception, TimeSpan retryIn);
 }

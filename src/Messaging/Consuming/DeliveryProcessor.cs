@@ -78,12 +78,12 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
 
     private static string Truncate(string value) => value.Length <= MaxDescriptionLength ? value : value[..MaxDescriptionLength];
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettering undecodable message {MessageId} from {Queue}: {Code} {Problem}")]
+    [LoggerMessage(EventId = 6019, Level = LogLevel.Warning, Message = "Dead-lettering undecodable message {MessageId} from {Queue}: {Code} {Problem}")]
     private partial void LogUndecodable(string queue, string? messageId, string code, string problem);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Handler failed on {Queue} for {MessageId} ({MessageType}), attempt {Attempt}")]
+    [LoggerMessage(EventId = 6020, Level = LogLevel.Warning, Message = "Handler failed on {Queue} for {MessageId} ({MessageType}), attempt {Attempt}")]
     private partial void LogHandlerFailed(Exception exception, string queue, string messageId, string messageType, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettering {MessageId} from {Queue} after {Attempts} failed attempts")]
+    [LoggerMessage(EventId = 6021, Level = LogLevel.Error, Message = "Dead-lettering {MessageId} from {Queue} after {Attempts} failed attempts")]
     private partial void LogGaveUp(string queue, string messageId, int attempts);
 }

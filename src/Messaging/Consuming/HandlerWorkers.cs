@@ -83,6 +83,6 @@ internal sealed partial class HandlerWorkers(int maxConcurrency, string queue, I
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A handler of {Queue} threw instead of settling; its delivery is left to the broker and the worker carries on")]
+    [LoggerMessage(EventId = 6022, Level = LogLevel.Error, Message = "A handler of {Queue} threw instead of settling; its delivery is left to the broker and the worker carries on")]
     private partial void LogHandlerFault(Exception exception, string queue);
 }

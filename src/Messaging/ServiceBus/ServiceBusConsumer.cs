@@ -145,18 +145,18 @@ internal sealed partial class ServiceBusConsumer : IMessageConsumer
         }
     }
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "The lock on {MessageId} from {Queue} was lost before it could be settled as {Settlement} (delivery {DeliveryCount}, locked until {LockedUntil}); the broker redelivers it and its delivery count rises")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "The lock on {MessageId} from {Queue} was lost before it could be settled as {Settlement} (delivery {DeliveryCount}, locked until {LockedUntil}); the broker redelivers it and its delivery count rises")]
     private partial void LogLockLost(Exception exception, string queue, string messageId, SettlementKind settlement, int deliveryCount, DateTimeOffset lockedUntil);
 
-    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Settling {MessageId} from {Queue} as {Settlement} failed; the broker will redeliver it")]
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Settling {MessageId} from {Queue} as {Settlement} failed; the broker will redeliver it")]
     private partial void LogSettleFailed(Exception exception, string queue, string messageId, SettlementKind settlement);
 
-    [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "Renewing a message lock on {Queue} failed; the handler's settlement may find the lock lost")]
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Renewing a message lock on {Queue} failed; the handler's settlement may find the lock lost")]
     private partial void LogRenewFailed(Exception exception, string queue);
 
-    [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "Service Bus processor of {Queue} reported an error ({Source}); the SDK retries")]
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Service Bus processor of {Queue} reported an error ({Source}); the SDK retries")]
     private partial void LogProcessorError(Exception exception, string queue, string source);
 
-    [LoggerMessage(EventId = 1305, Level = LogLevel.Information, Message = "Consumer of {Queue} stopped")]
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "Consumer of {Queue} stopped")]
     private partial void LogStopped(string queue);
 }
