@@ -163,8 +163,9 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         if (journal.Find(envelope.MessageId) is { } known)
         {
             LogDuplicate(envelope.MessageId, envelope.MessageType, known.IsFinished);
-            if (known.IsFinished && !known.Reported)
+            if (known.IsFinished)
             {
+                // Its result is sent again (the first may be what went missing), after settling, by the execute loop.
                 _queue.Writer.TryWrite(known);
             }
 
@@ -186,12 +187,8 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             {
                 if (command.IsFinished)
                 {
-                    // A duplicate delivery of a finished command: its result went missing, so send it again.
-                    if (!command.Reported)
-                    {
-                        await ReportResultAsync(command, cancellationToken);
-                    }
-
+                    // A duplicate delivery of a finished command: send its result again.
+                    await ReportResultAsync(command, cancellationToken);
                     continue;
                 }
 
