@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using GpuAutomation.Functions.Hosting;
 using GpuAutomation.Functions.Security;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace GpuAutomation.Functions.Tests;
 
@@ -35,6 +37,29 @@ public sealed class PlatformAuthenticationTests
             Assert.Equal(PlatformAuthentication.DisabledCode, body["code"]!.GetValue<string>());
             Assert.Contains(PlatformAuthentication.EnabledVariable, body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Without_platform_authentication_the_start_up_log_says_which_setting_is_missing()
+    {
+        var logs = new CapturedLogs();
+        await using var app = await RunningApp.StartAsync(
+            HostingMode.FunctionsHost,
+            services => services.AddSingleton<ILoggerProvider>(logs),
+            new Dictionary<string, string> { [PlatformAuthentication.EnabledVariable] = "false" });
+
+        var entry = Assert.Single(logs.Entries, e => e.EventId.Id == 2201);
+        Assert.Equal(LogLevel.Critical, entry.Level);
+        Assert.Contains(PlatformAuthentication.EnabledVariable, entry.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_platform_authentication_nothing_is_logged_about_it()
+    {
+        var logs = new CapturedLogs();
+        await using var app = await RunningApp.StartAsync(HostingMode.FunctionsHost, services => services.AddSingleton<ILoggerProvider>(logs));
+
+        Assert.DoesNotContain(logs.Entries, e => e.EventId.Id == 2201);
     }
 
     [Fact]
