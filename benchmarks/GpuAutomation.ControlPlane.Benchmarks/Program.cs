@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
@@ -7,10 +8,10 @@ using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.Functions.Composition;
-using GpuAutomation.Functions.Outbox;
-using GpuAutomation.Functions.Partitioning;
-using GpuAutomation.Functions.Reports;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Reports;
+using GpuAutomation.ControlPlane.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane.Rejections;
 using System.Net;
 using System.Text;
 using System.Text.Json;

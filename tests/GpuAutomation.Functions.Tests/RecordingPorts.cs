@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane.Provisioning;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using GpuAutomation.Contracts.Messaging;

@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane.Rejections;
 using GpuAutomation.Functions.Hosting;
 
 namespace GpuAutomation.Functions.Tests;

@@ -1,6 +1,6 @@
 using System.Text;
 using GpuAutomation.Contracts.Inventory;
-using GpuAutomation.Functions.Provisioning;
+using GpuAutomation.ControlPlane.Provisioning;
 
 namespace GpuAutomation.Provisioning.Tests;
 

@@ -1,13 +1,12 @@
+using GpuAutomation.ControlPlane;
 using Azure.Data.Tables;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Composition;
-using GpuAutomation.Functions.Configuration;
-using GpuAutomation.Functions.Outbox;
-using GpuAutomation.Functions.Partitioning;
-using GpuAutomation.Functions.Reports;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Reports;
+using GpuAutomation.ControlPlane.Storage;
 using GpuAutomation.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +19,7 @@ public sealed class ControlPlaneCoreRegistrationTests
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<ICommandPublisher>(bus);
+        services.AddSingleton<GpuAutomation.Messaging.IMessageBus>(bus);
         services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         return services.BuildServiceProvider();
     }
@@ -33,7 +32,7 @@ public sealed class ControlPlaneCoreRegistrationTests
         using var provider = Build(
             new()
             {
-                [AppSettingNames.TablesConnectionString.Replace("__", ":", StringComparison.Ordinal)] = TestServices.AzuriteTablesConnectionString,
+                ["GpuAutomation:Tables:ConnectionString"] = TestServices.AzuriteTablesConnectionString,
                 ["GpuAutomation:ControlPlane:TablePrefix"] = prefix,
                 ["GpuAutomation:ControlPlane:RequestTimeout"] = "00:05:00",
             },

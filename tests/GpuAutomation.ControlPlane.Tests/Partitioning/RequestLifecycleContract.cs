@@ -2,9 +2,9 @@ using System.Text.Json;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Outbox;
-using GpuAutomation.Functions.Partitioning;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Storage;
 
 namespace GpuAutomation.ControlPlane.Tests.Partitioning;
 

@@ -3,9 +3,9 @@ using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Partitioning;
-using GpuAutomation.Functions.Policies;
-using GpuAutomation.Functions.Provisioning;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Provisioning;
 
 namespace GpuAutomation.ControlPlane.Tests.Provisioning;
 
