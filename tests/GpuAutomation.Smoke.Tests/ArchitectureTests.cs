@@ -63,6 +63,26 @@ public sealed partial class ArchitectureTests
         Assert.Empty(offenders);
     }
 
+    [Fact]
+    public void Every_log_event_has_its_own_stable_EventId()
+    {
+        // Operators filter on EventIds (Windows Event Log, Application Insights): each [LoggerMessage] names one,
+        // and no two events share an id.
+        var events = SourceFiles("src")
+            .SelectMany(f => LoggerMessage().Matches(File.ReadAllText(f)).Select(m => (File: Path.GetRelativePath(Root, f), Attribute: m.Value)))
+            .ToList();
+        Assert.NotEmpty(events);
+        Assert.Empty(events.Where(e => !e.Attribute.Contains("EventId", StringComparison.Ordinal)).Select(e => e.File).Distinct());
+        var ids = events.Select(e => EventId().Match(e.Attribute)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+        Assert.Empty(ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key));
+    }
+
+    [GeneratedRegex(@"\[LoggerMessage\([^\]]*\]")]
+    private static partial Regex LoggerMessage();
+
+    [GeneratedRegex(@"EventId\s*=\s*(\d+)")]
+    private static partial Regex EventId();
+
     private static IEnumerable<string> SourceFiles(string folder)
         => Directory.EnumerateFiles(Path.Combine(Root, folder), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)

@@ -45,7 +45,7 @@ public sealed partial class PartitionRequestService(
         if (await claim is { } holder)
         {
             var existing = await requests.GetAsync(holder, cancellationToken)
-                ?? throw new PartitionRequestException(RequestCodes.IdempotencyKeyInFlight, $"Request {holder} with idempotency key '{submission.IdempotencyKey}' is still being written; retry shortly.");
+                ?? throw new ControlPlaneException(RequestCodes.IdempotencyKeyInFlight, $"Request {holder} with idempotency key '{submission.IdempotencyKey}' is still being written; retry shortly.", isRetryable: true);
             return new SubmitOutcome(existing.Request, IsExisting: true);
         }
 
@@ -171,7 +171,7 @@ public sealed partial class PartitionRequestService(
             var existing = await Task.WhenAll(claims.OfType<string>().Select(id => requests.GetAsync(id, cancellationToken)));
             if (existing.Any(e => e is null))
             {
-                throw new PartitionRequestException(RequestCodes.IdempotencyKeyInFlight, $"A partition count change of cluster {clusterInventory.Cluster} with idempotency key '{change.IdempotencyKey}' is still being written; retry shortly.");
+                throw new ControlPlaneException(RequestCodes.IdempotencyKeyInFlight, $"A partition count change of cluster {clusterInventory.Cluster} with idempotency key '{change.IdempotencyKey}' is still being written; retry shortly.", isRetryable: true);
             }
 
             return new ClusterChangeOutcome([.. existing.Select(e => e!.Request)], [], [], IsExisting: true);

@@ -25,7 +25,7 @@ public static class PartitionRequestValidator
             {
                 PartitionAction.Assign or PartitionAction.Unassign or PartitionAction.SetOfflineAction => check.VmChange(inventory, now, inventoryMaxAge),
                 PartitionAction.ConfigurePartitionCount => check.CountChange(inventory, now, inventoryMaxAge),
-                _ => check.Reject(RequestCodes.InvalidName, $"Unknown action {submission.Action}."),
+                _ => check.Reject(RequestCodes.UnknownAction, $"Unknown action {submission.Action}."),
             };
         }
         catch (RejectedException ex)

@@ -1,26 +1,33 @@
+using GpuAutomation.Contracts.Reports;
+
 namespace GpuAutomation.ControlPlane.Partitioning;
 
-/// <summary>Stable codes of request rejections and warnings; clients may switch on them.</summary>
+/// <summary>
+/// Stable codes of request rejections and warnings; clients may switch on them. A code an agent may also report (its
+/// command's error lands on the request) is the bus catalog's own <see cref="CommandErrorCodes"/> value, so the two
+/// sides can't drift apart.
+/// </summary>
 public static class RequestCodes
 {
     public const string InvalidName = "invalid-name";
+    public const string UnknownAction = "unknown-action";
     public const string UnknownCluster = "unknown-cluster";
     public const string UnknownNode = "unknown-node";
     public const string NodeRequired = "node-required";
-    public const string UnknownVm = "unknown-vm";
-    public const string VmAmbiguous = "vm-ambiguous";
-    public const string VmHasPartition = "vm-has-partition";
-    public const string VmHasNoPartition = "vm-has-no-partition";
-    public const string VmBusy = "vm-busy";
-    public const string UnknownGpu = "unknown-gpu";
-    public const string InvalidPartitionCount = "invalid-partition-count";
+    public const string UnknownVm = CommandErrorCodes.UnknownVm;
+    public const string VmAmbiguous = CommandErrorCodes.VmAmbiguous;
+    public const string VmHasPartition = CommandErrorCodes.VmHasPartition;
+    public const string VmHasNoPartition = CommandErrorCodes.VmHasNoPartition;
+    public const string VmBusy = CommandErrorCodes.VmBusy;
+    public const string UnknownGpu = CommandErrorCodes.UnknownGpu;
+    public const string InvalidPartitionCount = CommandErrorCodes.InvalidPartitionCount;
     public const string ClusterHeterogeneous = "cluster-heterogeneous";
-    public const string PartitionsAssigned = "partitions-assigned";
-    public const string GpuNotPartitioned = "gpu-not-partitioned";
+    public const string PartitionsAssigned = CommandErrorCodes.PartitionsAssigned;
+    public const string GpuNotPartitioned = CommandErrorCodes.GpuNotPartitioned;
     public const string NoPartitionableGpu = "no-partitionable-gpu";
-    public const string NoFreePartition = "no-free-partition";
+    public const string NoFreePartition = CommandErrorCodes.NoFreePartition;
     public const string NodeBusy = "node-busy";
-    public const string VmNotClustered = "vm-not-clustered";
+    public const string VmNotClustered = CommandErrorCodes.VmNotClustered;
     public const string InvalidOfflineAction = "invalid-offline-action";
 
     /// <summary>Warning: the change covers only part of the cluster's homogeneous GPU set.</summary>
@@ -30,7 +37,7 @@ public static class RequestCodes
     public const string InventoryStale = "inventory-stale";
 
     /// <summary>No result arrived within the configured time.</summary>
-    public const string TimedOut = "timed-out";
+    public const string TimedOut = CommandErrorCodes.TimedOut;
 
     /// <summary>Another submission with the same idempotency key is still being written; retry shortly.</summary>
     public const string IdempotencyKeyInFlight = "idempotency-key-in-flight";

@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane;
 using System.Text.Json;
 using GpuAutomation.Contracts.Messaging;
 
@@ -10,7 +11,7 @@ public static class PolicyDocument
     public const int MaxTagsPerRule = 10;
     public const int MaxRemediationsPerScan = 100;
 
-    /// <summary>Parses and validates; throws <see cref="PolicyDocumentException"/> listing every problem found.</summary>
+    /// <summary>Parses and validates; throws <see cref="ControlPlaneException"/> (invalid-policy) listing every problem found.</summary>
     public static ProvisioningPolicy Parse(ReadOnlySpan<byte> utf8Json)
     {
         ProvisioningPolicy? policy;
@@ -21,16 +22,16 @@ public static class PolicyDocument
         catch (JsonException ex)
         {
             var at = ex.Path is { Length: > 1 } path ? $" at {path.TrimStart('$', '.')}" : string.Empty;
-            throw new PolicyDocumentException([$"The policy document is not valid{at}: {FirstSentence(ex.Message)}"]);
+            throw Invalid([$"The policy document is not valid{at}: {FirstSentence(ex.Message)}"]);
         }
 
         if (policy is null)
         {
-            throw new PolicyDocumentException(["The policy document must be a JSON object."]);
+            throw Invalid(["The policy document must be a JSON object."]);
         }
 
         var problems = Problems(policy);
-        return problems.Count == 0 ? policy : throw new PolicyDocumentException(problems);
+        return problems.Count == 0 ? policy : throw Invalid(problems);
     }
 
     public static byte[] Serialize(ProvisioningPolicy policy)
@@ -114,6 +115,9 @@ public static class PolicyDocument
 
         return problems;
     }
+
+    private static ControlPlaneException Invalid(IReadOnlyList<string> problems)
+        => new(ControlPlaneErrorCodes.InvalidPolicy, string.Join(" ", problems), isRetryable: false, problems);
 
     private static string FirstSentence(string message)
     {

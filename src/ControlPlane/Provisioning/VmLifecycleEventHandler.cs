@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane;
 using Microsoft.Extensions.Logging;
 
 namespace GpuAutomation.ControlPlane.Provisioning;
@@ -5,7 +6,7 @@ namespace GpuAutomation.ControlPlane.Provisioning;
 /// <summary>
 /// Azure resource events (Event Grid) for <see cref="VmProvisioning"/>: a successful write of an Azure Local VM
 /// instance is matched against its cluster's policy. When no host has reported the VM yet the
-/// <see cref="VmNotInInventoryException"/> propagates, so Event Grid retries after the host's next report. Other
+/// retryable <see cref="ControlPlaneException"/> propagates, so Event Grid retries after the host's next report. Other
 /// events (deletes, failed writes, other resource types) are acknowledged and ignored.
 /// </summary>
 public sealed partial class VmLifecycleEventHandler(VmProvisioning provisioning, ILogger<VmLifecycleEventHandler> logger)

@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
@@ -35,7 +36,7 @@ public sealed partial class VmProvisioning(
     }
 
     /// <summary>
-    /// Handles an Azure Local VM instance write. Throws <see cref="VmNotInInventoryException"/> when no host has
+    /// Handles an Azure Local VM instance write. Throws a retryable <see cref="ControlPlaneException"/> (vm-not-in-inventory) when no host has
     /// reported the VM yet (the caller should let Event Grid retry).
     /// </summary>
     public async Task<ProvisioningOutcome> OnAzureVmWrittenAsync(string eventId, string resourceId, CancellationToken cancellationToken)
@@ -57,7 +58,7 @@ public sealed partial class VmProvisioning(
 
         if (found.Count == 0)
         {
-            throw new VmNotInInventoryException(resource.VmName);
+            throw new ControlPlaneException(ControlPlaneErrorCodes.VmNotInInventory, $"VM '{resource.VmName}' is not in the inventory of any cluster yet; retry once its host has reported it.", isRetryable: true);
         }
 
         if (found.Count > 1)
@@ -115,9 +116,9 @@ public sealed partial class VmProvisioning(
             : new ProvisioningOutcome(ProvisioningResult.Requested, $"Rule '{rule.Name}' selected '{vmName}': request {request.Id}.", request.Id);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Provisioning ignores VM {VmName}: {Reason}")]
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Provisioning ignores VM {VmName}: {Reason}")]
     private static partial void LogIgnored(ILogger logger, string vmName, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Provisioning VM {VmName} of {Cluster} by rule {Rule}: request {RequestId} is {Status} (existing: {IsExisting})")]
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Information, Message = "Provisioning VM {VmName} of {Cluster} by rule {Rule}: request {RequestId} is {Status} (existing: {IsExisting})")]
     private static partial void LogRequested(ILogger logger, string vmName, string cluster, string rule, string requestId, RequestStatus status, bool isExisting);
 }

@@ -14,4 +14,7 @@ public static class StoreErrors
 
     /// <summary>Too many concurrent writers kept changing the same rows; the caller may retry later.</summary>
     public const string Contention = "store-contention";
+
+    /// <summary>The code of an exception made without one; never a meaningful code by accident.</summary>
+    public const string Unknown = "store-unknown";
 }

@@ -10,17 +10,17 @@ public sealed class StoreException : Exception
     }
 
     public StoreException()
-        : this(StoreErrors.ETagMismatch, "The row changed since it was read.")
+        : this(StoreErrors.Unknown, "The store could not complete the operation.")
     {
     }
 
     public StoreException(string message)
-        : this(StoreErrors.ETagMismatch, message)
+        : this(StoreErrors.Unknown, message)
     {
     }
 
     public StoreException(string message, Exception innerException)
-        : this(StoreErrors.ETagMismatch, message, innerException)
+        : this(StoreErrors.Unknown, message, innerException)
     {
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using GpuAutomation.ControlPlane;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.Functions.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -106,7 +107,7 @@ public static class ClustersApi
                 new ClusterPartitionCountChange(cluster, change.PartitionCount, change.Gpus, RequestOrigin.Api, ApiServices.Caller(user), idempotencyKey is null ? null : "api:" + idempotencyKey),
                 cancellationToken);
         }
-        catch (PartitionRequestException ex)
+        catch (ControlPlaneException ex)
         {
             return RequestProblems.Refused(new RequestNotice(ex.Code, ex.Message), null, clusterInPath: true);
         }

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
+using GpuAutomation.ControlPlane;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.Functions.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -80,7 +81,7 @@ public static class PartitionRequestsApi
         {
             outcome = await services.Requests.SubmitAsync(core, cancellationToken);
         }
-        catch (PartitionRequestException ex)
+        catch (ControlPlaneException ex)
         {
             return RequestProblems.Refused(new RequestNotice(ex.Code, ex.Message), null);
         }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
+using GpuAutomation.ControlPlane;
 using GpuAutomation.ControlPlane.Provisioning;
 using GpuAutomation.ControlPlane.Storage;
 using GpuAutomation.Functions.Security;
@@ -75,14 +76,14 @@ public static class PoliciesApi
         {
             parsed = PolicyDocument.Parse(Encoding.UTF8.GetBytes(body.Value.GetRawText()));
         }
-        catch (PolicyDocumentException ex)
+        catch (ControlPlaneException ex) when (ex.Code == ControlPlaneErrorCodes.InvalidPolicy)
         {
             return TypedResults.Problem(
                 detail: $"The policy of cluster {cluster} was not saved: {string.Join(" ", ex.Problems)}",
                 statusCode: StatusCodes.Status400BadRequest,
                 title: "Invalid policy",
-                type: $"https://gpu-automation.invalid/problems/{PolicyDocumentException.ErrorCode}",
-                extensions: new Dictionary<string, object?> { ["code"] = PolicyDocumentException.ErrorCode, ["problems"] = ex.Problems.ToArray() });
+                type: $"https://gpu-automation.invalid/problems/{ControlPlaneErrorCodes.InvalidPolicy}",
+                extensions: new Dictionary<string, object?> { ["code"] = ControlPlaneErrorCodes.InvalidPolicy, ["problems"] = ex.Problems.ToArray() });
         }
 
         for (var attempt = 1; ; attempt++)

@@ -50,9 +50,9 @@ public sealed partial class LocalTimers(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Local timer {Function} ran")]
+    [LoggerMessage(EventId = 2050, Level = LogLevel.Information, Message = "Local timer {Function} ran")]
     private partial void LogRan(string function);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Local timer {Function} failed; the next occurrence runs as scheduled")]
+    [LoggerMessage(EventId = 2051, Level = LogLevel.Error, Message = "Local timer {Function} failed; the next occurrence runs as scheduled")]
     private partial void LogOccurrenceFailed(Exception exception, string function);
 }

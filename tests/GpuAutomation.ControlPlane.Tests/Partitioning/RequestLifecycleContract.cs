@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane;
 using System.Text.Json;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Reports;
@@ -99,7 +100,7 @@ public abstract class RequestLifecycleContract
             {
                 return (await plane.AssignAsync("node1-vm0", idempotencyKey: "retrying-client")).Request.Id;
             }
-            catch (PartitionRequestException ex) when (ex.Code == RequestCodes.IdempotencyKeyInFlight)
+            catch (ControlPlaneException ex) when (ex.Code == RequestCodes.IdempotencyKeyInFlight)
             {
                 return null;
             }

@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
@@ -68,7 +69,7 @@ public sealed class VmProvisioningTests
     {
         using var harness = await HarnessAsync(new ProvisioningRule("gpu", NamePattern: "*"));
 
-        await Assert.ThrowsAsync<VmNotInInventoryException>(() => harness.Get<VmProvisioning>().OnAzureVmWrittenAsync(
+        await Assert.ThrowsAsync<ControlPlaneException>(() => harness.Get<VmProvisioning>().OnAzureVmWrittenAsync(
             "event-2", "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.HybridCompute/machines/not-yet/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default", default));
     }
 
