@@ -58,6 +58,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IIdSource, TimeOrderedIdSource>();
         services.TryAddSingleton<InventoryStore>();
+        services.TryAddSingleton<RequestIndex>();
         services.TryAddSingleton<RequestStore>();
         services.TryAddSingleton<PolicyStore>();
         services.TryAddSingleton<ComplianceReportStore>();

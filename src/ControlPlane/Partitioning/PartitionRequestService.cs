@@ -21,6 +21,7 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 public sealed partial class PartitionRequestService(
     InventoryStore inventory,
     RequestStore requests,
+    RequestIndex index,
     DispatchQueue dispatches,
     IIdSource ids,
     TimeProvider time,
@@ -312,13 +313,13 @@ public sealed partial class PartitionRequestService(
     /// <summary>The requests an earlier change with the same idempotency keys created, if any (reads only).</summary>
     private async Task<List<PartitionRequest>> ExistingAsync(IReadOnlyList<PartitionRequestSubmission> submissions, CancellationToken cancellationToken)
     {
-        var holders = await Task.WhenAll(submissions.Select(s => s.IdempotencyKey is { } key ? requests.GetIdempotencyHolderAsync(key, cancellationToken) : Task.FromResult<string?>(null)));
+        var holders = await Task.WhenAll(submissions.Select(s => s.IdempotencyKey is { } key ? index.GetHolderAsync(key, cancellationToken) : Task.FromResult<string?>(null)));
         var existing = await Task.WhenAll(holders.OfType<string>().Select(id => requests.GetAsync(id, cancellationToken)));
         return [.. existing.OfType<StoredRequest>().Select(e => e.Request)];
     }
 
     private async Task ReleaseClaimsAsync(IEnumerable<PartitionRequest> claimed, CancellationToken cancellationToken)
-        => await Task.WhenAll(claimed.Where(r => r.IdempotencyKey is not null).Select(r => requests.ReleaseIdempotencyKeyAsync(r.IdempotencyKey!, r.Id, cancellationToken)));
+        => await Task.WhenAll(claimed.Where(r => r.IdempotencyKey is not null).Select(r => index.ReleaseAsync(r.IdempotencyKey!, r.Id, cancellationToken)));
 
     /// <summary>
     /// Takes back requests written but not yet sent (a later node of the same change refused): each ends Rejected with

@@ -12,12 +12,12 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// Requests, their outbox rows and each node's capacity ledger. Everything about one node shares the partition key
 /// "{cluster}.{node}" — request rows "r-{id}", outbox rows "o-{commandId}" and the "ledger" row — so accepting a
 /// request (request + ledger + outbox) and completing one (request + ledger) are single transactional batches.
-/// An index table maps request ids and idempotency keys to that partition.
+/// <see cref="RequestIndex"/> maps request ids to that partition and holds the idempotency claims.
 /// </summary>
 public sealed class RequestStore
 {
     public const string TableName = "requests";
-    public const string IndexTableName = "requestindex";
+    public const string IndexTableName = RequestIndex.TableName;
     private const string LedgerRowKey = "ledger";
     private const string RequestPrefix = "r-";
     private const string OutboxPrefix = "o-";
@@ -29,16 +29,21 @@ public sealed class RequestStore
     private const int MaxOutboxMessageBytes = 64 * 1024;
 
     private readonly IRecordTable _table;
-    private readonly IRecordTable _index;
+    private readonly RequestIndex _index;
 
     /// <summary>Each node's ledger as this store last read or wrote it, by partition.</summary>
     private readonly ConcurrentDictionary<string, StoredLedger> _recentLedgers = new(StringComparer.Ordinal);
 
     public RequestStore(IRecordTableSource tables)
+        : this(tables, new RequestIndex(tables))
+    {
+    }
+
+    public RequestStore(IRecordTableSource tables, RequestIndex index)
     {
         ArgumentNullException.ThrowIfNull(tables);
         _table = tables.Open(TableName);
-        _index = tables.Open(IndexTableName);
+        _index = index;
     }
 
     public static string PartitionOf(string cluster, string node)
@@ -56,8 +61,7 @@ public sealed class RequestStore
             return null;
         }
 
-        var index = await _index.GetAsync("i-" + requestId, string.Empty, cancellationToken);
-        if (index?.GetString("Partition") is not { } partition)
+        if (await _index.LocateAsync(requestId, cancellationToken) is not { } partition)
         {
             return null;
         }
@@ -134,74 +138,12 @@ public sealed class RequestStore
             ? recent
             : await GetLedgerAsync(cluster, node, cancellationToken);
 
-    /// <summary>The request id that holds <paramref name="key"/>, or null when nobody claimed it. Reads only.</summary>
-    public async Task<string?> GetIdempotencyHolderAsync(string key, CancellationToken cancellationToken)
-        => (await _index.GetAsync(KeyPartition(key), string.Empty, cancellationToken))?.GetString("RequestId");
-
-    /// <summary>Gives up a claim this caller made and never wrote a request for, so the key is free at once.</summary>
-    public async Task ReleaseIdempotencyKeyAsync(string key, string requestId, CancellationToken cancellationToken)
-    {
-        var partition = KeyPartition(key);
-        var row = await _index.GetAsync(partition, string.Empty, cancellationToken);
-        if (row is null || !string.Equals(row.GetString("RequestId"), requestId, StringComparison.Ordinal))
-        {
-            return;
-        }
-
-        try
-        {
-            await _index.SubmitAsync([RowChange.Delete(partition, string.Empty, row.ETag)], cancellationToken);
-        }
-        catch (StoreException ex) when (ex.IsConflict)
-        {
-            // Taken over or released meanwhile: not ours any more.
-        }
-    }
-
-    private static string KeyPartition(string key) => "k-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
     /// <summary>
-    /// Claims an idempotency key for a new request id of <paramref name="cluster"/>. Returns the claim that already
-    /// holds the key, or null when this call claimed it. A claim older than <paramref name="staleAfter"/> whose request
-    /// was never written is taken over.
+    /// Claims an idempotency key for a new request (see <see cref="RequestIndex.ClaimAsync"/>); a claim is abandoned
+    /// when its request can't be found even by searching the cluster's partitions.
     /// </summary>
-    public async Task<string?> ClaimIdempotencyKeyAsync(string key, string cluster, string requestId, DateTimeOffset now, TimeSpan staleAfter, CancellationToken cancellationToken)
-    {
-        var partition = KeyPartition(key);
-        var claim = new Dictionary<string, object?> { ["RequestId"] = requestId, ["Cluster"] = cluster, ["ClaimedAt"] = now };
-        try
-        {
-            await _index.SubmitAsync([RowChange.Insert(new TableRow(partition, string.Empty, claim))], cancellationToken);
-            return null;
-        }
-        catch (StoreException ex) when (ex.Code == StoreErrors.RowExists)
-        {
-        }
-
-        var existing = await _index.GetAsync(partition, string.Empty, cancellationToken);
-        var existingId = existing?.GetString("RequestId");
-        if (existing is null || existingId is null)
-        {
-            return await ClaimIdempotencyKeyAsync(key, cluster, requestId, now, staleAfter, cancellationToken);
-        }
-
-        var abandoned = existing.GetTime("ClaimedAt") is { } at && now - at > staleAfter
-            && await FindAsync(existingId, existing.GetString("Cluster"), cancellationToken) is null;
-        if (!abandoned)
-        {
-            return existingId;
-        }
-
-        try
-        {
-            await _index.SubmitAsync([RowChange.Write(new TableRow(partition, string.Empty, claim, existing.ETag))], cancellationToken);
-            return null;
-        }
-        catch (StoreException ex) when (ex.IsConflict)
-        {
-            return await ClaimIdempotencyKeyAsync(key, cluster, requestId, now, staleAfter, cancellationToken);
-        }
-    }
+    public Task<string?> ClaimIdempotencyKeyAsync(string key, string cluster, string requestId, DateTimeOffset now, TimeSpan staleAfter, CancellationToken cancellationToken)
+        => _index.ClaimAsync(key, cluster, requestId, now, staleAfter, async (id, claimCluster) => await FindAsync(id, claimCluster, cancellationToken) is not null, cancellationToken);
 
     /// <summary>
     /// Writes a new request and its id's index row; with <paramref name="ledger"/>, its ledger (conditional on the
@@ -393,7 +335,7 @@ public sealed class RequestStore
     }
 
     private Task IndexAsync(string requestId, string partition, CancellationToken cancellationToken)
-        => _index.SubmitAsync([RowChange.Upsert(new TableRow("i-" + requestId, string.Empty, new Dictionary<string, object?> { ["Partition"] = partition }))], cancellationToken);
+        => _index.IndexAsync(requestId, partition, cancellationToken);
 
     private void Remember(string partition, StoredLedger ledger) => _recentLedgers[partition] = ledger;
 
