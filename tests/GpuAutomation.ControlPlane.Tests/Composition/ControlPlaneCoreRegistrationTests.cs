@@ -35,6 +35,7 @@ public sealed class ControlPlaneCoreRegistrationTests
                 ["GpuAutomation:Tables:ConnectionString"] = TestServices.AzuriteTablesConnectionString,
                 ["GpuAutomation:ControlPlane:TablePrefix"] = prefix,
                 ["GpuAutomation:ControlPlane:RequestTimeout"] = "00:05:00",
+                ["GpuAutomation:ControlPlane:CommandTimeToLive"] = "00:04:00",
             },
             bus);
         Assert.IsType<TableStorageRecordTableSource>(provider.GetRequiredService<IRecordTableSource>());
@@ -65,5 +66,25 @@ public sealed class ControlPlaneCoreRegistrationTests
         using var provider = Build([], new RecordingPublisher());
         Assert.IsType<InMemoryRecordTableSource>(provider.GetRequiredService<IRecordTableSource>());
         Assert.IsType<TimeOrderedIdSource>(provider.GetRequiredService<IIdSource>());
+    }
+
+    [Fact]
+    public void Invalid_options_are_refused_when_first_used_with_every_problem_named()
+    {
+        using var provider = Build(
+            new()
+            {
+                ["GpuAutomation:ControlPlane:RequestTimeout"] = "00:05:00",
+                ["GpuAutomation:ControlPlane:MaxRowsPerRun"] = "0",
+                ["GpuAutomation:ControlPlane:TablePrefix"] = "gpu-automation",
+            },
+            new RecordingPublisher());
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<PartitionRequestService>());
+
+        Assert.Equal(3, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.Contains("CommandTimeToLive", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("MaxRowsPerRun", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("TablePrefix", StringComparison.Ordinal));
     }
 }
