@@ -152,7 +152,7 @@ public sealed class LocalModeTests : IAsyncLifetime
         Assert.Equal(("q-raw", MessageFormatErrors.MalformedJson), (deadLetters[0].MessageId, deadLetters[0].Reason));
         Assert.Equal(("q-3", DeadLetterReasons.MaxDeliveryAttemptsExceeded), (deadLetters[1].MessageId, deadLetters[1].Reason));
         Assert.Equal(new ConsumerOptions().MaxDeliveryAttempts, deadLetters[1].DeliveryCount);
-        Assert.Contains(RejectionCodes.HandlerFailed, deadLetters[1].Description, StringComparison.Ordinal);
+        Assert.Contains($"Handling InventorySnapshot q-3 from cl1/node1 failed (delivery {new ConsumerOptions().MaxDeliveryAttempts})", deadLetters[1].Description, StringComparison.Ordinal);
         Assert.Contains(StorageOutage.Failure, deadLetters[1].Description, StringComparison.Ordinal);
         Assert.Equal(0, _bus.CountReady(QueueNames.Reports));
         Assert.Equal(now, (await inventory.GetNodeAsync("cl1", "node1", default))!.TakenAt);
