@@ -8,6 +8,11 @@ namespace GpuAutomation.Functions.Tests;
 /// every table operation fails the way the Table Storage SDK does when the service is unavailable (503), so the real
 /// core fails as it would in production. Switching it off is the service coming back.
 /// </summary>
+/// <remarks>
+/// 503 ServerBusy is the storage services' "unable to receive requests, retry" error
+/// (https://learn.microsoft.com/rest/api/storageservices/common-rest-api-error-codes); the SDK surfaces a failed
+/// status as <see cref="RequestFailedException"/> with that status and error code.
+/// </remarks>
 public sealed class StorageOutage : IRecordTableSource
 {
     public const string Failure = "The table service is unavailable (test storage outage)";
