@@ -110,9 +110,10 @@ public sealed class ApiTests : IAsyncLifetime
     [Fact]
     public async Task Listing_requests_filters_by_status_and_refuses_a_status_that_does_not_exist()
     {
-        await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, "{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"action\":\"assign\"}");
+        // A refused submission is stored Rejected (a status nothing else moves it out of).
+        await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, "{\"cluster\":\"cl1\",\"vm\":\"vm-nine\",\"action\":\"assign\",\"node\":\"node1\"}");
 
-        var (accepted, acceptedBody) = await SendAsync(HttpMethod.Get, "/api/partition-requests?cluster=cl1&status=Accepted&vm=vm-one", Principals.Reader);
+        var (accepted, acceptedBody) = await SendAsync(HttpMethod.Get, "/api/partition-requests?cluster=cl1&status=Rejected&vm=vm-nine", Principals.Reader);
         var (failed, failedBody) = await SendAsync(HttpMethod.Get, "/api/partition-requests?cluster=cl1&status=Failed", Principals.Reader);
         var (unknown, unknownBody) = await SendAsync(HttpMethod.Get, "/api/partition-requests?cluster=cl1&status=Completed", Principals.Reader);
 

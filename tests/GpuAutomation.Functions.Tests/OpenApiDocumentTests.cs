@@ -122,11 +122,11 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
 
         // Requests first, while the cluster is idle: accepted, then the same VM busy, an unknown VM, bad input.
         const string Submit = "POST /api/partition-requests";
-        var accepted = await ProbeAsync(Submit, "POST", "/api/partition-requests", op, """{"cluster":"cl1","vm":"vm-two","action":"assign"}""");
-        await ProbeAsync(Submit, "POST", "/api/partition-requests", op, """{"cluster":"cl1","vm":"vm-two","action":"assign"}""");
+        var accepted = await ProbeAsync(Submit, "POST", "/api/partition-requests", op, """{"cluster":"cl1","vm":"vm-two","action":"assign","node":"node1"}""");
+        await ProbeAsync(Submit, "POST", "/api/partition-requests", op, """{"cluster":"cl1","vm":"vm-two","action":"assign","node":"node1"}""");
         await ProbeAsync(Submit, "POST", "/api/partition-requests", op, """{"cluster":"cl1","vm":"vm-nowhere","action":"assign"}""");
         await ProbeAsync(Submit, "POST", "/api/partition-requests", op, """{"cluster":"cl1","vm":"vm-two","action":"reboot"}""");
-        await ProbeAsync(Submit, "POST", "/api/partition-requests", reader, """{"cluster":"cl1","vm":"vm-two","action":"assign"}""");
+        await ProbeAsync(Submit, "POST", "/api/partition-requests", reader, """{"cluster":"cl1","vm":"vm-two","action":"assign","node":"node1"}""");
         await ProbeAsync(Submit, "POST", "/api/partition-requests", op, huge);
         await ProbeAsync(Submit, "POST", "/api/partition-requests", op, "cluster=cl1", "application/x-www-form-urlencoded");
 

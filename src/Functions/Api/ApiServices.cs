@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
 using GpuAutomation.ControlPlane.Compliance;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Partitioning;
@@ -11,12 +12,12 @@ namespace GpuAutomation.Functions.Api;
 /// bundles): the handlers call the core directly, no ports in between.
 /// </summary>
 public sealed class ApiServices(
-    PartitionRequestService requests,
-    InventoryQueries inventory,
-    PolicyStore policies,
-    ComplianceScan compliance,
-    ComplianceReportStore complianceReports,
-    TimeProvider time)
+    [FromServices] PartitionRequestService requests,
+    [FromServices] InventoryQueries inventory,
+    [FromServices] PolicyStore policies,
+    [FromServices] ComplianceScan compliance,
+    [FromServices] ComplianceReportStore complianceReports,
+    [FromServices] TimeProvider time)
 {
     public PartitionRequestService Requests { get; } = requests;
 
