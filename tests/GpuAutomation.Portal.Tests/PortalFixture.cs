@@ -63,8 +63,27 @@ public sealed class PortalFixture : IAsyncLifetime
         });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
+        // A script error or a Content-Security-Policy violation is a failure of the page, whatever the test checks.
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        page.Console += (_, message) =>
+        {
+            // Refusals from the API (4xx) are the page's to show; a failed load of the portal itself is an error.
+            var apiRefusal = message.Text.StartsWith("Failed to load resource: the server responded with a status of 4", StringComparison.Ordinal)
+                && message.Location.Contains("/api/", StringComparison.Ordinal) && !message.Location.Contains("/api/portal/", StringComparison.Ordinal);
+            if (message.Type == "error" && !apiRefusal)
+            {
+                errors.Add(message.Text);
+            }
+        };
+        PageErrors.Add(page, errors);
         return page;
     }
+
+    /// <summary>Script errors and console errors (CSP violations are reported there) the page had so far.</summary>
+    public static IReadOnlyList<string> ErrorsOf(IPage page) => PageErrors.TryGetValue(page, out var errors) ? errors : [];
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, List<string>> PageErrors = new();
 
     /// <summary>The client principal App Service Authentication would pass for a caller holding <paramref name="roles"/>.</summary>
     public static string Principal(string name, params string[] roles)

@@ -1,6 +1,6 @@
 import { ApiError, change, read } from "./api.js";
 import { badge, encode, h, replace } from "./dom.js";
-import { duration, mib, statusKind, terminal } from "./format.js";
+import { duration, statusKind, terminal } from "./format.js";
 import { commonValidCounts, vramPerPartition } from "./inventory.js";
 
 const followMilliseconds = 1000;
@@ -10,7 +10,11 @@ function openDialog(title, body, onClose) {
   const opener = document.activeElement;
   const heading = h("h2", { id: "dialog-title" }, title);
   const dialog = h("dialog", { "aria-labelledby": "dialog-title", class: "dialog" }, heading, body);
+  // Following a link out of the dialog (e.g. to the request's page) closes it.
+  const closeOnNavigation = () => dialog.close();
+  window.addEventListener("hashchange", closeOnNavigation);
   dialog.addEventListener("close", () => {
+    window.removeEventListener("hashchange", closeOnNavigation);
     dialog.remove();
     onClose?.();
     if (opener instanceof HTMLElement) opener.focus();
@@ -124,13 +128,13 @@ export function countDialog(cluster, summary, onChanged) {
   const current = sample?.partitionCount;
   const select = h("select", { id: "count-select", "aria-describedby": "count-effect" },
     counts.map(count => h("option", { value: count, selected: count === current },
-      `${count} partition${count === 1 ? "" : "s"} — ${mib(vramPerPartition(sample, count))} VRAM each${count === current ? " (current)" : ""}`)));
+      `${count} partition${count === 1 ? "" : "s"} — ${vramPerPartition(sample, count)} VRAM each${count === current ? " (current)" : ""}`)));
   const effect = h("div", { id: "count-effect" });
   const holders = summary.gpus.flatMap(gpu => gpu.partitions.map(p => `${p.vmName} (${gpu.node})`));
   const nodes = [...new Set(summary.gpus.map(gpu => gpu.node))];
   const describe = () => replace(effect,
     h("p", { class: "what" }, `All ${summary.gpus.length} GPUs on ${nodes.join(", ")} will be set to ${select.value} partitions `
-      + `of ${mib(vramPerPartition(sample, Number(select.value)))} VRAM each; one request per node.`),
+      + `of ${vramPerPartition(sample, Number(select.value))} VRAM each; one request per node.`),
     holders.length
       ? h("p", { class: "bad-text", role: "note" }, `Refused while partitions are assigned: ${holders.join(", ")}. Remove them first.`)
       : null);

@@ -17,8 +17,8 @@ export function vmActions(cluster, vm, summary, context) {
 function gpuCell(gpu, index) {
   return h("td", { class: "gpu" },
     h("div", {}, h("strong", {}, `GPU ${index + 1}: ${gpu.vendor} ${gpu.model}`)),
-    h("div", {}, `${mib(gpu.memoryMiB)} · ${gpu.assignedStatus} · device ${gpu.pnpStatus}`),
-    h("div", {}, `${gpu.partitionCount} partitions of ${mib(vramPerPartition(gpu, gpu.partitionCount || 1))}; ${gpu.freePartitions} free`),
+    h("div", {}, `${gpu.memoryMiB ? mib(gpu.memoryMiB) : "memory not reported"} · ${gpu.assignedStatus} · device ${gpu.pnpStatus}`),
+    h("div", {}, `${gpu.partitionCount} partitions of ${vramPerPartition(gpu, gpu.partitionCount || 1)} VRAM; ${gpu.freePartitions} free`),
     h("div", { class: "muted" }, `Valid counts: ${gpu.validPartitionCounts.join(", ")}`),
     gpu.partitions.length
       ? h("ul", { class: "partitions" }, gpu.partitions.map(p => h("li", {}, `Partition ${p.partitionId}: ${p.vmName}`)))

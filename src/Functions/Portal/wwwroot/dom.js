@@ -26,7 +26,8 @@ export function replace(container, ...children) {
 }
 
 export function table(caption, headers, rows) {
-  return h("div", { class: "scroll" },
+  // A focusable, named scroll area: a wide table can be scrolled from the keyboard on a narrow screen.
+  return h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": caption },
     h("table", {},
       h("caption", {}, caption),
       h("thead", {}, h("tr", {}, headers.map(text => h("th", { scope: "col" }, text)))),

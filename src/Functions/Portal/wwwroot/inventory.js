@@ -30,6 +30,10 @@ export function commonValidCounts(gpus) {
     .sort((a, b) => b - a);
 }
 
+// In MiB when the driver reports the GPU's memory; otherwise as a share (Hyper-V's own VRAM figures are relative
+// units, not bytes: see GpuInventory.MemoryMiB).
 export function vramPerPartition(gpu, count) {
-  return gpu.memoryMiB ? Math.floor(gpu.memoryMiB / count) : null;
+  if (!gpu?.memoryMiB) return `1/${count} of the GPU's memory (size not reported)`;
+  const each = Math.floor(gpu.memoryMiB / count);
+  return each >= 1024 ? `${(each / 1024).toFixed(each % 1024 ? 1 : 0)} GiB` : `${each} MiB`;
 }
