@@ -75,7 +75,7 @@ public sealed class ClusterPageTests(PortalFixture portal)
         var count = int.Parse(smallest, CultureInfo.InvariantCulture);
         var expected = memory is { } mib
             ? (mib / count >= 1024 ? " GiB VRAM each" : $"{mib / count} MiB VRAM each")
-            : $"1/{count} of the GPU's memory (size not reported) VRAM each";
+            : $"1/{count} of the GPU's VRAM each";
         await Assertions.Expect(select.Locator("option:checked")).ToContainTextAsync(expected);
         await Assertions.Expect(page.Locator("#count-effect")).ToContainTextAsync($"All {gpus.Count} GPUs");
         await Artifacts.ScreenshotAsync(page, "partition-count-dialog");

@@ -128,13 +128,13 @@ export function countDialog(cluster, summary, onChanged) {
   const current = sample?.partitionCount;
   const select = h("select", { id: "count-select", "aria-describedby": "count-effect" },
     counts.map(count => h("option", { value: count, selected: count === current },
-      `${count} partition${count === 1 ? "" : "s"} — ${vramPerPartition(sample, count)} VRAM each${count === current ? " (current)" : ""}`)));
+      `${count} partition${count === 1 ? "" : "s"} — ${vramPerPartition(sample, count)} each${count === current ? " (current)" : ""}`)));
   const effect = h("div", { id: "count-effect" });
   const holders = summary.gpus.flatMap(gpu => gpu.partitions.map(p => `${p.vmName} (${gpu.node})`));
   const nodes = [...new Set(summary.gpus.map(gpu => gpu.node))];
   const describe = () => replace(effect,
     h("p", { class: "what" }, `All ${summary.gpus.length} GPUs on ${nodes.join(", ")} will be set to ${select.value} partitions `
-      + `of ${vramPerPartition(sample, Number(select.value))} VRAM each; one request per node.`),
+      + `of ${vramPerPartition(sample, Number(select.value))} each; one request per node.`),
     holders.length
       ? h("p", { class: "bad-text", role: "note" }, `Refused while partitions are assigned: ${holders.join(", ")}. Remove them first.`)
       : null);

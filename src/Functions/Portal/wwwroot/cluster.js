@@ -1,7 +1,7 @@
 import { badge, encode, h, table } from "./dom.js";
 import { age, mib } from "./format.js";
 import { loadCluster, openFindings } from "./fleet.js";
-import { commonValidCounts, summarize, vramPerPartition } from "./inventory.js";
+import { commonValidCounts, gpuName, summarize, vramPerPartition } from "./inventory.js";
 import { assignDialog, countDialog, unassignDialog } from "./actions.js";
 
 export function vmActions(cluster, vm, summary, context) {
@@ -16,9 +16,9 @@ export function vmActions(cluster, vm, summary, context) {
 
 function gpuCell(gpu, index) {
   return h("td", { class: "gpu" },
-    h("div", {}, h("strong", {}, `GPU ${index + 1}: ${gpu.vendor} ${gpu.model}`)),
+    h("div", {}, h("strong", {}, `GPU ${index + 1}: ${gpuName(gpu)}`)),
     h("div", {}, `${gpu.memoryMiB ? mib(gpu.memoryMiB) : "memory not reported"} · ${gpu.assignedStatus} · device ${gpu.pnpStatus}`),
-    h("div", {}, `${gpu.partitionCount} partitions of ${vramPerPartition(gpu, gpu.partitionCount || 1)} VRAM; ${gpu.freePartitions} free`),
+    h("div", {}, `${gpu.partitionCount} partitions of ${vramPerPartition(gpu, gpu.partitionCount || 1)}; ${gpu.freePartitions} free`),
     h("div", { class: "muted" }, `Valid counts: ${gpu.validPartitionCounts.join(", ")}`),
     gpu.partitions.length
       ? h("ul", { class: "partitions" }, gpu.partitions.map(p => h("li", {}, `Partition ${p.partitionId}: ${p.vmName}`)))

@@ -13,12 +13,16 @@ function findingsTable(caption, findings) {
         f.remediationRequestId ? [" ", h("a", { href: `#/requests/${encode(f.remediationRequestId)}` }, "request")] : null))));
 }
 
+// Survives the re-render the finished scan triggers, so the outcome stays on screen.
+const lastScan = { cluster: null, message: null };
+
 export const compliancePage = {
   title: "Compliance",
   load: params => loadForCluster(params, "compliance"),
   view({ clusters, cluster, value }, _, context) {
     if (!cluster) return h("section", {}, h("h1", { id: "page-title" }, "Compliance"), h("p", {}, "No cluster has reported yet."));
-    const status = h("div", { "aria-live": "polite" });
+    const status = h("div", { "aria-live": "polite" },
+      lastScan.cluster === cluster && lastScan.message ? h("p", { role: "status" }, lastScan.message) : null);
     const picker = h("select", { id: "compliance-cluster" }, clusters.map(c => h("option", { value: c.cluster, selected: c.cluster === cluster }, c.cluster)));
     picker.addEventListener("change", () => { location.hash = `#/clusters/${encode(picker.value)}/compliance`; });
     const scan = context.caller?.canOperate ? h("button", { type: "button", id: "run-scan", class: "primary" }, "Run a scan now") : null;
@@ -27,7 +31,8 @@ export const compliancePage = {
       replace(status, h("p", { class: "muted" }, "Scanning…"));
       try {
         await change("POST", `/api/clusters/${encode(cluster)}/compliance/scan`);
-        replace(status, h("p", { role: "status" }, "Scan finished."));
+        Object.assign(lastScan, { cluster, message: "Scan finished." });
+        replace(status, h("p", { role: "status" }, lastScan.message));
         context.refresh();
       } catch (error) {
         replace(status, problemView(error));

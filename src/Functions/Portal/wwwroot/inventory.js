@@ -1,5 +1,5 @@
 // What the portal derives from a cluster's inventory: totals, homogeneity and staleness, following the rules in
-// docs/ARCHITECTURE (a cluster must be homogeneous: same model and memory on every node, same partition count on every GPU).
+// the architecture (a cluster must be homogeneous: same model and memory on every node, same partition count on every GPU).
 
 export function summarize(inventory, staleAfterMinutes) {
   const gpus = inventory.nodes.flatMap(node => node.gpus.map(gpu => ({ ...gpu, node: node.node })));
@@ -8,7 +8,7 @@ export function summarize(inventory, staleAfterMinutes) {
   const assigned = gpus.reduce((sum, gpu) => sum + gpu.partitions.length, 0);
   const staleSeconds = (staleAfterMinutes ?? 30) * 60;
   const staleNodes = inventory.nodes.filter(node => node.ageSeconds > staleSeconds).map(node => node.node);
-  const models = new Set(gpus.map(gpu => `${gpu.vendor} ${gpu.model} (${gpu.memoryMiB ?? "?"} MiB)`));
+  const models = new Set(gpus.map(gpu => `${gpuName(gpu)}${gpu.memoryMiB ? ` (${gpu.memoryMiB} MiB)` : ""}`));
   const counts = new Set(gpus.map(gpu => gpu.partitionCount));
   const warnings = [];
   if (models.size > 1) warnings.push(`Mixed GPU models: ${[...models].join(", ")}.`);
@@ -33,7 +33,12 @@ export function commonValidCounts(gpus) {
 // In MiB when the driver reports the GPU's memory; otherwise as a share (Hyper-V's own VRAM figures are relative
 // units, not bytes: see GpuInventory.MemoryMiB).
 export function vramPerPartition(gpu, count) {
-  if (!gpu?.memoryMiB) return `1/${count} of the GPU's memory (size not reported)`;
+  if (!gpu?.memoryMiB) return `1/${count} of the GPU's VRAM`;
   const each = Math.floor(gpu.memoryMiB / count);
-  return each >= 1024 ? `${(each / 1024).toFixed(each % 1024 ? 1 : 0)} GiB` : `${each} MiB`;
+  return each >= 1024 ? `${(each / 1024).toFixed(each % 1024 ? 1 : 0)} GiB VRAM` : `${each} MiB VRAM`;
+}
+
+// "NVIDIA A2" rather than "NVIDIA NVIDIA A2": drivers often put the vendor in the model name already.
+export function gpuName(gpu) {
+  return gpu.model.toLowerCase().startsWith(gpu.vendor.toLowerCase()) ? gpu.model : `${gpu.vendor} ${gpu.model}`;
 }
