@@ -28,6 +28,8 @@ public static class PortalEndpoints
 
     private const string ImmutableCaching = "public, max-age=31536000, immutable";
 
+    private const string AssetsFolder = "assets/";
+
     /// <summary>Conditional reads for the API the portal polls, and the portal's own endpoints (anonymous: the page
     /// itself holds no data; every read it makes goes through the API's role checks).</summary>
     public static WebApplication UseOperatorPortal(this WebApplication app)
@@ -37,21 +39,19 @@ public static class PortalEndpoints
         var mode = app.Services.GetRequiredService<HostingModeAccessor>().Mode;
         app.UseApiReadValidators();
 
-        // Routing treats /api/portal and /api/portal/ alike; the page's relative asset links need the slash.
-        app.MapGet(BasePath, (HttpContext context) => context.Request.Path.Value!.EndsWith('/')
-                ? Serve(context, catalog.Page, "no-cache")
-                : Results.Redirect(BasePath + "/"))
+        // One catch-all route, the same the Portal function declares (portal/{*path}), so the handler and the function
+        // folders list the same routes; the page, its assets and the caller endpoint are told apart here.
+        app.MapGet(BasePath + "/{*path}", IResult (string? path, HttpContext context) => path switch
+            {
+                // Routing treats /api/portal and /api/portal/ alike; the page's relative asset links need the slash.
+                null or "" => context.Request.Path.Value!.EndsWith('/') ? Serve(context, catalog.Page, "no-cache") : Results.Redirect(BasePath + "/"),
+                "me" => TypedResults.Json(CallerOf(context.User, mode), PortalJsonContext.Default.PortalCaller),
+                _ when path.StartsWith(AssetsFolder, StringComparison.Ordinal) && catalog.FindAsset(path[AssetsFolder.Length..]) is { } asset
+                    => Serve(context, asset, ImmutableCaching),
+                _ => Results.NotFound(),
+            })
             .AllowAnonymous()
             .ExcludeFromDescription();
-        app.MapGet(BasePath + "/assets/{file}", (string file, HttpContext context) => catalog.FindAsset(file) is { } asset
-                ? Serve(context, asset, ImmutableCaching)
-                : Results.NotFound())
-            .AllowAnonymous()
-            .ExcludeFromDescription();
-        app.MapGet(BasePath + "/me", (HttpContext context) => TypedResults.Json(CallerOf(context.User, mode), PortalJsonContext.Default.PortalCaller))
-            .AllowAnonymous()
-            .WithTags("Portal")
-            .WithName("GetPortalCaller");
         return app;
     }
 
