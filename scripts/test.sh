@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh Debian machine (as root): installs Azurite (npm ci) and RabbitMQ (apt) when
+# Runs every test on a fresh Debian machine (as root): installs Azurite (npm ci), RabbitMQ and chromium (apt) when
 # missing, starts both on 127.0.0.1, runs `dotnet test`, prints "N passed, N failed", stops what it started.
 # Usage: bash scripts/test.sh [project-or-solution] [extra dotnet test arguments]
 set -uo pipefail
@@ -15,6 +15,8 @@ if [[ $# -gt 0 && ( "$1" == *.csproj || "$1" == *.sln ) ]]; then target=$1; shif
 
 results="$SERVICES_SCRATCH/results"
 rm -rf "$SERVICES_SCRATCH"; mkdir -p "$results"
+# Tests keep artifacts (the portal's screenshots) next to the results files.
+export GPUAUTO_TEST_RESULTS="$results"
 trap 'stop_services; rm -rf "$SERVICES_SCRATCH/rabbitmq/mnesia"' EXIT
 trap 'exit 130' INT TERM
 

@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
@@ -6,11 +7,11 @@ using Azure.Data.Tables;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
-using GpuAutomation.Functions.Composition;
-using GpuAutomation.Functions.Outbox;
-using GpuAutomation.Functions.Partitioning;
-using GpuAutomation.Functions.Reports;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.Messaging;
+using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Reports;
+using GpuAutomation.ControlPlane.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -94,7 +95,7 @@ static ServiceProvider Plane(IRecordTableSource tables)
 {
     var services = new ServiceCollection();
     services.AddSingleton(tables);
-    services.AddSingleton<ICommandPublisher, CountingPublisher>();
+    services.AddSingleton<IMessageBus, CountingPublisher>();
     services.AddLogging();
     services.AddControlPlaneCore(new ConfigurationBuilder().Build());
     return services.BuildServiceProvider();
@@ -115,15 +116,21 @@ static NodeInventory Node(string name, DateTimeOffset at, int vms, int partition
     return new NodeInventory(name, at, new HostFacts("26100", true, true), [gpu], list);
 }
 
-internal sealed class CountingPublisher : ICommandPublisher
+/// <summary>A bus that only counts: the figures are the control plane's, not a broker's.</summary>
+internal sealed class CountingPublisher : IMessageBus
 {
     private int _count;
 
     public int Count => _count;
 
-    public Task PublishAsync(string queueName, Message command, CancellationToken cancellationToken)
+    public Task PublishAsync(string queue, Message message, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _count);
         return Task.CompletedTask;
     }
+
+    public Task<IMessageConsumer> StartConsumerAsync(string queue, MessageHandler handler, ConsumerOptions? options = null, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("The benchmark only publishes.");
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -1,4 +1,5 @@
-# Test services on loopback: Azurite (Table Storage, in memory) and RabbitMQ with the AMQP 1.0 plugin.
+# Test services on loopback: Azurite (Table Storage, in memory) and RabbitMQ with the AMQP 1.0 plugin; and
+# Debian's chromium for the portal's browser tests.
 # Sourced by scripts/test.sh and scripts/dev-services.sh. Everything binds to 127.0.0.1 on free ports, runs
 # without systemd from a scratch folder, and is stopped by the PIDs recorded here (epmd included).
 
@@ -49,6 +50,13 @@ install_missing() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
     apt-get install -y -qq rabbitmq-server >&2
+  fi
+  # The portal's browser tests drive Debian's chromium through Playwright (never a browser Playwright downloads).
+  if [ ! -x /usr/bin/chromium ]; then
+    svc_log "installing Chromium (apt-get install chromium)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq chromium >&2
   fi
 }
 

@@ -1,6 +1,7 @@
 using GpuAutomation.Functions.Api;
 using GpuAutomation.Functions.Composition;
 using GpuAutomation.Functions.Hosting;
+using GpuAutomation.Functions.Portal;
 using GpuAutomation.Functions.Security;
 
 namespace GpuAutomation.Functions;
@@ -30,6 +31,7 @@ public static class Program
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseOperatorPortal();
         app.MapFunctionsHosting(mode);
         app.MapRestApi();
         return app;

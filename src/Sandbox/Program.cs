@@ -40,6 +40,9 @@ await using (sandbox)
     var stopping = sandbox.Stopping;
     var console = AnsiConsole.Console;
     var node = sandbox.Cluster.Nodes[0];
+    // The portal first: it is where a person starts (the development identity holds both roles).
+    var portal = new Uri(sandbox.BaseAddress, GpuAutomation.Functions.Portal.PortalEndpoints.BasePath.TrimStart('/') + "/");
+    console.MarkupLine($"[bold]Operator portal[/]: [link]{Markup.Escape(portal.ToString())}[/]");
     if (!options.Scenario)
     {
         CurlExamples.Show(console, sandbox.BaseAddress, sandbox.ClusterName, node, sandbox.Cluster.Vms(node)[0].Name);

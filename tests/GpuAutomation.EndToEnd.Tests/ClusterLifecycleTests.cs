@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.Json.Nodes;
+using GpuAutomation.Functions.Api;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Sandbox.Scenario;
 
@@ -76,12 +76,12 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         await WaitForVmAsync(hosts, vm, v => v.Partitions == 1 && v.OfflineAction == OfflineAction.Save);
 
         var scan = await Api.PostAsync($"api/clusters/{hosts.Cluster}/compliance/scan", null, CancellationToken.None);
-        Assert.True(scan.IsSuccess && scan.Body is JsonObject, scan.Describe());
-        var finding = Json.Objects((JsonObject)scan.Body!, "findings").FirstOrDefault(f =>
-            Json.Text(f, "rule") == "offline-action-not-forced-shutdown" && (Json.Text(f, "resource") ?? string.Empty).Contains(vm, StringComparison.OrdinalIgnoreCase));
+        Assert.True(scan.IsSuccess, scan.Describe());
+        var finding = ApiBodies.Read(scan.Body, ApiJsonContext.Default.ComplianceReportView).Findings.FirstOrDefault(f =>
+            f.Rule == "offline-action-not-forced-shutdown" && f.Resource.Contains(vm, StringComparison.OrdinalIgnoreCase));
         Assert.True(finding is not null, scan.Describe());
-        var remediation = Json.Text(finding, "remediationRequestId");
-        Assert.True(remediation is not null, finding.ToJsonString());
+        var remediation = finding.RemediationRequestId;
+        Assert.True(remediation is not null, finding.ToString());
 
         var fixedRequest = await WaitForTerminalAsync(hosts, remediation);
         Assert.True(fixedRequest.Is("Succeeded"), $"{fixedRequest}{Environment.NewLine}{Describe(hosts)}");
@@ -178,7 +178,7 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
             Wait,
             () => $"request {id} to finish{Environment.NewLine}{Describe(hosts)}");
 
-    private Task<VmView> WaitForVmAsync(SimulatedHosts hosts, string vm, Func<VmView, bool> condition)
+    private Task<ObservedVm> WaitForVmAsync(SimulatedHosts hosts, string vm, Func<ObservedVm, bool> condition)
         => Eventually.WaitAsync(
             async () => (await Api.GetInventoryAsync(hosts.Cluster, CancellationToken.None))?.Vm(vm) is { } v && condition(v) ? v : null,
             Wait,

@@ -1,28 +1,36 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using GpuAutomation.ControlPlane.Inventory;
+using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.Functions.Api;
 using GpuAutomation.Functions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuAutomation.Functions.Tests;
 
-/// <summary>The REST API's front door over real HTTP: authorization, strict input, problem+json codes.</summary>
+/// <summary>
+/// The REST API's front door over real HTTP and the real core (in-memory stores, a seeded two-node cluster "cl1"):
+/// authorization, strict input, problem+json codes. "Reaches nothing" is checked on the stores: no request stored.
+/// </summary>
 public sealed class ApiTests : IAsyncLifetime
 {
-    private readonly RecordingApiServices _core = new();
     private RunningApp _app = null!;
 
     public async Task InitializeAsync()
-        => _app = await RunningApp.StartAsync(HostingMode.FunctionsHost, services =>
-        {
-            services.AddSingleton<IClusterQueries>(_core);
-            services.AddSingleton<IPartitioningRequests>(_core);
-            services.AddSingleton<IPolicyDocuments>(_core);
-            services.AddSingleton<IComplianceReports>(_core);
-        });
+    {
+        _app = await RunningApp.StartAsync(HostingMode.FunctionsHost);
+        var inventory = _app.Services.GetRequiredService<InventoryStore>();
+        await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node1", _ => ControlPlaneFixture.Node("node1"), default);
+        await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node2", _ => ControlPlaneFixture.Node("node2"), default);
+    }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<IReadOnlyList<PartitionRequest>> StoredRequestsAsync()
+        => (await _app.Services.GetRequiredService<PartitionRequestService>().ListAsync(new RequestListQuery(ControlPlaneFixture.Cluster, PageSize: 200), default)).Requests;
+
+    private async Task AssertNothingStoredAsync() => Assert.Empty(await StoredRequestsAsync());
 
     [Fact]
     public async Task Health_answers_anonymously_with_the_hosting_mode()
@@ -40,7 +48,7 @@ public sealed class ApiTests : IAsyncLifetime
         var (status, body) = await SendAsync(HttpMethod.Get, "/api/clusters", principal: null);
 
         AssertProblem(HttpStatusCode.Unauthorized, ApiErrorCodes.Unauthenticated, status, body);
-        Assert.Empty(_core.Calls);
+        await AssertNothingStoredAsync();
     }
 
     [Fact]
@@ -61,7 +69,7 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, readStatus);
         AssertProblem(HttpStatusCode.Forbidden, ApiErrorCodes.Forbidden, changeStatus, changeBody);
         Assert.Contains("GpuAutomation.Operator", changeBody!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(["ListClusters"], _core.Calls);
+        await AssertNothingStoredAsync();
     }
 
     [Fact]
@@ -70,7 +78,7 @@ public sealed class ApiTests : IAsyncLifetime
         var (status, body) = await SendAsync(HttpMethod.Get, "/api/clusters/cl1/inventory", Principals.WithRoles());
 
         AssertProblem(HttpStatusCode.Forbidden, ApiErrorCodes.Forbidden, status, body);
-        Assert.Empty(_core.Calls);
+        await AssertNothingStoredAsync();
     }
 
     [Fact]
@@ -80,29 +88,40 @@ public sealed class ApiTests : IAsyncLifetime
             HttpMethod.Post,
             "/api/partition-requests",
             Principals.Operator,
-            "{\"cluster\":\"cl1\",\"vm\":\"vm-gpu-01\",\"action\":\"assign\",\"node\":\"node1\"}",
+            "{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"action\":\"assign\",\"node\":\"node1\"}",
             ("Idempotency-Key", "key-123"));
 
         Assert.Equal(HttpStatusCode.Accepted, status);
-        Assert.Equal(["Submit cl1 vm-gpu-01 Assign node1  key-123"], _core.Calls);
+        var stored = Assert.Single(await StoredRequestsAsync());
+        Assert.Equal(("node1", "vm-one", PartitionAction.Assign, "api:key-123"), (stored.Node, stored.VmName, stored.Action, stored.IdempotencyKey));
     }
 
     [Fact]
     public async Task An_operator_changes_the_partition_count_of_a_subset_of_gpus()
     {
-        var (status, _) = await SendAsync(HttpMethod.Put, "/api/clusters/cl1/partition-count", Principals.Operator, "{\"partitionCount\":4,\"gpus\":[\"PCI\\\\VEN_10DE&DEV_25B6\\\\0\"]}");
+        var gpus = new JsonArray(ControlPlaneFixture.GpuPath).ToJsonString();
+        var (status, body) = await SendAsync(HttpMethod.Put, "/api/clusters/cl1/partition-count", Principals.Operator, $"{{\"partitionCount\":2,\"gpus\":{gpus}}}");
 
         Assert.Equal(HttpStatusCode.Accepted, status);
-        Assert.Equal(["ChangePartitionCount cl1 4 [PCI\\VEN_10DE&DEV_25B6\\0] "], _core.Calls);
+        Assert.Equal(["node1", "node2"], body!["requests"]!.AsArray().Select(r => r!["node"]!.GetValue<string>()).Order());
+        Assert.All(await StoredRequestsAsync(), r => Assert.Equal((PartitionAction.ConfigurePartitionCount, 2), (r.Action, r.PartitionCount)));
     }
 
     [Fact]
-    public async Task Listing_requests_passes_the_filter_and_default_page_size()
+    public async Task Listing_requests_filters_by_status_and_refuses_a_status_that_does_not_exist()
     {
-        var (status, _) = await SendAsync(HttpMethod.Get, "/api/partition-requests?cluster=cl1&status=Completed&vm=vm-gpu-01", Principals.Reader);
+        // A refused submission is stored Rejected (a status nothing else moves it out of).
+        await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, "{\"cluster\":\"cl1\",\"vm\":\"vm-nine\",\"action\":\"assign\",\"node\":\"node1\"}");
 
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(["List cl1 Completed vm-gpu-01 50 "], _core.Calls);
+        var (accepted, acceptedBody) = await SendAsync(HttpMethod.Get, "/api/partition-requests?cluster=cl1&status=Rejected&vm=vm-nine", Principals.Reader);
+        var (failed, failedBody) = await SendAsync(HttpMethod.Get, "/api/partition-requests?cluster=cl1&status=Failed", Principals.Reader);
+        var (unknown, unknownBody) = await SendAsync(HttpMethod.Get, "/api/partition-requests?cluster=cl1&status=Completed", Principals.Reader);
+
+        Assert.Equal(HttpStatusCode.OK, accepted);
+        Assert.Single(acceptedBody!["requests"]!.AsArray());
+        Assert.Equal(HttpStatusCode.OK, failed);
+        Assert.Empty(failedBody!["requests"]!.AsArray());
+        AssertProblem(HttpStatusCode.BadRequest, ApiErrorCodes.InvalidQuery, unknown, unknownBody);
     }
 
     [Theory]
@@ -124,7 +143,7 @@ public sealed class ApiTests : IAsyncLifetime
         var detail = body!["detail"]!.GetValue<string>();
         Assert.DoesNotContain("GpuAutomation.", detail, StringComparison.Ordinal);
         Assert.DoesNotContain("System.", detail, StringComparison.Ordinal);
-        Assert.Empty(_core.Calls);
+        await AssertNothingStoredAsync();
     }
 
     [Fact]
@@ -135,7 +154,7 @@ public sealed class ApiTests : IAsyncLifetime
 
         AssertProblem(HttpStatusCode.RequestEntityTooLarge, ApiErrorCodes.BodyTooLarge, status, body);
         Assert.Contains($"limit is {StrictJsonBody.MaxBytes}", body!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Empty(_core.Calls);
+        await AssertNothingStoredAsync();
     }
 
     [Fact]
@@ -170,7 +189,7 @@ public sealed class ApiTests : IAsyncLifetime
         var (status, body) = await SendAsync(new HttpMethod(method), path, Principals.Operator, json);
 
         AssertProblem(HttpStatusCode.BadRequest, code, status, body);
-        Assert.Empty(_core.Calls);
+        await AssertNothingStoredAsync();
     }
 
     [Fact]
@@ -183,8 +202,8 @@ public sealed class ApiTests : IAsyncLifetime
             "{\"cluster\":\"cl1\",\"vm\":\"vm1\",\"action\":\"unassign\"}",
             ("Idempotency-Key", "two words"));
 
-        AssertProblem(HttpStatusCode.BadRequest, ApiErrorCodes.InvalidName, status, body);
-        Assert.Empty(_core.Calls);
+        AssertProblem(HttpStatusCode.BadRequest, ApiErrorCodes.InvalidHeader, status, body);
+        await AssertNothingStoredAsync();
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
-using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.Messaging.Topology;
 
 namespace GpuAutomation.Functions.Tests;

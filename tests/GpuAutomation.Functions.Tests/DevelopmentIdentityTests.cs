@@ -1,4 +1,6 @@
 using System.Net;
+using GpuAutomation.ControlPlane.Compliance;
+using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.Functions.Api;
 using GpuAutomation.Functions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,28 +15,26 @@ public sealed class DevelopmentIdentityTests
     [Fact]
     public async Task A_local_run_that_asks_for_it_acts_as_an_operator_without_a_principal()
     {
-        var core = new RecordingApiServices();
-        await using var app = await RunningApp.StartAsync(
-            HostingMode.Local,
-            services => services.AddSingleton<IComplianceReports>(core),
-            new Dictionary<string, string> { [Setting] = "true" });
+        await using var app = await RunningApp.StartAsync(HostingMode.Local, settings: new Dictionary<string, string> { [Setting] = "true" });
+        await app.Services.GetRequiredService<InventoryStore>().ChangeAsync(ControlPlaneFixture.Cluster, "node1", _ => ControlPlaneFixture.Node("node1"), default);
 
         using var response = await app.Client.PostAsync(new Uri("/api/clusters/cl1/compliance/scan", UriKind.Relative), null);
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(["Scan cl1"], core.Calls);
+        // The scan is an Operator action: it ran, and its report was stored.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single((await app.Services.GetRequiredService<ComplianceReportStore>().ListAsync(ControlPlaneFixture.Cluster, 10, null, default)).Reports);
     }
 
     [Fact]
     public async Task A_local_run_without_the_setting_requires_a_principal()
     {
-        var core = new RecordingApiServices();
-        await using var app = await RunningApp.StartAsync(HostingMode.Local, services => services.AddSingleton<IComplianceReports>(core));
+        await using var app = await RunningApp.StartAsync(HostingMode.Local);
+        await app.Services.GetRequiredService<InventoryStore>().ChangeAsync(ControlPlaneFixture.Cluster, "node1", _ => ControlPlaneFixture.Node("node1"), default);
 
         using var response = await app.Client.PostAsync(new Uri("/api/clusters/cl1/compliance/scan", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Empty(core.Calls);
+        Assert.Empty((await app.Services.GetRequiredService<ComplianceReportStore>().ListAsync(ControlPlaneFixture.Cluster, 10, null, default)).Reports);
     }
 
     [Fact]

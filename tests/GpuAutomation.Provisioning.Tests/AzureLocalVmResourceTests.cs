@@ -1,4 +1,4 @@
-using GpuAutomation.Functions.Provisioning;
+using GpuAutomation.ControlPlane.Provisioning;
 
 namespace GpuAutomation.Provisioning.Tests;
 

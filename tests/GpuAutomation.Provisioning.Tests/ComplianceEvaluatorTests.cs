@@ -1,7 +1,7 @@
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
-using GpuAutomation.Functions.Compliance;
-using GpuAutomation.Functions.Provisioning;
+using GpuAutomation.ControlPlane.Compliance;
+using GpuAutomation.ControlPlane.Provisioning;
 
 namespace GpuAutomation.Provisioning.Tests;
 

@@ -1,6 +1,7 @@
+using GpuAutomation.ControlPlane;
 using System.Text;
 using GpuAutomation.Contracts.Inventory;
-using GpuAutomation.Functions.Provisioning;
+using GpuAutomation.ControlPlane.Provisioning;
 
 namespace GpuAutomation.Provisioning.Tests;
 
@@ -79,7 +80,7 @@ public sealed class PolicyTests
     [InlineData("""[]""", "not valid")]
     public void Invalid_documents_are_refused_naming_the_problem(string json, string expected)
     {
-        var error = Assert.Throws<PolicyDocumentException>(() => PolicyDocument.Parse(Encoding.UTF8.GetBytes(json)));
+        var error = Assert.Throws<ControlPlaneException>(() => PolicyDocument.Parse(Encoding.UTF8.GetBytes(json)));
 
         Assert.Equal("invalid-policy", error.Code);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);

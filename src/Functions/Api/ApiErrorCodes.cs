@@ -14,9 +14,10 @@ public static class ApiErrorCodes
     public const string InvalidName = "invalid-name";
     public const string InvalidQuery = "invalid-query";
     public const string MissingHeader = "missing-header";
+    public const string InvalidHeader = "invalid-header";
 
-    /// <summary>The control plane service behind the endpoint is not registered in this deployment.</summary>
-    public const string NotConfigured = "not-configured";
+    /// <summary>A concurrent writer kept changing the same record; read again and retry.</summary>
+    public const string Conflict = "conflict";
 
     public const string NotFound = "not-found";
     public const string MethodNotAllowed = "method-not-allowed";

@@ -13,7 +13,7 @@ namespace GpuAutomation.Functions.Api;
     ReadCommentHandling = JsonCommentHandling.Disallow,
     NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(PartitionCountChange))]
-[JsonSerializable(typeof(PartitionRequestSubmission))]
+[JsonSerializable(typeof(PartitionRequestBody))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(ClusterListView))]
 [JsonSerializable(typeof(InventoryView))]
@@ -23,4 +23,5 @@ namespace GpuAutomation.Functions.Api;
 [JsonSerializable(typeof(ComplianceView))]
 [JsonSerializable(typeof(ComplianceReportView))]
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(NodeRefusalView[]))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

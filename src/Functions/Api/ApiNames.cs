@@ -31,14 +31,14 @@ public static class ApiNames
             : Invalid(field, gpu, $"a GPU id has 1 to {MaxGpuNameLength} characters and no control characters");
 
     /// <summary>Request ids and idempotency keys: printable ASCII without spaces, bounded.</summary>
-    public static ProblemHttpResult? CheckToken(string? value, string field, int maxLength)
+    public static ProblemHttpResult? CheckToken(string? value, string field, int maxLength, string code = ApiErrorCodes.InvalidName)
         => value is { Length: > 0 } && value.Length <= maxLength && value.All(c => c is > ' ' and < (char)127)
             ? null
-            : Invalid(field, value, $"it must be 1 to {maxLength} printable ASCII characters without spaces");
+            : Invalid(field, value, $"it must be 1 to {maxLength} printable ASCII characters without spaces", code);
 
-    private static ProblemHttpResult Invalid(string field, string? value, string rule)
+    private static ProblemHttpResult Invalid(string field, string? value, string rule, string code = ApiErrorCodes.InvalidName)
     {
         var shown = value is null ? "(missing)" : value.Length > 80 ? $"'{value[..80]}…'" : $"'{value}'";
-        return ApiProblems.BadRequest(ApiErrorCodes.InvalidName, "Invalid name", $"{field} {shown} is not valid: {rule}.");
+        return ApiProblems.BadRequest(code, code == ApiErrorCodes.InvalidHeader ? "Invalid header" : "Invalid name", $"{field} {shown} is not valid: {rule}.");
     }
 }

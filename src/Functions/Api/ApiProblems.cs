@@ -15,11 +15,4 @@ public static class ApiProblems
 
     public static ProblemHttpResult BadRequest(string code, string title, string detail)
         => Create(StatusCodes.Status400BadRequest, code, title, detail);
-
-    public static ProblemHttpResult NotConfigured(string service)
-        => Create(
-            StatusCodes.Status503ServiceUnavailable,
-            ApiErrorCodes.NotConfigured,
-            "Not configured",
-            $"This deployment has no {service}; the request changed nothing.");
 }

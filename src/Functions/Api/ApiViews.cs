@@ -1,8 +1,8 @@
 using System.Text.Json;
 using GpuAutomation.Contracts.Reports;
-using GpuAutomation.Functions.Compliance;
-using GpuAutomation.Functions.Inventory;
-using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.ControlPlane.Compliance;
+using GpuAutomation.ControlPlane.Inventory;
+using GpuAutomation.ControlPlane.Partitioning;
 
 namespace GpuAutomation.Functions.Api;
 
@@ -89,7 +89,7 @@ public static class ApiViews
         return new(notice.Code, notice.Message, notice.Step);
     }
 
-    public static string ActionName(Partitioning.PartitionAction action) => JsonNamingPolicy.CamelCase.ConvertName(action.ToString());
+    public static string ActionName(PartitionAction action) => JsonNamingPolicy.CamelCase.ConvertName(action.ToString());
 
     public static ComplianceReportView Compliance(ComplianceReport report)
     {

@@ -1,29 +1,61 @@
+using System.Security.Claims;
+using GpuAutomation.ControlPlane;
+using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.Functions.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GpuAutomation.Functions.Api;
 
+/// <summary><c>/api/clusters</c>: the fleet, one cluster's inventory, and a cluster-wide partition count change.</summary>
 public static class ClustersApi
 {
     public static IEndpointRouteBuilder MapClustersApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/clusters").WithTags("Clusters");
-        api.MapGet(string.Empty, ListClustersAsync).RequireAuthorization(ApiPolicies.Reader).WithName("ListClusters");
-        api.MapGet("/{cluster}/inventory", GetInventoryAsync).RequireAuthorization(ApiPolicies.Reader).WithName("GetInventory");
+        api.MapGet(string.Empty, ListClustersAsync).RequireAuthorization(ApiPolicies.Reader).ProducesProblems(401, 403).WithName("ListClusters");
+        api.MapGet("/{cluster}/inventory", GetInventoryAsync).RequireAuthorization(ApiPolicies.Reader).ProducesProblems(400, 401, 403, 404).WithName("GetInventory");
         api.MapPut("/{cluster}/partition-count", ChangePartitionCountAsync)
             .RequireAuthorization(ApiPolicies.Operator)
             .Accepts<PartitionCountChange>("application/json")
+            .WithIdempotencyKey()
+            .ProducesProblems(400, 401, 403, 404, 409, 413, 415, 422)
             .WithName("ChangePartitionCount");
         return endpoints;
     }
 
-    private static Task<IResult> ListClustersAsync(IServiceProvider services, CancellationToken cancellationToken)
-        => ApiPorts.CallAsync<IClusterQueries>(services, queries => queries.ListClustersAsync(cancellationToken));
-
-    private static Task<IResult> GetInventoryAsync(string cluster, IServiceProvider services, CancellationToken cancellationToken)
-        => ApiPorts.ForClusterAsync<IClusterQueries>(cluster, services, queries => queries.GetInventoryAsync(cluster, cancellationToken));
-
-    private static async Task<IResult> ChangePartitionCountAsync(string cluster, HttpRequest request, IServiceProvider services, CancellationToken cancellationToken)
+    public static async Task<Ok<ClusterListView>> ListClustersAsync([AsParameters] ApiServices services, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(services);
+        var clusters = await services.Inventory.ListClustersAsync(cancellationToken);
+        var now = services.Time.GetUtcNow();
+        return TypedResults.Ok(new ClusterListView([.. clusters.OrderBy(c => c.Cluster, StringComparer.OrdinalIgnoreCase).Select(c => ApiViews.Summary(c, now))]));
+    }
+
+    public static async Task<Results<Ok<InventoryView>, ProblemHttpResult>> GetInventoryAsync(string cluster, [AsParameters] ApiServices services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (ApiNames.CheckCluster(cluster) is { } invalid)
+        {
+            return invalid;
+        }
+
+        return await services.Inventory.GetClusterAsync(cluster, cancellationToken) is { } view
+            ? TypedResults.Ok(ApiViews.Inventory(view, services.Time.GetUtcNow()))
+            : RequestProblems.UnknownCluster(cluster);
+    }
+
+    /// <summary>
+    /// One ConfigurePartitionCount request per node that has a target GPU, all or nothing (the core validates and
+    /// admits every node before anything is stored or sent). A refusal lists every node's reason in <c>nodes</c>.
+    /// </summary>
+    public static async Task<Results<Accepted<PartitionCountChangeView>, ProblemHttpResult>> ChangePartitionCountAsync(
+        string cluster,
+        HttpRequest request,
+        ClaimsPrincipal user,
+        [AsParameters] ApiServices services,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
         if (ApiNames.CheckCluster(cluster) is { } invalidCluster)
         {
             return invalidCluster;
@@ -68,6 +100,26 @@ public static class ClustersApi
             }
         }
 
-        return await ApiPorts.CallAsync<IPartitioningRequests>(services, requests => requests.ChangePartitionCountAsync(cluster, change, idempotencyKey, cancellationToken));
+        ClusterChangeOutcome outcome;
+        try
+        {
+            outcome = await services.Requests.ChangeClusterPartitionCountAsync(
+                new ClusterPartitionCountChange(cluster, change.PartitionCount, change.Gpus, RequestOrigin.Api, ApiServices.Caller(user), idempotencyKey is null ? null : "api:" + idempotencyKey),
+                cancellationToken);
+        }
+        catch (ControlPlaneException ex)
+        {
+            return RequestProblems.Refused(new RequestNotice(ex.Code, ex.Message), null, clusterInPath: true);
+        }
+
+        if (outcome.IsRefused)
+        {
+            return RequestProblems.ClusterChangeRefused(outcome.Refusals);
+        }
+
+        var location = outcome.Requests.Count == 1
+            ? PartitionRequestsApi.Location(outcome.Requests[0].Id)
+            : $"{PartitionRequestsApi.RequestsPath}?cluster={Uri.EscapeDataString(cluster)}";
+        return TypedResults.Accepted(location, new PartitionCountChangeView([.. outcome.Requests.Select(ApiViews.Request)], [.. outcome.Warnings.Select(ApiViews.Notice)]));
     }
 }

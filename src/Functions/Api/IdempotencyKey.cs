@@ -18,12 +18,12 @@ public static class IdempotencyKey
 
         if (values.Count != 1)
         {
-            problem = ApiProblems.BadRequest(ApiErrorCodes.InvalidName, "Invalid name", $"{HeaderName} is sent {values.Count} times; send it once.");
+            problem = ApiProblems.BadRequest(ApiErrorCodes.InvalidHeader, "Invalid header", $"{HeaderName} is sent {values.Count} times; send it once.");
             return null;
         }
 
         var key = values.ToString();
-        problem = ApiNames.CheckToken(key, HeaderName, ApiNames.MaxIdempotencyKeyLength);
+        problem = ApiNames.CheckToken(key, HeaderName, ApiNames.MaxIdempotencyKeyLength, ApiErrorCodes.InvalidHeader);
         return problem is null ? key : null;
     }
 }

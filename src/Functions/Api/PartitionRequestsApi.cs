@@ -1,31 +1,52 @@
+using System.Buffers.Text;
 using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using GpuAutomation.ControlPlane;
+using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.Functions.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GpuAutomation.Functions.Api;
 
+/// <summary>
+/// <c>/api/partition-requests</c>: submit an assign or unassign, read one request, list requests. A refused submission
+/// answers a problem whose status follows <see cref="RequestProblems"/>; the core keeps it as a Rejected request (its
+/// id is the problem's requestId) and sends nothing. Idempotency keys are namespaced ("api:") so they never meet the
+/// keys the core makes for event-driven provisioning; a retried key returns the first request.
+/// </summary>
 public static class PartitionRequestsApi
 {
+    public const string RequestsPath = "/api/partition-requests";
+
     public static IEndpointRouteBuilder MapPartitionRequestsApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/partition-requests").WithTags("PartitionRequests");
+        var api = endpoints.MapGroup(RequestsPath).WithTags("PartitionRequests");
         api.MapPost(string.Empty, SubmitAsync)
             .RequireAuthorization(ApiPolicies.Operator)
-            .Accepts<PartitionRequestSubmission>("application/json")
+            .Accepts<PartitionRequestBody>("application/json")
+            .WithIdempotencyKey()
+            .ProducesProblems(400, 401, 403, 409, 413, 415, 422)
             .WithName("SubmitPartitionRequest");
-        api.MapGet(string.Empty, ListAsync).RequireAuthorization(ApiPolicies.Reader).WithName("ListPartitionRequests");
-        api.MapGet("/{id}", GetAsync).RequireAuthorization(ApiPolicies.Reader).WithName("GetPartitionRequest");
+        api.MapGet(string.Empty, ListAsync).RequireAuthorization(ApiPolicies.Reader).ProducesProblems(400, 401, 403).WithName("ListPartitionRequests");
+        api.MapGet("/{id}", GetAsync).RequireAuthorization(ApiPolicies.Reader).ProducesProblems(400, 401, 403, 404).WithName("GetPartitionRequest");
         return endpoints;
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest request, IServiceProvider services, CancellationToken cancellationToken)
+    public static async Task<Results<Accepted<PartitionRequestView>, ProblemHttpResult>> SubmitAsync(
+        HttpRequest request,
+        ClaimsPrincipal user,
+        [AsParameters] ApiServices services,
+        CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(services);
         var idempotencyKey = IdempotencyKey.Read(request, out var invalidKey);
         if (invalidKey is not null)
         {
             return invalidKey;
         }
 
-        var body = await StrictJsonBody.ReadAsync(request, ApiJsonContext.Default.PartitionRequestSubmission, cancellationToken);
+        var body = await StrictJsonBody.ReadAsync(request, ApiJsonContext.Default.PartitionRequestBody, cancellationToken);
         if (body.Problem is { } problem)
         {
             return problem;
@@ -46,33 +67,71 @@ public static class PartitionRequestsApi
             return ApiProblems.BadRequest(ApiErrorCodes.InvalidField, "Invalid field", "action must be \"assign\" or \"unassign\".");
         }
 
-        return await ApiPorts.CallAsync<IPartitioningRequests>(services, requests => requests.SubmitAsync(submission, idempotencyKey, cancellationToken));
+        var core = new PartitionRequestSubmission(
+            submission.Action == PartitionActionBody.Assign ? PartitionAction.Assign : PartitionAction.Unassign,
+            submission.Cluster,
+            Node: submission.Node,
+            VmName: submission.Vm,
+            GpuInstancePaths: submission.Gpu is null ? null : [submission.Gpu],
+            Origin: RequestOrigin.Api,
+            RequestedBy: ApiServices.Caller(user),
+            IdempotencyKey: idempotencyKey is null ? null : "api:" + idempotencyKey);
+        SubmitOutcome outcome;
+        try
+        {
+            outcome = await services.Requests.SubmitAsync(core, cancellationToken);
+        }
+        catch (ControlPlaneException ex)
+        {
+            return RequestProblems.Refused(new RequestNotice(ex.Code, ex.Message), null);
+        }
+
+        return outcome.IsRejected
+            ? RequestProblems.Refused(outcome.Request.Error!, outcome.Request.Id)
+            : TypedResults.Accepted(Location(outcome.Request.Id), ApiViews.Request(outcome.Request));
     }
 
-    private static Task<IResult> GetAsync(string id, IServiceProvider services, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<PartitionRequestView>, ProblemHttpResult>> GetAsync(string id, [AsParameters] ApiServices services, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(services);
         if (ApiNames.CheckToken(id, "id", ApiNames.MaxRequestIdLength) is { } invalid)
         {
-            return Task.FromResult<IResult>(invalid);
+            return invalid;
         }
 
-        return ApiPorts.CallAsync<IPartitioningRequests>(services, requests => requests.GetAsync(id, cancellationToken));
+        return await services.Requests.GetAsync(id, cancellationToken) is { } found
+            ? TypedResults.Ok(ApiViews.Request(found))
+            : ApiProblems.Create(StatusCodes.Status404NotFound, ApiErrorCodes.NotFound, "Not found", $"There is no partition request {id}.");
     }
 
-    private static Task<IResult> ListAsync(HttpRequest request, IServiceProvider services, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<PartitionRequestListView>, ProblemHttpResult>> ListAsync(HttpRequest request, [AsParameters] ApiServices services, CancellationToken cancellationToken)
     {
-        var filter = ReadFilter(request.Query, out var invalid);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(services);
+        var query = ReadQuery(request.Query, out var invalid);
         if (invalid is not null)
         {
-            return Task.FromResult<IResult>(invalid);
+            return invalid;
         }
 
-        return ApiPorts.CallAsync<IPartitioningRequests>(services, requests => requests.ListAsync(filter!, cancellationToken));
+        RequestPage page;
+        try
+        {
+            page = await services.Requests.ListAsync(query!, cancellationToken);
+        }
+        catch (Exception ex) when (query!.ContinuationToken is not null && ex is FormatException or ArgumentException or ControlPlane.Storage.StoreException)
+        {
+            return InvalidToken();
+        }
+
+        var next = page.ContinuationToken is { } more ? Base64Url.EncodeToString(Encoding.UTF8.GetBytes(more)) : null;
+        return TypedResults.Ok(new PartitionRequestListView([.. page.Requests.Select(ApiViews.Request)], next));
     }
 
     private static readonly string[] KnownQueryKeys = ["cluster", "status", "vm", "pageSize", "continuationToken"];
 
-    private static PartitionRequestFilter? ReadFilter(IQueryCollection query, out IResult? invalid)
+    /// <summary>The query as the core's <see cref="RequestListQuery"/>; every problem answered 400 invalid-query (names: invalid-name).</summary>
+    private static RequestListQuery? ReadQuery(IQueryCollection query, out ProblemHttpResult? invalid)
     {
         invalid = null;
         foreach (var key in query.Keys)
@@ -91,31 +150,59 @@ public static class PartitionRequestsApi
         }
 
         var cluster = Optional(query, "cluster");
-        var status = Optional(query, "status");
         var vm = Optional(query, "vm");
-        var token = Optional(query, "continuationToken");
-        invalid = (cluster is null ? null : ApiNames.CheckCluster(cluster))
-            ?? (vm is null ? null : ApiNames.CheckVm(vm))
-            ?? (status is null || status.All(char.IsAsciiLetter) && status.Length <= 32
-                ? null
-                : ApiProblems.BadRequest(ApiErrorCodes.InvalidQuery, "Invalid query", $"status '{status}' is not a request status name."))
-            ?? (token is null ? null : ApiNames.CheckToken(token, "continuationToken", 2048));
+        invalid = (cluster is null ? null : ApiNames.CheckCluster(cluster)) ?? (vm is null ? null : ApiNames.CheckVm(vm));
         if (invalid is not null)
         {
             return null;
         }
 
-        var pageSize = PartitionRequestFilter.DefaultPageSize;
-        if (Optional(query, "pageSize") is { } pageSizeText
-            && (!int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > PartitionRequestFilter.MaxPageSize))
+        RequestStatus? status = null;
+        if (Optional(query, "status") is { } statusName)
         {
-            invalid = ApiProblems.BadRequest(ApiErrorCodes.InvalidQuery, "Invalid query", $"pageSize '{pageSizeText}' must be a whole number from 1 to {PartitionRequestFilter.MaxPageSize}.");
+            if (!statusName.All(char.IsAsciiLetter) || !Enum.TryParse<RequestStatus>(statusName, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            {
+                invalid = ApiProblems.BadRequest(ApiErrorCodes.InvalidQuery, "Invalid query", $"status '{statusName}' is not one of {string.Join(", ", Enum.GetNames<RequestStatus>())}.");
+                return null;
+            }
+
+            status = parsed;
+        }
+
+        var pageSize = DefaultPageSize;
+        if (Optional(query, "pageSize") is { } pageSizeText
+            && (!int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        {
+            invalid = ApiProblems.BadRequest(ApiErrorCodes.InvalidQuery, "Invalid query", $"pageSize '{pageSizeText}' must be a whole number from 1 to {MaxPageSize}.");
             return null;
         }
 
-        return new PartitionRequestFilter(cluster, status, vm, pageSize, token);
+        string? storeToken = null;
+        if (Optional(query, "continuationToken") is { } token)
+        {
+            // The store's tokens hold spaces and key text; clients get them base64url-encoded, opaque and URL-safe.
+            try
+            {
+                storeToken = token.Length <= 2048 ? Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token)) : throw new FormatException();
+            }
+            catch (FormatException)
+            {
+                invalid = InvalidToken();
+                return null;
+            }
+        }
+
+        return new RequestListQuery(cluster, null, status, vm, pageSize, storeToken);
     }
+
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+
+    private static ProblemHttpResult InvalidToken()
+        => ApiProblems.BadRequest(ApiErrorCodes.InvalidQuery, "Invalid query", "continuationToken is not one this API gave out; start again without it.");
 
     private static string? Optional(IQueryCollection query, string key)
         => query.TryGetValue(key, out var values) && values.ToString() is { Length: > 0 } value ? value : null;
+
+    public static string Location(string id) => $"{RequestsPath}/{Uri.EscapeDataString(id)}";
 }

@@ -1,4 +1,4 @@
-using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.ControlPlane.Partitioning;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GpuAutomation.Functions.Api;
@@ -45,6 +45,29 @@ public static class RequestProblems
             title: "Request refused",
             type: $"https://gpu-automation.invalid/problems/{notice.Code}",
             extensions: extensions);
+    }
+
+    /// <summary>
+    /// A cluster-wide change that some node refused: nothing was stored or sent. The status follows the first reason;
+    /// <c>nodes</c> lists every node's (node empty when the cause is the cluster's).
+    /// </summary>
+    public static ProblemHttpResult ClusterChangeRefused(IReadOnlyList<NodeRefusal> refusals)
+    {
+        ArgumentNullException.ThrowIfNull(refusals);
+        var first = refusals[0].Reason;
+        var detail = refusals.Count == 1
+            ? first.Message
+            : $"{refusals.Count} nodes refused the change, so nothing was stored or sent: {string.Join(" ", refusals.Select(r => r.Reason.Message))}";
+        return TypedResults.Problem(
+            detail: detail,
+            statusCode: StatusOf(first.Code, clusterInPath: true),
+            title: "Request refused",
+            type: $"https://gpu-automation.invalid/problems/{first.Code}",
+            extensions: new Dictionary<string, object?>
+            {
+                ["code"] = first.Code,
+                ["nodes"] = refusals.Select(r => new NodeRefusalView(r.Node, r.Reason.Code, r.Reason.Message)).ToArray(),
+            });
     }
 
     public static ProblemHttpResult UnknownCluster(string cluster)

@@ -1,11 +1,12 @@
+using GpuAutomation.ControlPlane;
 using Azure.Identity;
 using GpuAutomation.Functions.Api;
-using GpuAutomation.Functions.Compliance;
+using GpuAutomation.ControlPlane.Compliance;
 using GpuAutomation.Functions.Configuration;
 using GpuAutomation.Functions.Hosting;
-using GpuAutomation.Functions.Outbox;
-using GpuAutomation.Functions.Provisioning;
-using GpuAutomation.Functions.Reports;
+using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Provisioning;
+using GpuAutomation.ControlPlane.Reports;
 using GpuAutomation.Messaging;
 using GpuAutomation.Messaging.Amqp;
 using GpuAutomation.Messaging.InMemory;
@@ -16,10 +17,10 @@ namespace GpuAutomation.Functions.Composition;
 public static partial class ControlPlaneAppServiceCollectionExtensions
 {
     /// <summary>
-    /// Wires the app's ports to the control plane core (<see cref="ControlPlaneCoreServiceCollectionExtensions.AddControlPlaneCore"/>)
-    /// and the bus. Everything is TryAdd, and <see cref="Program.CreateApp"/> calls this after the caller's configure
+    /// The control plane core (<see cref="ControlPlaneCoreServiceCollectionExtensions.AddControlPlaneCore"/>), the bus
+    /// and the relay that publishes accepted commands. Everything is TryAdd, and <see cref="Program.CreateApp"/> calls this after the caller's configure
     /// callback: a composing host (the Sandbox, tests) that registered its own <see cref="IMessageBus"/>,
-    /// <see cref="TimeProvider"/>, <c>IRecordTableSource</c> or any port keeps it.
+    /// <see cref="TimeProvider"/> or <c>IRecordTableSource</c> keeps it.
     /// The bus, unless given: AMQP 1.0 to GpuAutomation:Bus:ConnectionString (amqp:// or a Service Bus connection
     /// string), else to the namespace in ServiceBusConnection:fullyQualifiedNamespace with DefaultAzureCredential
     /// (the app's managed identity), else in memory (nothing leaves the process).
@@ -27,20 +28,9 @@ public static partial class ControlPlaneAppServiceCollectionExtensions
     public static IServiceCollection AddControlPlaneApp(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddHttpContextAccessor();
         services.AddControlPlaneCore(configuration);
         services.TryAddSingleton<IMessageBus>(sp => CreateBus(configuration, sp));
-        services.TryAddSingleton<ICommandPublisher, BusCommandPublisher>();
         services.AddHostedService<DispatchRelay>();
-        services.TryAddSingleton<IReportsQueueReceiver>(sp => new BusReportsQueueReceiver(sp.GetRequiredService<IMessageBus>()));
-        services.TryAddSingleton<IHostReportHandler, HostReportHandler>();
-        services.TryAddSingleton<IVmLifecycleEventHandler, VmLifecycleEventHandler>();
-        services.TryAddSingleton<IComplianceScanner, ScheduledComplianceScanner>();
-        services.TryAddSingleton<IOutboxSweeper, ScheduledOutboxSweeper>();
-        services.TryAddSingleton<IClusterQueries, ClusterQueries>();
-        services.TryAddSingleton<IPartitioningRequests, PartitioningRequests>();
-        services.TryAddSingleton<IPolicyDocuments, PolicyDocuments>();
-        services.TryAddSingleton<IComplianceReports, ComplianceReports>();
         return services;
     }
 
@@ -72,6 +62,6 @@ public static partial class ControlPlaneAppServiceCollectionExtensions
 
     private static string Key(string appSetting) => appSetting.Replace("__", ":", StringComparison.Ordinal);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Message bus: {Kind} ({Where})")]
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Information, Message = "Message bus: {Kind} ({Where})")]
     private static partial void LogBus(ILogger logger, string kind, string where);
 }

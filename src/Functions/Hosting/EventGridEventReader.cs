@@ -1,3 +1,4 @@
+using GpuAutomation.ControlPlane.Provisioning;
 using System.Text.Json;
 
 namespace GpuAutomation.Functions.Hosting;

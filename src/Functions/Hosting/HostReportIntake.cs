@@ -1,15 +1,19 @@
+using GpuAutomation.ControlPlane.Rejections;
 using System.Text;
 using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.ControlPlane.Reports;
 
 namespace GpuAutomation.Functions.Hosting;
 
 /// <summary>
 /// The one path every report takes, whichever trigger received it: decode, refuse what can never be processed
-/// (recorded, then reported as success so it is not redelivered), hand the rest to <see cref="IHostReportHandler"/>.
+/// (recorded, then reported as success so it is not redelivered), hand the rest to <see cref="ReportIntake"/>, which
+/// is idempotent by itself: duplicates, late and stale reports change nothing. Store failures propagate, so the
+/// report is redelivered.
 /// </summary>
 public sealed partial class HostReportIntake(
-    IServiceProvider services,
-    IRejectedMessageLog rejectedMessages,
+    ReportIntake reports,
+    RejectedMessageStore rejectedMessages,
     TimeProvider timeProvider,
     ILogger<HostReportIntake> logger)
 {
@@ -30,26 +34,30 @@ public sealed partial class HostReportIntake(
             return await RejectAsync(body, delivery, ex.Code, ex.Message, cancellationToken);
         }
 
+        return await ProcessAsync(report, delivery, cancellationToken);
+    }
+
+    /// <summary>A report the bus has already decoded (local trigger mode).</summary>
+    /// <exception cref="TriggerFailureException">The report could not be handled now; redeliver it.</exception>
+    public async Task<InvocationOutcome> ProcessAsync(Message report, ReportDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(delivery);
         if (!MessageTypes.AllReports.Contains(report.Envelope.MessageType, StringComparer.Ordinal))
         {
             return await RejectAsync(
-                body,
+                MessageCodec.Encode(report),
                 delivery,
                 NotAReport,
                 $"{report.Envelope.MessageType} {report.Envelope.MessageId} is a command; the reports queue carries only {string.Join(", ", MessageTypes.AllReports)}.",
                 cancellationToken);
         }
 
-        var handler = services.GetService<IHostReportHandler>()
-            ?? throw new TriggerFailureException(
-                RejectionCodes.HandlerNotConfigured,
-                $"No {nameof(IHostReportHandler)} is registered; {report.Envelope.MessageType} {report.Envelope.MessageId} is left for redelivery.");
-
         using (logger.BeginScope(new Dictionary<string, object?> { ["MessageId"] = report.Envelope.MessageId, ["RequestId"] = report.Envelope.CorrelationId }))
         {
             try
             {
-                await handler.HandleAsync(report, delivery, cancellationToken);
+                await reports.HandleAsync(report, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not TriggerFailureException)
             {
@@ -82,9 +90,9 @@ public sealed partial class HostReportIntake(
         return new InvocationOutcome(InvocationOutcome.Rejected, code, reason);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Handled {MessageType} {ReportId} from {Cluster}/{Node} received by {Trigger}")]
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Handled {MessageType} {ReportId} from {Cluster}/{Node} received by {Trigger}")]
     private partial void LogHandled(string messageType, string reportId, string cluster, string node, string trigger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected message {BrokerMessageId} received by {Trigger}: {Code}: {Reason}")]
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Rejected message {BrokerMessageId} received by {Trigger}: {Code}: {Reason}")]
     private partial void LogRejected(string? brokerMessageId, string code, string reason, string trigger);
 }

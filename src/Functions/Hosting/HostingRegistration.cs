@@ -1,7 +1,6 @@
+using GpuAutomation.ControlPlane.Rejections;
 using System.Net;
-using Azure.Data.Tables;
-using Azure.Identity;
-using GpuAutomation.Functions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GpuAutomation.Functions.Hosting;
 
@@ -29,11 +28,10 @@ public static class HostingRegistration
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
 
         var services = builder.Services;
-        services.AddSingleton(new HostingModeAccessor(mode));
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(RejectedMessageLogFor(builder.Configuration));
-        services.AddSingleton<HostReportIntake>();
-        services.AddSingleton<VmLifecycleEventIntake>();
+        services.TryAddSingleton(new HostingModeAccessor(mode));
+        services.TryAddSingleton<HostReportIntake>();
+        services.TryAddSingleton<VmLifecycleEventIntake>();
+        services.TryAddSingleton<ScheduledWork>();
         if (mode == HostingMode.Local)
         {
             services.AddOptions<LocalTimerOptions>().BindConfiguration(LocalTimerOptions.Section);
@@ -42,25 +40,6 @@ public static class HostingRegistration
         }
 
         return mode;
-    }
-
-    /// <summary>
-    /// Table Storage when the app has a table endpoint (identity-based in Azure, a connection string for Azurite),
-    /// otherwise in memory (the Sandbox, local runs without storage).
-    /// </summary>
-    private static IRejectedMessageLog RejectedMessageLogFor(IConfiguration configuration)
-    {
-        if (configuration[AppSettingNames.TablesConnectionString.Replace("__", ":", StringComparison.Ordinal)] is { Length: > 0 } connectionString)
-        {
-            return new TableRejectedMessageLog(new TableClient(connectionString, TableRejectedMessageLog.DefaultTableName));
-        }
-
-        if (configuration[AppSettingNames.TablesServiceUri.Replace("__", ":", StringComparison.Ordinal)] is { Length: > 0 } serviceUri)
-        {
-            return new TableRejectedMessageLog(new TableClient(new Uri(serviceUri), TableRejectedMessageLog.DefaultTableName, new DefaultAzureCredential()));
-        }
-
-        return new InMemoryRejectedMessageLog();
     }
 
     /// <summary>Readiness at "/" (the host polls it before the first invocation) and the trigger endpoints of the mode.</summary>

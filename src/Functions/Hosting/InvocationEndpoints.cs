@@ -51,28 +51,19 @@ public static partial class InvocationEndpoints
             return outcome;
         });
 
-    private static Task ComplianceScanAsync(HttpContext context, IServiceProvider services, TimeProvider timeProvider)
-        => TimerAsync<IComplianceScanner>(context, services, timeProvider, FunctionNames.ComplianceScan, "compliance scan", (scanner, tick, ct) => scanner.ScanAllAsync(tick, ct));
+    private static Task ComplianceScanAsync(HttpContext context, ScheduledWork work, TimeProvider timeProvider)
+        => TimerAsync(context, timeProvider, FunctionNames.ComplianceScan, work.ComplianceScanAsync);
 
-    private static Task OutboxSweepAsync(HttpContext context, IServiceProvider services, TimeProvider timeProvider)
-        => TimerAsync<IOutboxSweeper>(context, services, timeProvider, FunctionNames.OutboxSweep, "outbox sweep", (sweeper, tick, ct) => sweeper.SweepAsync(tick, ct));
+    private static Task OutboxSweepAsync(HttpContext context, ScheduledWork work, TimeProvider timeProvider)
+        => TimerAsync(context, timeProvider, FunctionNames.OutboxSweep, work.OutboxSweepAsync);
 
-    /// <summary>A timer function: runs <typeparamref name="TPort"/> for the tick, or fails not-configured when none is registered.</summary>
-    private static Task TimerAsync<TPort>(
-        HttpContext context,
-        IServiceProvider services,
-        TimeProvider timeProvider,
-        string function,
-        string label,
-        Func<TPort, TimerTick, CancellationToken, Task> run)
-        where TPort : class
+    private static Task TimerAsync(HttpContext context, TimeProvider timeProvider, string function, Func<TimerTick, CancellationToken, Task<string>> run)
         => InvokeAsync(context, function, async (request, logs, ct) =>
         {
-            var port = services.GetService<TPort>() ?? throw NotConfigured(typeof(TPort).Name, function);
             var tick = ReadTick(request, function, timeProvider);
-            await run(port, tick, ct);
-            logs.Add($"{label} ran (past due: {tick.IsPastDue})");
-            return new InvocationOutcome(InvocationOutcome.Processed, null, label);
+            var detail = await run(tick, ct);
+            logs.Add(detail);
+            return new InvocationOutcome(InvocationOutcome.Processed, null, detail);
         });
 
     private static JsonElement RequireBinding(InvocationRequest request, string function, string binding)
@@ -118,8 +109,7 @@ public static partial class InvocationEndpoints
         {
             LogFailed(logger, function, ex.Code, ex.Message);
             logs.Add($"failed: {ex.Code}: {ex.Message}");
-            var status = ex.Code == RejectionCodes.HandlerNotConfigured ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
-            await WriteAsync(context, status, logs, new InvocationOutcome(InvocationOutcome.Failed, ex.Code, ex.Message));
+            await WriteAsync(context, StatusCodes.Status500InternalServerError, logs, new InvocationOutcome(InvocationOutcome.Failed, ex.Code, ex.Message));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -150,9 +140,6 @@ public static partial class InvocationEndpoints
         return new TimerTick(function, timeProvider.GetUtcNow(), isPastDue, last);
     }
 
-    private static TriggerFailureException NotConfigured(string port, string function)
-        => new(RejectionCodes.HandlerNotConfigured, $"No {port} is registered; the {function} occurrence did nothing.");
-
     private static string? MetadataString(Dictionary<string, JsonElement>? metadata, string name) => InvocationValue.Get(metadata, name);
 
     private static long? MetadataInteger(Dictionary<string, JsonElement>? metadata, string name)
@@ -175,6 +162,6 @@ public static partial class InvocationEndpoints
             context.RequestAborted);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Function} invocation failed: {Code}: {Reason}")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "{Function} invocation failed: {Code}: {Reason}")]
     private static partial void LogFailed(ILogger logger, string function, string code, string reason);
 }

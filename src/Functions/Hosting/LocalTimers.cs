@@ -7,38 +7,17 @@ namespace GpuAutomation.Functions.Hosting;
 /// the timer trigger, a failed occurrence is logged and the next one runs.
 /// </summary>
 public sealed partial class LocalTimers(
-    IServiceProvider services,
+    ScheduledWork work,
     IOptions<LocalTimerOptions> options,
     TimeProvider timeProvider,
     ILogger<LocalTimers> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var scanner = services.GetService<IComplianceScanner>();
-        var sweeper = services.GetService<IOutboxSweeper>();
-        var runs = new List<Task>();
-        if (scanner is not null)
-        {
-            runs.Add(RunAsync(FunctionNames.ComplianceScan, options.Value.ComplianceScanInterval, scanner.ScanAllAsync, stoppingToken));
-        }
-        else
-        {
-            LogNotRegistered(FunctionNames.ComplianceScan, nameof(IComplianceScanner));
-        }
+        => Task.WhenAll(
+            RunAsync(FunctionNames.ComplianceScan, options.Value.ComplianceScanInterval, work.ComplianceScanAsync, stoppingToken),
+            RunAsync(FunctionNames.OutboxSweep, options.Value.OutboxSweepInterval, work.OutboxSweepAsync, stoppingToken));
 
-        if (sweeper is not null)
-        {
-            runs.Add(RunAsync(FunctionNames.OutboxSweep, options.Value.OutboxSweepInterval, sweeper.SweepAsync, stoppingToken));
-        }
-        else
-        {
-            LogNotRegistered(FunctionNames.OutboxSweep, nameof(IOutboxSweeper));
-        }
-
-        return Task.WhenAll(runs);
-    }
-
-    private async Task RunAsync(string function, TimeSpan interval, Func<TimerTick, CancellationToken, Task> occurrence, CancellationToken stoppingToken)
+    private async Task RunAsync(string function, TimeSpan interval, Func<TimerTick, CancellationToken, Task<string>> occurrence, CancellationToken stoppingToken)
     {
         if (interval <= TimeSpan.Zero)
         {
@@ -71,12 +50,9 @@ public sealed partial class LocalTimers(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Local timer {Function} ran")]
+    [LoggerMessage(EventId = 2050, Level = LogLevel.Information, Message = "Local timer {Function} ran")]
     private partial void LogRan(string function);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Local timer {Function} failed; the next occurrence runs as scheduled")]
+    [LoggerMessage(EventId = 2051, Level = LogLevel.Error, Message = "Local timer {Function} failed; the next occurrence runs as scheduled")]
     private partial void LogOccurrenceFailed(Exception exception, string function);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Local timer {Function} is off: no {Port} is registered")]
-    private partial void LogNotRegistered(string function, string port);
 }

@@ -6,6 +6,5 @@ public static class RejectionCodes
     public const string MissingBinding = "missing-binding";
     public const string MalformedInvocation = "malformed-invocation";
     public const string MalformedEvent = "malformed-event";
-    public const string HandlerNotConfigured = "handler-not-configured";
     public const string HandlerFailed = "handler-failed";
 }

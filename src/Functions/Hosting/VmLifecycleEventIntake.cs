@@ -1,14 +1,16 @@
+using GpuAutomation.ControlPlane.Provisioning;
+using GpuAutomation.ControlPlane.Rejections;
 using System.Text.Json;
 
 namespace GpuAutomation.Functions.Hosting;
 
 /// <summary>
 /// The one path every VM lifecycle event takes (VmLifecycleEvents function or the local Event Grid endpoint):
-/// refuse what can never be processed (recorded, reported as success), hand the rest to <see cref="IVmLifecycleEventHandler"/>.
+/// refuse what can never be processed (recorded, reported as success), hand the rest to <see cref="VmLifecycleEventHandler"/>.
 /// </summary>
 public sealed partial class VmLifecycleEventIntake(
-    IServiceProvider services,
-    IRejectedMessageLog rejectedMessages,
+    VmLifecycleEventHandler handler,
+    RejectedMessageStore rejectedMessages,
     TimeProvider timeProvider,
     ILogger<VmLifecycleEventIntake> logger)
 {
@@ -27,10 +29,6 @@ public sealed partial class VmLifecycleEventIntake(
             return new InvocationOutcome(InvocationOutcome.Rejected, RejectionCodes.MalformedEvent, problem);
         }
 
-        var handler = services.GetService<IVmLifecycleEventHandler>()
-            ?? throw new TriggerFailureException(
-                RejectionCodes.HandlerNotConfigured,
-                $"No {nameof(IVmLifecycleEventHandler)} is registered; event {resourceEvent.Id} ({resourceEvent.EventType}) is left for redelivery.");
         try
         {
             await handler.HandleAsync(resourceEvent, cancellationToken);
@@ -47,9 +45,9 @@ public sealed partial class VmLifecycleEventIntake(
         return new InvocationOutcome(InvocationOutcome.Processed, null, $"{resourceEvent.EventType} {resourceEvent.Id}");
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Handled event {EventId} {EventType} {OperationName} received by {Trigger}")]
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Information, Message = "Handled event {EventId} {EventType} {OperationName} received by {Trigger}")]
     private partial void LogHandled(string eventId, string eventType, string? operationName, string trigger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected an event received by {Trigger}: {Reason}")]
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Warning, Message = "Rejected an event received by {Trigger}: {Reason}")]
     private partial void LogRejected(string trigger, string reason);
 }

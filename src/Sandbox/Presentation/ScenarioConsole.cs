@@ -110,7 +110,7 @@ public sealed class ScenarioConsole(IAnsiConsole console)
             _current?.Description = $"{_title} [grey]— {Markup.Escape(activity)}[/]";
         }
 
-        public void StepFinished(StepResult result)
+        public void StepFinished(ScenarioStep result)
         {
             if (_current is null)
             {
@@ -132,7 +132,7 @@ public sealed class ScenarioConsole(IAnsiConsole console)
         public void StepActivity(string activity)
             => console.MarkupLine($"      [grey]{Markup.Escape(activity)}[/]");
 
-        public void StepFinished(StepResult result)
+        public void StepFinished(ScenarioStep result)
             => console.MarkupLine(result.Passed
                 ? $"      [green]✔ as expected[/] ({result.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)"
                 : $"      [red]✘ {Markup.Escape(result.Detail)}[/]");

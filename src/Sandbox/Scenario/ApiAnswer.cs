@@ -9,10 +9,10 @@ public sealed record ApiAnswer(HttpStatusCode Status, JsonNode? Body, string Tex
     public bool IsSuccess => (int)Status is >= 200 and < 300;
 
     /// <summary>The problem+json "code" of a refusal.</summary>
-    public string? ProblemCode => Body is JsonObject o ? Json.Text(o, "code") : null;
+    public string? ProblemCode => Body is JsonObject o && o["code"] is JsonValue v ? v.GetValue<string>() : null;
 
     /// <summary>The problem+json "detail" of a refusal.</summary>
-    public string? ProblemDetail => Body is JsonObject o ? Json.Text(o, "detail") : null;
+    public string? ProblemDetail => Body is JsonObject o && o["detail"] is JsonValue v ? v.GetValue<string>() : null;
 
     public string Describe() => $"{(int)Status} {Status}: {(Text.Length > 300 ? Text[..300] + "…" : Text)}";
 }

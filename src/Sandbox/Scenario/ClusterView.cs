@@ -1,27 +1,26 @@
 using System.Text.Json.Nodes;
 using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.Functions.Api;
 
 namespace GpuAutomation.Sandbox.Scenario;
 
-/// <summary>A cluster's inventory as the API shows it: what the hosts last reported.</summary>
-public sealed class ClusterView(JsonObject body)
+/// <summary>A cluster's inventory as the API shows it (<see cref="InventoryView"/>): what the hosts last reported.</summary>
+public sealed class ClusterView(InventoryView view)
 {
-    public IReadOnlyList<string> Nodes => [.. NodeObjects.Select(n => Json.Text(n, "node") ?? "?")];
+    public InventoryView View { get; } = view;
 
-    public IReadOnlyList<GpuView> Gpus => [.. NodeObjects.SelectMany(n => Json.Objects(n, "gpus").Select(g => new GpuView(
-        Json.Text(n, "node") ?? "?",
-        Json.Text(g, "model") ?? "?",
-        Json.Number(g, "partitionCount") ?? 0,
-        Json.Objects(g, "partitions").Count())))];
+    public IReadOnlyList<string> Nodes => [.. View.Nodes.Select(n => n.Node)];
 
-    public IReadOnlyList<VmView> Vms => [.. NodeObjects.SelectMany(n => Json.Objects(n, "vms").Select(v => new VmView(
-        Json.Text(v, "name") ?? "?",
-        Json.Text(n, "node") ?? "?",
-        Json.Enum<VmPowerState>(v, "powerState"),
-        Json.Get(v, "partition") is System.Text.Json.Nodes.JsonObject ? 1 : Json.Objects(v, "partitionAdapters").Count(),
-        Json.Enum<OfflineAction>(v, "offlineAction"))))];
+    public IReadOnlyList<ObservedGpu> Gpus => [.. View.Nodes.SelectMany(n => n.Gpus.Select(g => new ObservedGpu(n.Node, g.Model, g.PartitionCount, g.Partitions.Count)))];
 
-    public VmView? Vm(string name) => Vms.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase));
+    public IReadOnlyList<ObservedVm> Vms => [.. View.Nodes.SelectMany(n => n.Vms.Select(v => new ObservedVm(
+        v.Name,
+        n.Node,
+        Enum.Parse<VmPowerState>(v.PowerState),
+        v.Partition is null ? 0 : 1,
+        v.OfflineAction is null ? null : Enum.Parse<OfflineAction>(v.OfflineAction))))];
 
-    private IEnumerable<JsonObject> NodeObjects => Json.Objects(body, "nodes");
+    public ObservedVm? Vm(string name) => Vms.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public static ClusterView From(JsonNode? body) => new(ApiBodies.Read(body, ApiJsonContext.Default.InventoryView));
 }

@@ -27,14 +27,14 @@ public sealed class ControlPlaneClient(HttpClient http)
     public async Task<ClusterView?> GetInventoryAsync(string cluster, CancellationToken cancellationToken)
     {
         var answer = await GetAsync($"api/clusters/{cluster}/inventory", cancellationToken);
-        return answer.Status == HttpStatusCode.OK && answer.Body is JsonObject body ? new ClusterView(body) : null;
+        return answer.Status == HttpStatusCode.OK ? ClusterView.From(answer.Body) : null;
     }
 
     /// <summary>One partition request, or null when it isn't there (yet).</summary>
     public async Task<RequestView?> GetRequestAsync(string id, CancellationToken cancellationToken)
     {
         var answer = await GetAsync($"api/partition-requests/{Uri.EscapeDataString(id)}", cancellationToken);
-        return answer.Status == HttpStatusCode.OK && answer.Body is JsonObject body ? new RequestView(body) : null;
+        return answer.Status == HttpStatusCode.OK ? RequestView.From(answer.Body) : null;
     }
 
     /// <summary>The newest requests for a VM in a cluster.</summary>

@@ -7,5 +7,5 @@ public interface IScenarioProgress
 
     void StepActivity(string activity);
 
-    void StepFinished(StepResult result);
+    void StepFinished(ScenarioStep result);
 }

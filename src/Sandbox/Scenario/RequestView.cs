@@ -1,46 +1,55 @@
 using System.Text.Json.Nodes;
+using GpuAutomation.Functions.Api;
 
 namespace GpuAutomation.Sandbox.Scenario;
 
-/// <summary>A partition request as the API shows it.</summary>
-public sealed class RequestView(JsonObject body)
+/// <summary>A partition request as the API shows it (<see cref="PartitionRequestView"/>).</summary>
+public sealed class RequestView(PartitionRequestView view)
 {
     private static readonly string[] TerminalStatuses = ["Succeeded", "Failed", "Rejected", "TimedOut"];
 
-    public string Id => Json.Text(body, "id") ?? string.Empty;
+    public PartitionRequestView View { get; } = view;
 
-    public string Status => Json.Text(body, "status") ?? "?";
+    public string Id => View.Id;
 
-    public string? Vm => Json.Text(body, "vmName") ?? Json.Text(body, "vm");
+    public string Status => View.Status;
 
-    public string? Node => Json.Text(body, "node");
+    public string? Vm => View.Vm;
 
-    public string? Origin => Json.Text(body, "origin");
+    public string? Node => View.Node;
 
-    public string? Action => Json.Text(body, "action");
+    public string? Origin => View.Origin;
 
-    public string? ErrorCode => Json.Get(body, "error") is JsonObject e ? Json.Text(e, "code") : null;
+    public string? Action => View.Action;
 
-    public string? ErrorMessage => Json.Get(body, "error") is JsonObject e ? Json.Text(e, "message") : null;
+    public string? ErrorCode => View.Error?.Code;
 
-    public int StepCount => Json.Objects(body, "steps").Count();
+    public string? ErrorMessage => View.Error?.Message;
 
-    public bool IsTerminal => TerminalStatuses.Contains(Status, StringComparer.OrdinalIgnoreCase);
+    public int StepCount => View.Steps.Count;
 
-    public bool Is(string status) => string.Equals(Status, status, StringComparison.OrdinalIgnoreCase);
+    public bool IsTerminal => TerminalStatuses.Contains(Status, StringComparer.Ordinal);
 
-    /// <summary>Every request in an answer: one request, an array of them, or a page ("requests" / "items").</summary>
+    public bool Is(string status) => string.Equals(Status, status, StringComparison.Ordinal);
+
+    public static RequestView From(JsonNode? body) => new(ApiBodies.Read(body, ApiJsonContext.Default.PartitionRequestView));
+
+    /// <summary>
+    /// Every request in an answer: one request (202 to a submission, GET by id), a list page, or a cluster-wide
+    /// partition count change (each read strictly as the API's own record).
+    /// </summary>
     public static IReadOnlyList<RequestView> All(JsonNode body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return body switch
+        if (body is JsonObject o && o.ContainsKey("requests"))
         {
-            JsonArray array => [.. array.OfType<JsonObject>().Select(o => new RequestView(o))],
-            JsonObject o when Json.Get(o, "requests") is JsonArray a => All(a),
-            JsonObject o when Json.Get(o, "items") is JsonArray a => All(a),
-            JsonObject o when Json.Text(o, "id") is not null => [new RequestView(o)],
-            _ => [],
-        };
+            var requests = o.ContainsKey("warnings")
+                ? ApiBodies.Read(body, ApiJsonContext.Default.PartitionCountChangeView).Requests
+                : ApiBodies.Read(body, ApiJsonContext.Default.PartitionRequestListView).Requests;
+            return [.. requests.Select(r => new RequestView(r))];
+        }
+
+        return [From(body)];
     }
 
     public override string ToString() => $"{Id} {Action} {Vm} {Status}{(ErrorCode is null ? string.Empty : $" ({ErrorCode}: {ErrorMessage})")}";

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.Json.Nodes;
+using GpuAutomation.Functions.Api;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.HostRunner.Simulation;
 
@@ -36,25 +36,25 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
             ($"Refused request: a second partition for {CreatedVm}", RefusedRequestAsync),
         ];
 
-        var results = new List<StepResult>();
+        var results = new List<ScenarioStep>();
         for (var i = 0; i < steps.Length; i++)
         {
             var (title, run) = steps[i];
             progress.StepStarted(i, steps.Length, title);
             var started = time.GetTimestamp();
-            StepResult result;
+            ScenarioStep result;
             try
             {
                 var (detail, requests) = await run(cancellationToken);
-                result = new StepResult(title, true, detail, requests, time.GetElapsedTime(started));
+                result = new ScenarioStep(title, true, detail, requests, time.GetElapsedTime(started));
             }
             catch (ScenarioFailedException e)
             {
-                result = new StepResult(title, false, e.Message, [], time.GetElapsedTime(started));
+                result = new ScenarioStep(title, false, e.Message, [], time.GetElapsedTime(started));
             }
             catch (HttpRequestException e)
             {
-                result = new StepResult(title, false, $"The control plane could not be reached: {e.Message}", [], time.GetElapsedTime(started));
+                result = new ScenarioStep(title, false, $"The control plane could not be reached: {e.Message}", [], time.GetElapsedTime(started));
             }
 
             results.Add(result);
@@ -151,20 +151,18 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
 
         progress.StepActivity("POST compliance/scan");
         var answer = await api.PostAsync($"api/clusters/{cluster}/compliance/scan", null, cancellationToken);
-        Expect(answer.IsSuccess && answer.Body is JsonObject, $"the scan answered {answer.Describe()}");
-        var report = (JsonObject)answer.Body!;
-        var findings = (Json.Get(report, "report") is JsonObject inner ? Json.Objects(inner, "findings") : Json.Objects(report, "findings")).ToList();
+        Expect(answer.IsSuccess, $"the scan answered {answer.Describe()}");
+        var findings = ApiBodies.Read(answer.Body, ApiJsonContext.Default.ComplianceReportView).Findings;
         var finding = findings.FirstOrDefault(f =>
-            string.Equals(Json.Text(f, "rule"), "offline-action-not-forced-shutdown", StringComparison.OrdinalIgnoreCase)
-            && (Json.Text(f, "resource") ?? string.Empty).Contains(ApiVm, StringComparison.OrdinalIgnoreCase));
-        Expect(finding is not null, $"no offline-action finding for {ApiVm} among {findings.Count}: {string.Join("; ", findings.Select(f => Json.Text(f, "rule") + " " + Json.Text(f, "resource")))}");
-        var remediationId = Json.Text(finding!, "remediationRequestId");
-        Expect(remediationId is not null, $"the finding for {ApiVm} has no remediation request: {finding!.ToJsonString()}");
+            f.Rule == "offline-action-not-forced-shutdown" && f.Resource.Contains(ApiVm, StringComparison.OrdinalIgnoreCase));
+        Expect(finding is not null, $"no offline-action finding for {ApiVm} among {findings.Count}: {string.Join("; ", findings.Select(f => f.Rule + " " + f.Resource))}");
+        var remediationId = finding!.RemediationRequestId;
+        Expect(remediationId is not null, $"the finding for {ApiVm} has no remediation request: {finding}");
 
         var done = await WaitForRequestsAsync([remediationId!], cancellationToken);
         ExpectAll(done, "Succeeded");
         var vm = await WaitForVmAsync(ApiVm, v => v.OfflineAction == OfflineAction.ForceShutdown, "OfflineAction ForceShutdown again", cancellationToken);
-        return ($"{findings.Count} finding(s); '{Json.Text(finding!, "message")}' → request {remediationId} succeeded; {ApiVm} OfflineAction {vm.OfflineAction}", done);
+        return ($"{findings.Count} finding(s); '{finding.Message}' → request {remediationId} succeeded; {ApiVm} OfflineAction {vm.OfflineAction}", done);
     }
 
     private async Task<(string, IReadOnlyList<RequestView>)> UnassignAsync(CancellationToken cancellationToken)
@@ -220,7 +218,7 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
         return results;
     }
 
-    private Task<VmView> WaitForVmAsync(string name, Func<VmView, bool> condition, string what, CancellationToken cancellationToken)
+    private Task<ObservedVm> WaitForVmAsync(string name, Func<ObservedVm, bool> condition, string what, CancellationToken cancellationToken)
         => WaitForAsync(
             async ct => (await api.GetInventoryAsync(cluster, ct))?.Vm(name) is { } vm && condition(vm) ? vm : null,
             $"{name} in the inventory with {what}",

@@ -1,7 +1,7 @@
 using FsCheck.Xunit;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.ControlPlane.Partitioning;
 
 namespace GpuAutomation.ControlPlane.Tests.Capacity;
 

@@ -1,6 +1,6 @@
 using GpuAutomation.ControlPlane.Tests.Storage;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.ControlPlane.Partitioning;
 
 namespace GpuAutomation.ControlPlane.Tests.Capacity;
 

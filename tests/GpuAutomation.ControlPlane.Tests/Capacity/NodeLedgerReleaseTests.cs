@@ -1,6 +1,6 @@
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Capacity;
-using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.ControlPlane.Capacity;
+using GpuAutomation.ControlPlane.Partitioning;
 
 namespace GpuAutomation.ControlPlane.Tests.Capacity;
 

@@ -1,6 +1,6 @@
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Compliance;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Compliance;
+using GpuAutomation.ControlPlane.Storage;
 
 namespace GpuAutomation.ControlPlane.Tests.Compliance;
 

@@ -1,10 +1,10 @@
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Compliance;
-using GpuAutomation.Functions.Partitioning;
-using GpuAutomation.Functions.Policies;
-using GpuAutomation.Functions.Provisioning;
+using GpuAutomation.ControlPlane.Compliance;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Provisioning;
 
 namespace GpuAutomation.ControlPlane.Tests.Compliance;
 

@@ -1,13 +1,12 @@
+using GpuAutomation.ControlPlane;
 using Azure.Data.Tables;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Composition;
-using GpuAutomation.Functions.Configuration;
-using GpuAutomation.Functions.Outbox;
-using GpuAutomation.Functions.Partitioning;
-using GpuAutomation.Functions.Reports;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Reports;
+using GpuAutomation.ControlPlane.Storage;
 using GpuAutomation.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +19,7 @@ public sealed class ControlPlaneCoreRegistrationTests
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<ICommandPublisher>(bus);
+        services.AddSingleton<GpuAutomation.Messaging.IMessageBus>(bus);
         services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         return services.BuildServiceProvider();
     }
@@ -33,9 +32,10 @@ public sealed class ControlPlaneCoreRegistrationTests
         using var provider = Build(
             new()
             {
-                [AppSettingNames.TablesConnectionString.Replace("__", ":", StringComparison.Ordinal)] = TestServices.AzuriteTablesConnectionString,
+                ["GpuAutomation:Tables:ConnectionString"] = TestServices.AzuriteTablesConnectionString,
                 ["GpuAutomation:ControlPlane:TablePrefix"] = prefix,
                 ["GpuAutomation:ControlPlane:RequestTimeout"] = "00:05:00",
+                ["GpuAutomation:ControlPlane:CommandTimeToLive"] = "00:04:00",
             },
             bus);
         Assert.IsType<TableStorageRecordTableSource>(provider.GetRequiredService<IRecordTableSource>());
@@ -66,5 +66,25 @@ public sealed class ControlPlaneCoreRegistrationTests
         using var provider = Build([], new RecordingPublisher());
         Assert.IsType<InMemoryRecordTableSource>(provider.GetRequiredService<IRecordTableSource>());
         Assert.IsType<TimeOrderedIdSource>(provider.GetRequiredService<IIdSource>());
+    }
+
+    [Fact]
+    public void Invalid_options_are_refused_when_first_used_with_every_problem_named()
+    {
+        using var provider = Build(
+            new()
+            {
+                ["GpuAutomation:ControlPlane:RequestTimeout"] = "00:05:00",
+                ["GpuAutomation:ControlPlane:MaxRowsPerRun"] = "0",
+                ["GpuAutomation:ControlPlane:TablePrefix"] = "gpu-automation",
+            },
+            new RecordingPublisher());
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<PartitionRequestService>());
+
+        Assert.Equal(3, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.Contains("CommandTimeToLive", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("MaxRowsPerRun", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("TablePrefix", StringComparison.Ordinal));
     }
 }

@@ -1,8 +1,8 @@
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Inventory;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Inventory;
+using GpuAutomation.ControlPlane.Storage;
 
 namespace GpuAutomation.ControlPlane.Tests.Inventory;
 

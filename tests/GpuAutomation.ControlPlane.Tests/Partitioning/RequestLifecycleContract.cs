@@ -1,10 +1,11 @@
+using GpuAutomation.ControlPlane;
 using System.Text.Json;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Outbox;
-using GpuAutomation.Functions.Partitioning;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Storage;
 
 namespace GpuAutomation.ControlPlane.Tests.Partitioning;
 
@@ -99,7 +100,7 @@ public abstract class RequestLifecycleContract
             {
                 return (await plane.AssignAsync("node1-vm0", idempotencyKey: "retrying-client")).Request.Id;
             }
-            catch (PartitionRequestException ex) when (ex.Code == RequestCodes.IdempotencyKeyInFlight)
+            catch (ControlPlaneException ex) when (ex.Code == RequestCodes.IdempotencyKeyInFlight)
             {
                 return null;
             }

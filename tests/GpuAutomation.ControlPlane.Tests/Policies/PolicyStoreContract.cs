@@ -1,7 +1,7 @@
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Policies;
-using GpuAutomation.Functions.Provisioning;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Provisioning;
+using GpuAutomation.ControlPlane.Storage;
 
 namespace GpuAutomation.ControlPlane.Tests.Policies;
 

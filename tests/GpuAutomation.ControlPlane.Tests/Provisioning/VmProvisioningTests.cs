@@ -1,11 +1,12 @@
+using GpuAutomation.ControlPlane;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Partitioning;
-using GpuAutomation.Functions.Policies;
-using GpuAutomation.Functions.Provisioning;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Provisioning;
 
 namespace GpuAutomation.ControlPlane.Tests.Provisioning;
 
@@ -68,7 +69,7 @@ public sealed class VmProvisioningTests
     {
         using var harness = await HarnessAsync(new ProvisioningRule("gpu", NamePattern: "*"));
 
-        await Assert.ThrowsAsync<VmNotInInventoryException>(() => harness.Get<VmProvisioning>().OnAzureVmWrittenAsync(
+        await Assert.ThrowsAsync<ControlPlaneException>(() => harness.Get<VmProvisioning>().OnAzureVmWrittenAsync(
             "event-2", "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.HybridCompute/machines/not-yet/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default", default));
     }
 

@@ -3,7 +3,7 @@ using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Reports;
+using GpuAutomation.ControlPlane.Reports;
 
 namespace GpuAutomation.ControlPlane.Tests.Reports;
 

@@ -1,5 +1,5 @@
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Storage;
 
 namespace GpuAutomation.ControlPlane.Tests.Storage;
 

@@ -1,7 +1,7 @@
 using Azure.Data.Tables;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Tests.Support;
-using GpuAutomation.Functions.Partitioning;
+using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.Testing;
 
 namespace GpuAutomation.ControlPlane.Tests.Storage;

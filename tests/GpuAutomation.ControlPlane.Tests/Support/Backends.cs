@@ -1,6 +1,6 @@
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Storage;
 using GpuAutomation.Testing;
 
 namespace GpuAutomation.ControlPlane.Tests.Support;

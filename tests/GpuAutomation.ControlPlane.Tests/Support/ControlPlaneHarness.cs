@@ -1,11 +1,11 @@
+using GpuAutomation.ControlPlane;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
-using GpuAutomation.Functions.Composition;
-using GpuAutomation.Functions.Inventory;
-using GpuAutomation.Functions.Outbox;
-using GpuAutomation.Functions.Partitioning;
-using GpuAutomation.Functions.Reports;
-using GpuAutomation.Functions.Storage;
+using GpuAutomation.ControlPlane.Inventory;
+using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Reports;
+using GpuAutomation.ControlPlane.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -30,7 +30,7 @@ internal sealed class ControlPlaneHarness : IDisposable
         services.AddSingleton(tables);
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton<IIdSource>(new SequentialIdSource(idPrefix));
-        services.AddSingleton<ICommandPublisher>(Bus);
+        services.AddSingleton<GpuAutomation.Messaging.IMessageBus>(Bus);
         foreach (var observer in observers)
         {
             services.AddSingleton(observer);

@@ -1,12 +1,18 @@
 using System.Collections.Concurrent;
 using GpuAutomation.Contracts.Messaging;
-using GpuAutomation.Functions.Outbox;
+using GpuAutomation.Messaging;
+using GpuAutomation.Messaging.InMemory;
 
 namespace GpuAutomation.ControlPlane.Tests.Support;
 
-/// <summary>A bus that keeps what it was given and can be down.</summary>
-internal sealed class RecordingPublisher : ICommandPublisher
+/// <summary>
+/// The in-memory bus, keeping a copy of what was published and able to be down (a publish then fails as a broker
+/// outage would: the caller sees an exception and the outbox keeps the command).
+/// </summary>
+internal sealed class RecordingPublisher : IMessageBus
 {
+    private readonly InMemoryMessageBus _bus = new();
+
     public ConcurrentQueue<(string Queue, Message Command)> Published { get; } = new();
 
     public bool IsDown { get; set; }
@@ -14,7 +20,7 @@ internal sealed class RecordingPublisher : ICommandPublisher
     /// <summary>Thrown by every publish while set, e.g. to stand for a process stopping mid-call.</summary>
     public Exception? Failure { get; set; }
 
-    public Task PublishAsync(string queueName, Message command, CancellationToken cancellationToken)
+    public async Task PublishAsync(string queue, Message message, CancellationToken cancellationToken = default)
     {
         if (Failure is not null)
         {
@@ -23,10 +29,15 @@ internal sealed class RecordingPublisher : ICommandPublisher
 
         if (IsDown)
         {
-            throw new IOException($"The bus is down; {queueName} is unreachable.");
+            throw new IOException($"The bus is down; {queue} is unreachable.");
         }
 
-        Published.Enqueue((queueName, command));
-        return Task.CompletedTask;
+        await _bus.PublishAsync(queue, message, cancellationToken);
+        Published.Enqueue((queue, message));
     }
+
+    public Task<IMessageConsumer> StartConsumerAsync(string queue, MessageHandler handler, ConsumerOptions? options = null, CancellationToken cancellationToken = default)
+        => _bus.StartConsumerAsync(queue, handler, options, cancellationToken);
+
+    public ValueTask DisposeAsync() => _bus.DisposeAsync();
 }

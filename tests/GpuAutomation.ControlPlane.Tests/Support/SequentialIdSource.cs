@@ -1,5 +1,5 @@
+using GpuAutomation.ControlPlane;
 using System.Globalization;
-using GpuAutomation.Functions.Composition;
 
 namespace GpuAutomation.ControlPlane.Tests.Support;
 

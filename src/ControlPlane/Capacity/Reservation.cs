@@ -1,0 +1,11 @@
+using GpuAutomation.ControlPlane.Partitioning;
+
+namespace GpuAutomation.ControlPlane.Capacity;
+
+/// <summary>A request in flight on a node: holds a partition (assign) or the VM / the node against other changes.</summary>
+public sealed record Reservation(
+    string RequestId,
+    PartitionAction Action,
+    string? VmName,
+    Guid? VmId,
+    DateTimeOffset ReservedAt);

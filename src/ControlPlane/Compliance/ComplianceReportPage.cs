@@ -1,0 +1,3 @@
+namespace GpuAutomation.ControlPlane.Compliance;
+
+public sealed record ComplianceReportPage(IReadOnlyList<ComplianceReport> Reports, string? ContinuationToken);

@@ -1,0 +1,16 @@
+namespace GpuAutomation.ControlPlane.Compliance;
+
+/// <summary>Stable codes of the compliance rules; findings, reports and the API use them.</summary>
+public static class ComplianceRules
+{
+    public const string ClusterNotHomogeneous = "cluster-not-homogeneous";
+    public const string PartitionCountInvalid = "partition-count-invalid";
+    public const string OfflineActionNotForcedShutdown = "offline-action-not-forced-shutdown";
+    public const string VmHasMultiplePartitions = "vm-multiple-partitions";
+    public const string PartitionOnForeignNode = "partition-on-foreign-node";
+    public const string GpuDeviceUnhealthy = "gpu-device-unhealthy";
+    public const string GpuNotPartitioned = "gpu-not-partitioned";
+    public const string PolicyVmWithoutPartition = "policy-vm-without-partition";
+    public const string PartitionNotSelectedByPolicy = "partition-not-selected-by-policy";
+    public const string NodeInventoryStale = "node-inventory-stale";
+}

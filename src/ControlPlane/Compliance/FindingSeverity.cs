@@ -1,0 +1,8 @@
+namespace GpuAutomation.ControlPlane.Compliance;
+
+public enum FindingSeverity
+{
+    Info,
+    Warning,
+    Error,
+}

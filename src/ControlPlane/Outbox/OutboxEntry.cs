@@ -1,0 +1,12 @@
+namespace GpuAutomation.ControlPlane.Outbox;
+
+/// <summary>A command written with its request and not yet known to be published.</summary>
+/// <param name="Message">The command as <see cref="GpuAutomation.Contracts.Messaging.MessageCodec"/> encodes it.</param>
+public sealed record OutboxEntry(
+    string Cluster,
+    string Node,
+    string CommandId,
+    string RequestId,
+    string Queue,
+    ReadOnlyMemory<byte> Message,
+    DateTimeOffset CreatedAt);

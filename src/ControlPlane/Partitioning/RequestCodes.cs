@@ -1,0 +1,44 @@
+using GpuAutomation.Contracts.Reports;
+
+namespace GpuAutomation.ControlPlane.Partitioning;
+
+/// <summary>
+/// Stable codes of request rejections and warnings; clients may switch on them. A code an agent may also report (its
+/// command's error lands on the request) is the bus catalog's own <see cref="CommandErrorCodes"/> value, so the two
+/// sides can't drift apart.
+/// </summary>
+public static class RequestCodes
+{
+    public const string InvalidName = "invalid-name";
+    public const string UnknownAction = "unknown-action";
+    public const string UnknownCluster = "unknown-cluster";
+    public const string UnknownNode = "unknown-node";
+    public const string NodeRequired = "node-required";
+    public const string UnknownVm = CommandErrorCodes.UnknownVm;
+    public const string VmAmbiguous = CommandErrorCodes.VmAmbiguous;
+    public const string VmHasPartition = CommandErrorCodes.VmHasPartition;
+    public const string VmHasNoPartition = CommandErrorCodes.VmHasNoPartition;
+    public const string VmBusy = CommandErrorCodes.VmBusy;
+    public const string UnknownGpu = CommandErrorCodes.UnknownGpu;
+    public const string InvalidPartitionCount = CommandErrorCodes.InvalidPartitionCount;
+    public const string ClusterHeterogeneous = "cluster-heterogeneous";
+    public const string PartitionsAssigned = CommandErrorCodes.PartitionsAssigned;
+    public const string GpuNotPartitioned = CommandErrorCodes.GpuNotPartitioned;
+    public const string NoPartitionableGpu = "no-partitionable-gpu";
+    public const string NoFreePartition = CommandErrorCodes.NoFreePartition;
+    public const string NodeBusy = "node-busy";
+    public const string VmNotClustered = CommandErrorCodes.VmNotClustered;
+    public const string InvalidOfflineAction = "invalid-offline-action";
+
+    /// <summary>Warning: the change covers only part of the cluster's homogeneous GPU set.</summary>
+    public const string PartialSelection = "partial-selection";
+
+    /// <summary>Warning: the node's last inventory is older than the configured age.</summary>
+    public const string InventoryStale = "inventory-stale";
+
+    /// <summary>No result arrived within the configured time.</summary>
+    public const string TimedOut = CommandErrorCodes.TimedOut;
+
+    /// <summary>Another submission with the same idempotency key is still being written; retry shortly.</summary>
+    public const string IdempotencyKeyInFlight = "idempotency-key-in-flight";
+}

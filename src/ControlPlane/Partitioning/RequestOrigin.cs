@@ -1,0 +1,10 @@
+namespace GpuAutomation.ControlPlane.Partitioning;
+
+/// <summary>Where a request came from.</summary>
+public enum RequestOrigin
+{
+    Api,
+    EventGrid,
+    HostEvent,
+    ComplianceRemediation,
+}

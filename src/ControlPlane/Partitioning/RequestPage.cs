@@ -1,0 +1,3 @@
+namespace GpuAutomation.ControlPlane.Partitioning;
+
+public sealed record RequestPage(IReadOnlyList<PartitionRequest> Requests, string? ContinuationToken);

@@ -1,0 +1,64 @@
+using GpuAutomation.ControlPlane;
+using GpuAutomation.ControlPlane.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GpuAutomation.ControlPlane.Partitioning;
+
+/// <summary>Marks requests without a result within <see cref="ControlPlaneOptions.RequestTimeout"/> TimedOut and frees their capacity.</summary>
+public sealed partial class RequestTimeouts(
+    RequestStore requests,
+    TimeProvider time,
+    IOptions<ControlPlaneOptions> options,
+    ILogger<RequestTimeouts> logger)
+{
+    private static readonly RequestStatus[] OpenStatuses = [RequestStatus.Accepted, RequestStatus.Dispatched, RequestStatus.Running];
+
+    /// <returns>How many requests timed out in this run.</returns>
+    public async Task<int> TimeOutStaleAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var cutoff = now - options.Value.RequestTimeout;
+        var timedOut = 0;
+        foreach (var status in OpenStatuses)
+        {
+            var stale = await requests.ListByStatusAsync(status, cutoff, options.Value.MaxRowsPerRun, cancellationToken);
+            foreach (var candidate in stale)
+            {
+                if (await TimeOutAsync(candidate.Request, cutoff, now, cancellationToken))
+                {
+                    timedOut++;
+                }
+            }
+        }
+
+        return timedOut;
+    }
+
+    private Task<bool> TimeOutAsync(PartitionRequest candidate, DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellationToken)
+        => OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Timing out request {candidate.Id}", async () =>
+        {
+            var stored = await requests.GetAsync(candidate.Cluster, candidate.Node, candidate.Id, cancellationToken);
+            if (stored is null || stored.Request.IsTerminal || stored.Request.CreatedAt >= cutoff)
+            {
+                return false;
+            }
+
+            var request = stored.Request;
+            var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken);
+            var minutes = (int)options.Value.RequestTimeout.TotalMinutes;
+            var updated = request with
+            {
+                Status = RequestStatus.TimedOut,
+                UpdatedAt = now,
+                CompletedAt = now,
+                Error = new RequestNotice(RequestCodes.TimedOut, $"No result for command {request.CommandId} from node {request.Node} within {minutes} minutes; the request was {request.Status}."),
+            };
+            await requests.UpdateAsync(stored, updated, ledger, ledger?.Ledger.Release(request.Id, changeApplied: false, now), request.CommandId, cancellationToken);
+            LogTimedOut(logger, request.Id, request.CommandId, request.Status);
+            return true;
+        });
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Request {RequestId} timed out waiting for command {CommandId} (was {Status})")]
+    private static partial void LogTimedOut(ILogger logger, string requestId, string? commandId, RequestStatus status);
+}

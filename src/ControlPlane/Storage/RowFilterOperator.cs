@@ -1,0 +1,7 @@
+namespace GpuAutomation.ControlPlane.Storage;
+
+public enum RowFilterOperator
+{
+    Equal,
+    LessThan,
+}

@@ -1,6 +1,0 @@
-namespace GpuAutomation.Functions.Api;
-
-/// <summary>Body of <c>POST /api/partition-requests</c>: assign a GPU partition to a VM, or remove it.</summary>
-/// <param name="Node">Optional: the node the caller believes the VM is on (checked, not trusted).</param>
-/// <param name="Gpu">Optional: the GPU to take the partition from; otherwise Hyper-V picks on the VM's node.</param>
-public sealed record PartitionRequestSubmission(string Cluster, string Vm, PartitionAction Action, string? Node = null, string? Gpu = null);

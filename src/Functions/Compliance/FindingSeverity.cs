@@ -1,8 +1,0 @@
-namespace GpuAutomation.Functions.Compliance;
-
-public enum FindingSeverity
-{
-    Info,
-    Warning,
-    Error,
-}

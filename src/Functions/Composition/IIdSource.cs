@@ -1,7 +1,0 @@
-namespace GpuAutomation.Functions.Composition;
-
-/// <summary>Where request and command ids come from; tests inject a deterministic one.</summary>
-public interface IIdSource
-{
-    string NewId();
-}

@@ -1,0 +1,40 @@
+using GpuAutomation.ControlPlane.Compliance;
+using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Partitioning;
+
+namespace GpuAutomation.Functions.Hosting;
+
+/// <summary>
+/// What the two timers do, whichever drives them (the Functions host's timer triggers or <see cref="LocalTimers"/>):
+/// ComplianceScan scans every cluster; OutboxSweep re-publishes commands left in the outbox and then times out
+/// requests that never got a result. Both are bounded per run and safe to run again.
+/// </summary>
+public sealed partial class ScheduledWork(
+    ComplianceScan scan,
+    OutboxSweeper sweeper,
+    RequestTimeouts timeouts,
+    ILogger<ScheduledWork> logger)
+{
+    public async Task<string> ComplianceScanAsync(TimerTick tick, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tick);
+        var scanned = await scan.ScanAllAsync(cancellationToken);
+        LogScanned(scanned, tick.FiredAt, tick.IsPastDue);
+        return $"compliance scan of {scanned} clusters (past due: {tick.IsPastDue})";
+    }
+
+    public async Task<string> OutboxSweepAsync(TimerTick tick, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tick);
+        var republished = await sweeper.SweepAsync(cancellationToken);
+        var timedOut = await timeouts.TimeOutStaleAsync(cancellationToken);
+        LogSwept(republished, timedOut, tick.FiredAt);
+        return $"outbox sweep: {republished} re-published, {timedOut} timed out (past due: {tick.IsPastDue})";
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Compliance scan of {Clusters} clusters (tick {FiredAt}, past due {IsPastDue})")]
+    private partial void LogScanned(int clusters, DateTimeOffset firedAt, bool isPastDue);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Outbox sweep: {Republished} commands re-published, {TimedOut} requests timed out (tick {FiredAt})")]
+    private partial void LogSwept(int republished, int timedOut, DateTimeOffset firedAt);
+}

@@ -1,6 +1,0 @@
-using GpuAutomation.Functions.Partitioning;
-
-namespace GpuAutomation.Functions.Outbox;
-
-/// <summary>A command just written with its outbox row, and its request as written (with the ETag).</summary>
-public sealed record PendingDispatch(OutboxEntry Entry, StoredRequest Written);

@@ -1,3 +1,0 @@
-namespace GpuAutomation.Functions.Partitioning;
-
-public sealed record RequestPage(IReadOnlyList<PartitionRequest> Requests, string? ContinuationToken);

@@ -1,4 +1,0 @@
-namespace GpuAutomation.Functions.Partitioning;
-
-/// <summary>A request with the ETag it was read with.</summary>
-public sealed record StoredRequest(PartitionRequest Request, string ETag);

@@ -1,7 +1,0 @@
-namespace GpuAutomation.Functions.Storage;
-
-/// <summary>Opens the named tables of the control plane (created on first use).</summary>
-public interface IRecordTableSource
-{
-    IRecordTable Open(string name);
-}

@@ -1,4 +1,0 @@
-namespace GpuAutomation.Functions.Storage;
-
-/// <summary>A condition on a property; the value is a string, long, bool or DateTimeOffset.</summary>
-public sealed record RowFilter(string Property, RowFilterOperator Operator, object Value);

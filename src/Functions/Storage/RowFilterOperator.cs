@@ -1,7 +1,0 @@
-namespace GpuAutomation.Functions.Storage;
-
-public enum RowFilterOperator
-{
-    Equal,
-    LessThan,
-}

@@ -1,0 +1,7 @@
+namespace GpuAutomation.Portal.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class PortalCollection : ICollectionFixture<PortalFixture>
+{
+    public const string Name = "Portal";
+}
