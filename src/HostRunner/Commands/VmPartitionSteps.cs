@@ -46,7 +46,7 @@ internal sealed class VmPartitionSteps(HyperVHost host)
                         return StepResult.AlreadyDone($"adapter {existing[0].AdapterId} present");
                     }
 
-                    var added = await host.Adapters.AddAsync(vmId, command.GpuInstancePath, null, null, c);
+                    var added = await host.Adapters.AddAsync(vmId, command.GpuInstancePath, null, c);
                     return StepResult.Done($"added adapter {added.AdapterId}");
                 }, ct);
                 await run.StepAsync(VerifyAdapter, StepKind.Change, async c =>
@@ -100,7 +100,7 @@ internal sealed class VmPartitionSteps(HyperVHost host)
 
                     foreach (var adapter in adapters)
                     {
-                        await host.Adapters.RemoveAsync(vmId, adapter.AdapterId, null, c);
+                        await host.Adapters.RemoveAsync(vmId, adapter.AdapterId, c);
                     }
 
                     return StepResult.Done($"removed {string.Join(", ", adapters.Select(a => a.AdapterId))}");

@@ -10,6 +10,24 @@ public sealed class GpuPartitioningTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
+    public async Task A_count_write_sends_only_partition_count_and_a_rebuilt_instance_is_refused()
+    {
+        // Microsoft's client writes the changed property only (audit row 9); the emulator refuses read-only ones.
+        var cluster = Emulator.Cluster();
+        var cim = cluster.ClientFor("node1");
+        var read = (await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.PartitionableGpu), None))[1];
+        var rebuilt = read.Properties.Aggregate(read, (i, p) => i.With(p.Key, p.Value)).With("PartitionCount", new CimValue.UInt16(8));
+
+        var error = await Assert.ThrowsAsync<CimException>(() => cim.ModifyInstanceAsync(rebuilt, None));
+        Assert.Equal(CimErrors.InvalidParameter, error.Code);
+
+        var sent = read.With("PartitionCount", new CimValue.UInt16(8)).ForModify();
+        Assert.Equal(["CreationClassName", "Name", "PartitionCount"], sent.Properties.Keys.Order(StringComparer.Ordinal));
+        Assert.True(await Emulator.Host(cluster).Gpus.SetPartitionCountAsync(read.RequireString("Name"), 8, None));
+        Assert.Equal(8, cluster.Gpus("node1")[1].PartitionCount);
+    }
+
+    [Fact]
     public async Task Lists_partitionable_gpus_with_every_property_and_leaves_out_a_dda_gpu()
     {
         var cluster = Emulator.Cluster();
@@ -99,7 +117,7 @@ public sealed class GpuPartitioningTests
         var host = Emulator.Host(cluster);
 
         var change = host.Gpus.SetPartitionCountAsync(path, 8, None);
-        await Emulator.Host(cluster).Adapters.AddAsync(Emulator.Vm2, path, null, null, None);
+        await Emulator.Host(cluster).Adapters.AddAsync(Emulator.Vm2, path, null, None);
         Assert.False(change.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(1));
 

@@ -49,7 +49,7 @@ public sealed class HostInventoryReaderTests
     {
         var cluster = Emulator.Cluster();
         var host = Emulator.Host(cluster);
-        await host.Adapters.AddAsync(Emulator.Vm2, null, null, null, None);
+        await host.Adapters.AddAsync(Emulator.Vm2, null, null, None);
 
         var inventory = await host.Inventory.ReadAsync(None);
 
