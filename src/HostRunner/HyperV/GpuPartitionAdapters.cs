@@ -264,7 +264,7 @@ public sealed partial class GpuPartitionAdapters(
             : throw new CimException(CimErrors.TemplateNotFound, "Hyper-V has no default GPU partition settings template: is GPU-P supported on this host?");
     }
 
-    private async Task<CimInstance?> GetTemplateThroughCapabilitiesAsync(CancellationToken cancellationToken)
+    internal async Task<CimInstance?> GetTemplateThroughCapabilitiesAsync(CancellationToken cancellationToken)
     {
         var pools = await cim.QueryAsync(
             CimNamespaces.Virtualization,

@@ -223,7 +223,7 @@ public sealed class EmulatedCimClient : ICimClient
             return className switch
             {
                 _ when Is(className, "Win32_PnPEntity") => _cluster.NodeGpus(_node).Select(PnpInstance),
-                _ when Is(className, "Win32_OperatingSystem") => [Make(ns, "Win32_OperatingSystem", ["Name"], ("Name", Text("Microsoft Azure Stack HCI")), ("BuildNumber", Text(_cluster.OsBuild(_node))))],
+                _ when Is(className, "Win32_OperatingSystem") => [Make(ns, "Win32_OperatingSystem", ["Name"], ("Name", Text("Microsoft Azure Stack HCI")), ("Caption", Text("Microsoft Azure Stack HCI")), ("BuildNumber", Text(_cluster.OsBuild(_node))))],
                 _ => throw UnknownClass(ns, className),
             };
         }

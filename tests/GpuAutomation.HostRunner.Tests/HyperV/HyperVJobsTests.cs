@@ -89,7 +89,7 @@ public sealed class HyperVJobsTests
     public async Task A_job_in_state_service_is_not_final_and_is_polled_until_it_completes()
     {
         var cluster = Emulator.Cluster();
-        cluster.Faults.Add(new EmulatedFault("RequestStateChange", EmulatedFaultKind.ServiceJob, Delay: TimeSpan.FromMilliseconds(60)));
+        cluster.Faults.Add(new EmulatedFault("RequestStateChange", EmulatedFaultKind.ServiceJob, Delay: TimeSpan.FromMilliseconds(500)));
         var host = Emulator.Host(cluster);
         var vm = await host.Vms.GetAsync(Emulator.Vm2, None);
         var result = await cluster.ClientFor("node1").InvokeMethodAsync(vm.Path, "RequestStateChange", new Dictionary<string, CimValue?> { ["RequestedState"] = new CimValue.UInt16(2) }, None);
