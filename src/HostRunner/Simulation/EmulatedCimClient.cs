@@ -251,9 +251,15 @@ public sealed class EmulatedCimClient : ICimClient
 
     private static CimValue.UInt64 U64(ulong value) => new(value);
 
+    /// <summary>
+    /// A server GPU-P GPU: memory in bytes, each partition's Min = Max = Optimal = total / count (an even split; the
+    /// real driver keeps some memory back — Azure Local shows 3648 MB per partition of an A2 at count 4), and
+    /// Available* dropping only for partitions of running VMs ("changes as vGPUs start and stop running",
+    /// DXGK_VGPU_PROFILE_CAPABILITY; audit E3, E4).
+    /// </summary>
     private CimInstance GpuInstance(EmulatedGpu gpu)
     {
-        var assigned = (ulong)_cluster.AssignedOn(gpu);
+        var running = (ulong)_cluster.RunningOn(gpu);
         var count = (ulong)Math.Max(gpu.PartitionCount, 1);
         var properties = new List<(string, CimValue?)>
         {
@@ -262,11 +268,12 @@ public sealed class EmulatedCimClient : ICimClient
             ("ValidPartitionCounts", new CimValue.UInt16Array([.. gpu.ValidCounts.Select(c => (ushort)c)])),
             ("PartitionCount", new CimValue.UInt16((ushort)gpu.PartitionCount)),
         };
-        foreach (var (name, total) in Resources)
+        foreach (var (name, unitTotal) in Resources)
         {
+            var total = name == "VRAM" ? gpu.VramBytes : unitTotal;
             var per = total / count;
             properties.Add(($"Total{name}", U64(total)));
-            properties.Add(($"Available{name}", U64(total - (per * Math.Min(assigned, count)))));
+            properties.Add(($"Available{name}", U64(total - (per * Math.Min(running, count)))));
             properties.Add(($"MinPartition{name}", U64(per)));
             properties.Add(($"MaxPartition{name}", U64(per)));
             properties.Add(($"OptimalPartition{name}", U64(per)));
@@ -713,11 +720,15 @@ public sealed class EmulatedCimClient : ICimClient
         });
     }
 
+    /// <summary>
+    /// Msvm_ComputerSystem.RequestStateChange: 0, 4096, or the documented 32768–32778 codes (32770 not supported,
+    /// 32773 invalid parameter, 32775 invalid state); never the VSMS codes 1 or 4 (audit E14).
+    /// </summary>
     private CimMethodResult RequestStateChange(CimInstance instance, Dictionary<string, CimValue?> parameters)
     {
         if (!Guid.TryParse(instance.GetString("Name"), out var id) || _cluster.NodeVms(_node).FirstOrDefault(v => v.Id == id) is not { } vm)
         {
-            return Return(InvalidParameter);
+            return Return(StateChangeInvalidParameter);
         }
 
         var requested = parameters.GetValueOrDefault("RequestedState") is CimValue v ? (v as CimValue.UInt16)?.Value : null;
@@ -744,19 +755,20 @@ public sealed class EmulatedCimClient : ICimClient
                     return null;
                 });
             case 4:
-                return Return(NotSupported);
+                return Return(StateChangeNotSupported);
             case 2 or 3 or 6:
                 return Return(InvalidStateForOperation);
             default:
-                return Return(InvalidParameter);
+                return Return(StateChangeInvalidParameter);
         }
     }
 
+    /// <summary>Msvm_ShutdownComponent.InitiateShutdown: 0, 4096 or the documented 32768–32782 codes (audit E14).</summary>
     private CimMethodResult InitiateShutdown(CimInstance instance)
     {
         if (!Guid.TryParse(instance.GetString("SystemName"), out var id) || _cluster.NodeVms(_node).FirstOrDefault(v => v.Id == id) is not { } vm)
         {
-            return Return(InvalidParameter);
+            return Return(StateChangeInvalidParameter);
         }
 
         if (vm.EnabledState == 4)

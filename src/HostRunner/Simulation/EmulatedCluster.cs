@@ -306,6 +306,9 @@ public sealed class EmulatedCluster
 
     internal int AssignedOn(EmulatedGpu gpu) => _vms.Values.Count(v => v.Adapter?.Gpu == gpu);
 
+    /// <summary>Partitions of this GPU in use by running VMs (what Available* follows).</summary>
+    internal int RunningOn(EmulatedGpu gpu) => _vms.Values.Count(v => v.Adapter?.Gpu == gpu && v.EnabledState == 2);
+
     internal Guid NewGuid() => Guid.Parse(string.Create(CultureInfo.InvariantCulture, $"5e7a0000-0000-4000-8000-{Interlocked.Increment(ref _sequence):D12}"));
 
     internal EmulatedAdapter NewAdapter(EmulatedVm vm)
