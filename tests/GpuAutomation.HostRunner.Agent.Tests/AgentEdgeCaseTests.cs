@@ -75,6 +75,23 @@ public sealed class AgentEdgeCaseTests
     }
 
     [Fact]
+    public async Task Assign_raises_the_gpu_p_vm_settings_before_the_add()
+    {
+        await using var h = new AgentHarness();
+        await h.StartAgentAsync();
+
+        var result = await h.ResultAsync(await h.SendAsync(new AssignPartition("stopped")));
+
+        Assert.Equal(CommandOutcome.Succeeded, result.Outcome);
+        var names = result.Steps.Select(s => s.Name).ToList();
+        Assert.True(names.IndexOf("ensure-gpu-vm-settings") is var i && i >= 0 && i < names.IndexOf("add-partition-adapter"));
+        var vm = h.Cluster.Vm(Stopped);
+        Assert.True(vm.GuestControlledCacheTypes);
+        Assert.True(vm.LowMmioGapMb >= 1024);
+        Assert.True(vm.HighMmioGapMb >= 32768);
+    }
+
+    [Fact]
     public async Task A_command_for_another_cluster_is_rejected_like_one_for_another_node()
     {
         await using var h = new AgentHarness();

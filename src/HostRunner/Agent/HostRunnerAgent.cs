@@ -64,6 +64,7 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             JobTimeout = options.JobTimeout,
             JobPollInterval = options.PollInterval,
             StatePollInterval = options.PollInterval,
+            EnsureGpuVmSettings = options.EnsureGpuVmSettings,
         };
         _host = new HyperVHost(options.Node, cim, hyperV, this._time, _loggers);
         _publisher = new ReportPublisher(bus, options.Cluster, options.Node, this._time, newId ?? (() => Guid.NewGuid().ToString("N")));

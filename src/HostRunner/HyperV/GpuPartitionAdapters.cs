@@ -225,6 +225,27 @@ public sealed partial class GpuPartitionAdapters(
         await jobs.CompleteAsync(result, $"Changing GPU memory settings of VM '{vm.Name}'", cancellationToken);
     }
 
+    /// <summary>
+    /// Ensures the VM has at least <paramref name="wanted"/>: turns GuestControlledCacheTypes on and raises an MMIO
+    /// gap that is smaller, never lowers one. Returns the settings written, or null when nothing needed changing.
+    /// </summary>
+    public async Task<VmGpuMemorySettings?> EnsureMemorySettingsAsync(Guid vmId, VmGpuMemorySettings wanted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wanted);
+        var current = await GetMemorySettingsAsync(vmId, cancellationToken);
+        var change = new VmGpuMemorySettings(
+            wanted.GuestControlledCacheTypes == true && current.GuestControlledCacheTypes != true ? true : null,
+            wanted.LowMmioGapMb is { } low && (current.LowMmioGapMb ?? 0) < low ? low : null,
+            wanted.HighMmioGapMb is { } high && (current.HighMmioGapMb ?? 0) < high ? high : null);
+        if (change == new VmGpuMemorySettings())
+        {
+            return null;
+        }
+
+        await SetMemorySettingsAsync(vmId, change, cancellationToken);
+        return change;
+    }
+
     /// <summary>Reads GuestControlledCacheTypes and the MMIO gaps from the realized settings.</summary>
     public async Task<VmGpuMemorySettings> GetMemorySettingsAsync(Guid vmId, CancellationToken cancellationToken)
     {

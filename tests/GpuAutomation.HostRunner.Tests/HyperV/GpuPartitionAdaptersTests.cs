@@ -297,6 +297,21 @@ public sealed class GpuPartitionAdaptersTests
     }
 
     [Fact]
+    public async Task Ensuring_gpu_vm_settings_only_raises_values_and_is_a_no_op_once_they_hold()
+    {
+        var cluster = Emulator.Cluster();
+        var host = Emulator.Host(cluster);
+        await host.Adapters.SetMemorySettingsAsync(Emulator.Vm2, new VmGpuMemorySettings(false, 512, 65536), None);
+
+        var written = await host.Adapters.EnsureMemorySettingsAsync(Emulator.Vm2, new VmGpuMemorySettings(true, 1024, 32768), None);
+        var again = await host.Adapters.EnsureMemorySettingsAsync(Emulator.Vm2, new VmGpuMemorySettings(true, 1024, 32768), None);
+
+        Assert.Equal(new VmGpuMemorySettings(true, 1024, null), written);
+        Assert.Null(again);
+        Assert.Equal(new VmGpuMemorySettings(true, 1024, 65536), await host.Adapters.GetMemorySettingsAsync(Emulator.Vm2, None));
+    }
+
+    [Fact]
     public async Task An_out_of_range_low_mmio_gap_or_a_running_vm_is_refused()
     {
         var cluster = Emulator.Cluster();
