@@ -4,6 +4,8 @@
 
 targetScope = 'resourceGroup'
 
+import { flexRuntime } from 'modules/functionApp.bicep'
+
 @description('Short prefix for resource names (letters, digits, hyphens).')
 @minLength(3)
 @maxLength(16)
@@ -21,7 +23,7 @@ param clusterName string
 @minLength(1)
 param nodes array
 
-@description('Service Bus tier: Standard (256 KB messages) or Premium (isolated capacity, 100 MB messages).')
+@description('Service Bus tier: Standard or Premium (isolated capacity). Message size is the same on both: the codec (src/Contracts Message.MaxEncodedBytes) caps every message at 256 KiB, the Standard limit, and the queues do not set maxMessageSizeInKilobytes (a Premium queue keeps its default).')
 @allowed([
   'Standard'
   'Premium'
@@ -49,7 +51,7 @@ param subscribeVmLifecycleEvents bool = false
 @maxLength(36)
 param apiClientId string
 
-@description('Resource group of the Arc machines of the cluster\'s Azure Local VMs; the app may read their tags there (custom role: tags/read only). Empty: no tag access.')
+@description('Resource group of the Arc machines of the cluster\'s Azure Local VMs; the app gets the built-in Reader role there to read their tags. Empty: no tag access.')
 param vmResourceGroupName string = ''
 
 @description('Unauthenticated requests: RedirectToLoginPage lets operators sign in to the portal in a browser (callers sending X-Requested-With: XMLHttpRequest still get 401); Return401 for API-only installs.')
@@ -65,14 +67,16 @@ param complianceScanSchedule string = '0 0 */6 * * *'
 @description('NCRONTAB schedule of the outbox sweep (re-publishes commands a crash left unsent).')
 param outboxSweepSchedule string = '0 */2 * * * *'
 
-// scripts/publish-functions.sh ships a self-contained linux-x64 handler, so the stack only picks the platform image
-// the Functions host runs on. dotnet-isolated 10.0 is a catalogued Flex stack (an uncatalogued version deploys fine and
-// then never starts); use { name: 'custom', version: <as listed> } where `az functionapp list-flexconsumption-runtimes`
-// shows the custom handler stack for the region.
-@description('Flex Consumption runtime stack: { name, version } exactly as the region lists it.')
-param functionRuntime object = {
-  name: 'dotnet-isolated'
-  version: '10.0'
+// Flex Consumption runs the package as a custom handler: the `custom` stack, version 1.0 as the Flex stacks API lists
+// it (Azure/azure-powershell Get-AzFunctionAppFlexConsumptionRuntime.md: "Supported runtimes include ... custom";
+// audit fidelity-azure 1.2). `dotnet-isolated` is not offered: Flex's zip deploy refuses a custom-handler package
+// without .azurefunctions/ and the host flags the language mismatch (audit 1.3). Check the region before deploying:
+// `az functionapp list-flexconsumption-runtimes -l <region> --runtime custom` or
+// `Get-AzFunctionAppFlexConsumptionRuntime -Location <region> -Runtime custom`; pass a version exactly as listed.
+@description('Flex Consumption runtime stack: { name: \'custom\', version } with the version exactly as the region lists it.')
+param functionRuntime flexRuntime = {
+  name: 'custom'
+  version: '1.0'
 }
 
 @allowed([
@@ -82,8 +86,8 @@ param functionRuntime object = {
 ])
 param instanceMemoryMB int = 2048
 
-@description('Flex Consumption scale-out limit (the platform accepts 40 to 1000).')
-@minValue(40)
+@description('Flex Consumption scale-out limit (the platform accepts 1 to 1000: learn.microsoft.com/azure/azure-functions/flex-consumption-plan, "The lowest maximum scale is currently 1").')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 

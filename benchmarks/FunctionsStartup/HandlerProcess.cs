@@ -20,6 +20,9 @@ internal static class HandlerProcess
         };
         start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+
+        // App Service injects this when authentication is on; without it the handler refuses /api/*.
+        start.Environment["WEBSITE_AUTH_ENABLED"] = "True";
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;

@@ -1,6 +1,13 @@
 // The control plane: a Flex Consumption Function App whose handler is the ASP.NET Core app in src/Functions
 // (custom handler). Every connection is identity-based; App Service Authentication (Entra ID) fronts the HTTP API.
 
+// The package is a custom handler (host.json customHandler, no .azurefunctions/), so the stack name is fixed to `custom`.
+@export()
+type flexRuntime = {
+  name: 'custom'
+  version: string
+}
+
 param name string
 
 param location string
@@ -22,8 +29,8 @@ param complianceScanSchedule string
 
 param outboxSweepSchedule string
 
-@description('Flex Consumption runtime stack: { name, version }.')
-param runtime object
+@description('Flex Consumption runtime stack: always the custom handler stack; the version as the region lists it.')
+param runtime flexRuntime
 
 @allowed([
   512
@@ -32,8 +39,8 @@ param runtime object
 ])
 param instanceMemoryMB int
 
-@description('Flex Consumption scale-out limit (the platform accepts 40 to 1000).')
-@minValue(40)
+@description('Flex Consumption scale-out limit (the platform accepts 1 to 1000).')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
 
@@ -76,7 +83,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
       appSettings: [
         {
@@ -146,8 +152,11 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 }
 
 // Easy Auth validates the caller's Entra token and passes its claims (roles included) to the handler in
-// X-MS-CLIENT-PRINCIPAL; the API checks GpuAutomation.Reader / GpuAutomation.Operator there. Event Grid reaches the
-// extension's webhook with the system key instead of a user token, so that one path is left to the Functions host.
+// X-MS-CLIENT-PRINCIPAL; the API checks GpuAutomation.Reader / GpuAutomation.Operator there. Excluded, and nothing
+// else: Event Grid reaches the extension's webhook with the system key instead of a user token, so that path is left
+// to the Functions host; /api/health and the OpenAPI document are the handler's anonymous routes (src/Functions
+// README), so probes and tooling reach them without a token. The handler refuses /api/* altogether while the platform
+// reports authentication off (WEBSITE_AUTH_ENABLED).
 resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'authsettingsV2'
@@ -161,6 +170,8 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
       redirectToProvider: 'azureactivedirectory'
       excludedPaths: [
         '/runtime/webhooks/eventgrid'
+        '/api/health'
+        '/api/openapi/v1.json'
       ]
     }
     httpSettings: {

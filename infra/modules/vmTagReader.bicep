@@ -1,6 +1,9 @@
 // Lets the Function App read the tags of the Arc machines behind Azure Local VMs, which provisioning rules on Azure
-// tags need (tags live on the machine resource, not in the Event Grid event). The custom role holds one action,
-// Microsoft.Resources/tags/read, and is assignable and assigned only on the resource group of those machines.
+// tags need (tags live on the machine resource, not in the Event Grid event). The built-in Reader role (actions
+// `*/read`, which covers Microsoft.Resources/tags/read) on the resource group of those machines only: assigning a
+// built-in role needs roleAssignments/write there (Role Based Access Control Administrator suffices), whereas a custom
+// role would need roleDefinitions/write, which neither Contributor nor that administrator role holds
+// (learn.microsoft.com/azure/role-based-access-control/built-in-roles/privileged; audit fidelity-azure 6.3).
 targetScope = 'resourceGroup'
 
 param functionAppPrincipalId string
@@ -8,30 +11,13 @@ param functionAppPrincipalId string
 @description('The Function App\'s resource id: names the assignment deterministically (the principal id exists only at deployment).')
 param functionAppResourceId string
 
-resource tagReader 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
-  name: guid(resourceGroup().id, 'gpu-automation-tag-reader')
-  properties: {
-    roleName: 'GPU partition automation tag reader (${resourceGroup().name})'
-    description: 'Reads resource tags and nothing else, for GPU partition provisioning rules.'
-    type: 'CustomRole'
-    permissions: [
-      {
-        actions: [
-          'Microsoft.Resources/tags/read'
-        ]
-        notActions: []
-      }
-    ]
-    assignableScopes: [
-      resourceGroup().id
-    ]
-  }
-}
+// Reader (learn.microsoft.com/azure/role-based-access-control/built-in-roles/general#reader).
+var readerRoleId = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
 
 resource readTags 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(resourceGroup().id, functionAppResourceId, tagReader.id)
+  name: guid(resourceGroup().id, functionAppResourceId, readerRoleId)
   properties: {
-    roleDefinitionId: tagReader.id
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', readerRoleId)
     principalId: functionAppPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using GpuAutomation.Functions.Configuration;
 using GpuAutomation.Functions.Hosting;
+using GpuAutomation.Functions.Security;
 using GpuAutomation.Messaging.Topology;
 
 namespace GpuAutomation.Functions.Tests;
@@ -21,7 +22,9 @@ public sealed class PackageLayoutTests(PublishedPackage package) : IClassFixture
 
         Assert.True(File.Exists(executable), $"{executable} is not in the package.");
         Assert.True(OperatingSystem.IsWindows() || File.GetUnixFileMode(executable).HasFlag(UnixFileMode.UserExecute), $"{executable} is not executable.");
-        Assert.True(host["customHandler"]!["enableForwardingHttpRequest"]!.GetValue<bool>());
+        // The YARP proxy streams bodies; the legacy forwarding drops a body without Content-Length (audit fidelity-azure 2.5).
+        Assert.True(host["customHandler"]!["enableProxyingHttpRequest"]!.GetValue<bool>());
+        Assert.Null(host["customHandler"]!["enableForwardingHttpRequest"]);
         Assert.Equal("Microsoft.Azure.Functions.ExtensionBundle", host["extensionBundle"]!["id"]!.GetValue<string>());
         Assert.Equal("[4.*, 5.0.0)", host["extensionBundle"]!["version"]!.GetValue<string>());
         Assert.Equal("api", host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
@@ -83,9 +86,10 @@ public sealed class PackageLayoutTests(PublishedPackage package) : IClassFixture
     }
 
     [Fact]
-    public void Http_functions_qualify_for_request_forwarding()
+    public void Http_functions_qualify_for_request_proxying()
     {
-        // The host forwards the raw request only when the bindings are exactly one httpTrigger in and one http out.
+        // The host proxies the raw request only when the bindings are exactly one httpTrigger in and one http out
+        // (DefaultHttpWorkerService.InvokeAsync: IsHttpInAndOutFunction).
         foreach (var file in Directory.GetDirectories(package.Root).Select(d => Path.Combine(d, "function.json")).Where(File.Exists))
         {
             var function = Path.GetFileName(Path.GetDirectoryName(file)!);
@@ -118,6 +122,7 @@ public sealed class PackageLayoutTests(PublishedPackage package) : IClassFixture
         start.Environment[CustomHandlerEnvironment.Port] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment[CustomHandlerEnvironment.WorkerId] = Guid.NewGuid().ToString();
         start.Environment[CustomHandlerEnvironment.AppRootPath] = package.Root;
+        start.Environment[PlatformAuthentication.EnabledVariable] = "True";
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };

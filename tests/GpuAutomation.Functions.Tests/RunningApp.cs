@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using GpuAutomation.Functions.Hosting;
+using GpuAutomation.Functions.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,6 +36,12 @@ public sealed class RunningApp : IAsyncDisposable
         if (mode == HostingMode.FunctionsHost)
         {
             args.Add($"--{CustomHandlerEnvironment.Port}={port}");
+
+            // What App Service injects when authentication is on, as infra/ deploys it; a test may override it.
+            if (settings?.ContainsKey(PlatformAuthentication.EnabledVariable) != true)
+            {
+                args.Add($"--{PlatformAuthentication.EnabledVariable}=True");
+            }
         }
         else
         {

@@ -85,8 +85,10 @@ public sealed class FunctionAppTests(ClusterDeployment deployment)
         Assert.Equal("blobContainer", storage.GetProperty("type").GetString());
         Assert.Equal("SystemAssignedIdentity", storage.GetProperty("authentication").GetProperty("type").GetString());
 
-        // Flex Consumption refuses FUNCTIONS_WORKER_RUNTIME as an app setting: the runtime lives here.
-        Assert.True(config.GetProperty("runtime").TryGetProperty("name", out _));
+        // Flex Consumption refuses FUNCTIONS_WORKER_RUNTIME as an app setting: the runtime lives here, and it is the
+        // custom handler stack (audit fidelity-azure 1.2, 1.3).
+        Assert.Equal("custom", config.GetProperty("runtime").GetProperty("name").GetString());
+        Assert.Equal("1.0", config.GetProperty("runtime").GetProperty("version").GetString());
         Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", AppSettings.Keys);
     }
 
@@ -97,7 +99,9 @@ public sealed class FunctionAppTests(ClusterDeployment deployment)
         Assert.True(properties.GetProperty("httpsOnly").GetBoolean());
         Assert.Equal("1.2", properties.GetProperty("siteConfig").GetProperty("minTlsVersion").GetString());
         Assert.Equal("1.2", properties.GetProperty("siteConfig").GetProperty("scmMinTlsVersion").GetString());
-        Assert.Equal("Disabled", properties.GetProperty("siteConfig").GetProperty("ftpsState").GetString());
+        // Flex Consumption does not support FTPS ("properties.ftpsState: FTPS not supported", flex-consumption-plan
+        // deprecations; audit fidelity-azure 1.6): basic publishing credentials are off instead.
+        Assert.False(properties.GetProperty("siteConfig").TryGetProperty("ftpsState", out _));
 
         var policies = _snapshot.OfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToList();
         Assert.Equal(["ftp", "scm"], policies.Select(DeploymentSnapshot.ShortName).Order(StringComparer.Ordinal));
@@ -105,7 +109,7 @@ public sealed class FunctionAppTests(ClusterDeployment deployment)
     }
 
     [Fact]
-    public void Entra_id_authentication_guards_the_api_and_lets_only_the_event_grid_webhook_through()
+    public void Entra_id_authentication_guards_the_api_and_lets_through_only_the_event_grid_webhook_and_the_anonymous_routes()
     {
         var auth = _snapshot.OfType("Microsoft.Web/sites/config").Single(c => DeploymentSnapshot.ShortName(c) == "authsettingsV2")
             .GetProperty("properties");
@@ -115,7 +119,9 @@ public sealed class FunctionAppTests(ClusterDeployment deployment)
         Assert.True(validation.GetProperty("requireAuthentication").GetBoolean());
         Assert.Equal("RedirectToLoginPage", validation.GetProperty("unauthenticatedClientAction").GetString());
         Assert.Equal("azureactivedirectory", validation.GetProperty("redirectToProvider").GetString());
-        Assert.Equal(["/runtime/webhooks/eventgrid"], validation.GetProperty("excludedPaths").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(
+            ["/runtime/webhooks/eventgrid", .. AnonymousApiRoutes.Paths],
+            validation.GetProperty("excludedPaths").EnumerateArray().Select(p => p.GetString()));
 
         var entra = auth.GetProperty("identityProviders").GetProperty("azureActiveDirectory");
         Assert.True(entra.GetProperty("enabled").GetBoolean());

@@ -7,7 +7,9 @@ public static class SecurityRegistration
 {
     /// <summary>
     /// Callers from X-MS-CLIENT-PRINCIPAL and the two role policies. The development identity (GpuAutomation:Security:
-    /// DevelopmentIdentity) is honoured only in local mode; under the Functions host the app refuses to start with it.
+    /// DevelopmentIdentity) is honoured only in local mode and on loopback addresses; under the Functions host the app
+    /// refuses to start with it. Under the Functions host without platform authentication (WEBSITE_AUTH_ENABLED), the
+    /// API is refused (<see cref="PlatformAuthenticationGate"/>).
     /// </summary>
     public static IServiceCollection AddApiSecurity(this IServiceCollection services, IConfiguration configuration, HostingMode mode)
     {
@@ -18,6 +20,18 @@ public static class SecurityRegistration
             throw new InvalidOperationException(
                 $"{SecurityOptions.Section}:{nameof(SecurityOptions.DevelopmentIdentity)} is set while the Functions host runs the app; "
                 + "the development identity would let every caller act as an operator. Remove the setting.");
+        }
+
+        if (mode == HostingMode.FunctionsHost && !PlatformAuthentication.IsEnabled(configuration))
+        {
+            services.AddSingleton<IStartupFilter, PlatformAuthenticationGate>();
+        }
+
+        if (configuration.GetValue<bool>($"{SecurityOptions.Section}:{nameof(SecurityOptions.DevelopmentIdentity)}"))
+        {
+            services.AddSingleton<DevelopmentIdentityGuard>();
+            services.AddSingleton<IStartupFilter>(provider => provider.GetRequiredService<DevelopmentIdentityGuard>());
+            services.AddHostedService(provider => provider.GetRequiredService<DevelopmentIdentityGuard>());
         }
 
         services.AddAuthentication(ClientPrincipalAuthenticationHandler.SchemeName)
