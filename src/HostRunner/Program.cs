@@ -1,6 +1,12 @@
 using GpuAutomation.HostRunner.Agent;
 using GpuAutomation.HostRunner.Configuration;
+using GpuAutomation.HostRunner.Tools;
 using Microsoft.Extensions.Hosting;
+
+if (ToolCommand.Handles(args))
+{
+    return await ToolCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+}
 
 IHost host;
 try

@@ -46,6 +46,64 @@ public sealed class AgentEdgeCaseTests
         Assert.Equal(CommandOutcome.Succeeded, (await h.ResultAsync(lost)).Outcome);
     }
 
+    [Fact]
+    public async Task A_failed_offline_action_write_is_reported_failed_not_rejected()
+    {
+        // The write is a Change step: its failure means the command failed part-way (code review P7).
+        await using var h = new AgentHarness();
+        await h.StartAgentAsync();
+        h.Cluster.Faults.Add(new EmulatedFault("ModifyInstance", EmulatedFaultKind.Fail, ClassName: "MSCluster_Resource", Code: Cim.CimErrors.AccessDenied));
+
+        var result = await h.ResultAsync(await h.SendAsync(new SetOfflineAction("web", OfflineAction.ForceShutdown)));
+
+        Assert.Equal(CommandOutcome.Failed, result.Outcome);
+        Assert.Equal("ensure-offline-action", result.Error?.Step);
+    }
+
+    [Fact]
+    public async Task Offline_action_for_a_vm_that_is_not_clustered_is_rejected_in_the_check_step()
+    {
+        await using var h = new AgentHarness();
+        await h.StartAgentAsync();
+        h.Cluster.SetClustered(Web, false);
+
+        var result = await h.ResultAsync(await h.SendAsync(new SetOfflineAction("web", OfflineAction.ForceShutdown)));
+
+        Assert.Equal(CommandOutcome.Rejected, result.Outcome);
+        Assert.Equal(CommandErrorCodes.VmNotClustered, result.Error?.Code);
+        Assert.Equal(CommandExecutor.CheckClustered, result.Error?.Step);
+    }
+
+    [Fact]
+    public async Task Assign_raises_the_gpu_p_vm_settings_before_the_add()
+    {
+        await using var h = new AgentHarness();
+        await h.StartAgentAsync();
+
+        var result = await h.ResultAsync(await h.SendAsync(new AssignPartition("stopped")));
+
+        Assert.Equal(CommandOutcome.Succeeded, result.Outcome);
+        var names = result.Steps.Select(s => s.Name).ToList();
+        Assert.True(names.IndexOf("ensure-gpu-vm-settings") is var i && i >= 0 && i < names.IndexOf("add-partition-adapter"));
+        var vm = h.Cluster.Vm(Stopped);
+        Assert.True(vm.GuestControlledCacheTypes);
+        Assert.True(vm.LowMmioGapMb >= 1024);
+        Assert.True(vm.HighMmioGapMb >= 32768);
+    }
+
+    [Fact]
+    public async Task A_command_for_another_cluster_is_rejected_like_one_for_another_node()
+    {
+        await using var h = new AgentHarness();
+        await h.StartAgentAsync();
+
+        var result = await h.ResultAsync(await h.SendAsync(new SetOfflineAction("web", OfflineAction.ForceShutdown), addressedCluster: "other-cluster"));
+
+        Assert.Equal(CommandOutcome.Rejected, result.Outcome);
+        Assert.Equal(CommandErrorCodes.WrongCluster, result.Error?.Code);
+        Assert.Equal(OfflineAction.Save, h.Cluster.Vm(Web).OfflineAction);
+    }
+
     /// <summary>A bus whose next snapshot or result publish throws a fault no one planned for (a bug, not a broker error).</summary>
     private sealed class FaultingBus(IMessageBus inner) : IMessageBus
     {

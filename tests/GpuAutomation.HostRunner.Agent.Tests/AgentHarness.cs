@@ -89,11 +89,12 @@ internal sealed class AgentHarness : IAsyncDisposable
     /// <summary>Stops <paramref name="agent"/> as a crash would leave it: the command in progress stays unfinished in the journal.</summary>
     public Task StopAgentAsync(HostRunnerAgent agent) => Bounded.RunAsync("Stopping the agent", () => agent.StopAsync());
 
-    public async Task<string> SendAsync(IMessageBody command, string? id = null, DateTimeOffset? issuedAt = null, DateTimeOffset? expiresAt = null)
+    /// <summary>Sends a command to the agent's queue; <paramref name="addressedCluster"/> puts another cluster in its envelope.</summary>
+    public async Task<string> SendAsync(IMessageBody command, string? id = null, DateTimeOffset? issuedAt = null, DateTimeOffset? expiresAt = null, string? addressedCluster = null)
     {
         id ??= Guid.NewGuid().ToString("N");
         var issued = issuedAt ?? DateTimeOffset.UtcNow;
-        await Bounded.RunAsync("Sending the command", () => Bus.PublishAsync(QueueNames.Commands(ClusterName, Node), Message.Create(command, id, ClusterName, Node, issued, "request-" + id, expiresAt ?? issued.AddHours(1))));
+        await Bounded.RunAsync("Sending the command", () => Bus.PublishAsync(QueueNames.Commands(ClusterName, Node), Message.Create(command, id, addressedCluster ?? ClusterName, Node, issued, "request-" + id, expiresAt ?? issued.AddHours(1))));
         return id;
     }
 

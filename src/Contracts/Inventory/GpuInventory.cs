@@ -5,7 +5,7 @@ namespace GpuAutomation.Contracts.Inventory;
 /// <param name="PnpInstanceId">The Win32_PnPEntity device id the instance path maps to.</param>
 /// <param name="PnpStatus">Win32_PnPEntity.Status ("OK", "Error", "Degraded", "Unknown").</param>
 /// <param name="PnpErrorCode">Win32_PnPEntity.ConfigManagerErrorCode; 0 means working.</param>
-/// <param name="MemoryMiB">Physical memory in MiB when the driver reports it; Hyper-V's VRAM figures are relative units.</param>
+/// <param name="MemoryMiB">Physical memory in MiB when the driver reports TotalVRAM in bytes (server GPU-P); null for a client driver's relative units.</param>
 public sealed record GpuInventory(
     string InstancePath,
     string? PnpInstanceId,

@@ -94,9 +94,9 @@ public sealed partial class ComplianceScan(
         };
     }
 
-    [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Compliance remediation on {Cluster}: {Rule} for {Resource} → request {RequestId} ({Status})")]
+    [LoggerMessage(EventId = 3500, Level = LogLevel.Information, Message = "Compliance remediation on {Cluster}: {Rule} for {Resource} → request {RequestId} ({Status})")]
     private static partial void LogRemediation(ILogger logger, string cluster, string rule, string resource, string requestId, RequestStatus status);
 
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Compliance scan of {Cluster}: report {ReportId}, {Findings} finding(s), {Remediations} remediation request(s)")]
+    [LoggerMessage(EventId = 3501, Level = LogLevel.Information, Message = "Compliance scan of {Cluster}: report {ReportId}, {Findings} finding(s), {Remediations} remediation request(s)")]
     private static partial void LogScanned(ILogger logger, string cluster, string reportId, int findings, int remediations);
 }

@@ -78,9 +78,9 @@ public sealed partial class CommandDispatcher(
             return true;
         });
 
-    [LoggerMessage(EventId = 1200, Level = LogLevel.Warning, Message = "Publishing command {CommandId} of request {RequestId} to {Queue} failed; the outbox sweep will retry")]
+    [LoggerMessage(EventId = 3200, Level = LogLevel.Warning, Message = "Publishing command {CommandId} of request {RequestId} to {Queue} failed; the outbox sweep will retry")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string commandId, string requestId, string queue);
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Dispatched command {CommandId} of request {RequestId} to {Queue}")]
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Dispatched command {CommandId} of request {RequestId} to {Queue}")]
     private static partial void LogDispatched(ILogger logger, string commandId, string requestId, string queue);
 }

@@ -88,9 +88,9 @@ public sealed partial class DispatchQueue(
         }
     }
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Command {CommandId} of request {RequestId} is left to the outbox sweep: {Reason}")]
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "Command {CommandId} of request {RequestId} is left to the outbox sweep: {Reason}")]
     private static partial void LogLeftToSweep(ILogger logger, string commandId, string requestId, string reason);
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Dispatching command {CommandId} of request {RequestId} failed; the outbox sweep will retry")]
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Dispatching command {CommandId} of request {RequestId} failed; the outbox sweep will retry")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception, string commandId, string requestId);
 }

@@ -33,6 +33,6 @@ public sealed partial class OutboxSweeper(
         return delivered;
     }
 
-    [LoggerMessage(EventId = 1204, Level = LogLevel.Information, Message = "Outbox sweep found {Found} leftover command(s) and delivered {Delivered}")]
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Information, Message = "Outbox sweep found {Found} leftover command(s) and delivered {Delivered}")]
     private static partial void LogSwept(ILogger logger, int found, int delivered);
 }

@@ -362,12 +362,12 @@ public sealed partial class PartitionRequestService(
         return Message.Create(body, request.CommandId!, request.Cluster, request.Node, now, request.Id, now + _options.CommandTimeToLive);
     }
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Partition count change of cluster {Cluster} to {PartitionCount} refused, nothing stored or sent: {Refusals}")]
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Partition count change of cluster {Cluster} to {PartitionCount} refused, nothing stored or sent: {Refusals}")]
     private static partial void LogClusterChangeRefused(ILogger logger, string cluster, int partitionCount, string refusals);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Accepted request {RequestId}: {Action} on {Cluster}/{Node} for VM {VmName}, command {CommandId}")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Accepted request {RequestId}: {Action} on {Cluster}/{Node} for VM {VmName}, command {CommandId}")]
     private static partial void LogAccepted(ILogger logger, string requestId, PartitionAction action, string cluster, string node, string? vmName, string? commandId);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Rejected request {RequestId}: {Action} on {Cluster}: {Code} {Reason}")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Rejected request {RequestId}: {Action} on {Cluster}: {Code} {Reason}")]
     private static partial void LogRejected(ILogger logger, string requestId, PartitionAction action, string cluster, string code, string reason);
 }

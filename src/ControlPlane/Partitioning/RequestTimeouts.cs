@@ -59,6 +59,6 @@ public sealed partial class RequestTimeouts(
             return true;
         });
 
-    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Request {RequestId} timed out waiting for command {CommandId} (was {Status})")]
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Warning, Message = "Request {RequestId} timed out waiting for command {CommandId} (was {Status})")]
     private static partial void LogTimedOut(ILogger logger, string requestId, string? commandId, RequestStatus status);
 }

@@ -116,9 +116,9 @@ public sealed partial class VmProvisioning(
             : new ProvisioningOutcome(ProvisioningResult.Requested, $"Rule '{rule.Name}' selected '{vmName}': request {request.Id}.", request.Id);
     }
 
-    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Provisioning ignores VM {VmName}: {Reason}")]
+    [LoggerMessage(EventId = 3400, Level = LogLevel.Information, Message = "Provisioning ignores VM {VmName}: {Reason}")]
     private static partial void LogIgnored(ILogger logger, string vmName, string reason);
 
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Information, Message = "Provisioning VM {VmName} of {Cluster} by rule {Rule}: request {RequestId} is {Status} (existing: {IsExisting})")]
+    [LoggerMessage(EventId = 3401, Level = LogLevel.Information, Message = "Provisioning VM {VmName} of {Cluster} by rule {Rule}: request {RequestId} is {Status} (existing: {IsExisting})")]
     private static partial void LogRequested(ILogger logger, string vmName, string cluster, string rule, string requestId, RequestStatus status, bool isExisting);
 }

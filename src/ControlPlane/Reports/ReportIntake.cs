@@ -222,12 +222,12 @@ public sealed partial class ReportIntake(
             return stored with { Vms = vms };
         }, cancellationToken);
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Ignored {Kind} of command {CommandId} for request {RequestId} (status {Status}): duplicate, late or unknown")]
+    [LoggerMessage(EventId = 3300, Level = LogLevel.Information, Message = "Ignored {Kind} of command {CommandId} for request {RequestId} (status {Status}): duplicate, late or unknown")]
     private static partial void LogIgnored(ILogger logger, string kind, string commandId, string requestId, RequestStatus? status);
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Request {RequestId} completed by command {CommandId}: {Status}")]
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Request {RequestId} completed by command {CommandId}: {Status}")]
     private static partial void LogCompleted(ILogger logger, string requestId, string commandId, RequestStatus status);
 
-    [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Kept the stored inventory of {Cluster}/{Node}: the snapshot taken at {TakenAt} is not newer")]
+    [LoggerMessage(EventId = 3302, Level = LogLevel.Information, Message = "Kept the stored inventory of {Cluster}/{Node}: the snapshot taken at {TakenAt} is not newer")]
     private static partial void LogStaleSnapshot(ILogger logger, string cluster, string node, DateTimeOffset takenAt);
 }

@@ -64,6 +64,7 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             JobTimeout = options.JobTimeout,
             JobPollInterval = options.PollInterval,
             StatePollInterval = options.PollInterval,
+            EnsureGpuVmSettings = options.EnsureGpuVmSettings,
         };
         _host = new HyperVHost(options.Node, cim, hyperV, this._time, _loggers);
         _publisher = new ReportPublisher(bus, options.Cluster, options.Node, this._time, newId ?? (() => Guid.NewGuid().ToString("N")));
@@ -89,7 +90,7 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         }
 
         _journal = CommandJournal.Open(_options.JournalFolder, _time, _loggers.CreateLogger<CommandJournal>());
-        _executor = new CommandExecutor(_host, _journal, _time, _loggers.CreateLogger<CommandExecutor>());
+        _executor = new CommandExecutor(_host, _options.Cluster, _journal, _time, _loggers.CreateLogger<CommandExecutor>());
         await _inventory.ReportAsync(InventoryReason.Start, null, cancellationToken);
         foreach (var done in _journal.Unreported())
         {
@@ -310,39 +311,39 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 6100, Level = LogLevel.Error, Message = "Command {CommandId} hit an unexpected fault (finished {Finished}); the agent goes on with the next command and deals with this one at its next start")]
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Command {CommandId} hit an unexpected fault (finished {Finished}); the agent goes on with the next command and deals with this one at its next start")]
     private partial void LogCommandFault(Exception exception, string commandId, bool finished);
 
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "HostRunner ready on node {Node} of cluster {Cluster}: consuming {Queue}, journal {Journal}")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "HostRunner ready on node {Node} of cluster {Cluster}: consuming {Queue}, journal {Journal}")]
     private partial void LogReady(string node, string cluster, string queue, string journal);
 
-    [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "HostRunner on node {Node} stopped")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "HostRunner on node {Node} stopped")]
     private partial void LogStopped(string node);
 
-    [LoggerMessage(EventId = 6103, Level = LogLevel.Information, Message = "Received {CommandId} ({CommandType}) for request {RequestId}")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Received {CommandId} ({CommandType}) for request {RequestId}")]
     private partial void LogReceived(string commandId, string commandType, string? requestId);
 
-    [LoggerMessage(EventId = 6104, Level = LogLevel.Information, Message = "Duplicate {CommandId} ({CommandType}) not executed again; finished {Finished}")]
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Duplicate {CommandId} ({CommandType}) not executed again; finished {Finished}")]
     private partial void LogDuplicate(string commandId, string commandType, bool finished);
 
-    [LoggerMessage(EventId = 6105, Level = LogLevel.Information, Message = "Queued unfinished {CommandId} ({CommandType}) from the journal with {Steps} step(s) done")]
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Queued unfinished {CommandId} ({CommandType}) from the journal with {Steps} step(s) done")]
     private partial void LogQueuedFromJournal(string commandId, string commandType, int steps);
 
-    [LoggerMessage(EventId = 6106, Level = LogLevel.Information, Message = "{CommandId} ({CommandType}) finished {Outcome} in {ElapsedMs} ms")]
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "{CommandId} ({CommandType}) finished {Outcome} in {ElapsedMs} ms")]
     private partial void LogCompleted(string commandId, string commandType, CommandOutcome outcome, double elapsedMs);
 
-    [LoggerMessage(EventId = 6107, Level = LogLevel.Warning, Message = "Stopping with {CommandId} unfinished after {Steps} step(s); it resumes at the next start")]
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Stopping with {CommandId} unfinished after {Steps} step(s); it resumes at the next start")]
     private partial void LogLeftUnfinished(string commandId, int steps);
 
-    [LoggerMessage(EventId = 6108, Level = LogLevel.Critical, Message = "The command journal failed ({Code}); no further commands are executed until the agent restarts")]
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Critical, Message = "The command journal failed ({Code}); no further commands are executed until the agent restarts")]
     private partial void LogJournalFailed(Exception exception, string code);
 
-    [LoggerMessage(EventId = 6109, Level = LogLevel.Warning, Message = "Inventory report ({Reason}) failed")]
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Inventory report ({Reason}) failed")]
     private partial void LogInventoryFailed(Exception exception, InventoryReason reason);
 
-    [LoggerMessage(EventId = 6110, Level = LogLevel.Warning, Message = "Sending the result of {CommandId} failed; retrying in {Delay}")]
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Sending the result of {CommandId} failed; retrying in {Delay}")]
     private partial void LogResultPublishFailed(Exception exception, string commandId, TimeSpan delay);
 
-    [LoggerMessage(EventId = 6111, Level = LogLevel.Warning, Message = "Sending progress of {CommandId} failed")]
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Sending progress of {CommandId} failed")]
     private partial void LogProgressFailed(Exception exception, string commandId);
 }

@@ -29,6 +29,7 @@ public static class HostRunnerApp
             ["--journal"] = "JournalFolder",
             ["--simulate"] = "Simulate",
             ["--simulate-state"] = "SimulateState",
+            ["--ensure-gpu-vm-settings"] = "EnsureGpuVmSettings",
         });
         var options = HostRunnerOptions.From(builder.Configuration);
         builder.Services.AddWindowsService(o => o.ServiceName = "GpuAutomation HostRunner");

@@ -4,17 +4,27 @@ namespace GpuAutomation.HostRunner.Cim;
 
 /// <summary>
 /// An instance of a CIM class as our code sees it: class, namespace, properties (case-insensitive names, as CIM
-/// has them) and which of them are keys. Immutable: <see cref="With"/> gives a changed copy for ModifyInstance.
+/// has them), which of them are keys and each property's declared CIM type as the provider reported it (so a NULL
+/// keeps its type). Immutable: <see cref="With"/> gives a changed copy for ModifyInstance and remembers which
+/// properties changed, because a write sends the instance as read with only those (<see cref="ForModify"/>).
 /// </summary>
 public sealed record CimInstance
 {
-    public CimInstance(string ns, string className, IEnumerable<KeyValuePair<string, CimValue?>> properties, IEnumerable<string> keyNames, string? server = null)
+    public CimInstance(
+        string ns,
+        string className,
+        IEnumerable<KeyValuePair<string, CimValue?>> properties,
+        IEnumerable<string> keyNames,
+        string? server = null,
+        IEnumerable<KeyValuePair<string, CimType>>? declaredTypes = null)
     {
         Namespace = ns;
         ClassName = className;
         Properties = properties.ToImmutableSortedDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
         KeyNames = [.. keyNames];
         Server = server;
+        DeclaredTypes = (declaredTypes ?? []).ToImmutableSortedDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
+        ChangedNames = ImmutableSortedSet.Create<string>(StringComparer.OrdinalIgnoreCase);
     }
 
     public string Namespace { get; }
@@ -28,6 +38,12 @@ public sealed record CimInstance
 
     public string? Server { get; }
 
+    /// <summary>Declared CIM types as the provider reported them; a property missing here has the type of its value.</summary>
+    public ImmutableSortedDictionary<string, CimType> DeclaredTypes { get; init; }
+
+    /// <summary>The properties set with <see cref="With"/> since the instance was read.</summary>
+    public ImmutableSortedSet<string> ChangedNames { get; init; }
+
     public CimInstancePath Path => new(
         Namespace,
         ClassName,
@@ -38,7 +54,27 @@ public sealed record CimInstance
 
     public bool Has(string name) => Properties.ContainsKey(name);
 
-    public CimInstance With(string name, CimValue? value) => this with { Properties = Properties.SetItem(name, value) };
+    public CimInstance With(string name, CimValue? value)
+        => this with { Properties = Properties.SetItem(name, value), ChangedNames = ChangedNames.Add(name) };
+
+    /// <summary>The property's CIM type: declared by the provider, else that of its value; null for an untyped NULL.</summary>
+    public CimType? TypeOf(string name)
+        => DeclaredTypes.TryGetValue(name, out var declared) ? declared : Get(name)?.Type;
+
+    /// <summary>
+    /// What a ModifyInstance sends: the keys and the changed properties, with their declared types — the instance as
+    /// read with only the changed property, as Microsoft's own client writes (View.BeginPutInternal → PutProperties
+    /// of the changed properties; fidelity audit rows 9 and 48). Read-only properties and NULLs of other properties
+    /// never go back to the provider.
+    /// </summary>
+    public CimInstance ForModify()
+    {
+        var sent = Properties.Where(p => ChangedNames.Contains(p.Key) || KeyNames.Contains(p.Key, StringComparer.OrdinalIgnoreCase)).ToList();
+        return new CimInstance(Namespace, ClassName, sent, KeyNames, Server, DeclaredTypes.Where(t => sent.Exists(p => string.Equals(p.Key, t.Key, StringComparison.OrdinalIgnoreCase))))
+        {
+            ChangedNames = ChangedNames,
+        };
+    }
 
     public string? GetString(string name) => Get(name) switch
     {
@@ -81,6 +117,13 @@ public sealed record CimInstance
         null => [],
         CimValue.TextArray a => a.Value,
         var other => throw Mismatch(name, "string[]", other),
+    };
+
+    public DateTimeOffset? GetDateTime(string name) => Get(name) switch
+    {
+        null => null,
+        CimValue.DateTime d => d.Value,
+        var other => throw Mismatch(name, "datetime", other),
     };
 
     public CimInstance? GetInstance(string name) => Get(name) switch

@@ -5,7 +5,4 @@ public sealed record CimMethodResult(uint ReturnValue, IReadOnlyDictionary<strin
 {
     public CimInstancePath? GetReference(string name)
         => OutParameters.TryGetValue(name, out var value) && value is CimValue.Reference r ? r.Value : null;
-
-    public IReadOnlyList<CimInstancePath> GetReferences(string name)
-        => OutParameters.TryGetValue(name, out var value) && value is CimValue.ReferenceArray r ? r.Value : [];
 }

@@ -15,7 +15,13 @@ public interface ICimClient
 
     Task<IReadOnlyList<CimInstance>> GetAssociatedAsync(CimInstancePath source, string associationClass, string resultClass, CancellationToken cancellationToken);
 
-    /// <summary>Writes the instance's properties back (read, change with <see cref="CimInstance.With"/>, modify).</summary>
+    /// <summary>The association instances that reference <paramref name="target"/> (WMI's references-of), e.g. its Msvm_SettingsDefineCapabilities.</summary>
+    Task<IReadOnlyList<CimInstance>> GetReferencesAsync(CimInstancePath target, string associationClass, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the changed properties back (read, change with <see cref="CimInstance.With"/>, modify): the keys and
+    /// the changed properties go to the provider, nothing else (<see cref="CimInstance.ForModify"/>).
+    /// </summary>
     Task ModifyInstanceAsync(CimInstance instance, CancellationToken cancellationToken);
 
     /// <summary>Invokes a method on an instance. A non-zero ReturnValue is not an exception: callers interpret it.</summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace GpuAutomation.HostRunner.Cluster;
 
 /// <summary>The failover cluster's view of VMs (root\MSCluster): whether a VM is clustered and its OfflineAction.</summary>
-public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> logger)
+public sealed partial class ClusterResources(ICimClient cim, ILogger<ClusterResources> logger)
 {
     public const string ResourceClass = "MSCluster_Resource";
     public const string ClusterClass = "MSCluster_Cluster";
@@ -107,6 +107,8 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
             return false;
         }
 
+        // The resource as read with only PrivateProperties.OfflineAction changed, as Microsoft's client writes it
+        // (MSClusterResourceView.SetInternalProperty; fidelity audit row 48); ForModify sends just that property.
         var instance = await cim.GetInstanceAsync(resource.Path, cancellationToken);
         var properties = instance.GetInstance("PrivateProperties")
             ?? throw new CimException(CimErrors.MissingProperty, $"Cluster resource '{resource.Name}' has no PrivateProperties.");
@@ -115,12 +117,24 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
         {
             await cim.ModifyInstanceAsync(changed, cancellationToken);
         }
-        catch (CimException e) when (e.Code == CimErrors.PropertiesStored)
+        catch (CimException e) when (e.Code == CimErrors.PropertiesStored || ResourcePropertiesStored.Is(e.NativeCode))
         {
-            logger.LogDebug("Cluster stored OfflineAction for online resource {Resource}; it applies at the next offline", resource.Name);
+            LogPropertiesStored(resource.Name, e.NativeCode);
+        }
+        catch (CimException e)
+        {
+            // How WMI reports "properties stored" is unconfirmed (audit row 50): whatever the error, if the value now
+            // holds, the write took.
+            var now = await cim.GetInstanceAsync(resource.Path, cancellationToken);
+            if (now.GetInstance("PrivateProperties")?.GetUnsigned("OfflineAction") != (ulong)action)
+            {
+                throw;
+            }
+
+            LogWriteErrorButValueHolds(resource.Name, e.Code, e.NativeCode, action);
         }
 
-        logger.LogInformation("Set OfflineAction of cluster resource {Resource} from {Previous} to {OfflineAction}", resource.Name, resource.OfflineAction, action);
+        LogOfflineActionSet(resource.Name, resource.OfflineAction, action);
         return true;
     }
 
@@ -151,4 +165,13 @@ public sealed class ClusterResources(ICimClient cim, ILogger<ClusterResources> l
             offline <= 3 ? (OfflineAction)offline : OfflineAction.Save,
             instance.Path);
     }
+
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Set OfflineAction of cluster resource {Resource} from {Previous} to {OfflineAction}")]
+    private partial void LogOfflineActionSet(string resource, OfflineAction previous, OfflineAction offlineAction);
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Debug, Message = "Cluster stored OfflineAction for online resource {Resource} (code {NativeCode}); it applies at the next offline")]
+    private partial void LogPropertiesStored(string resource, uint? nativeCode);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "Writing OfflineAction of cluster resource {Resource} reported {Code} ({NativeCode}), but it reads back as {OfflineAction}: taken as done")]
+    private partial void LogWriteErrorButValueHolds(string resource, string code, uint? nativeCode, OfflineAction offlineAction);
 }

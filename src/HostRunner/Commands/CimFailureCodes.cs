@@ -6,7 +6,7 @@ namespace GpuAutomation.HostRunner.Commands;
 /// <summary>Maps a CIM failure to the <see cref="CommandErrorCodes"/> value the agent reports.</summary>
 public static class CimFailureCodes
 {
-    /// <summary>Our code for a CIM failure: the known ones by name, any other as its CIM code with '-' separators.</summary>
+    /// <summary>Our code for a CIM failure: the known ones by name, any other as its (kebab-case) CIM code.</summary>
     public static string FromCim(string cimCode) => cimCode switch
     {
         CimErrors.VmNotFound => CommandErrorCodes.UnknownVm,
@@ -20,6 +20,6 @@ public static class CimFailureCodes
         CimErrors.JobFailed => CommandErrorCodes.HyperVJobFailed,
         CimErrors.JobTimeout => CommandErrorCodes.HyperVJobTimeout,
         CimErrors.StateTimeout => CommandErrorCodes.HyperVStateTimeout,
-        _ => cimCode.Replace('.', '-').Replace('_', '-'),
+        _ => cimCode,
     };
 }

@@ -14,11 +14,12 @@ namespace GpuAutomation.HostRunner.Commands;
 /// inventory after it). Rejected when a check fails or the command expired before its first step; Failed when a
 /// change step failed (the VM was brought back to its power state first).
 /// </summary>
-public sealed partial class CommandExecutor(HyperVHost host, CommandJournal journal, TimeProvider time, ILogger<CommandExecutor> logger)
+public sealed partial class CommandExecutor(HyperVHost host, string cluster, CommandJournal journal, TimeProvider time, ILogger<CommandExecutor> logger)
 {
     public const string CheckGpus = "check-gpus";
     public const string SetPartitionCountPrefix = "set-partition-count:";
     public const string ReadInventory = "read-inventory";
+    public const string CheckClustered = "check-clustered";
 
     private readonly VmPartitionSteps _vmSteps = new(host);
 
@@ -37,6 +38,13 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
             if (!run.IsResume && command.Message.IsExpired(time.GetUtcNow()))
             {
                 throw new CommandStepException(CommandErrorCodes.Expired, $"{envelope.MessageType} {envelope.MessageId} expired at {envelope.ExpiresAt:O} before it started; it was not executed.");
+            }
+
+            // A command for another cluster is refused like one for another node (issue 16): a node name is only
+            // unique within its cluster.
+            if (!string.Equals(envelope.Cluster, cluster, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CommandStepException(CommandErrorCodes.WrongCluster, $"{envelope.MessageType} {envelope.MessageId} is addressed to cluster {envelope.Cluster}, not {cluster}.");
             }
 
             if (!string.Equals(envelope.Node, host.Node, StringComparison.OrdinalIgnoreCase))
@@ -174,21 +182,28 @@ public sealed partial class CommandExecutor(HyperVHost host, CommandJournal jour
     private async Task SetOfflineActionAsync(CommandRun run, SetOfflineAction command, CancellationToken cancellationToken)
     {
         var vmId = await _vmSteps.ResolveAsync(run, command.VmName, command.VmId, cancellationToken);
-        await run.StepAsync(VmPartitionSteps.EnsureOfflineAction, StepKind.Check, async ct =>
+
+        // Checking is a Check (a VM that is not clustered rejects the command, nothing changed); writing is a Change,
+        // so a failed write reports Failed, not Rejected (code review P7).
+        await run.StepAsync(CheckClustered, StepKind.Check, async ct =>
+            await host.Cluster.IsVmClusteredAsync(vmId, command.VmName, ct)
+                ? StepResult.Done($"VM {command.VmName} is a clustered role")
+                : throw new CommandStepException(CommandErrorCodes.VmNotClustered, $"VM {command.VmName} ({vmId}) on {host.Node} has no \"Virtual Machine\" cluster resource: it is not clustered."), cancellationToken);
+        await run.StepAsync(VmPartitionSteps.EnsureOfflineAction, StepKind.Change, async ct =>
             await host.Cluster.SetOfflineActionAsync(vmId, command.VmName, command.Action, ct)
                 ? StepResult.Done($"OfflineAction set to {command.Action}")
                 : StepResult.AlreadyDone($"OfflineAction is {command.Action}"), cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming {CommandId} ({CommandType}) after {Steps} journaled step(s)")]
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Resuming {CommandId} ({CommandType}) after {Steps} journaled step(s)")]
     private partial void LogResuming(string commandId, string commandType, int steps);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{CommandId} ({CommandType}) ended {Outcome}: {Code} in step {Step}: {Problem}")]
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "{CommandId} ({CommandType}) ended {Outcome}: {Code} in step {Step}: {Problem}")]
     private partial void LogEnded(string commandId, string commandType, CommandOutcome outcome, string code, string? step, string problem);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{CommandId} ({CommandType}) failed unexpectedly")]
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "{CommandId} ({CommandType}) failed unexpectedly")]
     private partial void LogUnexpected(Exception exception, string commandId, string commandType);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the inventory after {CommandId} failed with {Code}")]
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Reading the inventory after {CommandId} failed with {Code}")]
     private partial void LogInventoryFailed(Exception exception, string commandId, string code);
 }

@@ -19,6 +19,7 @@ internal sealed class VmPartitionSteps(HyperVHost host)
     public const string EnsureOfflineAction = "ensure-offline-action";
     public const string RecordPowerState = "record-power-state";
     public const string EnsureVmOff = "ensure-vm-off";
+    public const string EnsureGpuVmSettings = "ensure-gpu-vm-settings";
     public const string AddAdapter = "add-partition-adapter";
     public const string VerifyAdapter = "verify-partition-adapter";
     public const string RemoveAdapter = "remove-partition-adapter";
@@ -38,6 +39,14 @@ internal sealed class VmPartitionSteps(HyperVHost host)
             command.PowerAfter,
             async ct =>
             {
+                if (host.Options.EnsureGpuVmSettings)
+                {
+                    await run.StepAsync(EnsureGpuVmSettings, StepKind.Change, async c =>
+                        await host.Adapters.EnsureMemorySettingsAsync(vmId, host.Options.GpuVmSettings, c) is { } written
+                            ? StepResult.Done($"raised GPU-P VM settings: cache types {written.GuestControlledCacheTypes?.ToString() ?? "kept"}, low MMIO {written.LowMmioGapMb?.ToString(CultureInfo.InvariantCulture) ?? "kept"} MB, high MMIO {written.HighMmioGapMb?.ToString(CultureInfo.InvariantCulture) ?? "kept"} MB")
+                            : StepResult.AlreadyDone("GPU-P VM settings already sufficient"), ct);
+                }
+
                 await run.StepAsync(AddAdapter, StepKind.Change, async c =>
                 {
                     var existing = await host.Adapters.ListAsync(vmId, c);
@@ -46,7 +55,7 @@ internal sealed class VmPartitionSteps(HyperVHost host)
                         return StepResult.AlreadyDone($"adapter {existing[0].AdapterId} present");
                     }
 
-                    var added = await host.Adapters.AddAsync(vmId, command.GpuInstancePath, null, null, c);
+                    var added = await host.Adapters.AddAsync(vmId, command.GpuInstancePath, null, c);
                     return StepResult.Done($"added adapter {added.AdapterId}");
                 }, ct);
                 await run.StepAsync(VerifyAdapter, StepKind.Change, async c =>
@@ -100,7 +109,7 @@ internal sealed class VmPartitionSteps(HyperVHost host)
 
                     foreach (var adapter in adapters)
                     {
-                        await host.Adapters.RemoveAsync(vmId, adapter.AdapterId, null, c);
+                        await host.Adapters.RemoveAsync(vmId, adapter.AdapterId, c);
                     }
 
                     return StepResult.Done($"removed {string.Join(", ", adapters.Select(a => a.AdapterId))}");

@@ -46,6 +46,13 @@ public sealed record HostRunnerOptions
     /// <summary>How often Hyper-V jobs and VM power states are polled while waiting on them.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>
+    /// Whether assigning a partition first raises the VM's GPU-P settings (GuestControlledCacheTypes on, low MMIO
+    /// ≥ 1 GB, high MMIO ≥ 32 GB) — community tools always do; whether server GPU-P needs it is unconfirmed
+    /// (fidelity audit row 52). On by default; <c>--ensure-gpu-vm-settings false</c> turns it off.
+    /// </summary>
+    public bool EnsureGpuVmSettings { get; init; } = true;
+
     /// <summary>A host description file: run over the CIM emulator instead of this machine's Hyper-V.</summary>
     public string? Simulate { get; init; }
 
@@ -104,6 +111,7 @@ public sealed record HostRunnerOptions
             JobTimeout = Time("JobTimeout", defaults.JobTimeout),
             StopGracePeriod = Time("StopGracePeriod", defaults.StopGracePeriod),
             PollInterval = Time("PollInterval", defaults.PollInterval),
+            EnsureGpuVmSettings = !bool.TryParse(configuration["EnsureGpuVmSettings"], out var ensure) || ensure,
             Simulate = NullIfEmpty(configuration["Simulate"]),
             SimulateState = NullIfEmpty(configuration["SimulateState"]),
         };

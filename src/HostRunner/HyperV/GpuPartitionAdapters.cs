@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace GpuAutomation.HostRunner.HyperV;
 
 /// <summary>A VM's GPU partition adapters (Add-/Get-/Set-/Remove-VMGpuPartitionAdapter) and its GPU-P memory settings.</summary>
-public sealed class GpuPartitionAdapters(
+public sealed partial class GpuPartitionAdapters(
     ICimClient cim,
     VirtualMachines vms,
     GpuPartitioning gpus,
@@ -81,16 +81,17 @@ public sealed class GpuPartitionAdapters(
         })];
 
     /// <summary>
-    /// Adds a partition adapter to an Off VM: clones the default template, sets all twelve values (from
-    /// <paramref name="values"/>, else the chosen GPU's, else the template's) and, when a GPU is named, HostResource
-    /// as that GPU's object path. Refuses a VM that is not Off, a VM that already has a partition and a GPU (or host)
-    /// with no free partition.
+    /// Adds a partition adapter to an Off VM the way Add-VMGpuPartitionAdapter does: the Default template unchanged
+    /// (its twelve values NULL, so Hyper-V sizes the partition) with, when a GPU is named, HostResource as that GPU's
+    /// object path. Sizes only when <paramref name="values"/> asks for them, set afterwards on the new adapter with
+    /// ModifyResourceSettings: sending them with the add fails the job with 32773 on a real host (Justsenger/
+    /// HyperV-WMI-Documentation verify/EXAMPLES.md, recipes gpu_partition, gpu_vram_fraction; fidelity audit rows 18,
+    /// 19). Refuses a VM that is not Off, a VM that already has a partition and a GPU (or host) with no free partition.
     /// </summary>
     public async Task<GpuPartitionAdapter> AddAsync(
         Guid vmId,
         string? gpuInstancePath,
         PartitionValues? values,
-        IProgress<int>? progress,
         CancellationToken cancellationToken)
     {
         var vm = await RequireOffAsync(vmId, "add a GPU partition adapter to", cancellationToken);
@@ -118,14 +119,8 @@ public sealed class GpuPartitionAdapters(
             throw new CimException(CimErrors.NoFreePartition, $"No free GPU partition on this host ({all.Count} partitionable GPU(s), all partitions assigned).");
         }
 
-        var template = await GetTemplateAsync(cancellationToken);
-        var settings = template;
-        var chosen = values ?? (gpu is null ? GpuPartitionAdapter.ValuesOf(template) : PartitionValues.For(gpu));
-        foreach (var (name, value) in chosen.ToProperties())
-        {
-            settings = settings.With(name, new CimValue.UInt64(value));
-        }
-
+        values?.RequireNoZero();
+        var settings = await GetTemplateAsync(cancellationToken);
         if (gpu is not null)
         {
             settings = settings.With("HostResource", new CimValue.TextArray([gpu.Path.ToWmiPath()]));
@@ -141,18 +136,24 @@ public sealed class GpuPartitionAdapters(
                 ["ResourceSettings"] = new CimValue.TextArray([CimXml.Write(settings)]),
             },
             cancellationToken);
-        await jobs.CompleteAsync(result, $"Adding a GPU partition adapter to VM '{vm.Name}'", progress, cancellationToken);
+        await jobs.CompleteAsync(result, $"Adding a GPU partition adapter to VM '{vm.Name}'", cancellationToken);
 
         var added = await ListAsync(vmId, cancellationToken);
         var adapter = added.Count > 0
             ? added[0]
             : throw new CimException(CimErrors.Failed, $"AddResourceSettings reported success but VM '{vm.Name}' shows no GPU partition adapter.");
-        logger.LogInformation("Added GPU partition adapter {Adapter} to VM {VmName} ({VmId}) on GPU {Gpu}", adapter.AdapterId, vm.Name, vmId, adapter.Device?.GpuInstancePath);
+        if (values is not null)
+        {
+            await ModifyAsync(vmId, adapter.AdapterId, values, cancellationToken);
+            adapter = (await ListAsync(vmId, cancellationToken)).First(a => a.AdapterId == adapter.AdapterId);
+        }
+
+        LogAdded(adapter.AdapterId, vm.Name, vmId, adapter.Device?.GpuInstancePath);
         return adapter;
     }
 
     /// <summary>Removes the adapter from an Off VM; <see cref="CimErrors.AdapterNotFound"/> when the VM has no such adapter.</summary>
-    public async Task RemoveAsync(Guid vmId, string adapterId, IProgress<int>? progress, CancellationToken cancellationToken)
+    public async Task RemoveAsync(Guid vmId, string adapterId, CancellationToken cancellationToken)
     {
         var vm = await RequireOffAsync(vmId, "remove a GPU partition adapter from", cancellationToken);
         var adapter = await RequireAdapterAsync(vm, adapterId, cancellationToken);
@@ -161,14 +162,19 @@ public sealed class GpuPartitionAdapters(
             "RemoveResourceSettings",
             new Dictionary<string, CimValue?> { ["ResourceSettings"] = new CimValue.ReferenceArray([adapter.Settings.Path]) },
             cancellationToken);
-        await jobs.CompleteAsync(result, $"Removing GPU partition adapter {adapterId} from VM '{vm.Name}'", progress, cancellationToken);
-        logger.LogInformation("Removed GPU partition adapter {Adapter} from VM {VmName} ({VmId})", adapterId, vm.Name, vmId);
+        await jobs.CompleteAsync(result, $"Removing GPU partition adapter {adapterId} from VM '{vm.Name}'", cancellationToken);
+        LogRemoved(adapterId, vm.Name, vmId);
     }
 
-    /// <summary>Sets all twelve values of an existing adapter (the VM must be Off).</summary>
-    public async Task ModifyAsync(Guid vmId, string adapterId, PartitionValues values, IProgress<int>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets all twelve values of an existing adapter (the VM must be Off) with ModifyResourceSettings, as
+    /// Set-VMGpuPartitionAdapter does; a 0 is refused before anything is sent (the real-host test warns never to
+    /// write 0).
+    /// </summary>
+    public async Task ModifyAsync(Guid vmId, string adapterId, PartitionValues values, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(values);
+        values.RequireNoZero();
         var vm = await RequireOffAsync(vmId, "modify a GPU partition adapter of", cancellationToken);
         var adapter = await RequireAdapterAsync(vm, adapterId, cancellationToken);
         var settings = adapter.Settings;
@@ -182,7 +188,7 @@ public sealed class GpuPartitionAdapters(
             "ModifyResourceSettings",
             new Dictionary<string, CimValue?> { ["ResourceSettings"] = new CimValue.TextArray([CimXml.Write(settings)]) },
             cancellationToken);
-        await jobs.CompleteAsync(result, $"Modifying GPU partition adapter {adapterId} of VM '{vm.Name}'", progress, cancellationToken);
+        await jobs.CompleteAsync(result, $"Modifying GPU partition adapter {adapterId} of VM '{vm.Name}'", cancellationToken);
     }
 
     /// <summary>Sets the VM's cache-type and MMIO-gap settings through ModifySystemSettings (the VM must be Off).</summary>
@@ -216,7 +222,28 @@ public sealed class GpuPartitionAdapters(
             "ModifySystemSettings",
             new Dictionary<string, CimValue?> { ["SystemSettings"] = new CimValue.Text(CimXml.Write(settings)) },
             cancellationToken);
-        await jobs.CompleteAsync(result, $"Changing GPU memory settings of VM '{vm.Name}'", null, cancellationToken);
+        await jobs.CompleteAsync(result, $"Changing GPU memory settings of VM '{vm.Name}'", cancellationToken);
+    }
+
+    /// <summary>
+    /// Ensures the VM has at least <paramref name="wanted"/>: turns GuestControlledCacheTypes on and raises an MMIO
+    /// gap that is smaller, never lowers one. Returns the settings written, or null when nothing needed changing.
+    /// </summary>
+    public async Task<VmGpuMemorySettings?> EnsureMemorySettingsAsync(Guid vmId, VmGpuMemorySettings wanted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wanted);
+        var current = await GetMemorySettingsAsync(vmId, cancellationToken);
+        var change = new VmGpuMemorySettings(
+            wanted.GuestControlledCacheTypes == true && current.GuestControlledCacheTypes != true ? true : null,
+            wanted.LowMmioGapMb is { } low && (current.LowMmioGapMb ?? 0) < low ? low : null,
+            wanted.HighMmioGapMb is { } high && (current.HighMmioGapMb ?? 0) < high ? high : null);
+        if (change == new VmGpuMemorySettings())
+        {
+            return null;
+        }
+
+        await SetMemorySettingsAsync(vmId, change, cancellationToken);
+        return change;
     }
 
     /// <summary>Reads GuestControlledCacheTypes and the MMIO gaps from the realized settings.</summary>
@@ -226,8 +253,29 @@ public sealed class GpuPartitionAdapters(
         return new VmGpuMemorySettings(settings.GetBoolean("GuestControlledCacheTypes"), settings.GetUnsigned("LowMmioGapSize"), settings.GetUnsigned("HighMmioGapSize"));
     }
 
-    private async Task<CimInstance> GetTemplateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The Default GPU partition settings, reached as Microsoft's own client does: the primordial GPU partition
+    /// Msvm_ResourcePool → Msvm_AllocationCapabilities (Msvm_ElementCapabilities) → the Msvm_SettingsDefineCapabilities
+    /// with ValueRole 0 (Default) → its PartComponent (WmiUtilities.GetDefaultObjectFromResourcePool; decompiled
+    /// VMGpuPartitionAdapter.CreateTemplateGpuPartitionAdapter; audit row 17). Falls back to
+    /// <c>InstanceID LIKE '%\Default'</c>, which works on real hosts (HVWD connect_switch).
+    /// </summary>
+    internal async Task<CimInstance> GetTemplateAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            if (await GetTemplateThroughCapabilitiesAsync(cancellationToken) is { } template)
+            {
+                return template;
+            }
+
+            LogTemplateFallback("no primordial GPU partition pool, capabilities or Default capability");
+        }
+        catch (CimException e)
+        {
+            LogTemplateFallback(e.Code);
+        }
+
         var templates = await cim.QueryAsync(
             CimNamespaces.Virtualization,
             Wql.Select(HyperVClasses.GpuPartitionSettingData, Wql.Equal("ResourceSubType", HyperVClasses.GpuPartitionSubType), Wql.EndsWith("InstanceID", @"\Default")),
@@ -235,6 +283,34 @@ public sealed class GpuPartitionAdapters(
         return templates.Count > 0
             ? templates[0]
             : throw new CimException(CimErrors.TemplateNotFound, "Hyper-V has no default GPU partition settings template: is GPU-P supported on this host?");
+    }
+
+    internal async Task<CimInstance?> GetTemplateThroughCapabilitiesAsync(CancellationToken cancellationToken)
+    {
+        var pools = await cim.QueryAsync(
+            CimNamespaces.Virtualization,
+            Wql.Select(
+                HyperVClasses.ResourcePool,
+                Wql.Equal("ResourceType", HyperVClasses.GpuPartitionResourceType),
+                Wql.Equal("ResourceSubType", HyperVClasses.GpuPartitionSubType),
+                Wql.Equal("Primordial", true)),
+            cancellationToken);
+        if (pools.Count == 0)
+        {
+            return null;
+        }
+
+        var capabilities = await cim.GetAssociatedAsync(pools[0].Path, HyperVClasses.ElementCapabilities, HyperVClasses.AllocationCapabilities, cancellationToken);
+        if (capabilities.Count == 0)
+        {
+            return null;
+        }
+
+        var defines = await cim.GetReferencesAsync(capabilities[0].Path, HyperVClasses.SettingsDefineCapabilities, cancellationToken);
+        var @default = defines.FirstOrDefault(d => d.GetUnsigned("ValueRole") == 0 && (d.GetUnsigned("ValueRange") ?? 0) == 0);
+        return @default?.Get("PartComponent") is CimValue.Reference path
+            ? await cim.GetInstanceAsync(path.Value, cancellationToken)
+            : null;
     }
 
     private async Task<VirtualMachine> RequireOffAsync(Guid vmId, string action, CancellationToken cancellationToken)
@@ -249,4 +325,13 @@ public sealed class GpuPartitionAdapters(
         => (await ListAsync(vm.Id, cancellationToken))
             .FirstOrDefault(a => string.Equals(a.AdapterId, adapterId, StringComparison.OrdinalIgnoreCase))
             ?? throw new CimException(CimErrors.AdapterNotFound, $"VM '{vm.Name}' ({vm.Id}) has no GPU partition adapter {adapterId}.");
+
+    [LoggerMessage(EventId = 1320, Level = LogLevel.Information, Message = "Added GPU partition adapter {Adapter} to VM {VmName} ({VmId}) on GPU {Gpu}")]
+    private partial void LogAdded(string adapter, string vmName, Guid vmId, string? gpu);
+
+    [LoggerMessage(EventId = 1321, Level = LogLevel.Information, Message = "Removed GPU partition adapter {Adapter} from VM {VmName} ({VmId})")]
+    private partial void LogRemoved(string adapter, string vmName, Guid vmId);
+
+    [LoggerMessage(EventId = 1322, Level = LogLevel.Information, Message = "Reaching the Default GPU partition settings through the resource pool failed ({Reason}); using the InstanceID LIKE query")]
+    private partial void LogTemplateFallback(string reason);
 }

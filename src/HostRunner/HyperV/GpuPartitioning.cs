@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace GpuAutomation.HostRunner.HyperV;
 
 /// <summary>The host's partitionable GPUs (Get-/Set-VMHostPartitionableGpu).</summary>
-public sealed class GpuPartitioning(ICimClient cim, ILogger<GpuPartitioning> logger)
+public sealed partial class GpuPartitioning(ICimClient cim, ILogger<GpuPartitioning> logger)
 {
     public async Task<IReadOnlyList<PartitionableGpu>> ListAsync(CancellationToken cancellationToken)
     {
@@ -68,7 +68,7 @@ public sealed class GpuPartitioning(ICimClient cim, ILogger<GpuPartitioning> log
             throw;
         }
 
-        logger.LogInformation("Set partition count of GPU {Gpu} from {Previous} to {Count}", instancePath, gpu.PartitionCount, count);
+        LogCountSet(instancePath, gpu.PartitionCount, count);
         return true;
     }
 
@@ -87,4 +87,7 @@ public sealed class GpuPartitioning(ICimClient cim, ILogger<GpuPartitioning> log
         => new(
             CimErrors.PartitionsAssigned,
             $"Can't change GPU {gpu} from {current} to {requested} partitions: {held.Count} partition(s) are assigned to VM(s) {string.Join(", ", held.Select(h => h.VmId))}.");
+
+    [LoggerMessage(EventId = 1330, Level = LogLevel.Information, Message = "Set partition count of GPU {Gpu} from {Previous} to {Count}")]
+    private partial void LogCountSet(string gpu, int previous, int count);
 }

@@ -40,7 +40,7 @@ public sealed class HostInventoryReader(
                 deviceId,
                 device?.Manufacturer ?? "Unknown",
                 device?.Name ?? "Unknown",
-                null,
+                MemoryMiBOf(gpu),
                 device?.Status ?? "Unknown",
                 device?.ConfigManagerErrorCode ?? 0,
                 GpuStatusClassifier.Classify(device, gpu),
@@ -93,5 +93,15 @@ public sealed class HostInventoryReader(
         // No WMI class reports SR-IOV/IOMMU readiness directly; a GPU listed with valid partition counts implies both.
         var gpuPReady = partitionable.Any(g => g.ValidPartitionCounts.Count > 0);
         return new NodeInventory(node, time.GetUtcNow(), new HostFacts(osBuild, gpuPReady, gpuPReady), gpuInventory, vmInventory);
+    }
+
+    /// <summary>
+    /// Physical memory from TotalVRAM where the driver reports bytes (server GPU-P, DXGK_VGPU_PROFILE_CAPABILITY);
+    /// null for a client GPU-PV driver's relative unit (1e9), which says nothing about memory (audit row 8, item 9).
+    /// </summary>
+    internal static long? MemoryMiBOf(PartitionableGpu gpu)
+    {
+        var total = gpu.Resources.Vram.Total;
+        return total == 1_000_000_000 || total < (1UL << 30) ? null : (long)(total >> 20);
     }
 }

@@ -12,6 +12,10 @@ public static class HyperVClasses
     public const string ManagementService = "Msvm_VirtualSystemManagementService";
     public const string ShutdownComponent = "Msvm_ShutdownComponent";
     public const string ConcreteJob = "Msvm_ConcreteJob";
+    public const string ResourcePool = "Msvm_ResourcePool";
+    public const string AllocationCapabilities = "Msvm_AllocationCapabilities";
+    public const string ElementCapabilities = "Msvm_ElementCapabilities";
+    public const string SettingsDefineCapabilities = "Msvm_SettingsDefineCapabilities";
 
     public const string GpuPartitionSubType = "Microsoft:Hyper-V:GPU Partition";
     public const ushort GpuPartitionResourceType = 32770;

@@ -20,6 +20,7 @@ public sealed class HyperVHost
         loggers ??= NullLoggerFactory.Instance;
         Node = node;
         Cim = cim;
+        Options = options;
         var jobs = new HyperVJobs(cim, options, time, loggers.CreateLogger<HyperVJobs>());
         Jobs = jobs;
         Vms = new VirtualMachines(cim);
@@ -34,6 +35,8 @@ public sealed class HyperVHost
     public string Node { get; }
 
     public ICimClient Cim { get; }
+
+    public HyperVOptions Options { get; }
 
     public HyperVJobs Jobs { get; }
 

@@ -14,6 +14,12 @@ public static class HyperVReturnCodes
     public const uint IncompatibleParameters = 6;
     public const uint JobStarted = 4096;
     public const uint AccessDenied = 32769;
+
+    /// <summary>RequestStateChange / InitiateShutdown: not supported (Msvm_ComputerSystem.RequestStateChange).</summary>
+    public const uint StateChangeNotSupported = 32770;
+
+    /// <summary>RequestStateChange / InitiateShutdown: invalid parameter.</summary>
+    public const uint StateChangeInvalidParameter = 32773;
     public const uint InvalidStateForOperation = 32775;
     public const uint ShutdownLocked = 32781;
     public const uint AlreadyShuttingDown = 32782;
@@ -24,7 +30,8 @@ public static class HyperVReturnCodes
         {
             NotSupported => (CimErrors.NotSupported, "not supported"),
             Timeout => (CimErrors.JobTimeout, "timed out"),
-            InvalidParameter => (CimErrors.InvalidParameter, "invalid parameter"),
+            InvalidParameter or StateChangeInvalidParameter => (CimErrors.InvalidParameter, "invalid parameter"),
+            StateChangeNotSupported => (CimErrors.NotSupported, "not supported"),
             InvalidState or InvalidStateForOperation => (CimErrors.InvalidState, "invalid state"),
             IncompatibleParameters => (CimErrors.InvalidParameter, "incompatible parameters"),
             AccessDenied => (CimErrors.AccessDenied, "access denied"),

@@ -3,17 +3,25 @@ using GpuAutomation.HostRunner.Cim;
 
 namespace GpuAutomation.HostRunner.HyperV;
 
-/// <summary>Finds VMs (name → GUID once, then by GUID) and their realized settings.</summary>
+/// <summary>
+/// Finds VMs (name → GUID once, then by GUID) and their realized settings. A VM is told from the host's own
+/// Msvm_ComputerSystem by its Name being a GUID (Msvm_ComputerSystem: "always set to GUID" for a VM; the host's
+/// Name is its computer name), never by Caption, which is localized ("Virtual Machine" is "虚拟机" on a Chinese host:
+/// GNS3 gns3-server #1612, containers/libhvee #52/#62; fidelity audit row 37).
+/// </summary>
 public sealed class VirtualMachines(ICimClient cim)
 {
     public async Task<IReadOnlyList<VirtualMachine>> ListAsync(CancellationToken cancellationToken)
     {
-        // Caption 'Virtual Machine' excludes the host's own Msvm_ComputerSystem.
-        var instances = await cim.QueryAsync(
-            CimNamespaces.Virtualization,
-            Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("Caption", "Virtual Machine")),
-            cancellationToken);
-        return [.. instances.Select(VirtualMachine.From)];
+        var instances = await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.ComputerSystem), cancellationToken);
+        return [.. instances.Where(IsVm).Select(VirtualMachine.From)];
+    }
+
+    /// <summary>Whether a Msvm_ComputerSystem is a VM rather than the host: its Name parses as a GUID.</summary>
+    public static bool IsVm(CimInstance computerSystem)
+    {
+        ArgumentNullException.ThrowIfNull(computerSystem);
+        return Guid.TryParse(computerSystem.GetString("Name"), out _);
     }
 
     /// <summary>The one VM with this display name; names are not unique, so two matches are an error.</summary>
@@ -26,8 +34,9 @@ public sealed class VirtualMachines(ICimClient cim)
 
         var instances = await cim.QueryAsync(
             CimNamespaces.Virtualization,
-            Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("Caption", "Virtual Machine"), Wql.Equal("ElementName", name)),
+            Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("ElementName", name)),
             cancellationToken);
+        instances = [.. instances.Where(IsVm)];
         return instances.Count switch
         {
             0 => throw new CimException(CimErrors.VmNotFound, $"No VM named '{name}' on this host."),

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace GpuAutomation.HostRunner.HyperV;
 
 /// <summary>Start, turn off, shut down gracefully (with fall-back to turn-off) and wait for a VM power state.</summary>
-public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs, HyperVOptions options, TimeProvider time, ILogger<VmPower> logger)
+public sealed partial class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs, HyperVOptions options, TimeProvider time, ILogger<VmPower> logger)
 {
     public const ushort RequestStart = 2;
     public const ushort RequestTurnOff = 3;
@@ -21,7 +21,7 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
 
         await RequestStateAsync(vm, RequestStart, "Starting", cancellationToken);
         await WaitForStateAsync(vmId, VmPowerState.Running, options.StateTimeout, cancellationToken);
-        logger.LogInformation("Started VM {VmName} ({VmId})", vm.Name, vmId);
+        LogStarted(vm.Name, vmId);
         return true;
     }
 
@@ -36,7 +36,7 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
 
         await RequestStateAsync(vm, RequestTurnOff, "Turning off", cancellationToken);
         await WaitForStateAsync(vmId, VmPowerState.Off, options.StateTimeout, cancellationToken);
-        logger.LogInformation("Turned off VM {VmName} ({VmId})", vm.Name, vmId);
+        LogTurnedOff(vm.Name, vmId);
         return true;
     }
 
@@ -59,7 +59,7 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
             cancellationToken);
         if (components.Count == 0 || vm.PowerState != VmPowerState.Running)
         {
-            logger.LogInformation("VM {VmName} ({VmId}) can't shut down gracefully ({PowerState}, shutdown service {Present}): turning it off", vm.Name, vmId, vm.PowerState, components.Count > 0);
+            LogNoGracefulShutdown(vm.Name, vmId, vm.PowerState, components.Count > 0);
             await TurnOffAsync(vmId, cancellationToken);
             return ShutdownOutcome.TurnedOff;
         }
@@ -80,22 +80,22 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
                 linked.Token);
             if (result.ReturnValue != HyperVReturnCodes.AlreadyShuttingDown)
             {
-                await jobs.CompleteAsync(result, $"Shutting down VM '{vm.Name}'", null, linked.Token);
+                await jobs.CompleteAsync(result, $"Shutting down VM '{vm.Name}'", linked.Token);
             }
 
             await WaitForStateAsync(vmId, VmPowerState.Off, Timeout.InfiniteTimeSpan, linked.Token);
-            logger.LogInformation("VM {VmName} ({VmId}) shut down gracefully", vm.Name, vmId);
+            LogShutDown(vm.Name, vmId);
             return ShutdownOutcome.ShutDown;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("VM {VmName} ({VmId}) did not shut down within {Timeout}: turning it off", vm.Name, vmId, options.ShutdownTimeout);
+            LogShutdownTimedOut(vm.Name, vmId, options.ShutdownTimeout);
             await TurnOffAsync(vmId, cancellationToken);
             return ShutdownOutcome.TurnedOffAfterTimeout;
         }
         catch (CimException e) when (e.Code is not CimErrors.VmNotFound)
         {
-            logger.LogWarning(e, "Graceful shutdown of VM {VmName} ({VmId}) failed with {Code}: turning it off", vm.Name, vmId, e.Code);
+            LogShutdownFailed(e, vm.Name, vmId, e.Code);
             await TurnOffAsync(vmId, cancellationToken);
             return ShutdownOutcome.TurnedOff;
         }
@@ -129,6 +129,24 @@ public sealed class VmPower(ICimClient cim, VirtualMachines vms, HyperVJobs jobs
             "RequestStateChange",
             new Dictionary<string, CimValue?> { ["RequestedState"] = new CimValue.UInt16(state) },
             cancellationToken);
-        await jobs.CompleteAsync(result, $"{action} VM '{vm.Name}'", null, cancellationToken);
+        await jobs.CompleteAsync(result, $"{action} VM '{vm.Name}'", cancellationToken);
     }
+
+    [LoggerMessage(EventId = 1310, Level = LogLevel.Information, Message = "Started VM {VmName} ({VmId})")]
+    private partial void LogStarted(string vmName, Guid vmId);
+
+    [LoggerMessage(EventId = 1311, Level = LogLevel.Information, Message = "Turned off VM {VmName} ({VmId})")]
+    private partial void LogTurnedOff(string vmName, Guid vmId);
+
+    [LoggerMessage(EventId = 1312, Level = LogLevel.Information, Message = "VM {VmName} ({VmId}) can't shut down gracefully ({PowerState}, shutdown service {Present}): turning it off")]
+    private partial void LogNoGracefulShutdown(string vmName, Guid vmId, VmPowerState powerState, bool present);
+
+    [LoggerMessage(EventId = 1313, Level = LogLevel.Information, Message = "VM {VmName} ({VmId}) shut down gracefully")]
+    private partial void LogShutDown(string vmName, Guid vmId);
+
+    [LoggerMessage(EventId = 1314, Level = LogLevel.Warning, Message = "VM {VmName} ({VmId}) did not shut down within {Timeout}: turning it off")]
+    private partial void LogShutdownTimedOut(string vmName, Guid vmId, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 1315, Level = LogLevel.Warning, Message = "Graceful shutdown of VM {VmName} ({VmId}) failed with {Code}: turning it off")]
+    private partial void LogShutdownFailed(Exception exception, string vmName, Guid vmId, string code);
 }

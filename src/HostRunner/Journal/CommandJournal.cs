@@ -52,7 +52,7 @@ public sealed partial class CommandJournal : IDisposable
     public string Path { get; }
 
     /// <summary>Opens (creating the folder if needed) and compacts the journal in <paramref name="folder"/>.</summary>
-    /// <exception cref="JournalException">journal.in_use when another process holds it; journal.corrupt for an unreadable line before the last.</exception>
+    /// <exception cref="JournalException">journal-in-use when another process holds it; journal-corrupt for an unreadable line before the last.</exception>
     public static CommandJournal Open(string folder, TimeProvider? time = null, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
@@ -323,6 +323,6 @@ public sealed partial class CommandJournal : IDisposable
         output.Write(NewLine);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropping the torn last line {Line} of journal {Path}: {Problem}")]
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Warning, Message = "Dropping the torn last line {Line} of journal {Path}: {Problem}")]
     private partial void LogTornLine(string path, int line, string problem);
 }

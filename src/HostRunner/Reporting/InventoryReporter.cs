@@ -59,9 +59,9 @@ public sealed partial class InventoryReporter(HyperVHost host, ReportPublisher p
             .Where(r => r.Value.OwnerNode is { Length: > 0 })
             .ToDictionary(r => r.Key, r => r.Value.OwnerNode!);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sent inventory snapshot ({Reason}): {Gpus} GPU(s), {Vms} VM(s), changed {Changed}")]
+    [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Sent inventory snapshot ({Reason}): {Gpus} GPU(s), {Vms} VM(s), changed {Changed}")]
     private partial void LogSnapshot(InventoryReason reason, int gpus, int vms, bool changed);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sent {Kind} for VM {VmName} ({VmId}) on {Node} from {FromNode}")]
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Sent {Kind} for VM {VmName} ({VmId}) on {Node} from {FromNode}")]
     private partial void LogEvent(ClusterEventKind kind, string? vmName, Guid? vmId, string node, string? fromNode);
 }

@@ -5,7 +5,7 @@ internal sealed class EmulatedAdapter(string adapterId)
 {
     public string AdapterId { get; } = adapterId;
 
-    /// <summary>The twelve Min/Max/Optimal values by property name.</summary>
+    /// <summary>The twelve Min/Max/Optimal values by property name; a missing one is NULL (Hyper-V's default).</summary>
     public Dictionary<string, ulong> Values { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public string? RequestedGpuPath { get; set; }

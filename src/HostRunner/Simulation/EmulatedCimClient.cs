@@ -15,6 +15,15 @@ public sealed class EmulatedCimClient : ICimClient
 {
     private const string TemplateId = @"Microsoft:Definition\66B4EA42-C4A2-4B27-9A7C-8A1E2F5B0C31\Default";
     private const string FailedToAdd = "Failed to add device 'GPU Partition'.";
+    private const string PoolId = "Microsoft:GpuPartition Primordial Pool";
+    private const string CapabilitiesId = @"Microsoft:GpuPartition\Capabilities";
+    private const string MinimumTemplateId = @"Microsoft:Definition\66B4EA42-C4A2-4B27-9A7C-8A1E2F5B0C31\Minimum";
+
+    /// <summary>
+    /// The job error a client-host test got when the twelve values came with AddResourceSettings (Justsenger/
+    /// HyperV-WMI-Documentation verify/EXAMPLES.md, recipes gpu_partition, gpu_vram_fraction; audit E6).
+    /// </summary>
+    private const uint ValuesAtAdd = 32773;
     private static readonly (string Name, ulong Total)[] Resources =
         [("VRAM", EmulatedGpu.UnitTotal), ("Encode", ulong.MaxValue), ("Decode", EmulatedGpu.UnitTotal), ("Compute", EmulatedGpu.UnitTotal)];
 
@@ -57,6 +66,14 @@ public sealed class EmulatedCimClient : ICimClient
         lock (_cluster.Gate)
         {
             _cluster.Tick();
+            if (Is(source.ClassName, HyperVClasses.ResourcePool)
+                && Is(associationClass, HyperVClasses.ElementCapabilities)
+                && Is(resultClass, HyperVClasses.AllocationCapabilities))
+            {
+                _ = Find(source);
+                return [CapabilitiesInstance()];
+            }
+
             if (!Is(source.ClassName, HyperVClasses.VirtualSystemSettingData)
                 || !Is(associationClass, HyperVClasses.VirtualSystemSettingDataComponent)
                 || !Is(resultClass, HyperVClasses.GpuPartitionSettingData))
@@ -70,6 +87,23 @@ public sealed class EmulatedCimClient : ICimClient
         }
     }
 
+    public async Task<IReadOnlyList<CimInstance>> GetReferencesAsync(CimInstancePath target, string associationClass, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        await CallFaultAsync("GetReferences", target.ClassName, cancellationToken);
+        lock (_cluster.Gate)
+        {
+            _cluster.Tick();
+            if (!Is(target.ClassName, HyperVClasses.AllocationCapabilities) || !Is(associationClass, HyperVClasses.SettingsDefineCapabilities))
+            {
+                throw new CimException(CimErrors.NotSupported, $"The emulator models no association {associationClass} referencing {target.ClassName}.");
+            }
+
+            _ = Find(target);
+            return [.. DefineCapabilities()];
+        }
+    }
+
     public async Task ModifyInstanceAsync(CimInstance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
@@ -78,13 +112,16 @@ public sealed class EmulatedCimClient : ICimClient
         {
             _cluster.Tick();
             var current = Find(instance.Path);
+
+            // What goes over the wire is what MiCimClient sends: the keys and the changed properties.
+            var sent = instance.ForModify();
             if (Is(instance.ClassName, HyperVClasses.PartitionableGpu))
             {
-                ModifyGpu(current, instance);
+                ModifyGpu(current, sent);
             }
             else if (Is(instance.ClassName, ClusterResources.ResourceClass))
             {
-                ModifyClusterResource(instance);
+                ModifyClusterResource(current, sent);
             }
             else
             {
@@ -132,7 +169,7 @@ public sealed class EmulatedCimClient : ICimClient
             case EmulatedFaultKind.Slow:
                 await Task.Delay(fault.Delay, _cluster.Time, cancellationToken);
                 return null;
-            case EmulatedFaultKind.Fail when operation is "Query" or "GetInstance" or "GetAssociated" or "ModifyInstance":
+            case EmulatedFaultKind.Fail when operation is "Query" or "GetInstance" or "GetAssociated" or "GetReferences" or "ModifyInstance":
                 throw new CimException(fault.Code ?? CimErrors.Failed, $"Injected fault: {operation} on {className} failed ({fault.Description}).");
             default:
                 return fault;
@@ -154,7 +191,10 @@ public sealed class EmulatedCimClient : ICimClient
                 _ when Is(className, HyperVClasses.PartitionableGpu) => _cluster.NodeGpus(_node).Where(g => g.IsPartitionable).Select(GpuInstance),
                 _ when Is(className, HyperVClasses.ComputerSystem) => [HostSystem(), .. _cluster.NodeVms(_node).Select(VmInstance)],
                 _ when Is(className, HyperVClasses.VirtualSystemSettingData) => _cluster.NodeVms(_node).Select(SettingsInstance),
-                _ when Is(className, HyperVClasses.GpuPartitionSettingData) => [Template(), .. _cluster.NodeVms(_node).Where(v => v.Adapter is not null).Select(v => AdapterInstance(v, v.Adapter!))],
+                _ when Is(className, HyperVClasses.GpuPartitionSettingData) => [Template(TemplateId), Template(MinimumTemplateId), .. _cluster.NodeVms(_node).Where(v => v.Adapter is not null).Select(v => AdapterInstance(v, v.Adapter!))],
+                _ when Is(className, HyperVClasses.ResourcePool) => [PoolInstance()],
+                _ when Is(className, HyperVClasses.AllocationCapabilities) => [CapabilitiesInstance()],
+                _ when Is(className, HyperVClasses.SettingsDefineCapabilities) => DefineCapabilities(),
                 _ when Is(className, HyperVClasses.GpuPartition) => _cluster.NodeVms(_node).Where(v => v.Adapter?.Gpu is not null).Select(PartitionInstance),
                 _ when Is(className, HyperVClasses.ManagementService) => [ServiceInstance()],
                 _ when Is(className, HyperVClasses.ShutdownComponent) => _cluster.NodeVms(_node).Where(v => v.ShutdownIntegration && v.EnabledState is 2 or 4).Select(ShutdownInstance),
@@ -183,7 +223,7 @@ public sealed class EmulatedCimClient : ICimClient
             return className switch
             {
                 _ when Is(className, "Win32_PnPEntity") => _cluster.NodeGpus(_node).Select(PnpInstance),
-                _ when Is(className, "Win32_OperatingSystem") => [Make(ns, "Win32_OperatingSystem", ["Name"], ("Name", Text("Microsoft Azure Stack HCI")), ("BuildNumber", Text(_cluster.OsBuild(_node))))],
+                _ when Is(className, "Win32_OperatingSystem") => [Make(ns, "Win32_OperatingSystem", ["Name"], ("Name", Text("Microsoft Azure Stack HCI")), ("Caption", Text("Microsoft Azure Stack HCI")), ("BuildNumber", Text(_cluster.OsBuild(_node))))],
                 _ => throw UnknownClass(ns, className),
             };
         }
@@ -195,15 +235,31 @@ public sealed class EmulatedCimClient : ICimClient
         => new(CimErrors.InvalidClass, $"The emulator models no class {className} in {ns}.");
 
     private CimInstance Make(string ns, string className, string[] keys, params (string Name, CimValue? Value)[] properties)
-        => new(ns, className, properties.Select(p => new KeyValuePair<string, CimValue?>(p.Name, p.Value)), keys, _node);
+        => Make(ns, className, keys, new Dictionary<string, CimType>(), properties);
+
+    /// <summary>An instance with every property's declared type, as MI reports them; <paramref name="nullTypes"/> types the NULLs.</summary>
+    private CimInstance Make(string ns, string className, string[] keys, Dictionary<string, CimType> nullTypes, params (string Name, CimValue? Value)[] properties)
+        => new(
+            ns,
+            className,
+            properties.Select(p => new KeyValuePair<string, CimValue?>(p.Name, p.Value)),
+            keys,
+            _node,
+            properties.Select(p => new KeyValuePair<string, CimType>(p.Name, p.Value?.Type ?? nullTypes.GetValueOrDefault(p.Name, CimType.String))));
 
     private static CimValue.Text Text(string value) => new(value);
 
     private static CimValue.UInt64 U64(ulong value) => new(value);
 
+    /// <summary>
+    /// A server GPU-P GPU: memory in bytes, each partition's Min = Max = Optimal = total / count (an even split; the
+    /// real driver keeps some memory back — Azure Local shows 3648 MB per partition of an A2 at count 4), and
+    /// Available* dropping only for partitions of running VMs ("changes as vGPUs start and stop running",
+    /// DXGK_VGPU_PROFILE_CAPABILITY; audit E3, E4).
+    /// </summary>
     private CimInstance GpuInstance(EmulatedGpu gpu)
     {
-        var assigned = (ulong)_cluster.AssignedOn(gpu);
+        var running = (ulong)_cluster.RunningOn(gpu);
         var count = (ulong)Math.Max(gpu.PartitionCount, 1);
         var properties = new List<(string, CimValue?)>
         {
@@ -212,11 +268,12 @@ public sealed class EmulatedCimClient : ICimClient
             ("ValidPartitionCounts", new CimValue.UInt16Array([.. gpu.ValidCounts.Select(c => (ushort)c)])),
             ("PartitionCount", new CimValue.UInt16((ushort)gpu.PartitionCount)),
         };
-        foreach (var (name, total) in Resources)
+        foreach (var (name, unitTotal) in Resources)
         {
+            var total = name == "VRAM" ? gpu.VramBytes : unitTotal;
             var per = total / count;
             properties.Add(($"Total{name}", U64(total)));
-            properties.Add(($"Available{name}", U64(total - (per * Math.Min(assigned, count)))));
+            properties.Add(($"Available{name}", U64(total - (per * Math.Min(running, count)))));
             properties.Add(($"MinPartition{name}", U64(per)));
             properties.Add(($"MaxPartition{name}", U64(per)));
             properties.Add(($"OptimalPartition{name}", U64(per)));
@@ -226,14 +283,18 @@ public sealed class EmulatedCimClient : ICimClient
     }
 
     private CimInstance HostSystem()
-        => Make(CimNamespaces.Virtualization, HyperVClasses.ComputerSystem, ["CreationClassName", "Name"],
+        => Make(CimNamespaces.Virtualization, HyperVClasses.ComputerSystem, ["CreationClassName", "Name"], new Dictionary<string, CimType> { ["InstallDate"] = CimType.DateTime },
             ("CreationClassName", Text(HyperVClasses.ComputerSystem)), ("Name", Text(_node)), ("ElementName", Text(_node)),
-            ("Caption", Text("Hosting Computer System")), ("EnabledState", new CimValue.UInt16(2)));
+            ("Caption", Text(German ? "Hostcomputersystem" : "Hosting Computer System")), ("EnabledState", new CimValue.UInt16(2)),
+            ("InstallDate", null));
 
     private CimInstance VmInstance(EmulatedVm vm)
         => Make(CimNamespaces.Virtualization, HyperVClasses.ComputerSystem, ["CreationClassName", "Name"],
             ("CreationClassName", Text(HyperVClasses.ComputerSystem)), ("Name", Text(vm.GuidText)), ("ElementName", Text(vm.Name)),
-            ("Caption", Text("Virtual Machine")), ("EnabledState", new CimValue.UInt16(vm.EnabledState)));
+            ("Caption", Text(German ? "Virtueller Computer" : "Virtual Machine")), ("EnabledState", new CimValue.UInt16(vm.EnabledState)),
+            ("InstallDate", new CimValue.DateTime(new DateTimeOffset(2026, 1, 5, 9, 30, 0, TimeSpan.Zero))));
+
+    private bool German => _cluster.Language(_node).StartsWith("de", StringComparison.OrdinalIgnoreCase);
 
     private CimInstance SettingsInstance(EmulatedVm vm)
         => Make(CimNamespaces.Virtualization, HyperVClasses.VirtualSystemSettingData, ["InstanceID"],
@@ -243,39 +304,60 @@ public sealed class EmulatedCimClient : ICimClient
             ("GuestControlledCacheTypes", new CimValue.Boolean(vm.GuestControlledCacheTypes)),
             ("LowMmioGapSize", U64(vm.LowMmioGapSize)), ("HighMmioGapSize", U64(vm.HighMmioGapSize)));
 
-    private CimInstance Template()
+    /// <summary>
+    /// A GPU partition settings template (Default or Minimum). Its twelve values are NULL, as on a real host (audit E5),
+    /// and HostResource is a NULL string array.
+    /// </summary>
+    private CimInstance Template(string instanceId) => Adapter(instanceId, null, new Dictionary<string, ulong>());
+
+    private CimInstance Adapter(string instanceId, string? hostResource, Dictionary<string, ulong> values)
     {
+        var types = HyperVClasses.PartitionValueProperties.ToDictionary(n => n, _ => CimType.UInt64, StringComparer.OrdinalIgnoreCase);
+        types["HostResource"] = CimType.StringArray;
+        types["Address"] = CimType.String;
         var properties = new List<(string, CimValue?)>
         {
-            ("InstanceID", Text(TemplateId)),
+            ("InstanceID", Text(instanceId)),
             ("ResourceType", new CimValue.UInt16(HyperVClasses.GpuPartitionResourceType)),
             ("ResourceSubType", Text(HyperVClasses.GpuPartitionSubType)),
             ("ElementName", Text("GPU Partition")),
-            ("HostResource", new CimValue.TextArray([])),
+            ("Address", null),
+            ("HostResource", hostResource is null ? null : new CimValue.TextArray([hostResource])),
         };
-        foreach (var (name, total) in Resources)
-        {
-            properties.Add(($"MinPartition{name}", U64(total / 16)));
-            properties.Add(($"MaxPartition{name}", U64(total / 16)));
-            properties.Add(($"OptimalPartition{name}", U64(total / 16)));
-        }
+        properties.AddRange(HyperVClasses.PartitionValueProperties.Select(n => (n, values.TryGetValue(n, out var v) ? (CimValue?)U64(v) : null)));
+        return Make(CimNamespaces.Virtualization, HyperVClasses.GpuPartitionSettingData, ["InstanceID"], types, [.. properties]);
+    }
 
-        return Make(CimNamespaces.Virtualization, HyperVClasses.GpuPartitionSettingData, ["InstanceID"], [.. properties]);
+    private CimInstance PoolInstance()
+        => Make(CimNamespaces.Virtualization, HyperVClasses.ResourcePool, ["InstanceID"],
+            ("InstanceID", Text(PoolId)), ("ResourceType", new CimValue.UInt16(HyperVClasses.GpuPartitionResourceType)),
+            ("ResourceSubType", Text(HyperVClasses.GpuPartitionSubType)), ("Primordial", new CimValue.Boolean(true)), ("PoolID", Text(string.Empty)));
+
+    private CimInstance CapabilitiesInstance()
+        => Make(CimNamespaces.Virtualization, HyperVClasses.AllocationCapabilities, ["InstanceID"],
+            ("InstanceID", Text(CapabilitiesId)), ("ResourceType", new CimValue.UInt16(HyperVClasses.GpuPartitionResourceType)),
+            ("ResourceSubType", Text(HyperVClasses.GpuPartitionSubType)));
+
+    /// <summary>
+    /// Msvm_SettingsDefineCapabilities from the capabilities to each template: ValueRole 0 / ValueRange 0 is the
+    /// Default, ValueRole 3 / ValueRange 1 the Minimum (CIM_SettingsDefineCapabilities; Microsoft's sample
+    /// WmiUtilities.GetDefaultObjectFromResourcePool takes ValueRole 0).
+    /// </summary>
+    private IEnumerable<CimInstance> DefineCapabilities()
+    {
+        var capabilities = CapabilitiesInstance().Path;
+        foreach (var (id, role, range) in new[] { (MinimumTemplateId, (ushort)3, (ushort)1), (TemplateId, (ushort)0, (ushort)0) })
+        {
+            yield return Make(CimNamespaces.Virtualization, HyperVClasses.SettingsDefineCapabilities, ["GroupComponent", "PartComponent"],
+                ("GroupComponent", new CimValue.Reference(capabilities)), ("PartComponent", new CimValue.Reference(Template(id).Path)),
+                ("ValueRole", new CimValue.UInt16(role)), ("ValueRange", new CimValue.UInt16(range)));
+        }
     }
 
     private CimInstance AdapterInstance(EmulatedVm vm, EmulatedAdapter adapter)
     {
-        var properties = new List<(string, CimValue?)>
-        {
-            ("InstanceID", Text(adapter.AdapterId)),
-            ("ResourceType", new CimValue.UInt16(HyperVClasses.GpuPartitionResourceType)),
-            ("ResourceSubType", Text(HyperVClasses.GpuPartitionSubType)),
-            ("ElementName", Text("GPU Partition")),
-            ("HostResource", new CimValue.TextArray(adapter.RequestedGpuPath is null ? [] : [adapter.RequestedGpuPath])),
-        };
-        properties.AddRange(adapter.Values.Select(v => (v.Key, (CimValue?)U64(v.Value))));
         _ = vm;
-        return Make(CimNamespaces.Virtualization, HyperVClasses.GpuPartitionSettingData, ["InstanceID"], [.. properties]);
+        return Adapter(adapter.AdapterId, adapter.RequestedGpuPath, adapter.Values);
     }
 
     private CimInstance PartitionInstance(EmulatedVm vm)
@@ -334,9 +416,13 @@ public sealed class EmulatedCimClient : ICimClient
 
     private void ModifyGpu(CimInstance current, CimInstance requested)
     {
+        // PartitionCount is the class's only writable property (Msvm_PartitionableGpu, audit row 6); a write that
+        // carries any other non-key property is refused, even unchanged, which is stricter than the documents say
+        // and keeps writes to what Microsoft's client sends (audit row 9).
         foreach (var (name, value) in requested.Properties)
         {
-            if (!Is(name, "PartitionCount") && !Equals(current.Get(name), value))
+            var key = current.KeyNames.Contains(name, StringComparer.OrdinalIgnoreCase);
+            if (key ? !Equals(current.Get(name), value) : !Is(name, "PartitionCount"))
             {
                 throw new CimException(CimErrors.InvalidParameter, $"{HyperVClasses.PartitionableGpu}.{name} is read-only.", InvalidParameter);
             }
@@ -363,12 +449,27 @@ public sealed class EmulatedCimClient : ICimClient
         gpu.PartitionCount = count;
     }
 
-    private void ModifyClusterResource(CimInstance requested)
+    private void ModifyClusterResource(CimInstance current, CimInstance requested)
     {
         var name = requested.RequireString("Name");
         var vm = _cluster.AllVms.FirstOrDefault(v => v.Clustered && $"Virtual Machine {v.Name}" == name)
             ?? throw new CimException(CimErrors.NotFound, $"No cluster resource '{name}'.");
-        var action = requested.GetInstance("PrivateProperties")?.GetUnsigned("OfflineAction")
+        foreach (var property in requested.Properties.Keys.Where(p => !Is(p, "Name") && !Is(p, "PrivateProperties")))
+        {
+            // Type, OwnerGroup, OwnerNode, State are the cluster's to change (MSCluster_Resource); only the changed
+            // PrivateProperties go back, as Microsoft's client sends them (audit row 48).
+            throw new CimException(CimErrors.InvalidParameter, $"{ClusterResources.ResourceClass}.{property} can't be written here.", InvalidParameter);
+        }
+
+        var privateProperties = requested.GetInstance("PrivateProperties")
+            ?? throw new CimException(CimErrors.InvalidParameter, $"Cluster resource '{name}': PrivateProperties is missing.");
+        var currentPrivate = current.GetInstance("PrivateProperties")!;
+        if (privateProperties.GetString("VmID") is { } vmId && !string.Equals(vmId, currentPrivate.GetString("VmID"), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CimException(CimErrors.InvalidParameter, $"Cluster resource '{name}': VmID is read-only.", 87);
+        }
+
+        var action = privateProperties.GetUnsigned("OfflineAction")
             ?? throw new CimException(CimErrors.InvalidParameter, $"Cluster resource '{name}': PrivateProperties.OfflineAction is missing.");
         if (action > 3)
         {
@@ -378,17 +479,36 @@ public sealed class EmulatedCimClient : ICimClient
         vm.OfflineAction = (Contracts.Inventory.OfflineAction)action;
         if (vm.EnabledState == 2)
         {
-            throw new CimException(CimErrors.PropertiesStored, $"The properties of '{name}' were stored but take effect when the resource is next brought online.", 0x13A0);
+            const string Stored = "were stored but take effect when the resource is next brought online";
+            throw _cluster.PropertiesStoredAs switch
+            {
+                PropertiesStoredSurface.HResult => new CimException(CimErrors.Failed, $"The properties of '{name}' {Stored} (0x800713A0).", ResourcePropertiesStored.HResult),
+                PropertiesStoredSurface.GenericFailure => new CimException(CimErrors.Failed, $"Generic failure writing '{name}'.", 0x80041001),
+                _ => new CimException(CimErrors.PropertiesStored, $"The properties of '{name}' {Stored}.", ResourcePropertiesStored.Win32Code),
+            };
         }
+    }
+
+    /// <summary>
+    /// Whether every property of an embedded GPU partition setting carries the type the class declares: a NULL
+    /// uint64 sent as TYPE="string" is a different instance to WMI (audit row 23). Stricter than the documents,
+    /// which don't say how Hyper-V answers a mistyped property.
+    /// </summary>
+    private bool TypedAsDeclared(CimInstance settings)
+    {
+        var declared = Template(TemplateId);
+        return settings.Properties.Keys.All(name => !declared.Has(name) || settings.TypeOf(name) == declared.TypeOf(name));
     }
 
     private CimMethodResult Job(string method, string className, Func<(uint ErrorCode, string Description)?> effect, params (string Name, CimValue? Value)[] outs)
     {
-        var fault = _cluster.Faults.Take(_node, method, className, k => k is EmulatedFaultKind.FailJob or EmulatedFaultKind.HangJob or EmulatedFaultKind.SlowJob);
+        var fault = _cluster.Faults.Take(
+            _node, method, className, k => k is EmulatedFaultKind.FailJob or EmulatedFaultKind.HangJob or EmulatedFaultKind.SlowJob or EmulatedFaultKind.WarnJob or EmulatedFaultKind.ServiceJob);
         var job = _cluster.StartJob(
-            fault?.Kind == EmulatedFaultKind.SlowJob ? fault.Delay : TimeSpan.Zero,
+            fault?.Kind is EmulatedFaultKind.SlowJob or EmulatedFaultKind.ServiceJob ? fault.Delay : TimeSpan.Zero,
             fault?.Kind == EmulatedFaultKind.HangJob,
-            fault?.Kind == EmulatedFaultKind.FailJob ? () => (fault.JobErrorCode, fault.Description) : effect);
+            fault?.Kind == EmulatedFaultKind.FailJob ? () => (fault.JobErrorCode, fault.Description) : effect,
+            fault);
         var result = new Dictionary<string, CimValue?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Job"] = new CimValue.Reference(new CimInstancePath(CimNamespaces.Virtualization, HyperVClasses.ConcreteJob, [new("InstanceID", job.Id)], _node)),
@@ -430,9 +550,20 @@ public sealed class EmulatedCimClient : ICimClient
             return Return(NotSupported);
         }
 
+        if (!TypedAsDeclared(settings))
+        {
+            return Return(InvalidParameter);
+        }
+
         if (vm.EnabledState != 3)
         {
             return Return(InvalidState);
+        }
+
+        if (HyperVClasses.PartitionValueProperties.Any(n => settings.Get(n) is not null))
+        {
+            // Real host: the add's job fails with 32773 when the twelve values come with it (audit E6).
+            return Job("AddResourceSettings", HyperVClasses.ManagementService, () => (ValuesAtAdd, $"{FailedToAdd} Sizes can't be set when the GPU partition is added."));
         }
 
         string? gpuName = null;
@@ -457,12 +588,6 @@ public sealed class EmulatedCimClient : ICimClient
         }
 
         var adapter = _cluster.NewAdapter(vm);
-        var template = Template();
-        foreach (var name in HyperVClasses.PartitionValueProperties)
-        {
-            adapter.Values[name] = settings.GetUnsigned(name) ?? template.RequireUnsigned(name);
-        }
-
         adapter.RequestedGpuPath = hostResource.Count > 0 ? hostResource[0] : null;
         var adapterPath = new CimInstancePath(CimNamespaces.Virtualization, HyperVClasses.GpuPartitionSettingData, [new("InstanceID", adapter.AdapterId)], _node);
         return Job(
@@ -530,7 +655,8 @@ public sealed class EmulatedCimClient : ICimClient
     {
         if (parameters.GetValueOrDefault("ResourceSettings") is not CimValue.TextArray { Value.Count: 1 } text
             || ReadEmbedded(new CimValue.Text(text.Value[0])) is not { } settings
-            || VmOfAdapter(settings.GetString("InstanceID")) is not { } vm)
+            || VmOfAdapter(settings.GetString("InstanceID")) is not { } vm
+            || !TypedAsDeclared(settings))
         {
             return Return(InvalidParameter);
         }
@@ -542,6 +668,12 @@ public sealed class EmulatedCimClient : ICimClient
 
         return Job("ModifyResourceSettings", HyperVClasses.ManagementService, () =>
         {
+            if (HyperVClasses.PartitionValueProperties.Any(n => settings.GetUnsigned(n) == 0))
+            {
+                // The real-host test warns never to write 0; what Hyper-V does with it is not public, so refuse it.
+                return (ValuesAtAdd, "A GPU partition value of 0 is not accepted.");
+            }
+
             if (vm.Adapter is not { } adapter || adapter.AdapterId != settings.GetString("InstanceID"))
             {
                 return (32768, "The GPU partition adapter no longer exists.");
@@ -588,11 +720,15 @@ public sealed class EmulatedCimClient : ICimClient
         });
     }
 
+    /// <summary>
+    /// Msvm_ComputerSystem.RequestStateChange: 0, 4096, or the documented 32768–32778 codes (32770 not supported,
+    /// 32773 invalid parameter, 32775 invalid state); never the VSMS codes 1 or 4 (audit E14).
+    /// </summary>
     private CimMethodResult RequestStateChange(CimInstance instance, Dictionary<string, CimValue?> parameters)
     {
         if (!Guid.TryParse(instance.GetString("Name"), out var id) || _cluster.NodeVms(_node).FirstOrDefault(v => v.Id == id) is not { } vm)
         {
-            return Return(InvalidParameter);
+            return Return(StateChangeInvalidParameter);
         }
 
         var requested = parameters.GetValueOrDefault("RequestedState") is CimValue v ? (v as CimValue.UInt16)?.Value : null;
@@ -619,19 +755,20 @@ public sealed class EmulatedCimClient : ICimClient
                     return null;
                 });
             case 4:
-                return Return(NotSupported);
+                return Return(StateChangeNotSupported);
             case 2 or 3 or 6:
                 return Return(InvalidStateForOperation);
             default:
-                return Return(InvalidParameter);
+                return Return(StateChangeInvalidParameter);
         }
     }
 
+    /// <summary>Msvm_ShutdownComponent.InitiateShutdown: 0, 4096 or the documented 32768–32782 codes (audit E14).</summary>
     private CimMethodResult InitiateShutdown(CimInstance instance)
     {
         if (!Guid.TryParse(instance.GetString("SystemName"), out var id) || _cluster.NodeVms(_node).FirstOrDefault(v => v.Id == id) is not { } vm)
         {
-            return Return(InvalidParameter);
+            return Return(StateChangeInvalidParameter);
         }
 
         if (vm.EnabledState == 4)

@@ -18,7 +18,9 @@ public sealed class EmulatedCluster
     private readonly Dictionary<Guid, EmulatedVm> _vms = [];
     private readonly Dictionary<string, EmulatedJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _osBuilds = new(StringComparer.OrdinalIgnoreCase);
-    private static readonly TimeSpan FinishedJobRetention = TimeSpan.FromMinutes(10);
+    private readonly Dictionary<string, string> _languages = new(StringComparer.OrdinalIgnoreCase);
+    // Msvm_ConcreteJob.TimeBeforeRemoval defaults to 5 minutes (learn.microsoft.com … msvm-concretejob; audit E13).
+    private static readonly TimeSpan FinishedJobRetention = TimeSpan.FromMinutes(5);
     private long _sequence;
 
     public EmulatedCluster(ClusterDescription description, TimeProvider? time = null)
@@ -37,6 +39,7 @@ public sealed class EmulatedCluster
             }
 
             _osBuilds[node.Name] = node.OsBuild;
+            _languages[node.Name] = node.Language;
             for (var i = 0; i < node.Gpus.Count; i++)
             {
                 var g = node.Gpus[i];
@@ -88,6 +91,12 @@ public sealed class EmulatedCluster
     public TimeSpan GuestShutdownDelay { get; set; }
 
     public EmulatedFaults Faults { get; } = new();
+
+    /// <summary>
+    /// How a write to an online cluster resource reports "properties stored": ClusAPI's 0x13A0 is documented
+    /// (MS-CMRP), how WMI surfaces it is not (fidelity audit row 50, E18), so tests run every plausible form.
+    /// </summary>
+    public PropertiesStoredSurface PropertiesStoredAs { get; set; } = PropertiesStoredSurface.Win32Code;
 
     public IReadOnlyList<string> Nodes { get { lock (Gate) { return [.. _gpus.Keys]; } } }
 
@@ -232,6 +241,15 @@ public sealed class EmulatedCluster
         }
     }
 
+    /// <summary>Drift: an operator adds the VM to, or removes it from, the cluster's roles (only in a cluster).</summary>
+    public void SetClustered(Guid id, bool clustered)
+    {
+        lock (Gate)
+        {
+            RequireVm(id).Clustered = clustered && Name is not null;
+        }
+    }
+
     /// <summary>Drift: removes the VM's partition adapter directly.</summary>
     public void RemovePartition(Guid id)
     {
@@ -249,14 +267,6 @@ public sealed class EmulatedCluster
             var vm = RequireVm(id);
             vm.EnabledState = EnabledStateOf(state);
             vm.ShutdownDoneAt = null;
-        }
-    }
-
-    public void SetShutdownIntegration(Guid id, bool present)
-    {
-        lock (Gate)
-        {
-            RequireVm(id).ShutdownIntegration = present;
         }
     }
 
@@ -290,23 +300,21 @@ public sealed class EmulatedCluster
 
     internal string OsBuild(string node) => _osBuilds[node];
 
+    internal string Language(string node) => _languages[node];
+
     internal IEnumerable<EmulatedJob> Jobs => _jobs.Values;
 
     internal int AssignedOn(EmulatedGpu gpu) => _vms.Values.Count(v => v.Adapter?.Gpu == gpu);
 
-    internal string NextId() => string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Increment(ref _sequence):D8}");
+    /// <summary>Partitions of this GPU in use by running VMs (what Available* follows).</summary>
+    internal int RunningOn(EmulatedGpu gpu) => _vms.Values.Count(v => v.Adapter?.Gpu == gpu && v.EnabledState == 2);
 
     internal Guid NewGuid() => Guid.Parse(string.Create(CultureInfo.InvariantCulture, $"5e7a0000-0000-4000-8000-{Interlocked.Increment(ref _sequence):D12}"));
 
     internal EmulatedAdapter NewAdapter(EmulatedVm vm)
     {
-        var adapter = new EmulatedAdapter($@"Microsoft:{vm.GuidText}\{NewGuid().ToString("D").ToUpperInvariant()}");
-        foreach (var name in HyperVClasses.PartitionValueProperties)
-        {
-            adapter.Values[name] = 0;
-        }
-
-        return adapter;
+        // The twelve values start NULL, as Add-VMGpuPartitionAdapter without sizes leaves them (audit row 19).
+        return new EmulatedAdapter($@"Microsoft:{vm.GuidText}\{NewGuid().ToString("D").ToUpperInvariant()}");
     }
 
     /// <summary>Gives the adapter a free partition on the VM's node (on <paramref name="gpuPath"/> if named); the error when there is none.</summary>
@@ -336,10 +344,16 @@ public sealed class EmulatedCluster
         return null;
     }
 
-    internal EmulatedJob StartJob(TimeSpan extraDelay, bool hung, Func<(uint ErrorCode, string Description)?> effect)
+    internal EmulatedJob StartJob(TimeSpan extraDelay, bool hung, Func<(uint ErrorCode, string Description)?> effect, EmulatedFault? fault = null)
     {
         var now = Time.GetUtcNow();
-        var job = new EmulatedJob(NewGuid().ToString("D").ToUpperInvariant(), now, now + JobDelay + extraDelay, effect) { Hung = hung };
+        var job = new EmulatedJob(NewGuid().ToString("D").ToUpperInvariant(), now, now + JobDelay + extraDelay, effect)
+        {
+            Hung = hung,
+            SuccessState = fault?.Kind == EmulatedFaultKind.WarnJob ? EmulatedJob.CompletedWithWarnings : EmulatedJob.Completed,
+            FailureState = fault?.Kind == EmulatedFaultKind.FailJob ? fault.FailedJobState : EmulatedJob.Exception,
+            RunningState = fault?.Kind == EmulatedFaultKind.ServiceJob ? EmulatedJob.Service : EmulatedJob.Running,
+        };
         _jobs[job.Id] = job;
         return job;
     }

@@ -4,6 +4,8 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// One injected fault. <see cref="Operation"/> is a method name (AddResourceSettings, RequestStateChange,
 /// InitiateShutdown, ...) or one of Query, GetInstance, GetAssociated, ModifyInstance; <see cref="ClassName"/>
 /// narrows it to one class; <see cref="Node"/> to one node. <see cref="Times"/> null means every call.
+/// <see cref="FailedJobState"/> is the final state of a <see cref="EmulatedFaultKind.FailJob"/>: 8 Terminated, 9 Killed or
+/// 10 Exception (Msvm_ConcreteJob).
 /// </summary>
 public sealed record EmulatedFault(
     string Operation,
@@ -15,4 +17,5 @@ public sealed record EmulatedFault(
     TimeSpan Delay = default,
     uint JobErrorCode = 32768,
     string Description = "Injected fault",
-    int? Times = null);
+    int? Times = null,
+    ushort FailedJobState = 10);

@@ -19,4 +19,16 @@ public enum EmulatedFaultKind
 
     /// <summary>The method's job takes the fault's delay longer.</summary>
     SlowJob,
+
+    /// <summary>
+    /// The method's job does its work and ends in state 32768, "Completed with warnings": a success state
+    /// (Microsoft's sample WmiUtilities.IsJobSuccessful; fidelity audit row 30, E12).
+    /// </summary>
+    WarnJob,
+
+    /// <summary>
+    /// While it runs, the method's job reports state 11 ("Service"), which Msvm_ConcreteJob documents as not final
+    /// (fidelity audit row 30): a caller must keep polling.
+    /// </summary>
+    ServiceJob,
 }

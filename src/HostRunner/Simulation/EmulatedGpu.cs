@@ -3,8 +3,14 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// <summary>Mutable state of one emulated GPU; guarded by the cluster's lock.</summary>
 internal sealed class EmulatedGpu(string node, string instancePath, GpuModel model, int partitionCount, bool sriovEnabled, bool dda, string pnpStatus, int pnpErrorCode)
 {
-    /// <summary>Hyper-V's relative units: VRAM, decode and compute top out at 1e9, encode at UInt64.MaxValue.</summary>
+    /// <summary>
+    /// Encode, decode and compute totals. Server GPU-P drivers report them in 540p blocks and gigaflops
+    /// (DXGK_VGPU_PROFILE_CAPABILITY); no public capture gives an A2's figures, so these are the emulator's numbers.
+    /// </summary>
     public const ulong UnitTotal = 1_000_000_000;
+
+    /// <summary>TotalVRAM in bytes, as server GPU-P drivers report memory (DXGK_VGPU_PROFILE_CAPABILITY; audit row 8, E3).</summary>
+    public ulong VramBytes => (ulong)Model.MemoryGiB << 30;
 
     public string Node { get; set; } = node;
 

@@ -1,11 +1,18 @@
 namespace GpuAutomation.HostRunner.Simulation;
 
 /// <summary>
-/// An emulated Msvm_ConcreteJob: Running until <see cref="CompletesAt"/>, then its effect runs once and decides
-/// Completed (7) or Exception (10). A hung job never completes.
+/// An emulated Msvm_ConcreteJob: Running (or Service, 11) until <see cref="CompletesAt"/>, then its effect runs once
+/// and decides Completed (7, or 32768 "completed with warnings") or a failure state (8, 9 or 10, 10 by default).
+/// A hung job never completes.
 /// </summary>
 internal sealed class EmulatedJob(string id, DateTimeOffset startedAt, DateTimeOffset completesAt, Func<(uint ErrorCode, string Description)?> effect)
 {
+    public const ushort Running = 4;
+    public const ushort Completed = 7;
+    public const ushort Exception = 10;
+    public const ushort Service = 11;
+    public const ushort CompletedWithWarnings = 32768;
+
     public string Id { get; } = id;
 
     public DateTimeOffset StartedAt { get; } = startedAt;
@@ -14,13 +21,26 @@ internal sealed class EmulatedJob(string id, DateTimeOffset startedAt, DateTimeO
 
     public bool Hung { get; set; }
 
-    public ushort JobState { get; private set; } = 4;
+    public ushort JobState { get; private set; } = Running;
+
+    /// <summary>The state the job ends in when its effect succeeds: 7, or 32768 for a job that completes with warnings.</summary>
+    public ushort SuccessState { get; init; } = Completed;
+
+    /// <summary>The state the job ends in when its effect fails: 8, 9 or 10.</summary>
+    public ushort FailureState { get; init; } = Exception;
+
+    /// <summary>Reported while the job runs: 4 Running, or 11 Service.</summary>
+    public ushort RunningState
+    {
+        get => JobState;
+        init => JobState = value;
+    }
 
     public uint ErrorCode { get; private set; }
 
     public string? ErrorDescription { get; private set; }
 
-    public bool IsFinished => JobState >= 7;
+    public bool IsFinished { get; private set; }
 
     public void Finish()
     {
@@ -29,16 +49,17 @@ internal sealed class EmulatedJob(string id, DateTimeOffset startedAt, DateTimeO
             return;
         }
 
+        IsFinished = true;
         var error = effect();
         if (error is { } e)
         {
-            JobState = 10;
+            JobState = FailureState;
             ErrorCode = e.ErrorCode;
             ErrorDescription = e.Description;
         }
         else
         {
-            JobState = 7;
+            JobState = SuccessState;
         }
     }
 

@@ -51,6 +51,9 @@ public sealed class SharedStateCimClient : ICimClient
     public Task<IReadOnlyList<CimInstance>> GetAssociatedAsync(CimInstancePath source, string associationClass, string resultClass, CancellationToken cancellationToken)
         => SharedAsync(ct => _inner.GetAssociatedAsync(source, associationClass, resultClass, ct), cancellationToken);
 
+    public Task<IReadOnlyList<CimInstance>> GetReferencesAsync(CimInstancePath target, string associationClass, CancellationToken cancellationToken)
+        => SharedAsync(ct => _inner.GetReferencesAsync(target, associationClass, ct), cancellationToken);
+
     public Task ModifyInstanceAsync(CimInstance instance, CancellationToken cancellationToken)
         => SharedAsync(async ct =>
         {

@@ -20,9 +20,9 @@ public sealed class CimXmlTests
 
         var xml = CimXml.Write(instance);
 
+        // ElementName is a NULL whose type nobody declared: omitted, rather than guessed.
         Assert.Equal(
             "<INSTANCE CLASSNAME=\"Msvm_GpuPartitionSettingData\">"
-            + "<PROPERTY NAME=\"ElementName\" TYPE=\"string\" />"
             + "<PROPERTY.ARRAY NAME=\"HostResource\" TYPE=\"string\"><VALUE.ARRAY><VALUE>\\\\N1\\root\\virtualization\\v2:Msvm_PartitionableGpu.CreationClassName=\"Msvm_PartitionableGpu\",Name=\"\\\\\\\\?\\\\PCI#VEN_10DE&amp;DEV_25B6#4&amp;1&amp;0&amp;0000\"</VALUE></VALUE.ARRAY></PROPERTY.ARRAY>"
             + "<PROPERTY NAME=\"InstanceID\" TYPE=\"string\"><VALUE>Microsoft:Definition\\ABC\\Default</VALUE></PROPERTY>"
             + "<PROPERTY NAME=\"MaxPartitionEncode\" TYPE=\"uint64\"><VALUE>18446744073709551615</VALUE></PROPERTY>"
@@ -30,6 +30,56 @@ public sealed class CimXmlTests
             + "<PROPERTY NAME=\"ResourceType\" TYPE=\"uint16\"><VALUE>32770</VALUE></PROPERTY>"
             + "</INSTANCE>",
             xml);
+    }
+
+    [Fact]
+    public void Writes_the_default_template_as_wmi_does_with_typed_nulls_and_a_null_array()
+    {
+        // The Default template as read from a host (declared types from MI): its twelve values NULL, HostResource a
+        // NULL string[]. In CIM-DTD 2.0 (GetText(1)) a NULL keeps TYPE and has no VALUE; an array is PROPERTY.ARRAY.
+        var values = new[] { "MaxPartitionVRAM", "MinPartitionVRAM" };
+        var instance = new CimInstance(
+            Ns,
+            "Msvm_GpuPartitionSettingData",
+            [
+                new("InstanceID", new CimValue.Text(@"Microsoft:Definition\ABC\Default")),
+                new("HostResource", null),
+                new("ResourceType", new CimValue.UInt16(32770)),
+                .. values.Select(v => new KeyValuePair<string, CimValue?>(v, null)),
+            ],
+            ["InstanceID"],
+            null,
+            [new("HostResource", CimType.StringArray), new("InstanceID", CimType.String), new("ResourceType", CimType.UInt16), .. values.Select(v => new KeyValuePair<string, CimType>(v, CimType.UInt64))]);
+
+        Assert.Equal(
+            "<INSTANCE CLASSNAME=\"Msvm_GpuPartitionSettingData\">"
+            + "<PROPERTY.ARRAY NAME=\"HostResource\" TYPE=\"string\" />"
+            + "<PROPERTY NAME=\"InstanceID\" TYPE=\"string\"><VALUE>Microsoft:Definition\\ABC\\Default</VALUE></PROPERTY>"
+            + "<PROPERTY NAME=\"MaxPartitionVRAM\" TYPE=\"uint64\" />"
+            + "<PROPERTY NAME=\"MinPartitionVRAM\" TYPE=\"uint64\" />"
+            + "<PROPERTY NAME=\"ResourceType\" TYPE=\"uint16\"><VALUE>32770</VALUE></PROPERTY>"
+            + "</INSTANCE>",
+            CimXml.Write(instance));
+    }
+
+    [Fact]
+    public void Writes_datetimes_and_intervals_in_dmtf_form()
+    {
+        // learn.microsoft.com/windows/win32/wmisdk/cim-datetime and interval-format; never ISO 8601.
+        var instance = new CimInstance(Ns, "Msvm_VirtualSystemSettingData", [
+            new("CreationTime", new CimValue.DateTime(new DateTimeOffset(2026, 11, 28, 17, 5, 9, TimeSpan.FromMinutes(-480)).AddTicks(1234560))),
+            new("AutomaticStartupActionDelay", new CimValue.Interval(new TimeSpan(1, 2, 3, 4) + TimeSpan.FromTicks(50))),
+        ], ["InstanceID"]);
+
+        var xml = CimXml.Write(instance);
+
+        Assert.Equal(
+            "<INSTANCE CLASSNAME=\"Msvm_VirtualSystemSettingData\">"
+            + "<PROPERTY NAME=\"AutomaticStartupActionDelay\" TYPE=\"datetime\"><VALUE>00000001020304.000005:000</VALUE></PROPERTY>"
+            + "<PROPERTY NAME=\"CreationTime\" TYPE=\"datetime\"><VALUE>20261128170509.123456-480</VALUE></PROPERTY>"
+            + "</INSTANCE>",
+            xml);
+        Assert.Equal(instance, CimXml.Read(xml, Ns, ["InstanceID"]));
     }
 
     [Fact]
@@ -62,12 +112,13 @@ public sealed class CimXmlTests
             new("Count", new CimValue.UInt32(7)),
             new("Delta", new CimValue.SInt32(-3)),
             new("Nothing", null),
-        ], ["InstanceID"]);
+        ], ["InstanceID"], null, [new("Nothing", CimType.UInt64)]);
 
         var read = CimXml.Read(CimXml.Write(instance), Ns, ["InstanceID"]);
 
         Assert.Equal(instance, read);
         Assert.Equal(instance.Path, read.Path);
+        Assert.Equal(CimType.UInt64, read.TypeOf("Nothing"));
     }
 
     [Theory]

@@ -10,6 +10,38 @@ public sealed class GpuPartitioningTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
+    public async Task Available_follows_running_vms_not_assigned_adapters()
+    {
+        // "This value changes as vGPUs start and stop running" (DXGK_VGPU_PROFILE_CAPABILITY; audit E4).
+        var cluster = Emulator.Cluster();
+        var host = Emulator.Host(cluster);
+        Assert.Equal(12UL << 30, (await host.Gpus.ListAsync(None))[0].Resources.Vram.Available);
+
+        cluster.SetPowerState(Emulator.Vm1, Contracts.Inventory.VmPowerState.Off);
+
+        Assert.Equal(16UL << 30, (await host.Gpus.ListAsync(None))[0].Resources.Vram.Available);
+        Assert.Equal(1, cluster.Gpus("node1")[0].AssignedPartitions);
+    }
+
+    [Fact]
+    public async Task A_count_write_sends_only_partition_count_and_a_rebuilt_instance_is_refused()
+    {
+        // Microsoft's client writes the changed property only (audit row 9); the emulator refuses read-only ones.
+        var cluster = Emulator.Cluster();
+        var cim = cluster.ClientFor("node1");
+        var read = (await cim.QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.PartitionableGpu), None))[1];
+        var rebuilt = read.Properties.Aggregate(read, (i, p) => i.With(p.Key, p.Value)).With("PartitionCount", new CimValue.UInt16(8));
+
+        var error = await Assert.ThrowsAsync<CimException>(() => cim.ModifyInstanceAsync(rebuilt, None));
+        Assert.Equal(CimErrors.InvalidParameter, error.Code);
+
+        var sent = read.With("PartitionCount", new CimValue.UInt16(8)).ForModify();
+        Assert.Equal(["CreationClassName", "Name", "PartitionCount"], sent.Properties.Keys.Order(StringComparer.Ordinal));
+        Assert.True(await Emulator.Host(cluster).Gpus.SetPartitionCountAsync(read.RequireString("Name"), 8, None));
+        Assert.Equal(8, cluster.Gpus("node1")[1].PartitionCount);
+    }
+
+    [Fact]
     public async Task Lists_partitionable_gpus_with_every_property_and_leaves_out_a_dda_gpu()
     {
         var cluster = Emulator.Cluster();
@@ -17,16 +49,16 @@ public sealed class GpuPartitioningTests
 
         Assert.Equal(2, gpus.Count);
         var first = gpus.Single(g => g.Name == Emulator.GpuPath(cluster, "node1", 0));
-        Assert.Equal([16, 8, 4, 2], first.ValidPartitionCounts);
+        Assert.Equal([16, 8, 4, 2, 1], first.ValidPartitionCounts);
         Assert.Equal(4, first.PartitionCount);
         Assert.StartsWith(@"\\?\PCI#VEN_10DE&DEV_25B6", first.Name, StringComparison.Ordinal);
-        Assert.Equal(1_000_000_000UL, first.Resources.Vram.Total);
-        Assert.Equal(250_000_000UL, first.Resources.Vram.OptimalPartition);
+        Assert.Equal(16UL << 30, first.Resources.Vram.Total);
+        Assert.Equal(4UL << 30, first.Resources.Vram.OptimalPartition);
         Assert.Equal(250_000_000UL, first.Resources.Compute.MaxPartition);
         Assert.Equal(ulong.MaxValue, first.Resources.Encode.Total);
         Assert.Equal(ulong.MaxValue / 4, first.Resources.Encode.MinPartition);
         // vm1 holds one partition of the first GPU.
-        Assert.Equal(750_000_000UL, first.Resources.Vram.Available);
+        Assert.Equal(12UL << 30, first.Resources.Vram.Available);
         Assert.Equal(750_000_000UL, first.Resources.Decode.Available);
     }
 
@@ -99,7 +131,7 @@ public sealed class GpuPartitioningTests
         var host = Emulator.Host(cluster);
 
         var change = host.Gpus.SetPartitionCountAsync(path, 8, None);
-        await Emulator.Host(cluster).Adapters.AddAsync(Emulator.Vm2, path, null, null, None);
+        await Emulator.Host(cluster).Adapters.AddAsync(Emulator.Vm2, path, null, None);
         Assert.False(change.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(1));
 

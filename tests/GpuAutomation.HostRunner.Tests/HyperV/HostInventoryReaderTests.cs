@@ -9,6 +9,15 @@ public sealed class HostInventoryReaderTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
+    public async Task Gpu_memory_is_filled_from_total_vram_in_bytes()
+    {
+        // Server GPU-P drivers report TotalVRAM in bytes (audit row 8); the emulated A2 has 16 GiB.
+        var inventory = await Emulator.Host(Emulator.Cluster()).Inventory.ReadAsync(CancellationToken.None);
+
+        Assert.All(inventory.Gpus.Where(g => g.ValidPartitionCounts.Count > 0), g => Assert.Equal(16384L, g.MemoryMiB));
+    }
+
+    [Fact]
     public async Task Builds_a_valid_node_inventory_of_gpus_partitions_and_vms()
     {
         var cluster = Emulator.Cluster();
@@ -49,7 +58,7 @@ public sealed class HostInventoryReaderTests
     {
         var cluster = Emulator.Cluster();
         var host = Emulator.Host(cluster);
-        await host.Adapters.AddAsync(Emulator.Vm2, null, null, null, None);
+        await host.Adapters.AddAsync(Emulator.Vm2, null, null, None);
 
         var inventory = await host.Inventory.ReadAsync(None);
 

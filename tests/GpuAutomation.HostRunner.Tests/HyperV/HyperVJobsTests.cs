@@ -17,23 +17,24 @@ public sealed class HyperVJobsTests
         var cluster = Emulator.Cluster(jobDelayMs: 200, time: time);
         var host = Emulator.Host(cluster);
         var cim = cluster.ClientFor("node1");
-        var progress = new List<int>();
         var vm = await host.Vms.GetAsync(Emulator.Vm2, None);
         var result = await cim.InvokeMethodAsync(vm.Path, "RequestStateChange", new Dictionary<string, CimValue?> { ["RequestedState"] = new CimValue.UInt16(2) }, None);
         Assert.Equal(HyperVReturnCodes.JobStarted, result.ReturnValue);
         Assert.Equal(4UL, (await cim.GetInstanceAsync(result.GetReference("Job")!, None)).GetUnsigned("JobState"));
         Assert.Equal(Contracts.Inventory.VmPowerState.Starting, cluster.Vm(Emulator.Vm2).PowerState);
 
-        var completion = host.Jobs.CompleteAsync(result, "Start", new Recorder(progress), None);
+        var completion = host.Jobs.CompleteAsync(result, "Start", None);
+        var percents = new List<ulong>();
         for (var i = 0; i < 100 && !completion.IsCompleted; i++)
         {
             time.Advance(TimeSpan.FromMilliseconds(50));
             await Task.Delay(5);
+            percents.Add((await cim.GetInstanceAsync(result.GetReference("Job")!, None)).GetUnsigned("PercentComplete") ?? 0);
         }
 
         await completion;
-        Assert.Equal(100, progress[^1]);
-        Assert.Contains(progress, p => p is > 0 and < 100);
+        Assert.Equal(100UL, percents[^1]);
+        Assert.Contains(percents, p => p is > 0 and < 100);
         Assert.Equal(7UL, (await cim.GetInstanceAsync(result.GetReference("Job")!, None)).GetUnsigned("JobState"));
         Assert.Equal(Contracts.Inventory.VmPowerState.Running, cluster.Vm(Emulator.Vm2).PowerState);
     }
@@ -62,13 +63,56 @@ public sealed class HyperVJobsTests
         var cluster = Emulator.Cluster();
         cluster.Faults.Add(new EmulatedFault("AddResourceSettings", EmulatedFaultKind.FailJob, JobErrorCode: 32779, Description: "The GPU driver refused the partition"));
 
-        var error = await Assert.ThrowsAsync<CimException>(() => Emulator.Host(cluster).Adapters.AddAsync(Emulator.Vm2, null, null, null, None));
+        var error = await Assert.ThrowsAsync<CimException>(() => Emulator.Host(cluster).Adapters.AddAsync(Emulator.Vm2, null, null, None));
 
         Assert.Equal(CimErrors.JobFailed, error.Code);
         Assert.Equal(32779u, error.NativeCode);
         Assert.Contains("The GPU driver refused the partition", error.Message, StringComparison.Ordinal);
         Assert.Contains("job state 10", error.Message, StringComparison.Ordinal);
         Assert.Null(cluster.Vm(Emulator.Vm2).AdapterId);
+    }
+
+    [Fact]
+    public async Task A_job_that_completes_with_warnings_is_a_success()
+    {
+        // 32768 "Completed with warnings" (Microsoft's sample WmiUtilities.IsJobSuccessful; audit row 30).
+        var cluster = Emulator.Cluster();
+        cluster.Faults.Add(new EmulatedFault("RequestStateChange", EmulatedFaultKind.WarnJob));
+        var host = Emulator.Host(cluster);
+
+        Assert.True(await host.Power.StartAsync(Emulator.Vm2, None));
+
+        Assert.Equal(Contracts.Inventory.VmPowerState.Running, cluster.Vm(Emulator.Vm2).PowerState);
+    }
+
+    [Fact]
+    public async Task A_job_in_state_service_is_not_final_and_is_polled_until_it_completes()
+    {
+        var cluster = Emulator.Cluster();
+        cluster.Faults.Add(new EmulatedFault("RequestStateChange", EmulatedFaultKind.ServiceJob, Delay: TimeSpan.FromMilliseconds(500)));
+        var host = Emulator.Host(cluster);
+        var vm = await host.Vms.GetAsync(Emulator.Vm2, None);
+        var result = await cluster.ClientFor("node1").InvokeMethodAsync(vm.Path, "RequestStateChange", new Dictionary<string, CimValue?> { ["RequestedState"] = new CimValue.UInt16(2) }, None);
+        Assert.Equal(11UL, (await cluster.ClientFor("node1").GetInstanceAsync(result.GetReference("Job")!, None)).GetUnsigned("JobState"));
+
+        await host.Jobs.CompleteAsync(result, "Start", None);
+
+        Assert.Equal(Contracts.Inventory.VmPowerState.Running, cluster.Vm(Emulator.Vm2).PowerState);
+    }
+
+    [Theory]
+    [InlineData((ushort)8)]
+    [InlineData((ushort)9)]
+    [InlineData((ushort)10)]
+    public async Task Terminated_killed_and_exception_are_failures(ushort state)
+    {
+        var cluster = Emulator.Cluster();
+        cluster.Faults.Add(new EmulatedFault("RequestStateChange", EmulatedFaultKind.FailJob, JobErrorCode: 32768, FailedJobState: state));
+
+        var error = await Assert.ThrowsAsync<CimException>(() => Emulator.Host(cluster).Power.StartAsync(Emulator.Vm2, None));
+
+        Assert.Equal(CimErrors.JobFailed, error.Code);
+        Assert.Contains($"job state {state}", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -104,12 +148,12 @@ public sealed class HyperVJobsTests
         cluster.Faults.Add(new EmulatedFault("AddResourceSettings", EmulatedFaultKind.Fail, ReturnValue: HyperVReturnCodes.AccessDenied, Times: 1));
         var host = Emulator.Host(cluster);
 
-        var error = await Assert.ThrowsAsync<CimException>(() => host.Adapters.AddAsync(Emulator.Vm2, null, null, null, None));
+        var error = await Assert.ThrowsAsync<CimException>(() => host.Adapters.AddAsync(Emulator.Vm2, null, null, None));
         Assert.Equal(CimErrors.AccessDenied, error.Code);
         Assert.Equal(32769u, error.NativeCode);
 
         // The fault was for one call only: the next attempt succeeds.
-        await host.Adapters.AddAsync(Emulator.Vm2, null, null, null, None);
+        await host.Adapters.AddAsync(Emulator.Vm2, null, null, None);
         Assert.NotNull(cluster.Vm(Emulator.Vm2).AdapterId);
     }
 
@@ -173,8 +217,4 @@ public sealed class HyperVJobsTests
         Assert.StartsWith($"Doing it returned {returnValue}", error.Message, StringComparison.Ordinal);
     }
 
-    private sealed class Recorder(List<int> values) : IProgress<int>
-    {
-        public void Report(int value) => values.Add(value);
-    }
 }

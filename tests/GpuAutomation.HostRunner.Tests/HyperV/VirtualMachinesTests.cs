@@ -1,6 +1,7 @@
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.HyperV;
+using GpuAutomation.HostRunner.Simulation;
 
 namespace GpuAutomation.HostRunner.Tests.HyperV;
 
@@ -13,6 +14,30 @@ public sealed class VirtualMachinesTests
     {
         var vms = await Emulator.Host(Emulator.Cluster()).Vms.ListAsync(None);
         Assert.Equal(["vm1", "vm2", "vm3"], vms.Select(v => v.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task On_a_german_host_vms_are_found_though_caption_is_localized()
+    {
+        // Caption is localized (audit row 37, E20): discovery goes by the GUID-shaped Name.
+        var cluster = new EmulatedCluster(new ClusterDescription("c1", [
+            new NodeDescription("knoten1", [new GpuDescription("NVIDIA A2", 4)], [
+                new VmDescription("vm1", Emulator.Vm1, VmPowerState.Running),
+                new VmDescription("vm2", Emulator.Vm2, VmPowerState.Off),
+            ], Language: "de-DE"),
+        ]));
+        var host = cluster.HostFor("knoten1", Emulator.Fast);
+        var captions = await cluster.ClientFor("knoten1").QueryAsync(CimNamespaces.Virtualization, Wql.Select(HyperVClasses.ComputerSystem), None);
+        Assert.DoesNotContain(captions, c => c.GetString("Caption") is "Virtual Machine" or "Hosting Computer System");
+
+        var vms = await host.Vms.ListAsync(None);
+        var byName = await host.Vms.FindByNameAsync("vm2", None);
+        var inventory = await host.Inventory.ReadAsync(None);
+
+        Assert.Equal(["vm1", "vm2"], vms.Select(v => v.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(Emulator.Vm2, byName.Id);
+        Assert.Equal(2, inventory.Vms.Count);
+        Assert.Null(await host.Vms.FindAsync(Guid.NewGuid(), None));
     }
 
     [Fact]

@@ -122,10 +122,10 @@ public sealed class VmPowerTests
             => (await cim.InvokeMethodAsync(vm1.Path, "RequestStateChange", new Dictionary<string, CimValue?> { ["RequestedState"] = new CimValue.UInt16(state) }, None)).ReturnValue;
 
         Assert.Equal(HyperVReturnCodes.InvalidStateForOperation, await Request(2));
-        Assert.Equal(HyperVReturnCodes.NotSupported, await Request(4));
+        Assert.Equal(HyperVReturnCodes.StateChangeNotSupported, await Request(4));
         // A VM with a GPU partition can't be saved.
         Assert.Equal(HyperVReturnCodes.InvalidStateForOperation, await Request(6));
-        Assert.Equal(HyperVReturnCodes.InvalidParameter, await Request(77));
+        Assert.Equal(HyperVReturnCodes.StateChangeInvalidParameter, await Request(77));
         Assert.Equal(HyperVReturnCodes.JobStarted, await Request(3));
     }
 }

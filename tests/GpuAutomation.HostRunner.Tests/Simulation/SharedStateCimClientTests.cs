@@ -18,7 +18,7 @@ public sealed class SharedStateCimClientTests : IDisposable
         var node1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", _stateFile), Emulator.Fast);
         var alsoNode1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", _stateFile), Emulator.Fast);
 
-        await node1.Adapters.AddAsync(Emulator.Vm2, null, null, null, CancellationToken.None);
+        await node1.Adapters.AddAsync(Emulator.Vm2, null, null, CancellationToken.None);
         var seen = await alsoNode1.Adapters.ListAsync(Emulator.Vm2, CancellationToken.None);
         var inventory = await alsoNode1.Inventory.ReadAsync(CancellationToken.None);
 
@@ -65,7 +65,7 @@ public sealed class SharedStateCimClientTests : IDisposable
         await node1.Inventory.ReadAsync(CancellationToken.None);
         Assert.Equal(past, File.GetLastWriteTimeUtc(_stateFile));
 
-        await node1.Adapters.AddAsync(Emulator.Vm2, null, null, null, CancellationToken.None);
+        await node1.Adapters.AddAsync(Emulator.Vm2, null, null, CancellationToken.None);
         Assert.NotEqual(past, File.GetLastWriteTimeUtc(_stateFile));
         var fresh = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", _stateFile), Emulator.Fast);
         Assert.Single(await fresh.Adapters.ListAsync(Emulator.Vm2, CancellationToken.None));

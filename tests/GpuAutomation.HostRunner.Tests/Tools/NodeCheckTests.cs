@@ -1,0 +1,113 @@
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.HostRunner.HyperV;
+using GpuAutomation.HostRunner.Simulation;
+using GpuAutomation.HostRunner.Tools;
+
+namespace GpuAutomation.HostRunner.Tests.Tools;
+
+public sealed class NodeCheckTests : IDisposable
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly string _journal = Path.Combine(Path.GetTempPath(), "hostrunner-check-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_journal))
+        {
+            Directory.Delete(_journal, true);
+        }
+    }
+
+    [Fact]
+    public async Task A_healthy_emulated_node_has_no_failed_row_and_a_row_per_gpu()
+    {
+        var cluster = Emulator.Cluster();
+
+        var rows = await Check(cluster);
+
+        Assert.Equal(0, NodeCheck.ExitCode(rows));
+        Assert.DoesNotContain(rows, r => r.Verdict == CheckVerdict.Fail);
+        Assert.Equal(2, rows.Count(r => r.Assumption.Contains("valid counts", StringComparison.Ordinal)));
+        Assert.Contains(rows, r => r.Assumption.StartsWith("Default GPU partition template", StringComparison.Ordinal) && r.Verdict == CheckVerdict.Pass && r.Read.Contains("12 of 12 values NULL", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.Assumption.StartsWith("Journal folder", StringComparison.Ordinal) && r.Verdict == CheckVerdict.Pass);
+    }
+
+    public static TheoryData<string, string> Faults => new()
+    {
+        { HyperVClasses.PartitionableGpu, "Partitionable GPUs" },
+        { HyperVClasses.ManagementService, "Hyper-V WMI provider" },
+        { HyperVClasses.VirtualSystemSettingData, "VM listing" },
+        { "Win32_OperatingSystem", "Operating system" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task An_emulated_provider_fault_turns_its_row_red_and_the_exit_code_to_1(string className, string assumption)
+    {
+        var cluster = Emulator.Cluster();
+        cluster.Faults.Add(new EmulatedFault("Query", EmulatedFaultKind.Fail, ClassName: className));
+
+        var rows = await Check(cluster);
+
+        Assert.Contains(rows, r => r.Assumption.StartsWith(assumption, StringComparison.Ordinal) && r.Verdict == CheckVerdict.Fail);
+        Assert.Equal(1, NodeCheck.ExitCode(rows));
+    }
+
+    [Fact]
+    public async Task A_broken_driver_fails_its_gpu_row()
+    {
+        var cluster = Emulator.Cluster();
+        cluster.SetPnpStatus("node1", Emulator.GpuPath(cluster, "node1", 1), "Error", 43);
+
+        var rows = await Check(cluster);
+
+        Assert.Single(rows, r => r.Assumption.Contains("driver working", StringComparison.Ordinal) && r.Verdict == CheckVerdict.Fail);
+    }
+
+    [Fact]
+    public async Task A_template_found_only_by_the_like_query_and_a_gpu_vm_without_forced_shutdown_warn()
+    {
+        var cluster = Emulator.Cluster();
+        cluster.Faults.Add(new EmulatedFault("Query", EmulatedFaultKind.Fail, ClassName: HyperVClasses.ResourcePool));
+        cluster.SetOfflineAction(Emulator.Vm1, OfflineAction.Save);
+
+        var rows = await Check(cluster);
+
+        Assert.Contains(rows, r => r.Assumption.StartsWith("Default GPU partition template", StringComparison.Ordinal) && r.Verdict == CheckVerdict.Warn);
+        Assert.Contains(rows, r => r.Read.StartsWith("vm1: OfflineAction Save", StringComparison.Ordinal) && r.Verdict == CheckVerdict.Warn);
+    }
+
+    [Fact]
+    public async Task An_unwritable_journal_folder_fails()
+    {
+        File.WriteAllText(_journal, "a file where the folder should be");
+        try
+        {
+            var rows = await new NodeCheck(Emulator.Host(Emulator.Cluster()), _journal).RunAsync(None);
+            Assert.Contains(rows, r => r.Assumption.StartsWith("Journal folder", StringComparison.Ordinal) && r.Verdict == CheckVerdict.Fail);
+        }
+        finally
+        {
+            File.Delete(_journal);
+        }
+    }
+
+    [Fact]
+    public async Task The_command_prints_the_table_over_a_simulated_node_and_exits_2_when_it_cannot_run()
+    {
+        var sample = Path.Combine(AppContext.BaseDirectory, "Simulation", "Samples", "two-node-a2.json");
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+
+        var code = await ToolCommand.RunAsync(["check", "--simulate", sample, "--node", "node1", "--journal", _journal], output, errors, None);
+        var missingNode = await ToolCommand.RunAsync(["check", "--simulate", sample], TextWriter.Null, errors, None);
+
+        Assert.Equal(0, code);
+        Assert.StartsWith("verdict | assumption | read | what to do", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("PASS | Partitionable GPUs", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(2, missingNode);
+    }
+
+    private Task<IReadOnlyList<CheckRow>> Check(EmulatedCluster cluster)
+        => new NodeCheck(Emulator.Host(cluster), _journal).RunAsync(None);
+}
