@@ -68,6 +68,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<RejectedMessageStore>();
         services.TryAddSingleton<NodeRegistry>();
         services.TryAddSingleton<InventoryQueries>();
+        services.TryAddSingleton<InventoryReset>();
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<DispatchQueue>();
         services.TryAddSingleton<PartitionRequestService>();

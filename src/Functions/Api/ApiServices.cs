@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using GpuAutomation.ControlPlane.Compliance;
 using GpuAutomation.ControlPlane.Inventory;
+using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Rejections;
 
 namespace GpuAutomation.Functions.Api;
 
@@ -16,8 +18,17 @@ public sealed class ApiServices(
     PolicyStore policies,
     ComplianceScan compliance,
     ComplianceReportStore complianceReports,
+    NodeRegistry nodes,
+    InventoryReset inventoryReset,
+    RejectedMessageStore rejectedMessages,
     TimeProvider time)
 {
+    public NodeRegistry Nodes { get; } = nodes;
+
+    public InventoryReset InventoryReset { get; } = inventoryReset;
+
+    public RejectedMessageStore RejectedMessages { get; } = rejectedMessages;
+
     public PartitionRequestService Requests { get; } = requests;
 
     public InventoryQueries Inventory { get; } = inventory;
