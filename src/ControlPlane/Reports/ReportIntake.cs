@@ -191,7 +191,11 @@ public sealed partial class ReportIntake(
                 var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken);
                 // The inventory-after is read before the result is stamped complete: dating the release by it lets
                 // that snapshot (applied below) reconcile the figure instead of being ignored as older than it.
-                var released = ledger?.Ledger.Release(request.Id, status == RequestStatus.Succeeded, result.InventoryAfter?.TakenAt ?? result.CompletedAt);
+                // A timed-out request's reservation is gone already: the host's change still counts on the ledger.
+                var held = ledger?.Ledger is { } current && request.Status == RequestStatus.TimedOut && current.Reservations.All(r => r.RequestId != request.Id)
+                    ? current.Reserve(request)
+                    : ledger?.Ledger;
+                var released = held?.Release(request.Id, status == RequestStatus.Succeeded, result.InventoryAfter?.TakenAt ?? result.CompletedAt);
                 await requests.UpdateAsync(stored, updated, ledger, released, result.CommandId, cancellationToken);
                 LogCompleted(logger, request.Id, result.CommandId, status);
                 return true;

@@ -35,6 +35,7 @@ public sealed class ControlPlaneCoreRegistrationTests
                 ["GpuAutomation:Tables:ConnectionString"] = TestServices.AzuriteTablesConnectionString,
                 ["GpuAutomation:ControlPlane:TablePrefix"] = prefix,
                 ["GpuAutomation:ControlPlane:RequestTimeout"] = "00:05:00",
+                ["GpuAutomation:ControlPlane:CommandTimeToLive"] = "00:04:00",
             },
             bus);
         Assert.IsType<TableStorageRecordTableSource>(provider.GetRequiredService<IRecordTableSource>());
