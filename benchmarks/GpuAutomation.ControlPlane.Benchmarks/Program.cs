@@ -97,7 +97,8 @@ static ServiceProvider Plane(IRecordTableSource tables)
     services.AddSingleton(tables);
     services.AddSingleton<IMessageBus, CountingPublisher>();
     services.AddLogging();
-    services.AddControlPlaneCore(new ConfigurationBuilder().Build());
+    // The benchmark's nodes are registered, as a deployment's are: reports of unregistered nodes are refused.
+    services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(Enumerable.Range(1, 4).Select(n => new KeyValuePair<string, string?>($"GpuAutomation:Nodes:clus1:node{n}:PrincipalId", $"bench-node{n}"))).Build());
     return services.BuildServiceProvider();
 }
 

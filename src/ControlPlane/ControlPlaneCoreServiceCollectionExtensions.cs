@@ -3,6 +3,7 @@ using Azure.Identity;
 using Azure.ResourceManager;
 using GpuAutomation.ControlPlane.Compliance;
 using GpuAutomation.ControlPlane.Inventory;
+using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Outbox;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Policies;
@@ -35,6 +36,8 @@ public static class ControlPlaneCoreServiceCollectionExtensions
             .Bind(configuration.GetSection(ControlPlaneOptions.SectionName))
             .ValidateOnStart();
         services.TryAddSingleton<IValidateOptions<ControlPlaneOptions>, ControlPlaneOptionsValidation>();
+        // Registered nodes (issue 16, item 2): GpuAutomation:Nodes:<cluster>:<node>:PrincipalId.
+        services.AddOptions<NodeRegistryOptions>().Configure(o => configuration.GetSection(NodeRegistryOptions.SectionName).Bind(o.Clusters));
         services.AddOptions<TableStorageOptions>().Bind(configuration.GetSection(TableStorageOptions.SectionName));
 
         var tables = configuration.GetSection(TableStorageOptions.SectionName).Get<TableStorageOptions>() ?? new TableStorageOptions();
@@ -63,7 +66,9 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<PolicyStore>();
         services.TryAddSingleton<ComplianceReportStore>();
         services.TryAddSingleton<RejectedMessageStore>();
+        services.TryAddSingleton<NodeRegistry>();
         services.TryAddSingleton<InventoryQueries>();
+        services.TryAddSingleton<InventoryReset>();
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<DispatchQueue>();
         services.TryAddSingleton<PartitionRequestService>();

@@ -14,6 +14,13 @@ public sealed class ControlPlaneOptions
     /// <summary>Inventory older than this still validates, with a warning.</summary>
     public TimeSpan InventoryMaxAge { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// A report dated further ahead of the control plane's clock than this is refused (clock-skew): kept, it would
+    /// make every genuine snapshot "not newer" and freeze the node's inventory (issue 16, item 4). Five minutes, the
+    /// tolerance Kerberos uses by default for the same reason (https://learn.microsoft.com/windows/security/threat-protection/security-policy-settings/maximum-tolerance-for-computer-clock-synchronization).
+    /// </summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The sweep leaves outbox rows younger than this to the dispatch that wrote them.</summary>
     public TimeSpan OutboxGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -48,6 +55,7 @@ public sealed class ControlPlaneOptions
         Positive(InventoryMaxAge, nameof(InventoryMaxAge));
         Positive(OutboxGracePeriod, nameof(OutboxGracePeriod));
         Positive(IdempotencyClaimTimeout, nameof(IdempotencyClaimTimeout));
+        Positive(MaxClockSkew, nameof(MaxClockSkew));
         if (CommandTimeToLive > RequestTimeout)
         {
             problems.Add($"{SectionName}:{nameof(CommandTimeToLive)} ({CommandTimeToLive}) must not be longer than {nameof(RequestTimeout)} ({RequestTimeout}): a command must expire before its request times out.");

@@ -27,7 +27,7 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
     {
         var port = FreePort.Next();
         BaseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/"));
-        _process = TestProcess.Start("control plane", BuiltApps.Functions, ["--urls", BaseAddress.ToString().TrimEnd('/')], new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["GpuAutomation__Tables__ConnectionString"] = TestServices.AzuriteTablesConnectionString,
             ["GpuAutomation__Bus__ConnectionString"] = Bus,
@@ -35,7 +35,19 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
             ["GpuAutomation__ControlPlane__TablePrefix"] = "e2e" + RunId,
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
-        });
+        };
+
+        // Reports count only from registered nodes (issue 16): the clusters ClusterLifecycleTests describes
+        // (e2e-<run>-a..d, node1 and node2), as a deployment's configuration lists its nodes.
+        foreach (var suffix in new[] { "a", "b", "c", "d" })
+        {
+            foreach (var node in new[] { "node1", "node2" })
+            {
+                settings[$"GpuAutomation__Nodes__e2e-{RunId}-{suffix}__{node}__PrincipalId"] = Guid.NewGuid().ToString();
+            }
+        }
+
+        _process = TestProcess.Start("control plane", BuiltApps.Functions, ["--urls", BaseAddress.ToString().TrimEnd('/')], settings);
         _http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         Api = new ControlPlaneClient(_http);
         await Eventually.WaitAsync(

@@ -44,6 +44,11 @@ public sealed class ControlPlaneFixture : IAsyncDisposable
         {
             ["GpuAutomation:Tables:ConnectionString"] = TestServices.AzuriteTablesConnectionString,
             ["GpuAutomation:ControlPlane:TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..12],
+
+            // Reports count only from registered nodes (issue 16): the test cluster's nodes, as a deployment lists them.
+            [$"GpuAutomation:Nodes:{Cluster}:node1:PrincipalId"] = "00000000-0000-4000-8000-000000000001",
+            [$"GpuAutomation:Nodes:{Cluster}:node2:PrincipalId"] = "00000000-0000-4000-8000-000000000002",
+            [$"GpuAutomation:Nodes:{Cluster}:node3:PrincipalId"] = "00000000-0000-4000-8000-000000000003",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

@@ -114,6 +114,23 @@ public sealed class InventoryStore
         }
     }
 
+    /// <summary>Deletes a node's stored snapshot (an operator's reset).</summary>
+    /// <returns>False when there was none.</returns>
+    public async Task<bool> RemoveAsync(string cluster, string node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.SubmitAsync([RowChange.Delete(Key(cluster), Key(node))], cancellationToken);
+        }
+        catch (StoreException ex) when (ex.Code == StoreErrors.RowMissing)
+        {
+            return false;
+        }
+
+        _decoded.TryRemove((Key(cluster), Key(node)), out _);
+        return true;
+    }
+
     internal static string Key(string name) => name.ToLowerInvariant();
 
     private static TableRow ToRow(string cluster, NodeInventory inventory, string? etag)

@@ -39,6 +39,9 @@ public static class RequestCodes
     /// <summary>No result arrived within the configured time.</summary>
     public const string TimedOut = CommandErrorCodes.TimedOut;
 
+    /// <summary>Warning: the result arrived after the request had timed out; the request now says what the host did.</summary>
+    public const string LateResult = "late-result";
+
     /// <summary>Another submission with the same idempotency key is still being written; retry shortly.</summary>
     public const string IdempotencyKeyInFlight = "idempotency-key-in-flight";
 }

@@ -2,8 +2,11 @@ using GpuAutomation.ControlPlane;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Capacity;
+using System.Globalization;
 using GpuAutomation.ControlPlane.Inventory;
+using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Rejections;
 using GpuAutomation.ControlPlane.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,46 +16,159 @@ namespace GpuAutomation.ControlPlane.Reports;
 /// <summary>
 /// Takes in what host runners report: results and progress move requests forward (never back, never twice),
 /// snapshots replace older inventory and reconcile capacity, cluster events update inventory and reach the observers.
+/// Before any of that, every report is checked against itself, the node registry, the clock and, for results and
+/// progress, its request (issue 16, item 3): a refused report changes nothing and is recorded with its reason.
 /// </summary>
 public sealed partial class ReportIntake(
     InventoryStore inventory,
     RequestStore requests,
+    NodeRegistry nodes,
+    RejectedMessageStore rejectedMessages,
     IEnumerable<IClusterEventObserver> observers,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
     ILogger<ReportIntake> logger)
 {
-    private readonly int _maxAttempts = options.Value.MaxConcurrencyAttempts;
+    /// <summary>The trigger name recorded with refusals of reports handed in without one.</summary>
+    public const string DefaultReceiver = "reports";
 
-    /// <returns>True when the report changed stored state; false for duplicates, late and stale reports.</returns>
-    public Task<bool> HandleAsync(Message report, CancellationToken cancellationToken)
+    private readonly int _maxAttempts = options.Value.MaxConcurrencyAttempts;
+    private readonly TimeSpan _maxClockSkew = options.Value.MaxClockSkew;
+
+    /// <returns>True when the report changed stored state; false for duplicates, late, stale and refused reports.</returns>
+    public async Task<bool> HandleAsync(Message report, CancellationToken cancellationToken)
+        => (await ReceiveAsync(report, DefaultReceiver, null, cancellationToken)).Changed;
+
+    /// <summary>
+    /// Checks the report, then applies it; a refused one is recorded in <see cref="RejectedMessageStore"/> with the
+    /// receiving trigger and broker message id, and changes nothing else.
+    /// </summary>
+    public async Task<ReportVerdict> ReceiveAsync(Message report, string receivedBy, string? brokerMessageId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return report.Body switch
+        ArgumentNullException.ThrowIfNull(receivedBy);
+        var refusal = await CheckAsync(report, cancellationToken);
+        if (refusal is null)
         {
-            CommandResult result => ApplyResultAsync(report.Envelope, result, cancellationToken),
-            CommandProgress progress => ApplyProgressAsync(report.Envelope, progress, cancellationToken),
-            InventorySnapshot snapshot => ApplySnapshotAsync(report.Envelope.Cluster, snapshot.Inventory, cancellationToken),
-            ClusterEvent clusterEvent => ApplyEventAsync(report.Envelope.Cluster, clusterEvent, cancellationToken),
-            _ => throw new ArgumentException($"{report.Envelope.MessageType} is not a report.", nameof(report)),
+            var changed = report.Body switch
+            {
+                CommandResult result => await ApplyResultAsync(report.Envelope, result, cancellationToken),
+                CommandProgress progress => await ApplyProgressAsync(report.Envelope, progress, cancellationToken),
+                InventorySnapshot snapshot => await ApplySnapshotAsync(report.Envelope.Cluster, snapshot.Inventory, cancellationToken),
+                ClusterEvent clusterEvent => await ApplyEventAsync(report.Envelope.Cluster, clusterEvent, cancellationToken),
+                _ => throw new ArgumentException($"{report.Envelope.MessageType} is not a report.", nameof(report)),
+            };
+            return changed ? ReportVerdict.Applied : ReportVerdict.Unchanged;
+        }
+
+        var encoded = MessageCodec.Encode(report);
+        var excerpt = System.Text.Encoding.UTF8.GetString(encoded.AsSpan(0, Math.Min(encoded.Length, RejectedMessage.MaxExcerptLength)));
+        await rejectedMessages.RecordAsync(
+            new RejectedMessage(receivedBy, brokerMessageId ?? report.Envelope.MessageId, refusal.Code, refusal.Reason, time.GetUtcNow(), excerpt),
+            cancellationToken);
+        LogRefused(logger, report.Envelope.MessageType, report.Envelope.MessageId, report.Envelope.Cluster, report.Envelope.Node, refusal.Code, refusal.Reason);
+        return new ReportVerdict(false, refusal);
+    }
+
+    /// <summary>
+    /// Why the report can't count, or null: its body names the envelope's node, the node is registered, no timestamp
+    /// is further ahead of this clock than MaxClockSkew, no snapshot lists a VM id twice, and a result or progress is
+    /// about a request of the same cluster and node.
+    /// </summary>
+    public async Task<ReportRefusal?> CheckAsync(Message report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var envelope = report.Envelope;
+        var from = $"{envelope.Cluster}/{envelope.Node}";
+        var (bodyNode, snapshots, times) = report.Body switch
+        {
+            InventorySnapshot s => (s.Inventory.Node, new[] { s.Inventory }, new[] { envelope.IssuedAt, s.Inventory.TakenAt }),
+            CommandResult r => (r.InventoryAfter?.Node, r.InventoryAfter is { } after ? [after] : [], new[] { envelope.IssuedAt, r.CompletedAt, r.InventoryAfter?.TakenAt ?? r.CompletedAt }),
+            ClusterEvent e => (e.Node, [], new[] { envelope.IssuedAt, e.OccurredAt }),
+            CommandProgress p => ((string?)null, Array.Empty<NodeInventory>(), new[] { envelope.IssuedAt, p.At }),
+            _ => ((string?)null, Array.Empty<NodeInventory>(), new[] { envelope.IssuedAt }),
         };
+
+        if (bodyNode is not null && !SameName(bodyNode, envelope.Node))
+        {
+            return new ReportRefusal(ReportRefusalCodes.SenderMismatch, $"{envelope.MessageType} {envelope.MessageId} came from {from} but its body is about node {bodyNode}.");
+        }
+
+        var registered = await nodes.GetAsync(envelope.Cluster, envelope.Node, cancellationToken);
+        if (registered is null)
+        {
+            return new ReportRefusal(ReportRefusalCodes.UnregisteredNode, $"{envelope.MessageType} {envelope.MessageId} came from {from}, which is not a registered node; register it (configuration GpuAutomation:Nodes or PUT /api/clusters/{{cluster}}/nodes/{{node}}) before its reports count.");
+        }
+
+        var now = time.GetUtcNow();
+        var latest = times.Max();
+        if (latest - now > _maxClockSkew)
+        {
+            var skew = latest - now;
+            await nodes.NoteClockSkewAsync(envelope.Cluster, envelope.Node, skew, now, cancellationToken);
+            return new ReportRefusal(
+                ReportRefusalCodes.ClockSkew,
+                string.Create(CultureInfo.InvariantCulture, $"{envelope.MessageType} {envelope.MessageId} from {from} is dated {latest:O}, {NodeRegistry.Describe(skew)} ahead of the control plane's clock ({now:O}); at most {NodeRegistry.Describe(_maxClockSkew)} is accepted. Correct the node's clock."));
+        }
+
+        foreach (var snapshot in snapshots)
+        {
+            var duplicates = snapshot.Vms.GroupBy(v => v.Id).Where(g => g.Count() > 1).Select(g => $"{g.Key} ({string.Join(", ", g.Select(v => v.Name))})").ToList();
+            if (duplicates.Count > 0)
+            {
+                return new ReportRefusal(ReportRefusalCodes.DuplicateVmId, $"The inventory of {from} taken at {snapshot.TakenAt:O} lists VM ids more than once: {string.Join("; ", duplicates)}.");
+            }
+        }
+
+        var commandId = report.Body switch
+        {
+            CommandResult r => r.CommandId,
+            CommandProgress p => p.CommandId,
+            _ => null,
+        };
+        if (commandId is not null && envelope.CorrelationId is { } requestId)
+        {
+            var stored = await requests.GetAsync(envelope.Cluster, envelope.Node, requestId, cancellationToken)
+                ?? await requests.GetAsync(requestId, cancellationToken);
+            if (stored?.Request is { } request && (!SameName(request.Cluster, envelope.Cluster) || !SameName(request.Node, envelope.Node)))
+            {
+                return new ReportRefusal(
+                    ReportRefusalCodes.SenderMismatch,
+                    $"{envelope.MessageType} {envelope.MessageId} of command {commandId} came from {from}, but request {requestId} was sent to {request.Cluster}/{request.Node}.");
+            }
+        }
+
+        if (registered.ClockSkew is not null && !(report.Body is CommandProgress))
+        {
+            // A report dated within the tolerance again: the node's clock is right, the warning can go.
+            await nodes.NoteClockSkewAsync(envelope.Cluster, envelope.Node, null, now, cancellationToken);
+        }
+
+        return null;
     }
 
     public async Task<bool> ApplyResultAsync(Envelope envelope, CommandResult result, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(result);
-        var changed = false;
-        if (envelope.CorrelationId is { } requestId)
+        if (envelope.CorrelationId is not { } requestId)
         {
-            changed = await OptimisticRetry.RunAsync(_maxAttempts, $"Applying result {result.CommandId}", async () =>
+            // A result that is about no request completes nothing, so its inventory-after counts for nothing either.
+            LogIgnored(logger, "result", result.CommandId, string.Empty, null);
+            return false;
+        }
+
+        var applied = false;
+        var changed = await OptimisticRetry.RunAsync(_maxAttempts, $"Applying result {result.CommandId}", async () =>
             {
-                var stored = await ReadOpenRequestAsync(envelope, requestId, "result", result.CommandId, cancellationToken);
+                applied = false;
+                var stored = await ReadOpenRequestAsync(envelope, requestId, "result", result.CommandId, cancellationToken, acceptTimedOut: true);
                 if (stored is null)
                 {
                     return false;
                 }
 
+                applied = true;
                 var request = stored.Request;
 
                 var status = result.Outcome switch
@@ -68,18 +184,26 @@ public sealed partial class ReportIntake(
                     CompletedAt = result.CompletedAt,
                     Steps = result.Steps,
                     Error = result.Error is { } e ? new RequestNotice(e.Code, e.Message, e.Step) : null,
+                    Warnings = request.Status == RequestStatus.TimedOut
+                        ? [.. request.Warnings, new RequestNotice(RequestCodes.LateResult, string.Create(CultureInfo.InvariantCulture, $"The result of command {result.CommandId} arrived at {time.GetUtcNow():O}, after the request had timed out ({request.Error?.Message}); the request now says what the host did."))]
+                        : request.Warnings,
                 };
                 var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken);
                 // The inventory-after is read before the result is stamped complete: dating the release by it lets
                 // that snapshot (applied below) reconcile the figure instead of being ignored as older than it.
-                var released = ledger?.Ledger.Release(request.Id, status == RequestStatus.Succeeded, result.InventoryAfter?.TakenAt ?? result.CompletedAt);
+                // A timed-out request's reservation is gone already: the host's change still counts on the ledger.
+                var held = ledger?.Ledger is { } current && request.Status == RequestStatus.TimedOut && current.Reservations.All(r => r.RequestId != request.Id)
+                    ? current.Reserve(request)
+                    : ledger?.Ledger;
+                var released = held?.Release(request.Id, status == RequestStatus.Succeeded, result.InventoryAfter?.TakenAt ?? result.CompletedAt);
                 await requests.UpdateAsync(stored, updated, ledger, released, result.CommandId, cancellationToken);
                 LogCompleted(logger, request.Id, result.CommandId, status);
                 return true;
             });
-        }
 
-        if (result.InventoryAfter is { } after)
+        // An ignored result (duplicate, late after completion, another command's) changes nothing, inventory-after
+        // included: the first delivery already applied it, and a stray one must not replace the node's inventory.
+        if (applied && result.InventoryAfter is { } after)
         {
             changed |= await ApplySnapshotAsync(envelope.Cluster, after, cancellationToken);
         }
@@ -178,12 +302,19 @@ public sealed partial class ReportIntake(
     /// The request a result or progress report is about, read from the reporting node's partition (through the id
     /// index when it is not there); null, logged as ignored, when it is unknown, terminal or waits on another command.
     /// </summary>
-    private async Task<StoredRequest?> ReadOpenRequestAsync(Envelope envelope, string requestId, string kind, string commandId, CancellationToken cancellationToken)
+    private async Task<StoredRequest?> ReadOpenRequestAsync(Envelope envelope, string requestId, string kind, string commandId, CancellationToken cancellationToken, bool acceptTimedOut = false)
     {
         var stored = await requests.GetAsync(envelope.Cluster, envelope.Node, requestId, cancellationToken)
             ?? await requests.GetAsync(requestId, cancellationToken);
         var request = stored?.Request;
-        if (request is null || request.IsTerminal || !string.Equals(request.CommandId, commandId, StringComparison.Ordinal))
+
+        // Only the command's own node completes it (checked before, and again on every re-read); a TimedOut request
+        // takes its late result, so the record says what the host did.
+        if (request is null
+            || !SameName(request.Cluster, envelope.Cluster)
+            || !SameName(request.Node, envelope.Node)
+            || (request.IsTerminal && !(acceptTimedOut && request.Status == RequestStatus.TimedOut))
+            || !string.Equals(request.CommandId, commandId, StringComparison.Ordinal))
         {
             LogIgnored(logger, kind, commandId, requestId, request?.Status);
             return null;
@@ -221,6 +352,12 @@ public sealed partial class ReportIntake(
 
             return stored with { Vms = vms };
         }, cancellationToken);
+
+    /// <summary>Cluster and node names compare as their stored keys do (lower case).</summary>
+    private static bool SameName(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Warning, Message = "Refused {MessageType} {ReportId} from {Cluster}/{Node}: {Code}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string messageType, string reportId, string cluster, string node, string code, string reason);
 
     [LoggerMessage(EventId = 3300, Level = LogLevel.Information, Message = "Ignored {Kind} of command {CommandId} for request {RequestId} (status {Status}): duplicate, late or unknown")]
     private static partial void LogIgnored(ILogger logger, string kind, string commandId, string requestId, RequestStatus? status);

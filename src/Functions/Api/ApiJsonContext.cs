@@ -22,6 +22,10 @@ namespace GpuAutomation.Functions.Api;
 [JsonSerializable(typeof(PartitionCountChangeView))]
 [JsonSerializable(typeof(ComplianceView))]
 [JsonSerializable(typeof(ComplianceReportView))]
+[JsonSerializable(typeof(NodeRegistrationBody))]
+[JsonSerializable(typeof(NodeRegistrationView))]
+[JsonSerializable(typeof(NodeRegistrationListView))]
+[JsonSerializable(typeof(RejectedMessageListView))]
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(NodeRefusalView[]))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -22,6 +22,8 @@ public static class ApiRegistration
     {
         endpoints.MapHealthApi();
         endpoints.MapClustersApi();
+        endpoints.MapNodesApi();
+        endpoints.MapRejectedMessagesApi();
         endpoints.MapPartitionRequestsApi();
         endpoints.MapPoliciesApi();
         endpoints.MapComplianceApi();

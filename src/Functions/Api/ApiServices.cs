@@ -2,8 +2,10 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using GpuAutomation.ControlPlane.Compliance;
 using GpuAutomation.ControlPlane.Inventory;
+using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Rejections;
 
 namespace GpuAutomation.Functions.Api;
 
@@ -17,8 +19,17 @@ public sealed class ApiServices(
     [FromServices] PolicyStore policies,
     [FromServices] ComplianceScan compliance,
     [FromServices] ComplianceReportStore complianceReports,
+    [FromServices] NodeRegistry nodes,
+    [FromServices] InventoryReset inventoryReset,
+    [FromServices] RejectedMessageStore rejectedMessages,
     [FromServices] TimeProvider time)
 {
+    public NodeRegistry Nodes { get; } = nodes;
+
+    public InventoryReset InventoryReset { get; } = inventoryReset;
+
+    public RejectedMessageStore RejectedMessages { get; } = rejectedMessages;
+
     public PartitionRequestService Requests { get; } = requests;
 
     public InventoryQueries Inventory { get; } = inventory;

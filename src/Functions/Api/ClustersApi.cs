@@ -39,9 +39,18 @@ public static class ClustersApi
             return invalid;
         }
 
-        return await services.Inventory.GetClusterAsync(cluster, cancellationToken) is { } view
-            ? TypedResults.Ok(ApiViews.Inventory(view, services.Time.GetUtcNow()))
-            : RequestProblems.UnknownCluster(cluster);
+        if (await services.Inventory.GetClusterAsync(cluster, cancellationToken) is not { } view)
+        {
+            return RequestProblems.UnknownCluster(cluster);
+        }
+
+        // A node whose reports are refused as future-dated shows stale inventory; say why, naming its skew (issue 16, item 4).
+        var skewed = (await services.Nodes.ListAsync(cluster, cancellationToken)).Where(n => n.ClockSkew is not null).ToList();
+        var warnings = skewed.Select(n => new NoticeView(
+            GpuAutomation.ControlPlane.Reports.ReportRefusalCodes.ClockSkew,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Node {n.Node}'s clock was {n.ClockSkew!.Value.TotalSeconds:N0} s ahead of the control plane's at {n.ClockSkewSeenAt:O}; its reports are refused until it is corrected (then DELETE /api/clusters/{cluster}/nodes/{n.Node}/inventory if a future-dated snapshot was stored before)."),
+            null)).ToList();
+        return TypedResults.Ok(ApiViews.Inventory(view, services.Time.GetUtcNow()) with { Warnings = warnings.Count > 0 ? warnings : null });
     }
 
     /// <summary>

@@ -55,9 +55,10 @@ public sealed partial class HostReportIntake(
 
         using (logger.BeginScope(new Dictionary<string, object?> { ["MessageId"] = report.Envelope.MessageId, ["RequestId"] = report.Envelope.CorrelationId }))
         {
+            ReportVerdict verdict;
             try
             {
-                await reports.HandleAsync(report, cancellationToken);
+                verdict = await reports.ReceiveAsync(report, delivery.Trigger, delivery.BrokerMessageId, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not TriggerFailureException)
             {
@@ -65,6 +66,12 @@ public sealed partial class HostReportIntake(
                     RejectionCodes.HandlerFailed,
                     $"Handling {report.Envelope.MessageType} {report.Envelope.MessageId} from {report.Envelope.Cluster}/{report.Envelope.Node} failed (delivery {delivery.DeliveryCount}): {ex.Message}",
                     ex);
+            }
+
+            if (verdict.Refusal is { } refusal)
+            {
+                // Recorded by the intake (rejected messages, with the reason); settled so it is not redelivered.
+                return new InvocationOutcome(InvocationOutcome.Rejected, refusal.Code, refusal.Reason);
             }
 
             LogHandled(report.Envelope.MessageType, report.Envelope.MessageId, report.Envelope.Cluster, report.Envelope.Node, delivery.Trigger);

@@ -7,11 +7,16 @@ namespace GpuAutomation.Sandbox.Composition;
 /// <summary>The control plane app as the Sandbox runs it: local trigger mode, development identity, in-memory stores, the given bus.</summary>
 public static class ControlPlaneHost
 {
-    public static WebApplication Create(SandboxOptions options, InMemoryMessageBus bus)
+    /// <param name="nodes">The simulated nodes, registered by name: the control plane takes reports only from registered nodes (issue 16, item 2).</param>
+    public static WebApplication Create(SandboxOptions options, InMemoryMessageBus bus, string cluster, IReadOnlyList<string> nodes)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(nodes);
         string[] args =
         [
+            // Explicit registration of the simulated nodes, as a deployment's configuration would list its nodes; the
+            // principal ids are placeholders: the in-memory bus carries no tokens (development trust).
+            .. nodes.Select(node => $"--GpuAutomation:Nodes:{cluster}:{node}:PrincipalId=sandbox-{node}"),
             "--urls", string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{options.Port}"),
             // The Sandbox is one user on loopback: requests without a client principal act as a developer with both roles.
             "--GpuAutomation:Security:DevelopmentIdentity=true",

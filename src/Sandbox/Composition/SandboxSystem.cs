@@ -58,7 +58,7 @@ public sealed class SandboxSystem : IAsyncDisposable
         WebApplication? app = null;
         try
         {
-            app = ControlPlaneHost.Create(options, bus);
+            app = ControlPlaneHost.Create(options, bus, cluster.Name, cluster.Nodes);
             await app.StartAsync(cancellationToken);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 

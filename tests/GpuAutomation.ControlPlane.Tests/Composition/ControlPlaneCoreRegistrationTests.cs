@@ -20,7 +20,7 @@ public sealed class ControlPlaneCoreRegistrationTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<GpuAutomation.Messaging.IMessageBus>(bus);
-        services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(settings).AddInMemoryCollection(ControlPlaneHarness.RegisteredNodes).Build());
         return services.BuildServiceProvider();
     }
 

@@ -279,7 +279,7 @@ public abstract class RequestLifecycleContract
     }
 
     [Fact]
-    public async Task Timed_out_request_frees_its_reservation_and_ignores_a_late_result()
+    public async Task Timed_out_request_frees_its_reservation_and_takes_a_late_result_from_its_node()
     {
         using var plane = new ControlPlaneHarness(CreateTables());
         await plane.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 1, without: 2));
@@ -294,9 +294,17 @@ public abstract class RequestLifecycleContract
         var timedOut = (await plane.Requests.GetAsync(request.Id, default))!;
         Assert.Equal(RequestStatus.TimedOut, timedOut.Status);
         Assert.Equal(RequestCodes.TimedOut, timedOut.Error!.Code);
-        Assert.False(await plane.Intake.HandleAsync(plane.Result(request, CommandOutcome.Succeeded), default));
-        Assert.Equal(RequestStatus.TimedOut, (await plane.Requests.GetAsync(request.Id, default))!.Status);
         Assert.Empty((await plane.Store.GetLedgerAsync(Sample.Cluster, "node1", default))!.Ledger.Reservations);
+
+        // Issue 16, item 5: the record says what the host did, with a note, and the partition it took is counted.
+        Assert.True(await plane.Intake.HandleAsync(plane.Result(request, CommandOutcome.Succeeded), default));
+        var late = (await plane.Requests.GetAsync(request.Id, default))!;
+        Assert.Equal(RequestStatus.Succeeded, late.Status);
+        Assert.Contains(late.Warnings, w => w.Code == RequestCodes.LateResult);
+        var ledger = (await plane.Store.GetLedgerAsync(Sample.Cluster, "node1", default))!.Ledger;
+        Assert.Empty(ledger.Reservations);
+        Assert.Equal(0, ledger.FreePartitions);
+        Assert.False(await plane.Intake.HandleAsync(plane.Result(request, CommandOutcome.Succeeded), default));
     }
 
     [Fact]

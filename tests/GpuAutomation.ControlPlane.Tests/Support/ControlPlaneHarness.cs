@@ -36,9 +36,14 @@ internal sealed class ControlPlaneHarness : IDisposable
             services.AddSingleton(observer);
         }
 
-        services.AddControlPlaneCore(new ConfigurationBuilder().Build());
+        // Registration is explicit, as a deployment's: the sample cluster's nodes are configured, nothing else is.
+        services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(RegisteredNodes).Build());
         _services = services.BuildServiceProvider();
     }
+
+    /// <summary>The configuration that registers node1 to node3 of <see cref="Sample.Cluster"/>.</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> RegisteredNodes { get; } =
+        Enumerable.Range(1, 3).Select(i => new KeyValuePair<string, string?>($"GpuAutomation:Nodes:{Sample.Cluster}:node{i}:PrincipalId", Sample.PrincipalId($"node{i}"))).ToList();
 
     public FakeTimeProvider Time { get; } = new(Sample.Start);
 

@@ -11,6 +11,9 @@ internal static class Sample
     public const string Cluster = "clus1";
     public static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The object id of a sample node's managed identity (stable per node name).</summary>
+    public static string PrincipalId(string node) => new Guid(MD5.HashData(Encoding.UTF8.GetBytes("principal:" + node))).ToString();
+
     public static Guid VmId(string vmName) => new(MD5.HashData(Encoding.UTF8.GetBytes(vmName)));
 
     public static GpuInventory Gpu(string path, int partitionCount, IEnumerable<string>? vmsHoldingPartitions = null, GpuAssignedStatus status = GpuAssignedStatus.Partitioned, string model = "A2", long memoryMiB = 16384)
