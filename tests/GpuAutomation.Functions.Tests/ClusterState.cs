@@ -24,6 +24,12 @@ public static class ClusterState
     /// <summary>The VM of <see cref="Payloads.VmInstanceWriteCloudEvent"/>.</summary>
     public static readonly Guid GpuVmTwoId = Guid.Parse("7e2d3b4f-9b58-4f1f-8e66-1d2a5c2b3c4d");
 
+    /// <summary>node1 of cl1 registered as a deployment registers its nodes (reports of unregistered nodes are refused).</summary>
+    public static IReadOnlyDictionary<string, string> RegisteredNodes { get; } = new Dictionary<string, string>
+    {
+        [$"GpuAutomation:Nodes:{Cluster}:node1:PrincipalId"] = "00000000-0000-4000-8000-000000000001",
+    };
+
     public static NodeInventory Node(DateTimeOffset takenAt)
     {
         var node = ControlPlaneFixture.Node("node1", takenAt: takenAt);

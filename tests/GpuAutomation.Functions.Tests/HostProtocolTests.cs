@@ -31,11 +31,14 @@ public sealed class HostProtocolTests : IAsyncLifetime
     private RunningApp _app = null!;
 
     public async Task InitializeAsync()
-        => _app = await RunningApp.StartAsync(HostingMode.FunctionsHost, services =>
-        {
-            services.AddSingleton<IRecordTableSource>(_storage);
-            services.AddSingleton<IMessageBus>(_bus);
-        });
+        => _app = await RunningApp.StartAsync(
+            HostingMode.FunctionsHost,
+            services =>
+            {
+                services.AddSingleton<IRecordTableSource>(_storage);
+                services.AddSingleton<IMessageBus>(_bus);
+            },
+            ClusterState.RegisteredNodes);
 
     public async Task DisposeAsync()
     {

@@ -45,6 +45,7 @@ public sealed class LocalModeTests : IAsyncLifetime
                 ["GpuAutomation:Local:OutboxSweepInterval"] = "00:01:00",
                 ["GpuAutomation:ControlPlane:RequestTimeout"] = "00:05:00",
                 ["GpuAutomation:ControlPlane:CommandTimeToLive"] = "00:04:00",
+                [ClusterState.RegisteredNodes.Keys.Single()] = ClusterState.RegisteredNodes.Values.Single(),
             });
 
     public async Task DisposeAsync()

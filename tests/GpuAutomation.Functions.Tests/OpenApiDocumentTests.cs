@@ -27,7 +27,11 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await RunningApp.StartAsync(HostingMode.FunctionsHost);
+        // node1 of cl1 is registered by configuration, as a deployment does; others through the API.
+        _app = await RunningApp.StartAsync(HostingMode.FunctionsHost, settings: new Dictionary<string, string>
+        {
+            ["GpuAutomation:Nodes:cl1:node1:PrincipalId"] = "0c8a3a4e-5f0b-4d5e-9d42-7a1d2b3c4d5e",
+        });
         var inventory = _app.Services.GetRequiredService<InventoryStore>();
         await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node1", _ => ControlPlaneFixture.Node("node1"), default);
         await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node2", _ => ControlPlaneFixture.Node("node2"), default);
@@ -108,6 +112,12 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
             ("PUT /api/clusters/{cluster}/policy", "PUT", "/api/clusters/cl1/policy"),
             ("GET /api/clusters/{cluster}/compliance", "GET", "/api/clusters/cl1/compliance"),
             ("POST /api/clusters/{cluster}/compliance/scan", "POST", "/api/clusters/cl1/compliance/scan"),
+            ("GET /api/clusters/{cluster}/nodes", "GET", "/api/clusters/cl1/nodes"),
+            ("GET /api/clusters/{cluster}/nodes/{node}", "GET", "/api/clusters/cl1/nodes/node1"),
+            ("PUT /api/clusters/{cluster}/nodes/{node}", "PUT", "/api/clusters/cl1/nodes/node9"),
+            ("DELETE /api/clusters/{cluster}/nodes/{node}", "DELETE", "/api/clusters/cl1/nodes/node9"),
+            ("DELETE /api/clusters/{cluster}/nodes/{node}/inventory", "DELETE", "/api/clusters/cl1/nodes/node2/inventory"),
+            ("GET /api/rejected-messages", "GET", "/api/rejected-messages"),
         })
         {
             var body = method is "PUT" or "POST" ? "{}" : null;
@@ -168,6 +178,34 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         }
 
         await ProbeAsync("POST /api/clusters/{cluster}/compliance/scan", "POST", "/api/clusters/cl1/compliance/scan", reader);
+
+        const string ListNodes = "GET /api/clusters/{cluster}/nodes";
+        const string GetNode = "GET /api/clusters/{cluster}/nodes/{node}";
+        const string PutNode = "PUT /api/clusters/{cluster}/nodes/{node}";
+        const string RemoveNode = "DELETE /api/clusters/{cluster}/nodes/{node}";
+        const string ResetInventory = "DELETE /api/clusters/{cluster}/nodes/{node}/inventory";
+        const string Principal = """{"principalId":"7f0e0d1c-2b3a-4948-8576-a5b4c3d2e1f0"}""";
+        await ProbeAsync(ListNodes, "GET", "/api/clusters/cl1/nodes", reader);
+        await ProbeAsync(ListNodes, "GET", "/api/clusters/bad.name/nodes", reader);
+        await ProbeAsync(PutNode, "PUT", "/api/clusters/cl1/nodes/node9", op, Principal);
+        await ProbeAsync(PutNode, "PUT", "/api/clusters/cl1/nodes/node9", op, """{"principalId":"00000000-0000-0000-0000-000000000000"}""");
+        await ProbeAsync(PutNode, "PUT", "/api/clusters/cl1/nodes/node9", reader, Principal);
+        await ProbeAsync(PutNode, "PUT", "/api/clusters/cl1/nodes/node9", op, huge);
+        await ProbeAsync(PutNode, "PUT", "/api/clusters/cl1/nodes/node9", op, "principalId=x", "application/x-www-form-urlencoded");
+        await ProbeAsync(GetNode, "GET", "/api/clusters/cl1/nodes/node9", reader);
+        await ProbeAsync(GetNode, "GET", "/api/clusters/cl1/nodes/node8", reader);
+        await ProbeAsync(GetNode, "GET", "/api/clusters/cl1/nodes/-x", reader);
+        await ProbeAsync(RemoveNode, "DELETE", "/api/clusters/cl1/nodes/node9", op);
+        await ProbeAsync(RemoveNode, "DELETE", "/api/clusters/cl1/nodes/node9", op);
+        await ProbeAsync(RemoveNode, "DELETE", "/api/clusters/cl1/nodes/node1", op);
+        await ProbeAsync(RemoveNode, "DELETE", "/api/clusters/cl1/nodes/-x", op);
+        await ProbeAsync(RemoveNode, "DELETE", "/api/clusters/cl1/nodes/node1", reader);
+        await ProbeAsync(ResetInventory, "DELETE", "/api/clusters/cl1/nodes/node2/inventory", op);
+        await ProbeAsync(ResetInventory, "DELETE", "/api/clusters/cl1/nodes/node2/inventory", op);
+        await ProbeAsync(ResetInventory, "DELETE", "/api/clusters/cl1/nodes/-x/inventory", op);
+        await ProbeAsync(ResetInventory, "DELETE", "/api/clusters/cl1/nodes/node2/inventory", reader);
+        await ProbeAsync("GET /api/rejected-messages", "GET", "/api/rejected-messages?limit=5", reader);
+        await ProbeAsync("GET /api/rejected-messages", "GET", "/api/rejected-messages?limit=0", reader);
         await ProbeAsync("GET /api/clusters/{cluster}/compliance", "GET", "/api/clusters/cl1/compliance", noRole);
     }
 

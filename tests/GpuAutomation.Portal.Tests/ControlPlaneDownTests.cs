@@ -19,7 +19,7 @@ public sealed class ControlPlaneDownTests(PortalFixture portal)
     public async Task When_the_control_plane_stops_the_page_keeps_its_data_and_shows_a_banner_not_a_spinner()
     {
         await using var bus = new InMemoryMessageBus();
-        var app = ControlPlaneHost.Create(new SandboxOptions(Port: 0), bus);
+        var app = ControlPlaneHost.Create(new SandboxOptions(Port: 0), bus, "portal-down", []);
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
         var page = await portal.NewPageAsync();
