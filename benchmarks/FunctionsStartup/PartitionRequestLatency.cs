@@ -26,11 +26,19 @@ public static class PartitionRequestLatency
 
     public static async Task RunAsync(string build, string executable, string appRoot, int requests, int warmup, TextWriter output)
     {
-        var (started, port) = HandlerProcess.Start(executable, appRoot, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["GpuAutomation__Tables__ConnectionString"] = TestServices.AzuriteTablesConnectionString,
             ["GpuAutomation__ControlPlane__TablePrefix"] = "b" + Guid.NewGuid().ToString("N")[..12],
-        });
+        };
+
+        // Registered as a deployment registers its nodes: reports of unregistered nodes are refused.
+        for (var n = 1; n <= Nodes; n++)
+        {
+            settings[$"GpuAutomation__Nodes__{Cluster}__node{n}__PrincipalId"] = new Guid(n, 0, 0, new byte[8]).ToString();
+        }
+
+        var (started, port) = HandlerProcess.Start(executable, appRoot, settings);
         using var process = started;
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
         try
