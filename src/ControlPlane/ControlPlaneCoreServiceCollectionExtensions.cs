@@ -38,6 +38,11 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<IValidateOptions<ControlPlaneOptions>, ControlPlaneOptionsValidation>();
         // Registered nodes (issue 16, item 2): GpuAutomation:Nodes:<cluster>:<node>:PrincipalId.
         services.AddOptions<NodeRegistryOptions>().Configure(o => configuration.GetSection(NodeRegistryOptions.SectionName).Bind(o.Clusters));
+        // Report authentication (issue 16, item 1): tenant + audience, or an explicit development trust.
+        services.AddOptions<ReportAuthenticationOptions>()
+            .Bind(configuration.GetSection(ReportAuthenticationOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddSingleton<IValidateOptions<ReportAuthenticationOptions>, ReportAuthenticationOptionsValidation>();
         services.AddOptions<TableStorageOptions>().Bind(configuration.GetSection(TableStorageOptions.SectionName));
 
         var tables = configuration.GetSection(TableStorageOptions.SectionName).Get<TableStorageOptions>() ?? new TableStorageOptions();
@@ -72,6 +77,17 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<DispatchQueue>();
         services.TryAddSingleton<PartitionRequestService>();
+        services.TryAddSingleton<IReportSigningKeySource>(sp => OpenIdSigningKeySource.ForTenant(sp.GetRequiredService<IOptions<ReportAuthenticationOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ReportAuthenticationOptions>>().Value;
+            var time = sp.GetRequiredService<TimeProvider>();
+            var logger = sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ReportAuthenticator>>();
+            return options.DevelopmentTrust
+                ? ReportAuthenticator.DevelopmentTrust(time, logger)
+                : new ReportAuthenticator(options, sp.GetRequiredService<IReportSigningKeySource>(), time, logger);
+        });
+        services.AddHostedService<ReportAuthenticationStartup>();
         services.TryAddSingleton<ReportIntake>();
         services.TryAddSingleton<OutboxSweeper>();
         services.TryAddSingleton<RequestTimeouts>();

@@ -19,6 +19,16 @@ public sealed record Message(Envelope Envelope, IMessageBody Body)
     /// </summary>
     public const int MaxJsonBytes = 4 * 1024 * 1024;
 
+    /// <summary>The application property that carries <see cref="SenderToken"/> on every bus.</summary>
+    public const string SenderTokenProperty = "sender-token";
+
+    /// <summary>
+    /// The sender's credential for a report: an Entra access token of the node's managed identity (issue 16, item 1).
+    /// It travels as the <see cref="SenderTokenProperty"/> application property, never in the JSON body, so the body
+    /// a reader sees in a rejected message or a dead-letter never holds a bearer token.
+    /// </summary>
+    public string? SenderToken { get; init; }
+
     /// <summary>Wraps a body in a new envelope of the current schema version.</summary>
     public static Message Create(
         IMessageBody body,

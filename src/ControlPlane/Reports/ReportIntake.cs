@@ -23,6 +23,7 @@ public sealed partial class ReportIntake(
     InventoryStore inventory,
     RequestStore requests,
     NodeRegistry nodes,
+    ReportAuthenticator authenticator,
     RejectedMessageStore rejectedMessages,
     IEnumerable<IClusterEventObserver> observers,
     TimeProvider time,
@@ -71,7 +72,8 @@ public sealed partial class ReportIntake(
     }
 
     /// <summary>
-    /// Why the report can't count, or null: its body names the envelope's node, the node is registered, no timestamp
+    /// Why the report can't count, or null: its body names the envelope's node, the node is registered, its access token
+    /// proves the node sent it (<see cref="ReportAuthenticator"/>), no timestamp
     /// is further ahead of this clock than MaxClockSkew, no snapshot lists a VM id twice, and a result or progress is
     /// about a request of the same cluster and node.
     /// </summary>
@@ -98,6 +100,12 @@ public sealed partial class ReportIntake(
         if (registered is null)
         {
             return new ReportRefusal(ReportRefusalCodes.UnregisteredNode, $"{envelope.MessageType} {envelope.MessageId} came from {from}, which is not a registered node; register it (configuration GpuAutomation:Nodes or PUT /api/clusters/{{cluster}}/nodes/{{node}}) before its reports count.");
+        }
+
+        // Before anything is noted on the node (the clock-skew note below): an unauthenticated sender changes nothing.
+        if (await authenticator.CheckAsync(report, registered, cancellationToken) is { } unauthenticated)
+        {
+            return unauthenticated;
         }
 
         var now = time.GetUtcNow();

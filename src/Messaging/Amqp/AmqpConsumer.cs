@@ -163,7 +163,8 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
             AmqpMessageMapper.MessageId(message),
             AmqpMessageMapper.DeliveryCount(message),
             AmqpMessageMapper.TraceParent(message),
-            _lifetime.HandlersAborted);
+            _lifetime.HandlersAborted,
+            AmqpMessageMapper.SenderToken(message));
         try
         {
             switch (settlement.Kind)

@@ -56,6 +56,11 @@ internal static class AmqpMessageMapper
         {
             application.Map[ContentEncodingProperty] = encoding;
         }
+        if (message.SenderToken is { } senderToken)
+        {
+            application.Map[Message.SenderTokenProperty] = senderToken;
+        }
+
         if (CurrentTraceParent() is { } traceParent)
         {
             application.Map[TraceParentProperty] = traceParent;
@@ -84,6 +89,9 @@ internal static class AmqpMessageMapper
 
     public static string? ContentEncoding(AmqpMessage message)
         => message.ApplicationProperties?.Map[ContentEncodingProperty] as string;
+
+    public static string? SenderToken(AmqpMessage message)
+        => message.ApplicationProperties?.Map[Message.SenderTokenProperty] as string;
 
     public static string? TraceParent(AmqpMessage message)
         => message.ApplicationProperties?.Map[TraceParentProperty] as string;

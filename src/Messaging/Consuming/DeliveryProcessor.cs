@@ -17,13 +17,15 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
     /// <param name="contentEncoding">The content encoding the message declared (gzip), or null for plain JSON.</param>
     /// <param name="messageId">The AMQP message-id, used to count failures across redeliveries.</param>
     /// <param name="brokerDeliveryCount">Prior failed deliveries as the broker counts them.</param>
+    /// <param name="senderToken">The <see cref="Message.SenderTokenProperty"/> application property, if the message had one.</param>
     public async ValueTask<Settlement> ProcessAsync(
         ReadOnlyMemory<byte>? body,
         string? contentEncoding,
         string? messageId,
         int brokerDeliveryCount,
         string? traceParent,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? senderToken = null)
     {
         Message message;
         try
@@ -40,7 +42,7 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
         }
 
         var attempt = Math.Max(brokerDeliveryCount, _failures.Get(messageId)) + 1;
-        var received = new ReceivedMessage(message, queue, attempt, traceParent);
+        var received = new ReceivedMessage(senderToken is null ? message : message with { SenderToken = senderToken }, queue, attempt, traceParent);
         Settlement settlement;
         string failure;
         try

@@ -94,7 +94,7 @@ public sealed class InMemoryMessageBus : IMessageBus
         public void Start() => _lifetime.Workers.Start<InMemoryQueue.Delivery>(
             async ct => await source.ReceiveAsync(ct),
             async delivery => source.Settle(delivery, await processor.ProcessAsync(
-                delivery.Body, null, delivery.MessageId, delivery.DeliveryCount, delivery.TraceParent, _lifetime.HandlersAborted)),
+                delivery.Body, null, delivery.MessageId, delivery.DeliveryCount, delivery.TraceParent, _lifetime.HandlersAborted, delivery.SenderToken)),
             _lifetime.Receiving);
 
         public async Task StopAsync(CancellationToken cancellationToken = default)

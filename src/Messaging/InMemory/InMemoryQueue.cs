@@ -103,8 +103,8 @@ internal sealed class InMemoryQueue
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A message as stored: the encoded body plus the properties a broker would keep beside it.</summary>
-    internal sealed record Delivery(string? MessageId, ReadOnlyMemory<byte> Body, DateTimeOffset? ExpiresAt, string? TraceParent, int DeliveryCount);
+    internal sealed record Delivery(string? MessageId, ReadOnlyMemory<byte> Body, DateTimeOffset? ExpiresAt, string? TraceParent, int DeliveryCount, string? SenderToken = null);
 
     internal static Delivery From(Message message, string? traceParent)
-        => new(message.Envelope.MessageId, MessageCodec.EncodeForWire(message).Bytes, message.Envelope.ExpiresAt, traceParent, 0);
+        => new(message.Envelope.MessageId, MessageCodec.EncodeForWire(message).Bytes, message.Envelope.ExpiresAt, traceParent, 0, message.SenderToken);
 }

@@ -89,7 +89,8 @@ internal sealed partial class ServiceBusConsumer : IMessageConsumer
             // The SDK reports header.delivery-count + 1 (AmqpMessageConverter; audit row 3.8): prior failures are one less.
             Math.Max(0, message.DeliveryCount - 1),
             ServiceBusMessageMapper.TraceParent(message),
-            _handlersAborted.Token);
+            _handlersAborted.Token,
+            ServiceBusMessageMapper.SenderToken(message));
         try
         {
             // No cancellation token: a settlement started while stopping must still reach the broker.

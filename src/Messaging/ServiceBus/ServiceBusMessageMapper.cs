@@ -36,6 +36,11 @@ internal static class ServiceBusMessageMapper
             sent.ApplicationProperties[AmqpMessageMapper.ContentEncodingProperty] = encoding;
         }
 
+        if (message.SenderToken is { } senderToken)
+        {
+            sent.ApplicationProperties[Message.SenderTokenProperty] = senderToken;
+        }
+
         // The SDK adds its own Diagnostic-Id from Activity.Current; traceparent keeps one name across all adapters.
         if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
         {
@@ -47,6 +52,9 @@ internal static class ServiceBusMessageMapper
 
     public static string? TraceParent(ServiceBusReceivedMessage message)
         => message.ApplicationProperties.TryGetValue(AmqpMessageMapper.TraceParentProperty, out var value) ? value as string : null;
+
+    public static string? SenderToken(ServiceBusReceivedMessage message)
+        => message.ApplicationProperties.TryGetValue(Message.SenderTokenProperty, out var value) ? value as string : null;
 
     public static string? ContentEncoding(ServiceBusReceivedMessage message)
         => message.ApplicationProperties.TryGetValue(AmqpMessageMapper.ContentEncodingProperty, out var value) ? value as string : null;

@@ -15,12 +15,14 @@ namespace GpuAutomation.ControlPlane.Tests.Composition;
 
 public sealed class ControlPlaneCoreRegistrationTests
 {
+    private static readonly Dictionary<string, string?> DevelopmentTrust = new() { ["GpuAutomation:ReportAuthentication:DevelopmentTrust"] = "true" };
+
     private static ServiceProvider Build(Dictionary<string, string?> settings, RecordingPublisher bus)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<GpuAutomation.Messaging.IMessageBus>(bus);
-        services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(settings).AddInMemoryCollection(ControlPlaneHarness.RegisteredNodes).Build());
+        services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(ControlPlaneHarness.RegisteredNodes).AddInMemoryCollection(DevelopmentTrust).AddInMemoryCollection(settings).Build());
         return services.BuildServiceProvider();
     }
 

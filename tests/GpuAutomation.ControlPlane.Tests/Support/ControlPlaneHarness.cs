@@ -8,6 +8,7 @@ using GpuAutomation.ControlPlane.Reports;
 using GpuAutomation.ControlPlane.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using GpuAutomation.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GpuAutomation.ControlPlane.Tests.Support;
@@ -24,6 +25,15 @@ internal sealed class ControlPlaneHarness : IDisposable
 
     /// <param name="idPrefix">Sets this instance's ids apart from another instance's on the same tables.</param>
     public ControlPlaneHarness(IRecordTableSource tables, string idPrefix, params IClusterEventObserver[] observers)
+        : this(tables, idPrefix, null, observers)
+    {
+    }
+
+    /// <param name="issuer">
+    /// Reports must carry tokens of this issuer (validated through the production key source over its documents);
+    /// null: development trust, as the Sandbox runs.
+    /// </param>
+    public ControlPlaneHarness(IRecordTableSource tables, string idPrefix, LocalTokenIssuer? issuer, params IClusterEventObserver[] observers)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -36,8 +46,15 @@ internal sealed class ControlPlaneHarness : IDisposable
             services.AddSingleton(observer);
         }
 
+        IEnumerable<KeyValuePair<string, string?>> trust = [new("GpuAutomation:ReportAuthentication:DevelopmentTrust", "true")];
+        if (issuer is not null)
+        {
+            services.AddSingleton<IReportSigningKeySource>(new OpenIdSigningKeySource(issuer.MetadataAddress, issuer, Time));
+            trust = issuer.Settings();
+        }
+
         // Registration is explicit, as a deployment's: the sample cluster's nodes are configured, nothing else is.
-        services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(RegisteredNodes).Build());
+        services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(RegisteredNodes).AddInMemoryCollection(trust).Build());
         _services = services.BuildServiceProvider();
     }
 
