@@ -30,6 +30,9 @@ public static class PartitionRequestLatency
         {
             ["GpuAutomation__Tables__ConnectionString"] = TestServices.AzuriteTablesConnectionString,
             ["GpuAutomation__ControlPlane__TablePrefix"] = "b" + Guid.NewGuid().ToString("N")[..12],
+
+            // The benchmark's reports carry no tokens; the handler listens on loopback only, where development trust is allowed.
+            ["GpuAutomation__ReportAuthentication__DevelopmentTrust"] = "true",
         };
 
         // Registered as a deployment registers its nodes: reports of unregistered nodes are refused.

@@ -98,7 +98,7 @@ static ServiceProvider Plane(IRecordTableSource tables)
     services.AddSingleton<IMessageBus, CountingPublisher>();
     services.AddLogging();
     // The benchmark's nodes are registered, as a deployment's are: reports of unregistered nodes are refused.
-    services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(Enumerable.Range(1, 4).Select(n => new KeyValuePair<string, string?>($"GpuAutomation:Nodes:clus1:node{n}:PrincipalId", $"bench-node{n}"))).Build());
+    services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(Enumerable.Range(1, 4).Select(n => new KeyValuePair<string, string?>($"GpuAutomation:Nodes:clus1:node{n}:PrincipalId", $"bench-node{n}")).Append(new("GpuAutomation:ReportAuthentication:DevelopmentTrust", "true"))).Build());
     return services.BuildServiceProvider();
 }
 

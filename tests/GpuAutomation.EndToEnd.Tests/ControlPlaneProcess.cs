@@ -32,6 +32,9 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
             ["GpuAutomation__Tables__ConnectionString"] = TestServices.AzuriteTablesConnectionString,
             ["GpuAutomation__Bus__ConnectionString"] = Bus,
             ["GpuAutomation__Security__DevelopmentIdentity"] = "true",
+
+            // The simulated agents send no tokens (no Arc identity here); loopback only, as development trust requires.
+            ["GpuAutomation__ReportAuthentication__DevelopmentTrust"] = "true",
             ["GpuAutomation__ControlPlane__TablePrefix"] = "e2e" + RunId,
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Reports;
 using GpuAutomation.Functions.Hosting;
 using GpuAutomation.Messaging;
 using GpuAutomation.Messaging.InMemory;
@@ -27,11 +28,23 @@ public sealed class ControlPlaneFixture : IAsyncDisposable
     private readonly ConcurrentDictionary<string, IMessageConsumer> _consumers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Message>> _received = new(StringComparer.Ordinal);
 
-    private ControlPlaneFixture(RunningApp app, InMemoryMessageBus bus)
+    private ControlPlaneFixture(RunningApp app, InMemoryMessageBus bus, LocalTokenIssuer issuer)
     {
         App = app;
         Bus = bus;
+        Issuer = issuer;
     }
+
+    /// <summary>The tenant the app trusts for reports: every report the fixture sends carries its node's token.</summary>
+    public LocalTokenIssuer Issuer { get; }
+
+    public static string PrincipalOf(string node) => $"00000000-0000-4000-8000-00000000000{node[^1]}";
+
+    /// <summary>An access token of <paramref name="node"/>'s managed identity, valid now.</summary>
+    public string TokenOf(string node) => Issuer.Token(PrincipalOf(node), DateTimeOffset.UtcNow.AddMinutes(-1));
+
+    /// <summary>The message as its node's agent sends it: with the node's token.</summary>
+    public Message Signed(Message message) => message with { SenderToken = TokenOf(message.Envelope.Node) };
 
     public RunningApp App { get; }
 
@@ -40,23 +53,28 @@ public sealed class ControlPlaneFixture : IAsyncDisposable
     public static async Task<ControlPlaneFixture> StartAsync(HostingMode mode = HostingMode.FunctionsHost, IReadOnlyDictionary<string, string>? settings = null)
     {
         var bus = new InMemoryMessageBus();
-        var all = new Dictionary<string, string>
+        var issuer = new LocalTokenIssuer();
+        var all = new Dictionary<string, string>(issuer.Settings().Select(s => new KeyValuePair<string, string>(s.Key, s.Value!)))
         {
             ["GpuAutomation:Tables:ConnectionString"] = TestServices.AzuriteTablesConnectionString,
             ["GpuAutomation:ControlPlane:TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..12],
 
             // Reports count only from registered nodes (issue 16): the test cluster's nodes, as a deployment lists them.
-            [$"GpuAutomation:Nodes:{Cluster}:node1:PrincipalId"] = "00000000-0000-4000-8000-000000000001",
-            [$"GpuAutomation:Nodes:{Cluster}:node2:PrincipalId"] = "00000000-0000-4000-8000-000000000002",
-            [$"GpuAutomation:Nodes:{Cluster}:node3:PrincipalId"] = "00000000-0000-4000-8000-000000000003",
+            [$"GpuAutomation:Nodes:{Cluster}:node1:PrincipalId"] = PrincipalOf("node1"),
+            [$"GpuAutomation:Nodes:{Cluster}:node2:PrincipalId"] = PrincipalOf("node2"),
+            [$"GpuAutomation:Nodes:{Cluster}:node3:PrincipalId"] = PrincipalOf("node3"),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             all[key] = value;
         }
 
-        var app = await RunningApp.StartAsync(mode, services => services.AddSingleton<IMessageBus>(bus), all);
-        return new ControlPlaneFixture(app, bus);
+        // Reports are authenticated for real: the production key source reads the local issuer's metadata and keys.
+        var app = await RunningApp.StartAsync(
+            mode,
+            services => services.AddSingleton<IMessageBus>(bus).AddSingleton<IReportSigningKeySource>(new OpenIdSigningKeySource(issuer.MetadataAddress, issuer)),
+            all);
+        return new ControlPlaneFixture(app, bus, issuer);
     }
 
     /// <summary>A node with one NVIDIA A2 partitioned 4 ways, and VMs; vmOne holds partition 0 when <paramref name="vmOneHolds"/>.</summary>
@@ -77,7 +95,7 @@ public sealed class ControlPlaneFixture : IAsyncDisposable
         var message = Message.Create(body, Guid.NewGuid().ToString("N"), Cluster, node, DateTimeOffset.UtcNow, correlationId);
         using var response = await App.Client.PostAsync(
             new Uri("/" + FunctionNames.HostReports, UriKind.Relative),
-            new StringContent(Payloads.ServiceBusBinary(MessageCodec.Encode(message), message.Envelope.MessageId), Encoding.UTF8, "application/json"));
+            new StringContent(Payloads.ServiceBusBinary(MessageCodec.Encode(message), message.Envelope.MessageId, senderToken: TokenOf(node)), Encoding.UTF8, "application/json"));
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.True(response.IsSuccessStatusCode, json.ToJsonString());
         Assert.Equal(InvocationOutcome.Processed, json["ReturnValue"]!["Status"]!.GetValue<string>());
@@ -143,5 +161,6 @@ public sealed class ControlPlaneFixture : IAsyncDisposable
 
         await App.DisposeAsync();
         await Bus.DisposeAsync();
+        Issuer.Dispose();
     }
 }

@@ -78,7 +78,7 @@ public sealed class ControlPlaneTriggerTests
         await using var cp = await ControlPlaneFixture.StartAsync(HostingMode.Local);
         var snapshot = Message.Create(new InventorySnapshot(ControlPlaneFixture.Node("node1")), "snap-1", ControlPlaneFixture.Cluster, "node1", DateTimeOffset.UtcNow);
 
-        await cp.Bus.PublishAsync(QueueNames.Reports, snapshot);
+        await cp.Bus.PublishAsync(QueueNames.Reports, cp.Signed(snapshot));
         var deadline = DateTime.UtcNow.AddSeconds(10);
         int status;
         do
@@ -97,7 +97,7 @@ public sealed class ControlPlaneTriggerTests
             "node1",
             now,
             request!["id"]!.GetValue<string>());
-        await cp.Bus.PublishAsync(QueueNames.Reports, result);
+        await cp.Bus.PublishAsync(QueueNames.Reports, cp.Signed(result));
         JsonNode? current;
         do
         {

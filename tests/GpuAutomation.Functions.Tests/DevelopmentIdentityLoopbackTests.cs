@@ -9,6 +9,10 @@ public sealed class DevelopmentIdentityLoopbackTests
 {
     private const string Setting = "GpuAutomation:Security:DevelopmentIdentity";
 
+    /// <summary>Report authentication as deployed, so only the development identity is on trial here.</summary>
+    private static readonly string[] Tenant =
+        ["--GpuAutomation:ReportAuthentication:TenantId=7f3c2b1a-0d4e-4f5a-9b6c-8d7e6f5a4b3c", "--GpuAutomation:ReportAuthentication:Audience=api://gpu-automation-test"];
+
     [Theory]
     [InlineData("http://0.0.0.0:{0}")]
     [InlineData("http://*:{0}")]
@@ -18,7 +22,7 @@ public sealed class DevelopmentIdentityLoopbackTests
     public async Task It_refuses_to_start_on_an_address_other_machines_can_reach(string url)
     {
         var address = string.Format(System.Globalization.CultureInfo.InvariantCulture, url, RunningApp.FreePort());
-        var app = Program.CreateApp([$"--urls={address}", $"--{Setting}=true"]);
+        var app = Program.CreateApp([$"--urls={address}", $"--{Setting}=true", .. Tenant]);
         try
         {
             var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
@@ -37,7 +41,7 @@ public sealed class DevelopmentIdentityLoopbackTests
     public async Task It_refuses_an_endpoint_from_kestrel_configuration_too()
     {
         var address = $"http://0.0.0.0:{RunningApp.FreePort()}";
-        var app = Program.CreateApp([$"--Kestrel:Endpoints:Public:Url={address}", $"--{Setting}=true"]);
+        var app = Program.CreateApp([$"--Kestrel:Endpoints:Public:Url={address}", $"--{Setting}=true", .. Tenant]);
         try
         {
             var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
@@ -56,7 +60,7 @@ public sealed class DevelopmentIdentityLoopbackTests
     public async Task It_serves_on_loopback(string url)
     {
         var port = RunningApp.FreePort();
-        var app = Program.CreateApp([$"--urls={string.Format(System.Globalization.CultureInfo.InvariantCulture, url, port)}", $"--{Setting}=true"]);
+        var app = Program.CreateApp([$"--urls={string.Format(System.Globalization.CultureInfo.InvariantCulture, url, port)}", $"--{Setting}=true", .. Tenant]);
         try
         {
             await app.StartAsync();

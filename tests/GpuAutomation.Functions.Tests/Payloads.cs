@@ -23,11 +23,11 @@ public static class Payloads
     public static string Quoted(string value) => JsonSerializer.Serialize(value);
 
     /// <summary>Service Bus trigger with dataType binary: Data.message is base64 of the body.</summary>
-    public static string ServiceBusBinary(byte[] body, string brokerMessageId = "evt-1", int deliveryCount = 1)
+    public static string ServiceBusBinary(byte[] body, string brokerMessageId = "evt-1", int deliveryCount = 1, string? senderToken = null)
         => new JsonObject
         {
             ["Data"] = new JsonObject { ["message"] = Convert.ToBase64String(body) },
-            ["Metadata"] = ServiceBusMetadata(brokerMessageId, deliveryCount),
+            ["Metadata"] = ServiceBusMetadata(brokerMessageId, deliveryCount, senderToken),
         }.ToJsonString();
 
     /// <summary>Without dataType binary: the body as a JSON string, encoded again, and its top-level members copied into Metadata.</summary>
@@ -102,7 +102,8 @@ public static class Payloads
             ["Metadata"] = new JsonObject(),
         }.ToJsonString();
 
-    private static JsonObject ServiceBusMetadata(string brokerMessageId, int deliveryCount)
+    /// <param name="senderToken">The sender-token application property; the host passes application properties as an object.</param>
+    private static JsonObject ServiceBusMetadata(string brokerMessageId, int deliveryCount, string? senderToken = null)
         => new()
         {
             ["DeliveryCount"] = deliveryCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -113,7 +114,9 @@ public static class Payloads
             ["ContentType"] = Quoted("application/json"),
             ["SequenceNumber"] = "42",
             ["Subject"] = Quoted("ClusterEvent"),
-            ["ApplicationProperties"] = new JsonObject { ["schemaVersion"] = 1 },
+            ["ApplicationProperties"] = senderToken is null
+                ? new JsonObject { ["schemaVersion"] = 1 }
+                : new JsonObject { ["schemaVersion"] = 1, [Contracts.Messaging.Message.SenderTokenProperty] = senderToken },
             ["MessageActions"] = new JsonObject(),
         };
 }

@@ -48,6 +48,12 @@ public sealed class RunningApp : IAsyncDisposable
             args.Add($"--urls=http://127.0.0.1:{port}");
         }
 
+        // Reports are trusted by the node they claim unless the test configures authentication (it listens on loopback).
+        if (settings?.Keys.Any(k => k.StartsWith("GpuAutomation:ReportAuthentication:", StringComparison.Ordinal)) != true)
+        {
+            args.Add("--GpuAutomation:ReportAuthentication:DevelopmentTrust=true");
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             args.Add($"--{key}={value}");

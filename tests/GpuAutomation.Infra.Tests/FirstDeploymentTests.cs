@@ -102,6 +102,9 @@ public sealed partial class FirstDeploymentTests : IDisposable
         [
             $"--{CustomHandlerEnvironment.Port}={port.ToString(CultureInfo.InvariantCulture)}",
             $"--{PlatformAuthentication.EnabledVariable}=True",
+            // As deployed: reports authenticated against a tenant (no report is sent here, so no key is fetched).
+            "--GpuAutomation:ReportAuthentication:TenantId=7f3c2b1a-0d4e-4f5a-9b6c-8d7e6f5a4b3c",
+            "--GpuAutomation:ReportAuthentication:Audience=api://gpu-automation-test",
         ]);
         await app.StartAsync();
         try

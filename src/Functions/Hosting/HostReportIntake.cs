@@ -27,7 +27,8 @@ public sealed partial class HostReportIntake(
         Message report;
         try
         {
-            report = MessageCodec.Decode(body.Span);
+            // The token rides beside the body (an application property); the intake checks it against the node.
+            report = MessageCodec.Decode(body.Span) with { SenderToken = delivery.SenderToken };
         }
         catch (MessageFormatException ex)
         {

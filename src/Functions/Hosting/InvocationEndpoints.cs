@@ -33,7 +33,8 @@ public static partial class InvocationEndpoints
                 FunctionNames.HostReports,
                 MetadataString(metadata, "MessageId"),
                 (int)Math.Clamp(MetadataInteger(metadata, "DeliveryCount") ?? 1, 1, int.MaxValue),
-                MetadataTime(metadata, "EnqueuedTimeUtc"));
+                MetadataTime(metadata, "EnqueuedTimeUtc"),
+                SenderToken(metadata));
             var outcome = await intake.ProcessAsync(InvocationValue.ReadBytes(payload), delivery, ct);
             logs.Add($"{outcome.Status}: {outcome.Code ?? outcome.Detail}");
             return outcome;
@@ -138,6 +139,21 @@ public static partial class InvocationEndpoints
         }
 
         return new TimerTick(function, timeProvider.GetUtcNow(), isPastDue, last);
+    }
+
+    /// <summary>
+    /// The sender-token application property. The Service Bus extension puts a message's application properties in
+    /// Metadata as ApplicationProperties (and, for older consumers, UserProperties) — reference
+    /// functions-custom-handler.md, "Service Bus trigger"; decoded defensively (inline object or encoded JSON).
+    /// </summary>
+    private static string? SenderToken(Dictionary<string, JsonElement>? metadata)
+    {
+        var properties = InvocationValue.Find(metadata, "ApplicationProperties") ?? InvocationValue.Find(metadata, "UserProperties");
+        return properties is { } element
+            && InvocationValue.ReadJson(element) is { ValueKind: JsonValueKind.Object } map
+            && map.TryGetProperty(Contracts.Messaging.Message.SenderTokenProperty, out var token)
+            ? InvocationValue.ReadString(token)
+            : null;
     }
 
     private static string? MetadataString(Dictionary<string, JsonElement>? metadata, string name) => InvocationValue.Get(metadata, name);

@@ -5,4 +5,5 @@ namespace GpuAutomation.Functions.Hosting;
 /// <param name="BrokerMessageId">The broker's message-id (equal to the envelope's messageId when the sender set it).</param>
 /// <param name="DeliveryCount">1 on the first delivery; higher on redelivery after a failure.</param>
 /// <param name="EnqueuedAt">When the broker accepted it, if known (the host drops sub-second precision).</param>
-public sealed record ReportDelivery(string Trigger, string? BrokerMessageId, int DeliveryCount, DateTimeOffset? EnqueuedAt);
+/// <param name="SenderToken">The message's sender-token application property (the node's access token), if it had one.</param>
+public sealed record ReportDelivery(string Trigger, string? BrokerMessageId, int DeliveryCount, DateTimeOffset? EnqueuedAt, string? SenderToken = null);

@@ -34,6 +34,13 @@ public static class SecurityRegistration
             services.AddHostedService(provider => provider.GetRequiredService<DevelopmentIdentityGuard>());
         }
 
+        if (configuration.GetValue<bool>(DevelopmentReportTrustGuard.SettingName))
+        {
+            services.AddSingleton<DevelopmentReportTrustGuard>();
+            services.AddSingleton<IStartupFilter>(provider => provider.GetRequiredService<DevelopmentReportTrustGuard>());
+            services.AddHostedService(provider => provider.GetRequiredService<DevelopmentReportTrustGuard>());
+        }
+
         services.AddAuthentication(ClientPrincipalAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ClientPrincipalAuthenticationHandler>(ClientPrincipalAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

@@ -20,6 +20,8 @@ public static class ControlPlaneHost
             "--urls", string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{options.Port}"),
             // The Sandbox is one user on loopback: requests without a client principal act as a developer with both roles.
             "--GpuAutomation:Security:DevelopmentIdentity=true",
+            // The simulated agents carry no tokens: reports are trusted by the node they claim (logged as a warning at start).
+            "--GpuAutomation:ReportAuthentication:DevelopmentTrust=true",
             "--Logging:LogLevel:Default=" + (options.Verbose ? "Information" : "Warning"),
             "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
         ];
