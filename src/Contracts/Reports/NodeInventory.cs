@@ -11,6 +11,18 @@ public sealed record NodeInventory(
     IReadOnlyList<GpuInventory> Gpus,
     IReadOnlyList<VmInventory> Vms)
 {
+    /// <summary>
+    /// The agent process that read this inventory: a new id per start (issue 16, item 4). Null from agents that
+    /// predate it; the control plane then orders by <see cref="TakenAt"/> alone.
+    /// </summary>
+    public Guid? AgentStart { get; init; }
+
+    /// <summary>
+    /// Increases with every inventory one agent start reads, so the control plane orders a node's snapshots of one
+    /// start by it rather than by the host's wall clock, which may be corrected backwards.
+    /// </summary>
+    public long? Sequence { get; init; }
+
     public void Validate(FieldCheck check)
     {
         check.That(ResourceNames.IsValidHostName(Node), "node", $"'{Node}' is not a valid node name");

@@ -75,7 +75,7 @@ public sealed class InventoryStore
             .ToList();
     }
 
-    /// <summary>Stores the snapshot unless the stored one was taken at the same time or later.</summary>
+    /// <summary>Stores the snapshot unless the stored one is as new or newer (<see cref="SnapshotOrder"/>: by the agent's sequence within one start, else by time taken).</summary>
     /// <returns>True when it was stored.</returns>
     public Task<bool> SaveIfNewerAsync(string cluster, NodeInventory inventory, CancellationToken cancellationToken)
     {
@@ -83,7 +83,7 @@ public sealed class InventoryStore
         return ChangeAsync(
             cluster,
             inventory.Node,
-            stored => stored is null || inventory.TakenAt > stored.TakenAt ? inventory : null,
+            stored => SnapshotOrder.IsNewer(inventory, stored) ? inventory : null,
             cancellationToken);
     }
 

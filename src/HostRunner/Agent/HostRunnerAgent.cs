@@ -94,7 +94,9 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         await _inventory.ReportAsync(InventoryReason.Start, null, cancellationToken);
         foreach (var done in _journal.Unreported())
         {
-            await ReportResultAsync(done, cancellationToken);
+            // Its inventory-after was read by the previous start: the start snapshot just sent supersedes it, and the
+            // control plane lets a new start's inventory replace the old start's, so it must not come back after it.
+            await ReportResultAsync(done, cancellationToken, withoutInventory: true);
         }
 
         foreach (var unfinished in _journal.Unfinished())
@@ -277,14 +279,15 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
     }
 
     /// <summary>Sends the journaled result until the broker takes it, then marks it reported.</summary>
-    private async Task ReportResultAsync(JournaledCommand command, CancellationToken cancellationToken)
+    private async Task ReportResultAsync(JournaledCommand command, CancellationToken cancellationToken, bool withoutInventory = false)
     {
+        var result = withoutInventory ? command.Result! with { InventoryAfter = null } : command.Result!;
         var delay = TimeSpan.FromMilliseconds(200);
         while (true)
         {
             try
             {
-                await _publisher.PublishAsync(command.Result!, command.Message.Envelope.CorrelationId, cancellationToken);
+                await _publisher.PublishAsync(result, command.Message.Envelope.CorrelationId, cancellationToken);
                 _journal!.MarkReported(command);
                 return;
             }

@@ -17,7 +17,18 @@ public sealed class HostInventoryReader(
     DisplayDevices devices,
     TimeProvider time)
 {
+    private long _sequence;
+
+    /// <summary>This agent start's id, stamped on every inventory it reads (with a sequence number), so the control plane orders them without trusting the clock.</summary>
+    public Guid AgentStart { get; } = Guid.NewGuid();
+
     public async Task<NodeInventory> ReadAsync(CancellationToken cancellationToken)
+    {
+        var read = await ReadFactsAsync(cancellationToken);
+        return read with { AgentStart = AgentStart, Sequence = Interlocked.Increment(ref _sequence) };
+    }
+
+    private async Task<NodeInventory> ReadFactsAsync(CancellationToken cancellationToken)
     {
         var partitionable = await gpus.ListAsync(cancellationToken);
         var partitions = await gpus.ListPartitionsAsync(cancellationToken);

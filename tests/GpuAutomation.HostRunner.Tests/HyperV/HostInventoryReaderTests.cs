@@ -9,6 +9,22 @@ public sealed class HostInventoryReaderTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
+    public async Task Every_inventory_carries_this_starts_id_and_a_sequence_that_increases_and_a_new_start_has_a_new_id()
+    {
+        var cluster = Emulator.Cluster();
+        var host = Emulator.Host(cluster);
+
+        var first = await host.Inventory.ReadAsync(None);
+        var second = await host.Inventory.ReadAsync(None);
+        var restarted = await Emulator.Host(cluster).Inventory.ReadAsync(None);
+
+        Assert.NotNull(first.AgentStart);
+        Assert.Equal(first.AgentStart, second.AgentStart);
+        Assert.True(second.Sequence > first.Sequence);
+        Assert.NotEqual(first.AgentStart, restarted.AgentStart);
+    }
+
+    [Fact]
     public async Task Gpu_memory_is_filled_from_total_vram_in_bytes()
     {
         // Server GPU-P drivers report TotalVRAM in bytes (audit row 8); the emulated A2 has 16 GiB.
