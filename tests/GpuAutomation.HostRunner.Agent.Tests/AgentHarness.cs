@@ -73,6 +73,9 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     public IReadOnlyList<Message> Reports => [.. _reports];
 
+    /// <summary>The node's report tokens, when a test gives it an identity; none by default (development trust).</summary>
+    public GpuAutomation.HostRunner.Reporting.ReportTokenSource? ReportTokens { get; set; }
+
     public async Task<HostRunnerAgent> StartAgentAsync()
     {
         _reportConsumer ??= await Bounded.RunAsync("Starting the reports consumer", () => Bus.StartConsumerAsync(QueueNames.Reports, (m, _) =>
@@ -80,7 +83,7 @@ internal sealed class AgentHarness : IAsyncDisposable
             _reports.Enqueue(m.Message);
             return Task.FromResult(Settlement.Complete);
         }));
-        var agent = new HostRunnerAgent(Options, Bus, Cluster.ClientFor(Node));
+        var agent = new HostRunnerAgent(Options, Bus, Cluster.ClientFor(Node), reportTokens: ReportTokens);
         _agents.Add(agent);
         await Bounded.RunAsync("Starting the agent", () => agent.StartAsync());
         return agent;

@@ -47,7 +47,8 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         ICimClient cim,
         TimeProvider? time = null,
         ILoggerFactory? loggerFactory = null,
-        Func<string>? newId = null)
+        Func<string>? newId = null,
+        ReportTokenSource? reportTokens = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(bus);
@@ -67,7 +68,7 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             EnsureGpuVmSettings = options.EnsureGpuVmSettings,
         };
         _host = new HyperVHost(options.Node, cim, hyperV, this._time, _loggers);
-        _publisher = new ReportPublisher(bus, options.Cluster, options.Node, this._time, newId ?? (() => Guid.NewGuid().ToString("N")));
+        _publisher = new ReportPublisher(bus, options.Cluster, options.Node, this._time, newId ?? (() => Guid.NewGuid().ToString("N")), reportTokens);
         _inventory = new InventoryReporter(_host, _publisher, _loggers.CreateLogger<InventoryReporter>());
     }
 

@@ -2,6 +2,7 @@ using Azure.Identity;
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Cim.Mi;
 using GpuAutomation.HostRunner.Configuration;
+using GpuAutomation.HostRunner.Reporting;
 using GpuAutomation.HostRunner.Simulation;
 using GpuAutomation.Messaging;
 using Microsoft.Extensions.Configuration;
@@ -40,7 +41,14 @@ public static class HostRunnerApp
         builder.Services.AddSingleton<IMessageBus>(sp => CreateBus(options, sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(sp => CreateCimClient(options));
         builder.Services.AddSingleton(sp => new HostRunnerAgent(
-            options, sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<ICimClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            options,
+            sp.GetRequiredService<IMessageBus>(),
+            sp.GetRequiredService<ICimClient>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            reportTokens: options.ReportAudience is { } audience
+                ? new ReportTokenSource(ManagedIdentity(options), audience, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReportTokenSource>>())
+                : null));
         builder.Services.AddHostedService<AgentService>();
         return builder.Build();
     }
@@ -54,8 +62,14 @@ public static class HostRunnerApp
     {
         ArgumentNullException.ThrowIfNull(options);
         // Only used when the setting carries no key; creating it contacts nothing.
-        var credential = new ManagedIdentityCredential(options.ManagedIdentityClientId is { } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned);
-        return MessageBusFactory.Create(options.Bus, credential: credential, loggerFactory: loggers);
+        return MessageBusFactory.Create(options.Bus, credential: ManagedIdentity(options), loggerFactory: loggers);
+    }
+
+    /// <summary>The node's managed identity: on an Arc-enabled server, the Arc agent's local token endpoint (no secret on the host).</summary>
+    public static ManagedIdentityCredential ManagedIdentity(HostRunnerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new ManagedIdentityCredential(options.ManagedIdentityClientId is { } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned);
     }
 
     /// <summary>The emulator over the description file with --simulate (its state shared through a file with the other nodes' processes), otherwise MI on this machine.</summary>

@@ -8,7 +8,7 @@ namespace GpuAutomation.HostRunner.Configuration;
 
 /// <summary>
 /// The agent's settings. From configuration (appsettings.json, environment variables HOSTRUNNER_&lt;Key&gt;, or the
-/// command line --key value): Node, Cluster, Bus, ManagedIdentityClientId, JournalFolder, InventoryInterval,
+/// command line --key value): Node, Cluster, Bus, ManagedIdentityClientId, ReportAudience, JournalFolder, InventoryInterval,
 /// ChangePollInterval, ShutdownTimeout, JobTimeout, StopGracePeriod, PollInterval, Simulate, SimulateState. Times are TimeSpans ("00:05:00")
 /// or seconds ("300").
 /// </summary>
@@ -26,6 +26,13 @@ public sealed record HostRunnerOptions
 
     /// <summary>A user-assigned identity's client id; empty uses the system-assigned (Arc) identity.</summary>
     public string? ManagedIdentityClientId { get; init; }
+
+    /// <summary>
+    /// The control plane API's application ID URI (e.g. api://&lt;client id&gt;): every report then carries an access
+    /// token of this node's managed identity for it, which the control plane checks (issue 16, item 1). Empty sends no
+    /// token, for a control plane in development trust (labs, the Sandbox).
+    /// </summary>
+    public string? ReportAudience { get; init; }
 
     public string JournalFolder { get; init; } = DefaultJournalFolder;
 
@@ -104,6 +111,7 @@ public sealed record HostRunnerOptions
             Cluster = configuration["Cluster"] ?? string.Empty,
             Bus = configuration["Bus"] ?? string.Empty,
             ManagedIdentityClientId = NullIfEmpty(configuration["ManagedIdentityClientId"]),
+            ReportAudience = NullIfEmpty(configuration["ReportAudience"]),
             JournalFolder = NullIfEmpty(configuration["JournalFolder"]) ?? defaults.JournalFolder,
             InventoryInterval = Time("InventoryInterval", defaults.InventoryInterval),
             ChangePollInterval = Time("ChangePollInterval", defaults.ChangePollInterval),
