@@ -317,6 +317,38 @@ public abstract class MessageBusContract
         Assert.Equal(json, MessageCodec.Encode(arrived.Message));
     }
 
+    [Fact]
+    public async Task A_reports_sender_token_travels_beside_the_body_and_only_there()
+    {
+        await using var bus = CreateBus();
+        var queue = NewQueue();
+        const string token = "eyJhbGciOiJSUzI1NiJ9.sender-token-of-node-a.signature";
+        var sent = NewMessage("token-" + queue) with { SenderToken = token };
+        var plain = NewMessage("plain-" + queue);
+        await bus.PublishAsync(queue, sent);
+        await bus.PublishAsync(queue, plain);
+
+        var received = new ConcurrentQueue<ReceivedMessage>();
+        var both = new TaskCompletionSource();
+        await using var consumer = await bus.StartConsumerAsync(queue, (m, _) =>
+        {
+            received.Enqueue(m);
+            if (received.Count == 2)
+            {
+                both.TrySetResult();
+            }
+
+            return Task.FromResult(Settlement.Complete);
+        }, new ConsumerOptions { MaxConcurrency = 1 });
+
+        await WhenAsync(both.Task, () => $"received only {string.Join(", ", received.Select(m => m.MessageId))}");
+        Assert.Equal(token, received.Single(m => m.MessageId == sent.Envelope.MessageId).Message.SenderToken);
+        Assert.Null(received.Single(m => m.MessageId == plain.Envelope.MessageId).Message.SenderToken);
+
+        // An application property: the JSON body (what a dead-letter or a rejected-message excerpt shows) never holds it.
+        Assert.DoesNotContain("sender-token-of-node-a", Encoding.UTF8.GetString(MessageCodec.Encode(sent)), StringComparison.Ordinal);
+    }
+
     /// <summary>Waits for <paramref name="task"/>, failing with what was seen so far instead of a bare timeout.</summary>
     protected static async Task WhenAsync(Task task, Func<string> seen)
     {
