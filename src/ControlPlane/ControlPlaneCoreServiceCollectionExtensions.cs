@@ -37,7 +37,11 @@ public static class ControlPlaneCoreServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<IValidateOptions<ControlPlaneOptions>, ControlPlaneOptionsValidation>();
         // Registered nodes (issue 16, item 2): GpuAutomation:Nodes:<cluster>:<node>:PrincipalId.
-        services.AddOptions<NodeRegistryOptions>().Configure(o => configuration.GetSection(NodeRegistryOptions.SectionName).Bind(o.Clusters));
+        services.AddOptions<NodeRegistryOptions>().Configure(o =>
+        {
+            configuration.GetSection(NodeRegistryOptions.SectionName).Bind(o.Clusters);
+            o.AddList(configuration.GetSection(NodeRegistryOptions.ListSectionName));
+        });
         // Report authentication (issue 16, item 1): tenant + audience, or an explicit development trust.
         services.AddOptions<ReportAuthenticationOptions>()
             .Bind(configuration.GetSection(ReportAuthenticationOptions.SectionName))

@@ -143,6 +143,35 @@ public sealed class ReportAuthenticationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_node_registered_through_the_deployments_node_list_authenticates_with_its_principal_even_with_a_hyphenated_name()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(_plane.Time);
+        services.AddSingleton<GpuAutomation.Messaging.IMessageBus>(new RecordingPublisher());
+        services.AddSingleton<IReportSigningKeySource>(new OpenIdSigningKeySource(_issuer.MetadataAddress, _issuer, _plane.Time));
+        var principal = Guid.NewGuid().ToString();
+        services.AddControlPlaneCore(new ConfigurationBuilder().AddInMemoryCollection(_issuer.Settings()).AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            // As infra/ writes it: app setting names can't hold the hyphen of HCI-Cluster01.
+            ["GpuAutomation:NodeList:0:Cluster"] = "HCI-Cluster01",
+            ["GpuAutomation:NodeList:0:Node"] = "Node-01",
+            ["GpuAutomation:NodeList:0:PrincipalId"] = principal,
+        }).Build());
+        await using var provider = services.BuildServiceProvider();
+        var intake = provider.GetRequiredService<ReportIntake>();
+        var at = _plane.Time.GetUtcNow();
+        Message Snapshot(string token) => Message.Create(new InventorySnapshot(Sample.Node("Node-01", at)), "snap-" + Guid.NewGuid().ToString("N"), "HCI-Cluster01", "Node-01", at) with { SenderToken = token };
+
+        var other = await intake.ReceiveAsync(Snapshot(_issuer.Token(Guid.NewGuid().ToString(), at.AddMinutes(-1))), "test", null, default);
+        var own = await intake.ReceiveAsync(Snapshot(_issuer.Token(principal, at.AddMinutes(-1))), "test", null, default);
+
+        Assert.Equal(ReportRefusalCodes.SenderMismatch, other.Refusal?.Code);
+        Assert.Null(own.Refusal);
+        Assert.True(own.Changed);
+    }
+
+    [Fact]
     public void Without_authentication_settings_or_development_trust_the_core_refuses_to_start()
     {
         var services = new ServiceCollection();
