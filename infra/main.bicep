@@ -189,6 +189,8 @@ module functionApp 'modules/functionApp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     apiClientId: apiClientId
     unauthenticatedClientAction: unauthenticatedClientAction
+    clusterName: clusterName
+    nodes: nodes
   }
 }
 

@@ -47,12 +47,55 @@ param maximumInstanceCount int
 @description('Application (client) id of the Entra app registration that defines the GpuAutomation.* app roles.')
 param apiClientId string
 
+@description('Cluster name exactly as the host runners report it.')
+param clusterName string
+
+@description('The cluster nodes: [{ name, principalId }], principalId = object id of the node\'s Arc machine managed identity. Registered with the control plane, which accepts a node\'s reports only with that identity\'s token.')
+param nodes array
+
+@description('Entra tenant of the nodes\' managed identities and of the API app registration: reports\' tokens must be issued by it.')
+param tenantId string = tenant().tenantId
+
 @description('What an unauthenticated request gets: the portal needs a sign-in redirect; an API-only install can answer 401.')
 @allowed([
   'RedirectToLoginPage'
   'Return401'
 ])
 param unauthenticatedClientAction string
+
+// Reports are authenticated (issue 16, item 1): each carries an access token of its node's managed identity for the
+// API app (application ID URI api://<client id>; v2.0 tokens name the client id as audience instead).
+var reportAuthenticationSettings = [
+  {
+    name: 'GpuAutomation__ReportAuthentication__TenantId'
+    value: tenantId
+  }
+  {
+    name: 'GpuAutomation__ReportAuthentication__Audience'
+    value: 'api://${apiClientId}'
+  }
+  {
+    name: 'GpuAutomation__ReportAuthentication__ClientId'
+    value: apiClientId
+  }
+]
+
+// Node registration as a list: app setting names may hold only letters, digits, periods and underscores
+// (learn.microsoft.com/azure/app-service/configure-common), so a hyphenated cluster or node name can't be a key.
+var nodeSettings = flatten(map(range(0, length(nodes)), i => [
+  {
+    name: 'GpuAutomation__NodeList__${i}__Cluster'
+    value: clusterName
+  }
+  {
+    name: 'GpuAutomation__NodeList__${i}__Node'
+    value: nodes[i].name
+  }
+  {
+    name: 'GpuAutomation__NodeList__${i}__PrincipalId'
+    value: nodes[i].principalId
+  }
+]))
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${name}-plan'
@@ -84,7 +127,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       http20Enabled: true
-      appSettings: [
+      appSettings: concat([
         {
           name: 'AzureWebJobsStorage__accountName'
           value: storageAccountName
@@ -113,7 +156,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'OutboxSweepSchedule'
           value: outboxSweepSchedule
         }
-      ]
+      ], reportAuthenticationSettings, nodeSettings)
     }
     functionAppConfig: {
       deployment: {

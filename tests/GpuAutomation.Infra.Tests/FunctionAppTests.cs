@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GpuAutomation.Functions.Configuration;
 using GpuAutomation.Testing;
+using Microsoft.Extensions.Configuration;
 
 namespace GpuAutomation.Infra.Tests;
 
@@ -27,9 +28,50 @@ public sealed class FunctionAppTests(ClusterDeployment deployment)
             "AzureWebJobsStorage__accountName",
             "APPLICATIONINSIGHTS_CONNECTION_STRING",
             "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+            AppSettingNames.ReportTenantId,
+            AppSettingNames.ReportAudience,
+            AppSettingNames.ReportClientId,
         ];
 
-        Assert.Equal(expected.Order(StringComparer.Ordinal), AppSettings.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            expected.Order(StringComparer.Ordinal),
+            AppSettings.Keys.Where(k => !k.StartsWith(AppSettingNames.NodeListPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Reports_are_authenticated_against_the_deployments_tenant_for_the_api_apps_audience()
+    {
+        var apiClientId = ClusterDeployment.Cluster.ApiClientId;
+
+        Assert.Equal(DeploymentSnapshot.TenantId, AppSettings[AppSettingNames.ReportTenantId]);
+        Assert.Equal($"api://{apiClientId}", AppSettings[AppSettingNames.ReportAudience]);
+        Assert.Equal(apiClientId, AppSettings[AppSettingNames.ReportClientId]);
+    }
+
+    [Fact]
+    public void Every_node_is_registered_with_its_arc_principal_in_names_app_settings_allow()
+    {
+        var list = AppSettings.Where(s => s.Key.StartsWith(AppSettingNames.NodeListPrefix, StringComparison.Ordinal)).ToList();
+
+        // configure-common: app setting names hold only letters, digits, periods and underscores.
+        Assert.All(AppSettings.Keys, k => Assert.Matches("^[A-Za-z0-9._]+$", k));
+        Assert.Equal(ClusterDeployment.Cluster.Nodes.Count * 3, list.Count);
+
+        // Read back as the control plane reads its configuration ("__" = section separator).
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(AppSettings.Select(s => new KeyValuePair<string, string?>(s.Key.Replace("__", ":", StringComparison.Ordinal), s.Value)))
+            .Build();
+        var registry = new GpuAutomation.ControlPlane.Nodes.NodeRegistryOptions();
+        registry.AddList(configuration.GetSection(GpuAutomation.ControlPlane.Nodes.NodeRegistryOptions.ListSectionName));
+        var authentication = new GpuAutomation.ControlPlane.Reports.ReportAuthenticationOptions();
+        configuration.GetSection(GpuAutomation.ControlPlane.Reports.ReportAuthenticationOptions.SectionName).Bind(authentication);
+
+        var registered = Assert.Single(registry.Clusters);
+        Assert.Equal(ClusterDeployment.Cluster.ClusterName, registered.Key);
+        Assert.Equal(
+            ClusterDeployment.Cluster.Nodes.Select(n => (n.Name, n.PrincipalId)).Order(),
+            registered.Value.Select(n => (n.Key, n.Value.PrincipalId!)).Order());
+        Assert.Empty(authentication.Problems());
     }
 
     [Fact]

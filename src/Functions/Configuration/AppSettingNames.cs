@@ -27,6 +27,18 @@ public static class AppSettingNames
     /// <summary>NCRONTAB schedule of the OutboxSweep timer (function.json uses %OutboxSweepSchedule%).</summary>
     public const string OutboxSweepSchedule = "OutboxSweepSchedule";
 
+    /// <summary>The Entra tenant whose tokens authenticate host reports (issue 16, item 1).</summary>
+    public const string ReportTenantId = "GpuAutomation__ReportAuthentication__TenantId";
+
+    /// <summary>The API's application ID URI the agents request report tokens for (api://&lt;client id&gt;).</summary>
+    public const string ReportAudience = "GpuAutomation__ReportAuthentication__Audience";
+
+    /// <summary>The API app's client id, the audience of v2.0 tokens.</summary>
+    public const string ReportClientId = "GpuAutomation__ReportAuthentication__ClientId";
+
+    /// <summary>Prefix of the registered nodes: GpuAutomation__NodeList__&lt;i&gt;__{Cluster,Node,PrincipalId}.</summary>
+    public const string NodeListPrefix = "GpuAutomation__NodeList__";
+
     /// <summary>Reader and operator app roles the API checks in X-MS-CLIENT-PRINCIPAL.</summary>
     public const string ReaderRole = "GpuAutomation.Reader";
 
