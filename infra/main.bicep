@@ -252,5 +252,6 @@ output hostRunners array = [
     serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
     commandQueue: commandQueueNames[i]
     reportsQueue: reportsQueueName
+    reportAudience: 'api://${apiClientId}'
   }
 ]

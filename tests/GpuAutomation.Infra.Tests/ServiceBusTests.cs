@@ -44,7 +44,7 @@ public sealed class ServiceBusTests(ClusterDeployment deployment)
                 hostRunners,
                 StringComparison.Ordinal);
             Assert.Contains(
-                $"'commandQueue', '{QueueNames.Commands(cluster.ClusterName, node)}', 'reportsQueue', '{QueueNames.Reports}')",
+                $"'commandQueue', '{QueueNames.Commands(cluster.ClusterName, node)}', 'reportsQueue', '{QueueNames.Reports}', 'reportAudience', 'api://{cluster.ApiClientId}')",
                 hostRunners,
                 StringComparison.Ordinal);
         }
