@@ -13,4 +13,7 @@ public static class ComplianceRules
     public const string PolicyVmWithoutPartition = "policy-vm-without-partition";
     public const string PartitionNotSelectedByPolicy = "partition-not-selected-by-policy";
     public const string NodeInventoryStale = "node-inventory-stale";
+
+    /// <summary>Losing this node would leave some of its clustered GPU VMs without a partition on the others.</summary>
+    public const string FailoverCapacityShort = "failover-capacity-short";
 }
