@@ -123,6 +123,10 @@ public sealed class PackageLayoutTests(PublishedPackage package) : IClassFixture
         start.Environment[CustomHandlerEnvironment.WorkerId] = Guid.NewGuid().ToString();
         start.Environment[CustomHandlerEnvironment.AppRootPath] = package.Root;
         start.Environment[PlatformAuthentication.EnabledVariable] = "True";
+
+        // As deployed (infra/): reports authenticated against a tenant; no report is sent, so no key is fetched.
+        start.Environment[Configuration.AppSettingNames.ReportTenantId] = "7f3c2b1a-0d4e-4f5a-9b6c-8d7e6f5a4b3c";
+        start.Environment[Configuration.AppSettingNames.ReportAudience] = "api://gpu-automation-test";
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
