@@ -130,6 +130,25 @@ public sealed class EmulatedCimClient : ICimClient
         }
     }
 
+    /// <summary>
+    /// A class declaration as MI's GetClass returns it: InvalidNamespace for a namespace the node lacks (root\MSCluster
+    /// off a cluster), InvalidClass for a class the provider does not register. The emulator declares the methods it
+    /// models; the real classes declare more (e.g. DefineSystem on the management service), which nothing here calls.
+    /// </summary>
+    public async Task<CimClassDeclaration> GetClassAsync(string ns, string className, CancellationToken cancellationToken)
+    {
+        await CallFaultAsync("GetClass", className, cancellationToken);
+        var withoutMethods = _cluster.Faults.Take(_node, "GetClass", className, k => k is EmulatedFaultKind.MissingMethods) is not null;
+        if (Is(ns, CimNamespaces.Cluster) && _cluster.Name is null)
+        {
+            throw new CimException(CimErrors.InvalidNamespace, $@"Namespace root\MSCluster does not exist on {_node}: it is not a cluster node.");
+        }
+
+        var declared = DeclaredClasses.FirstOrDefault(c => Is(c.Namespace, ns) && Is(c.ClassName, className))
+            ?? throw (DeclaredClasses.Any(c => Is(c.Namespace, ns)) ? UnknownClass(ns, className) : new CimException(CimErrors.InvalidNamespace, $"The emulator models no namespace {ns}."));
+        return withoutMethods ? declared with { Methods = [] } : declared;
+    }
+
     public async Task<CimMethodResult> InvokeMethodAsync(CimInstancePath target, string methodName, IReadOnlyDictionary<string, CimValue?> inParameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -158,6 +177,27 @@ public sealed class EmulatedCimClient : ICimClient
         }
     }
 
+    private static readonly CimClassDeclaration[] DeclaredClasses =
+    [
+        new(CimNamespaces.Virtualization, HyperVClasses.PartitionableGpu, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.ComputerSystem, ["RequestStateChange"]),
+        new(CimNamespaces.Virtualization, HyperVClasses.VirtualSystemSettingData, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.VirtualSystemSettingDataComponent, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.GpuPartitionSettingData, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.GpuPartition, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.ManagementService, ["AddResourceSettings", "ModifyResourceSettings", "RemoveResourceSettings", "ModifySystemSettings"]),
+        new(CimNamespaces.Virtualization, HyperVClasses.ShutdownComponent, ["InitiateShutdown"]),
+        new(CimNamespaces.Virtualization, HyperVClasses.ConcreteJob, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.ResourcePool, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.AllocationCapabilities, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.ElementCapabilities, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.SettingsDefineCapabilities, []),
+        new(CimNamespaces.Cluster, ClusterResources.ClusterClass, []),
+        new(CimNamespaces.Cluster, ClusterResources.ResourceClass, []),
+        new(CimNamespaces.Cimv2, "Win32_PnPEntity", []),
+        new(CimNamespaces.Cimv2, "Win32_OperatingSystem", []),
+    ];
+
     private async Task<EmulatedFault?> CallFaultAsync(string operation, string className, CancellationToken cancellationToken)
     {
         var fault = _cluster.Faults.Take(_node, operation, className, k => k is EmulatedFaultKind.Fail or EmulatedFaultKind.Hang or EmulatedFaultKind.Slow);
@@ -169,7 +209,7 @@ public sealed class EmulatedCimClient : ICimClient
             case EmulatedFaultKind.Slow:
                 await Task.Delay(fault.Delay, _cluster.Time, cancellationToken);
                 return null;
-            case EmulatedFaultKind.Fail when operation is "Query" or "GetInstance" or "GetAssociated" or "GetReferences" or "ModifyInstance":
+            case EmulatedFaultKind.Fail when operation is "Query" or "GetInstance" or "GetAssociated" or "GetReferences" or "ModifyInstance" or "GetClass":
                 throw new CimException(fault.Code ?? CimErrors.Failed, $"Injected fault: {operation} on {className} failed ({fault.Description}).");
             default:
                 return fault;

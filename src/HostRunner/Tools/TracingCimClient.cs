@@ -55,6 +55,9 @@ public sealed class TracingCimClient(ICimClient inner, TextWriter output) : ICim
             _ => "done");
     }
 
+    public async Task<CimClassDeclaration> GetClassAsync(string ns, string className, CancellationToken cancellationToken)
+        => await TraceAsync($@"class {ns}:{className}", () => inner.GetClassAsync(ns, className, cancellationToken), d => $"methods [{string.Join(", ", d.Methods)}]");
+
     public async Task<CimMethodResult> InvokeMethodAsync(CimInstancePath target, string methodName, IReadOnlyDictionary<string, CimValue?> inParameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
