@@ -7,6 +7,9 @@ public static class ApiErrorCodes
     public const string Forbidden = "forbidden";
     public const string MalformedJson = "malformed-json";
     public const string UnknownField = "unknown-field";
+
+    /// <summary>An object names a member twice, or in two spellings that differ only in case.</summary>
+    public const string DuplicateMember = "duplicate-member";
     public const string MissingField = "missing-field";
     public const string InvalidField = "invalid-field";
     public const string BodyTooLarge = "body-too-large";
