@@ -22,6 +22,9 @@ public static class ApiErrorCodes
     /// <summary>A concurrent writer kept changing the same record; read again and retry.</summary>
     public const string Conflict = "conflict";
 
+    /// <summary>The node is registered by the deployment's configuration, which the API can't change.</summary>
+    public const string NodeConfigured = "node-configured";
+
     public const string NotFound = "not-found";
     public const string MethodNotAllowed = "method-not-allowed";
     public const string BadRequest = "bad-request";
