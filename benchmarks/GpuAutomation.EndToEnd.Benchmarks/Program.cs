@@ -307,15 +307,16 @@ static async Task<Floor> BusRoundTripFloor(string address, string queue, int cou
     try
     {
         var session = new Session(connection);
-        var sender = new SenderLink(session, "floor-sender", queue);
-        var receiver = new ReceiverLink(session, "floor-receiver", queue);
+        // A durable queue and persistent messages, as the bus uses them (src/Messaging/Amqp/AmqpTerminus.cs).
+        var sender = new SenderLink(session, "floor-sender", new Amqp.Framing.Attach { Source = new Amqp.Framing.Source(), Target = new Amqp.Framing.Target { Address = queue, Durable = 1 } }, null);
+        var receiver = new ReceiverLink(session, "floor-receiver", new Amqp.Framing.Attach { Source = new Amqp.Framing.Source { Address = queue, Durable = 1 }, Target = new Amqp.Framing.Target() }, null);
         receiver.SetCredit(1);
         var samples = new List<double>(count);
         var body = new byte[1024];
         for (var i = 0; i < count; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            await sender.SendAsync(new Amqp.Message { BodySection = new Amqp.Framing.Data { Binary = body } });
+            await sender.SendAsync(new Amqp.Message { Header = new Amqp.Framing.Header { Durable = true }, BodySection = new Amqp.Framing.Data { Binary = body } });
             var received = await receiver.ReceiveAsync(TimeSpan.FromSeconds(10)) ?? throw new TimeoutException("The floor's message did not come back in 10 s.");
             receiver.Accept(received);
             samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);

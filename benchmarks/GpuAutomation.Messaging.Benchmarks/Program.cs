@@ -256,7 +256,8 @@ internal sealed class BareAmqp : IBenchSide, IAsyncDisposable
     {
         this._connection = connection;
         this._queue = queue;
-        _sender = new SenderLink(new Session(connection), "bare-sender-" + queue, queue);
+        // Durable termini, as the bus attaches them: RabbitMQ then keeps the queue and its persistent messages on disk.
+        _sender = new SenderLink(new Session(connection), "bare-sender-" + queue, new Attach { Source = new Source(), Target = new Target { Address = queue, Durable = 1 } }, null);
     }
 
     public string Name => "bare";
@@ -309,7 +310,7 @@ internal sealed class BareAmqp : IBenchSide, IAsyncDisposable
         {
             this._prefetch = prefetch;
             this._onMessage = onMessage;
-            _receiver = new ReceiverLink(new Session(connection), "bare-receiver-" + Guid.NewGuid().ToString("N"), queue);
+            _receiver = new ReceiverLink(new Session(connection), "bare-receiver-" + Guid.NewGuid().ToString("N"), new Attach { Source = new Source { Address = queue, Durable = 1 }, Target = new Target() }, null);
             _loops = [.. Enumerable.Range(0, consumers).Select(_ => Task.Run(TakeLoopAsync))];
             _receiver.Start(0, (_, m) =>
             {

@@ -6,6 +6,9 @@ public static class MessagingErrors
     /// <summary>The connection string can't be used; the message says which part (never the key).</summary>
     public const string InvalidConnectionString = "invalid-connection-string";
 
+    /// <summary>A Service Bus setting was given to the AMQP 1.0 adapter, which is for generic brokers only (Service Bus goes through the SDK adapter).</summary>
+    public const string ServiceBusNeedsSdkAdapter = "service-bus-needs-sdk-adapter";
+
     /// <summary>A Service Bus connection string without a key needs a TokenCredential.</summary>
     public const string CredentialRequired = "credential-required";
 

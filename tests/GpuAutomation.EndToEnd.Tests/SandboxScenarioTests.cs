@@ -51,7 +51,9 @@ public sealed class SandboxScenarioTests
 
         await sandbox.InterruptAsync();
 
-        Assert.True(await sandbox.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the Sandbox did not stop within 30 s of Ctrl+C" + Environment.NewLine + sandbox.Describe());
+        // Alone it stops in ~5 s; on CI's two cores shared with other test processes (load 20) it took over 30 s twice.
+        // The test is about stopping cleanly (exit 0, journals removed), not how fast, so the bound is generous.
+        Assert.True(await sandbox.WaitForExitAsync(TimeSpan.FromSeconds(90)), "the Sandbox did not stop within 90 s of Ctrl+C" + Environment.NewLine + sandbox.Describe());
         Assert.True(sandbox.ExitCode == 0, $"exit code {sandbox.ExitCode}{Environment.NewLine}{sandbox.Describe()}");
         Assert.False(Directory.Exists(Path.Combine(Path.GetTempPath(), "gpu-automation-sandbox", sandbox.Id.ToString(CultureInfo.InvariantCulture))), "the agents' journals were left behind");
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("api/health"));

@@ -1,42 +1,11 @@
 using GpuAutomation.Messaging.Amqp;
+using GpuAutomation.Messaging.ServiceBus;
 
 namespace GpuAutomation.Messaging.Tests;
 
 public sealed class AmqpConnectionSettingsTests
 {
     private const string Key = "c2VjcmV0LWtleS12YWx1ZQ==";
-
-    [Fact]
-    public void A_sas_connection_string_means_tls_on_5671_and_sasl_plain_with_the_policy_and_key()
-    {
-        var settings = AmqpConnectionSettings.Parse($"Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=agent;SharedAccessKey={Key}");
-
-        Assert.Equal("contoso.servicebus.windows.net", settings.Host);
-        Assert.Equal(5671, settings.Port);
-        Assert.True(settings.UseTls);
-        Assert.Equal(AmqpAuthentication.SaslPlain, settings.Authentication);
-        Assert.Equal("agent", settings.UserName);
-        Assert.Equal(Key, settings.Password);
-        Assert.DoesNotContain(Key, settings.ToString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_service_bus_connection_string_without_a_key_means_an_entra_id_token_when_a_credential_is_given()
-    {
-        var settings = AmqpConnectionSettings.Parse("Endpoint=sb://contoso.servicebus.windows.net/", hasCredential: true);
-
-        Assert.Equal(AmqpAuthentication.EntraIdToken, settings.Authentication);
-        Assert.True(settings.UseTls);
-        Assert.Equal("amqps://contoso.servicebus.windows.net/gpu-reports", settings.Audience("gpu-reports"));
-    }
-
-    [Fact]
-    public void A_service_bus_connection_string_without_a_key_or_credential_is_refused_as_credential_required()
-    {
-        var error = Assert.Throws<MessagingException>(() => AmqpConnectionSettings.Parse("Endpoint=sb://contoso.servicebus.windows.net/"));
-        Assert.Equal(MessagingErrors.CredentialRequired, error.Code);
-        Assert.Contains("contoso.servicebus.windows.net", error.Message, StringComparison.Ordinal);
-    }
 
     [Fact]
     public void An_amqp_url_gives_user_password_and_port_for_rabbitmq()
@@ -47,6 +16,45 @@ public sealed class AmqpConnectionSettingsTests
             (settings.Host, settings.Port, settings.UseTls, settings.Authentication, settings.UserName, settings.Password));
         Assert.Equal(AmqpAuthentication.Anonymous, AmqpConnectionSettings.Parse("amqp://localhost").Authentication);
         Assert.Equal(5671, AmqpConnectionSettings.Parse("amqps://broker.example").Port);
+        Assert.DoesNotContain("p@ss", settings.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=agent;SharedAccessKey=" + Key)]
+    [InlineData("Endpoint=sb://contoso.servicebus.windows.net/")]
+    [InlineData("Endpoint=sb://127.0.0.1:5672/;SharedAccessKeyName=agent;SharedAccessKey=" + Key + ";UseDevelopmentEmulator=true")]
+    [InlineData("contoso.servicebus.windows.net")]
+    [InlineData("amqps://agent:" + Key + "@contoso.servicebus.windows.net")]
+    public void A_service_bus_setting_is_refused_by_the_amqp_adapter_with_its_own_code(string setting)
+    {
+        var parse = Assert.Throws<MessagingException>(() => AmqpConnectionSettings.Parse(setting));
+        var create = Assert.Throws<MessagingException>(() => AmqpMessageBus.Create(setting));
+
+        Assert.All([parse, create], error =>
+        {
+            Assert.Equal(MessagingErrors.ServiceBusNeedsSdkAdapter, error.Code);
+            Assert.Contains("MessageBusFactory", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(Key, error.Message, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public void The_factory_sends_service_bus_settings_to_the_sdk_adapter_and_amqp_urls_to_the_amqp_adapter()
+    {
+        var sas = MessageBusFactory.Create($"Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=agent;SharedAccessKey={Key}");
+        var amqp = MessageBusFactory.Create("amqp://guest:guest@127.0.0.1:5672");
+
+        Assert.IsType<ServiceBusMessageBus>(sas);
+        Assert.IsType<AmqpMessageBus>(amqp);
+        Assert.Equal("contoso.servicebus.windows.net", ((ServiceBusMessageBus)sas).Endpoint);
+    }
+
+    [Fact]
+    public void A_service_bus_connection_string_without_a_key_or_credential_is_refused_as_credential_required()
+    {
+        var error = Assert.Throws<MessagingException>(() => MessageBusFactory.Create("Endpoint=sb://contoso.servicebus.windows.net/"));
+        Assert.Equal(MessagingErrors.CredentialRequired, error.Code);
+        Assert.Contains("contoso.servicebus.windows.net", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -60,7 +68,7 @@ public sealed class AmqpConnectionSettingsTests
     [InlineData("amqp://guest@127.0.0.1:5672", "no password")]
     public void A_bad_connection_string_says_what_is_wrong_and_never_echoes_the_key(string connectionString, string expected)
     {
-        var error = Assert.Throws<MessagingException>(() => AmqpConnectionSettings.Parse(connectionString));
+        var error = Assert.Throws<MessagingException>(() => MessageBusFactory.Validate(connectionString, hasCredential: false));
 
         Assert.Equal(MessagingErrors.InvalidConnectionString, error.Code);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);

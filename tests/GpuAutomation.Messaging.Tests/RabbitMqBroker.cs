@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Amqp;
 using Amqp.Framing;
+using GpuAutomation.Messaging.Amqp;
 using GpuAutomation.Testing;
 using AmqpMessage = Amqp.Message;
 
@@ -36,7 +36,7 @@ public sealed class RabbitMqBroker : IAsyncLifetime
     public async Task SendRawAsync(string queue, byte[] body, string messageId)
     {
         await EnsureConnectedAsync();
-        var sender = new SenderLink(_session!, "raw-" + Guid.NewGuid().ToString("N"), queue);
+        var sender = new SenderLink(_session!, "raw-" + Guid.NewGuid().ToString("N"), AmqpTerminus.Sender(queue), null);
         await sender.SendAsync(new AmqpMessage { Properties = new Properties { MessageId = messageId }, BodySection = new Data { Binary = body } });
         await sender.CloseAsync();
     }
@@ -73,25 +73,6 @@ public sealed class RabbitMqBroker : IAsyncLifetime
         throw new TimeoutException($"{messageId} did not arrive in {TestServices.AmqpDeadLetterQueue} within {timeout}.");
     }
 
-    /// <summary>Runs the test broker's rabbitmqctl (stop_app, start_app, ...).</summary>
-    public static async Task CtlAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(TestServices.RabbitMqCtl) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} exited {process.ExitCode}: {await output} {await error}");
-        }
-    }
-
     private async Task EnsureConnectedAsync()
     {
         if (_connection is { IsClosed: false })
@@ -119,7 +100,8 @@ public sealed class RabbitMqBroker : IAsyncLifetime
     {
         _connection = await new ConnectionFactory().CreateAsync(new Address(ConnectionString));
         _session = new Session(_connection);
-        _deadLetterReceiver = new ReceiverLink(_session, "test-dead-letters", TestServices.AmqpDeadLetterQueue);
+        // Durable, like every queue the bus attaches: RabbitMQ refuses an attach whose durability differs from the queue's.
+        _deadLetterReceiver = new ReceiverLink(_session, "test-dead-letters", AmqpTerminus.Receiver(TestServices.AmqpDeadLetterQueue), null);
         // Manual credit, granted again only when used up: RabbitMQ 3.10 overshoots credit restored mid-flight.
         _deadLetterReceiver.SetCredit(DeadLetterCredit, autoRestore: false);
         _deadLettersUntilCredit = DeadLetterCredit;

@@ -2,7 +2,7 @@ namespace GpuAutomation.Messaging.Tests;
 
 /// <summary>
 /// Every test that talks to RabbitMQ runs in this one collection, one at a time: they share the broker's single
-/// dead-letter queue, and the restart test stops the broker under everyone else.
+/// dead-letter queue. (The restart tests stop a node of their own: DedicatedRabbitMqNode.)
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqBroker>

@@ -8,8 +8,8 @@ using AmqpMessage = Amqp.Message;
 namespace GpuAutomation.Messaging.Tests;
 
 /// <summary>
-/// An AMQP peer on 127.0.0.1 built on AMQPNetLite's ContainerHost, playing the parts of Service Bus no local broker
-/// has: SASL PLAIN with a SAS key or ANONYMOUS only, and a <c>$cbs</c> node answering put-token requests.
+/// An AMQP peer on 127.0.0.1 built on AMQPNetLite's ContainerHost that offers only SASL PLAIN with one user and
+/// password (RabbitMQ offers PLAIN and ANONYMOUS together), and keeps what it receives.
 /// </summary>
 public sealed class ScriptedAmqpPeer : IDisposable
 {
@@ -28,23 +28,13 @@ public sealed class ScriptedAmqpPeer : IDisposable
     /// <summary>Messages received on each queue, in arrival order.</summary>
     public ConcurrentDictionary<string, ConcurrentQueue<AmqpMessage>> Queues { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Every put-token request on <c>$cbs</c>, in arrival order.</summary>
-    public ConcurrentQueue<AmqpMessage> CbsRequests { get; } = new();
-
-    /// <summary>The status the <c>$cbs</c> node answers with.</summary>
-    public int CbsStatus { get; set; } = 202;
-
     /// <summary>A peer that only offers SASL PLAIN with these credentials.</summary>
     public static ScriptedAmqpPeer WithPlain(string user, string password, params string[] queues)
-        => Start(h => h.Listeners[0].SASL.EnablePlainMechanism(user, password), queues, cbs: false);
-
-    /// <summary>A peer that only offers SASL ANONYMOUS and serves <c>$cbs</c>, like Service Bus for Entra ID clients.</summary>
-    public static ScriptedAmqpPeer WithAnonymousAndCbs(params string[] queues)
-        => Start(h => h.Listeners[0].SASL.EnableAnonymousMechanism = true, queues, cbs: true);
+        => Start(h => h.Listeners[0].SASL.EnablePlainMechanism(user, password), queues);
 
     public void Dispose() => _host.Close();
 
-    private static ScriptedAmqpPeer Start(Action<ContainerHost> sasl, string[] queues, bool cbs)
+    private static ScriptedAmqpPeer Start(Action<ContainerHost> sasl, string[] queues)
     {
         ScriptedAmqpPeer? peer = null;
         peer = new ScriptedAmqpPeer(FreePort(), h =>
@@ -53,15 +43,6 @@ public sealed class ScriptedAmqpPeer : IDisposable
             foreach (var queue in queues)
             {
                 h.RegisterMessageProcessor(queue, new QueueProcessor(m => peer!.Queues.GetOrAdd(queue, _ => new()).Enqueue(m)));
-            }
-
-            if (cbs)
-            {
-                h.RegisterRequestProcessor("$cbs", new CbsProcessor(m =>
-                {
-                    peer!.CbsRequests.Enqueue(m);
-                    return peer.CbsStatus;
-                }));
             }
         });
         return peer;
@@ -82,24 +63,6 @@ public sealed class ScriptedAmqpPeer : IDisposable
         {
             onMessage(messageContext.Message);
             messageContext.Complete();
-        }
-    }
-
-    private sealed class CbsProcessor(Func<AmqpMessage, int> onRequest) : IRequestProcessor
-    {
-        public int Credit => 100;
-
-        public void Process(RequestContext requestContext)
-        {
-            var status = onRequest(requestContext.Message);
-            var reply = new AmqpMessage
-            {
-                Properties = new Properties { CorrelationId = requestContext.Message.Properties.MessageId },
-                ApplicationProperties = new ApplicationProperties(),
-            };
-            reply.ApplicationProperties.Map["status-code"] = status;
-            reply.ApplicationProperties.Map["status-description"] = status == 202 ? "Accepted" : "Unauthorized";
-            requestContext.Complete(reply);
         }
     }
 }

@@ -17,10 +17,12 @@ public sealed class AmqpSmokeTests
         try
         {
             var session = new Session(connection);
-            var deadLetters = new ReceiverLink(session, "smoke-dlq", TestServices.AmqpDeadLetterQueue);
-            var receiver = new ReceiverLink(session, "smoke-receiver", queue);
+            // Durable termini (configuration), as the bus attaches them: RabbitMQ's AMQP 1.0 plugin declares the queue with
+            // that durability and refuses an attach whose durability differs from an existing queue's.
+            var deadLetters = new ReceiverLink(session, "smoke-dlq", Durable(TestServices.AmqpDeadLetterQueue), null);
+            var receiver = new ReceiverLink(session, "smoke-receiver", Durable(queue), null);
             receiver.SetCredit(10, autoRestore: false);
-            var sender = new SenderLink(session, "smoke-sender", queue);
+            var sender = new SenderLink(session, "smoke-sender", new Attach { Source = new Source(), Target = new Target { Address = queue, Durable = 1 } }, null);
 
             await sender.SendAsync(NewMessage("accepted-" + queue, "first"));
             await sender.SendAsync(NewMessage("rejected-" + queue, "second"));
@@ -61,6 +63,8 @@ public sealed class AmqpSmokeTests
             await connection.CloseAsync();
         }
     }
+
+    private static Attach Durable(string queue) => new() { Source = new Source { Address = queue, Durable = 1 }, Target = new Target() };
 
     private static Amqp.Message NewMessage(string id, string body)
         => new(body) { Properties = new Properties { MessageId = id, ContentType = "text/plain" } };

@@ -24,6 +24,12 @@ public interface ICimClient
     /// </summary>
     Task ModifyInstanceAsync(CimInstance instance, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The class's declaration (MI's GetClass): <see cref="CimErrors.InvalidNamespace"/> when the namespace does not
+    /// exist, <see cref="CimErrors.InvalidClass"/> when the class does not. Read-only; used by <c>check</c>.
+    /// </summary>
+    Task<CimClassDeclaration> GetClassAsync(string ns, string className, CancellationToken cancellationToken);
+
     /// <summary>Invokes a method on an instance. A non-zero ReturnValue is not an exception: callers interpret it.</summary>
     Task<CimMethodResult> InvokeMethodAsync(CimInstancePath target, string methodName, IReadOnlyDictionary<string, CimValue?> inParameters, CancellationToken cancellationToken);
 }

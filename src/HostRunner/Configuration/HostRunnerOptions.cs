@@ -1,7 +1,6 @@
 using System.Globalization;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Messaging;
-using GpuAutomation.Messaging.Amqp;
 using Microsoft.Extensions.Configuration;
 
 namespace GpuAutomation.HostRunner.Configuration;
@@ -163,7 +162,7 @@ public sealed record HostRunnerOptions
         {
             try
             {
-                AmqpConnectionSettings.Parse(Bus, hasCredential: true);
+                MessageBusFactory.Validate(Bus, hasCredential: true);
             }
             catch (MessagingException e)
             {

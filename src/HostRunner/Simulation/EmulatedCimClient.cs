@@ -130,6 +130,25 @@ public sealed class EmulatedCimClient : ICimClient
         }
     }
 
+    /// <summary>
+    /// A class declaration as MI's GetClass returns it: InvalidNamespace for a namespace the node lacks (root\MSCluster
+    /// off a cluster), InvalidClass for a class the provider does not register. The emulator declares the methods it
+    /// models; the real classes declare more (e.g. DefineSystem on the management service), which nothing here calls.
+    /// </summary>
+    public async Task<CimClassDeclaration> GetClassAsync(string ns, string className, CancellationToken cancellationToken)
+    {
+        await CallFaultAsync("GetClass", className, cancellationToken);
+        var withoutMethods = _cluster.Faults.Take(_node, "GetClass", className, k => k is EmulatedFaultKind.MissingMethods) is not null;
+        if (Is(ns, CimNamespaces.Cluster) && _cluster.Name is null)
+        {
+            throw new CimException(CimErrors.InvalidNamespace, $@"Namespace root\MSCluster does not exist on {_node}: it is not a cluster node.");
+        }
+
+        var declared = DeclaredClasses.FirstOrDefault(c => Is(c.Namespace, ns) && Is(c.ClassName, className))
+            ?? throw (DeclaredClasses.Any(c => Is(c.Namespace, ns)) ? UnknownClass(ns, className) : new CimException(CimErrors.InvalidNamespace, $"The emulator models no namespace {ns}."));
+        return withoutMethods ? declared with { Methods = [] } : declared;
+    }
+
     public async Task<CimMethodResult> InvokeMethodAsync(CimInstancePath target, string methodName, IReadOnlyDictionary<string, CimValue?> inParameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -158,6 +177,27 @@ public sealed class EmulatedCimClient : ICimClient
         }
     }
 
+    private static readonly CimClassDeclaration[] DeclaredClasses =
+    [
+        new(CimNamespaces.Virtualization, HyperVClasses.PartitionableGpu, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.ComputerSystem, ["RequestStateChange"]),
+        new(CimNamespaces.Virtualization, HyperVClasses.VirtualSystemSettingData, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.VirtualSystemSettingDataComponent, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.GpuPartitionSettingData, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.GpuPartition, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.ManagementService, ["AddResourceSettings", "ModifyResourceSettings", "RemoveResourceSettings", "ModifySystemSettings"]),
+        new(CimNamespaces.Virtualization, HyperVClasses.ShutdownComponent, ["InitiateShutdown"]),
+        new(CimNamespaces.Virtualization, HyperVClasses.ConcreteJob, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.ResourcePool, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.AllocationCapabilities, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.ElementCapabilities, []),
+        new(CimNamespaces.Virtualization, HyperVClasses.SettingsDefineCapabilities, []),
+        new(CimNamespaces.Cluster, ClusterResources.ClusterClass, []),
+        new(CimNamespaces.Cluster, ClusterResources.ResourceClass, []),
+        new(CimNamespaces.Cimv2, "Win32_PnPEntity", []),
+        new(CimNamespaces.Cimv2, "Win32_OperatingSystem", []),
+    ];
+
     private async Task<EmulatedFault?> CallFaultAsync(string operation, string className, CancellationToken cancellationToken)
     {
         var fault = _cluster.Faults.Take(_node, operation, className, k => k is EmulatedFaultKind.Fail or EmulatedFaultKind.Hang or EmulatedFaultKind.Slow);
@@ -169,7 +209,7 @@ public sealed class EmulatedCimClient : ICimClient
             case EmulatedFaultKind.Slow:
                 await Task.Delay(fault.Delay, _cluster.Time, cancellationToken);
                 return null;
-            case EmulatedFaultKind.Fail when operation is "Query" or "GetInstance" or "GetAssociated" or "GetReferences" or "ModifyInstance":
+            case EmulatedFaultKind.Fail when operation is "Query" or "GetInstance" or "GetAssociated" or "GetReferences" or "ModifyInstance" or "GetClass":
                 throw new CimException(fault.Code ?? CimErrors.Failed, $"Injected fault: {operation} on {className} failed ({fault.Description}).");
             default:
                 return fault;
@@ -222,8 +262,10 @@ public sealed class EmulatedCimClient : ICimClient
         {
             return className switch
             {
-                _ when Is(className, "Win32_PnPEntity") => _cluster.NodeGpus(_node).Select(PnpInstance),
-                _ when Is(className, "Win32_OperatingSystem") => [Make(ns, "Win32_OperatingSystem", ["Name"], ("Name", Text("Microsoft Azure Stack HCI")), ("Caption", Text("Microsoft Azure Stack HCI")), ("BuildNumber", Text(_cluster.OsBuild(_node))))],
+                _ when Is(className, "Win32_PnPEntity") => [
+                    .. _cluster.NodeGpus(_node).Where(g => g.Capture is null || g.Capture.PnpName is not null).Select(PnpInstance),
+                    .. (Captured?.DisplayDevices ?? []).Select(CapturedPnpInstance)],
+                _ when Is(className, "Win32_OperatingSystem") => [Make(ns, "Win32_OperatingSystem", ["Name"], ("Name", Text("Microsoft Azure Stack HCI")), ("Caption", Text(Captured?.OsCaption ?? "Microsoft Azure Stack HCI")), ("BuildNumber", Text(_cluster.OsBuild(_node))))],
                 _ => throw UnknownClass(ns, className),
             };
         }
@@ -268,6 +310,33 @@ public sealed class EmulatedCimClient : ICimClient
             ("ValidPartitionCounts", new CimValue.UInt16Array([.. gpu.ValidCounts.Select(c => (ushort)c)])),
             ("PartitionCount", new CimValue.UInt16((ushort)gpu.PartitionCount)),
         };
+        if (gpu.Capture is { } captured)
+        {
+            // The values as read on the host; Available* moves by one minimum partition per running VM more or fewer
+            // than at capture time (the same rule as below, anchored on what the host reported).
+            foreach (var (name, _) in Resources)
+            {
+                foreach (var prefix in new[] { "Total", "MinPartition", "MaxPartition", "OptimalPartition" })
+                {
+                    properties.Add(($"{prefix}{name}", captured.Values.TryGetValue($"{prefix}{name}", out var v) ? U64(v) : null));
+                }
+
+                if (captured.Values.TryGetValue($"Available{name}", out var available))
+                {
+                    var step = (decimal)captured.Values.GetValueOrDefault($"MinPartition{name}");
+                    var moved = (decimal)available - (step * (_cluster.RunningOn(gpu) - captured.RunningPartitions));
+                    properties.Add(($"Available{name}", U64((ulong)Math.Clamp(moved, 0, captured.Values.GetValueOrDefault($"Total{name}", ulong.MaxValue)))));
+                }
+                else
+                {
+                    properties.Add(($"Available{name}", null));
+                }
+            }
+
+            var types = properties.Where(p => p.Item2 is null).ToDictionary(p => p.Item1, _ => CimType.UInt64);
+            return Make(CimNamespaces.Virtualization, HyperVClasses.PartitionableGpu, ["CreationClassName", "Name"], types, [.. properties]);
+        }
+
         foreach (var (name, unitTotal) in Resources)
         {
             var total = name == "VRAM" ? gpu.VramBytes : unitTotal;
@@ -285,16 +354,18 @@ public sealed class EmulatedCimClient : ICimClient
     private CimInstance HostSystem()
         => Make(CimNamespaces.Virtualization, HyperVClasses.ComputerSystem, ["CreationClassName", "Name"], new Dictionary<string, CimType> { ["InstallDate"] = CimType.DateTime },
             ("CreationClassName", Text(HyperVClasses.ComputerSystem)), ("Name", Text(_node)), ("ElementName", Text(_node)),
-            ("Caption", Text(German ? "Hostcomputersystem" : "Hosting Computer System")), ("EnabledState", new CimValue.UInt16(2)),
+            ("Caption", Text(Captured?.HostCaption ?? (German ? "Hostcomputersystem" : "Hosting Computer System"))), ("EnabledState", new CimValue.UInt16(2)),
             ("InstallDate", null));
 
     private CimInstance VmInstance(EmulatedVm vm)
         => Make(CimNamespaces.Virtualization, HyperVClasses.ComputerSystem, ["CreationClassName", "Name"],
             ("CreationClassName", Text(HyperVClasses.ComputerSystem)), ("Name", Text(vm.GuidText)), ("ElementName", Text(vm.Name)),
-            ("Caption", Text(German ? "Virtueller Computer" : "Virtual Machine")), ("EnabledState", new CimValue.UInt16(vm.EnabledState)),
+            ("Caption", Text(Captured?.VmCaption ?? (German ? "Virtueller Computer" : "Virtual Machine"))), ("EnabledState", new CimValue.UInt16(vm.EnabledState)),
             ("InstallDate", new CimValue.DateTime(new DateTimeOffset(2026, 1, 5, 9, 30, 0, TimeSpan.Zero))));
 
     private bool German => _cluster.Language(_node).StartsWith("de", StringComparison.OrdinalIgnoreCase);
+
+    private NodeCapture? Captured => _cluster.Capture(_node);
 
     private CimInstance SettingsInstance(EmulatedVm vm)
         => Make(CimNamespaces.Virtualization, HyperVClasses.VirtualSystemSettingData, ["InstanceID"],
@@ -308,7 +379,13 @@ public sealed class EmulatedCimClient : ICimClient
     /// A GPU partition settings template (Default or Minimum). Its twelve values are NULL, as on a real host (audit E5),
     /// and HostResource is a NULL string array.
     /// </summary>
-    private CimInstance Template(string instanceId) => Adapter(instanceId, null, new Dictionary<string, ulong>());
+    private CimInstance Template(string instanceId)
+        => Adapter(
+            instanceId,
+            null,
+            instanceId == TemplateId && Captured is { } captured
+                ? captured.TemplateValues.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!.Value, StringComparer.OrdinalIgnoreCase)
+                : new Dictionary<string, ulong>());
 
     private CimInstance Adapter(string instanceId, string? hostResource, Dictionary<string, ulong> values)
     {
@@ -392,7 +469,7 @@ public sealed class EmulatedCimClient : ICimClient
             new("OfflineAction", new CimValue.UInt32((uint)vm.OfflineAction)),
         ], []);
         return Make(CimNamespaces.Cluster, ClusterResources.ResourceClass, ["Name"],
-            ("Name", Text($"Virtual Machine {vm.Name}")), ("Type", Text(ClusterResources.VirtualMachineType)), ("OwnerGroup", Text(vm.Name)),
+            ("Name", Text(ResourceNameOf(vm))), ("Type", Text(ClusterResources.VirtualMachineType)), ("OwnerGroup", Text(vm.OwnerGroup ?? vm.Name)),
             ("OwnerNode", Text(vm.Node)), ("State", new CimValue.UInt32(vm.EnabledState == 2 ? ClusterVmResource.Online : 3)),
             ("PrivateProperties", new CimValue.Instance(privateProperties)));
     }
@@ -402,11 +479,21 @@ public sealed class EmulatedCimClient : ICimClient
         var id = GpuDeviceIds.FromInstancePath(gpu.InstancePath) ?? gpu.InstancePath;
         return Make(CimNamespaces.Cimv2, "Win32_PnPEntity", ["DeviceID"],
             ("DeviceID", Text(id)), ("PNPDeviceID", Text(id)),
-            ("Name", Text(gpu.PnpErrorCode == 0 ? gpu.Model.Name : "3D Video Controller")),
-            ("Manufacturer", Text(gpu.PnpErrorCode == 0 ? gpu.Model.Vendor : "(Standard display types)")),
+            ("Name", Text(gpu.Capture?.PnpName ?? (gpu.PnpErrorCode == 0 ? gpu.Model.Name : "3D Video Controller"))),
+            ("Manufacturer", gpu.Capture is { } c ? (c.PnpManufacturer is null ? null : Text(c.PnpManufacturer)) : Text(gpu.PnpErrorCode == 0 ? gpu.Model.Vendor : "(Standard display types)")),
             ("Status", Text(gpu.PnpStatus)), ("ConfigManagerErrorCode", new CimValue.UInt32((uint)gpu.PnpErrorCode)),
             ("ClassGuid", Text(DisplayDevices.DisplayClassGuid)));
     }
+
+    private CimInstance CapturedPnpInstance(DisplayDeviceCapture device)
+        => Make(CimNamespaces.Cimv2, "Win32_PnPEntity", ["DeviceID"], new Dictionary<string, CimType> { ["Manufacturer"] = CimType.String },
+            ("DeviceID", Text(device.DeviceId)), ("PNPDeviceID", Text(device.DeviceId)), ("Name", Text(device.Name)),
+            ("Manufacturer", device.Manufacturer is null ? null : Text(device.Manufacturer)),
+            ("Status", Text(device.Status)), ("ConfigManagerErrorCode", new CimValue.UInt32((uint)device.ConfigManagerErrorCode)),
+            ("ClassGuid", Text(DisplayDevices.DisplayClassGuid)));
+
+    /// <summary>A VM's cluster resource is conventionally "Virtual Machine &lt;name&gt;" in a group named after it (audit E19); a capture keeps what the host had.</summary>
+    private static string ResourceNameOf(EmulatedVm vm) => vm.ResourceName ?? $"Virtual Machine {vm.Name}";
 
     private EmulatedVm? VmOfSettings(string? instanceId)
         => _cluster.NodeVms(_node).FirstOrDefault(v => string.Equals($"Microsoft:{v.GuidText}", instanceId, StringComparison.OrdinalIgnoreCase));
@@ -452,7 +539,7 @@ public sealed class EmulatedCimClient : ICimClient
     private void ModifyClusterResource(CimInstance current, CimInstance requested)
     {
         var name = requested.RequireString("Name");
-        var vm = _cluster.AllVms.FirstOrDefault(v => v.Clustered && $"Virtual Machine {v.Name}" == name)
+        var vm = _cluster.AllVms.FirstOrDefault(v => v.Clustered && ResourceNameOf(v) == name)
             ?? throw new CimException(CimErrors.NotFound, $"No cluster resource '{name}'.");
         foreach (var property in requested.Properties.Keys.Where(p => !Is(p, "Name") && !Is(p, "PrivateProperties")))
         {

@@ -19,6 +19,7 @@ public sealed class EmulatedCluster
     private readonly Dictionary<string, EmulatedJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _osBuilds = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _languages = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, NodeCapture> _captures = new(StringComparer.OrdinalIgnoreCase);
     // Msvm_ConcreteJob.TimeBeforeRemoval defaults to 5 minutes (learn.microsoft.com … msvm-concretejob; audit E13).
     private static readonly TimeSpan FinishedJobRetention = TimeSpan.FromMinutes(5);
     private long _sequence;
@@ -40,11 +41,17 @@ public sealed class EmulatedCluster
 
             _osBuilds[node.Name] = node.OsBuild;
             _languages[node.Name] = node.Language;
+            if (node.Captured is { } capture)
+            {
+                _captures[node.Name] = capture;
+            }
+
             for (var i = 0; i < node.Gpus.Count; i++)
             {
                 var g = node.Gpus[i];
-                var model = GpuModels.Get(g.Model);
-                if (g.PartitionCount != 0 && !model.ValidPartitionCounts.Contains(g.PartitionCount))
+                var model = g.Captured is { } captured ? CapturedModel(g.Model, captured) : GpuModels.Get(g.Model);
+                // A captured count is a fact read on the host, even when it is not one of the valid ones.
+                if (g.Captured is null && g.PartitionCount != 0 && !model.ValidPartitionCounts.Contains(g.PartitionCount))
                 {
                     throw new ArgumentException($"GPU {i} of node '{node.Name}': partition count {g.PartitionCount} is not valid for {model.Name}.", nameof(description));
                 }
@@ -52,7 +59,7 @@ public sealed class EmulatedCluster
                 var path = g.InstancePath ?? string.Create(
                     CultureInfo.InvariantCulture,
                     $@"\\?\PCI#{model.PciIds}#4&{(uint)StableHash(node.Name):x8}&0&{i:X4}#{{064092b3-625e-43bf-9eb5-dc845897dd59}}");
-                _gpus[node.Name].Add(new EmulatedGpu(node.Name, path, model, g.PartitionCount, g.SriovEnabled, g.Dda, g.PnpStatus, g.PnpErrorCode));
+                _gpus[node.Name].Add(new EmulatedGpu(node.Name, path, model, g.PartitionCount, g.SriovEnabled, g.Dda, g.PnpStatus, g.PnpErrorCode) { Capture = g.Captured });
             }
         }
 
@@ -66,7 +73,11 @@ public sealed class EmulatedCluster
                     throw new ArgumentException($"VM id {vm.Id} is described twice.", nameof(description));
                 }
 
-                if (v.HasPartition)
+                if (v.HasPartition && v.Captured is { } captured)
+                {
+                    vm.Adapter = CapturedAdapter(vm, v, captured);
+                }
+                else if (v.HasPartition)
                 {
                     var adapter = NewAdapter(vm);
                     adapter.RequestedGpuPath = v.GpuInstancePath;
@@ -182,7 +193,8 @@ public sealed class EmulatedCluster
 
     /// <summary>A VM as <paramref name="description"/> describes it (without its partition), on <paramref name="node"/>.</summary>
     private EmulatedVm NewVm(VmDescription description, string node)
-        => new(description.Id ?? NewGuid(), description.Name, node)
+    {
+        var vm = new EmulatedVm(description.Id ?? NewGuid(), description.Name, node)
         {
             EnabledState = EnabledStateOf(description.State),
             ShutdownIntegration = description.ShutdownIntegration,
@@ -190,6 +202,48 @@ public sealed class EmulatedCluster
             OfflineAction = description.OfflineAction,
             Notes = description.Notes,
         };
+        if (description.Captured is { } captured)
+        {
+            vm.EnabledState = captured.EnabledState;
+            vm.GuestControlledCacheTypes = captured.GuestControlledCacheTypes;
+            vm.LowMmioGapSize = captured.LowMmioGapSize;
+            vm.HighMmioGapSize = captured.HighMmioGapSize;
+            vm.ResourceName = captured.ResourceName;
+            vm.OwnerGroup = captured.OwnerGroup;
+        }
+
+        return vm;
+    }
+
+    /// <summary>A captured VM's adapter as read: its id, values, requested GPU and partition (or none, if none was realized).</summary>
+    private EmulatedAdapter CapturedAdapter(EmulatedVm vm, VmDescription description, VmCapture captured)
+    {
+        var adapter = new EmulatedAdapter(captured.AdapterId ?? NewAdapter(vm).AdapterId) { RequestedGpuPath = captured.HostResource };
+        foreach (var (name, value) in captured.AdapterValues ?? new Dictionary<string, ulong>())
+        {
+            adapter.Values[name] = value;
+        }
+
+        if (captured.PartitionId is { } partition)
+        {
+            adapter.Gpu = NodeGpus(vm.Node).FirstOrDefault(g => string.Equals(g.InstancePath, description.GpuInstancePath, StringComparison.OrdinalIgnoreCase))
+                ?? throw new ArgumentException($"VM '{vm.Name}': its captured partition is on GPU {description.GpuInstancePath}, which node {vm.Node} does not have.", nameof(description));
+            adapter.PartitionId = partition;
+            adapter.VfLuid = captured.PartitionVfLuid;
+        }
+
+        return adapter;
+    }
+
+    /// <summary>A captured GPU's model: its counts and memory as read, marked unverified because they come from one host.</summary>
+    private static GpuModel CapturedModel(string name, GpuCapture captured)
+        => new(
+            name,
+            captured.PnpManufacturer ?? "Unknown",
+            string.Empty,
+            (int)(captured.Values.GetValueOrDefault("TotalVRAM") >> 30),
+            [.. captured.ValidPartitionCounts.Select(c => (int)c)],
+            Verified: false);
 
     public void RemoveVm(Guid id)
     {
@@ -301,6 +355,8 @@ public sealed class EmulatedCluster
     internal string OsBuild(string node) => _osBuilds[node];
 
     internal string Language(string node) => _languages[node];
+
+    internal NodeCapture? Capture(string node) => _captures.GetValueOrDefault(node);
 
     internal IEnumerable<EmulatedJob> Jobs => _jobs.Values;
 

@@ -2,7 +2,7 @@ namespace GpuAutomation.HostRunner.Simulation;
 
 /// <summary>
 /// One injected fault. <see cref="Operation"/> is a method name (AddResourceSettings, RequestStateChange,
-/// InitiateShutdown, ...) or one of Query, GetInstance, GetAssociated, ModifyInstance; <see cref="ClassName"/>
+/// InitiateShutdown, ...) or one of Query, GetInstance, GetAssociated, GetReferences, ModifyInstance, GetClass; <see cref="ClassName"/>
 /// narrows it to one class; <see cref="Node"/> to one node. <see cref="Times"/> null means every call.
 /// <see cref="FailedJobState"/> is the final state of a <see cref="EmulatedFaultKind.FailJob"/>: 8 Terminated, 9 Killed or
 /// 10 Exception (Msvm_ConcreteJob).

@@ -31,4 +31,7 @@ public enum EmulatedFaultKind
     /// (fidelity audit row 30): a caller must keep polling.
     /// </summary>
     ServiceJob,
+
+    /// <summary>GetClass answers the class declaring no methods, as a provider without them would (for <c>check</c>).</summary>
+    MissingMethods,
 }

@@ -30,5 +30,8 @@ internal sealed class EmulatedGpu(string node, string instancePath, GpuModel mod
 
     public bool IsPartitionable => !Dda;
 
+    /// <summary>The GPU as captured on a real host; the emulator then reports its raw values instead of the model's.</summary>
+    public GpuCapture? Capture { get; init; }
+
     public IReadOnlyList<int> ValidCounts => SriovEnabled ? Model.ValidPartitionCounts : [];
 }

@@ -30,6 +30,12 @@ internal sealed class EmulatedVm(Guid id, string name, string node)
 
     public ulong HighMmioGapSize { get; set; } = 512;
 
+    /// <summary>Its cluster resource's Name when captured; "Virtual Machine &lt;name&gt;" otherwise.</summary>
+    public string? ResourceName { get; set; }
+
+    /// <summary>Its cluster resource's OwnerGroup when captured; the VM's name otherwise.</summary>
+    public string? OwnerGroup { get; set; }
+
     /// <summary>When a guest shutdown in progress finishes.</summary>
     public DateTimeOffset? ShutdownDoneAt { get; set; }
 

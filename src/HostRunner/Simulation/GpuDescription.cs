@@ -4,6 +4,7 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// <param name="Model">A model of <see cref="GpuModels"/>, e.g. "NVIDIA A2".</param>
 /// <param name="PartitionCount">The configured count; 0 leaves the GPU unpartitioned.</param>
 /// <param name="SriovEnabled">False models a GPU with the partition driver but SR-IOV off (Paravirtualization).</param>
+/// <param name="Captured">The GPU as captured; then <paramref name="Model"/> is only its name and need not be a known model.</param>
 /// <param name="Dda">True models a GPU assigned to a VM with DDA: not partitionable.</param>
 public sealed record GpuDescription(
     string Model,
@@ -12,4 +13,5 @@ public sealed record GpuDescription(
     bool SriovEnabled = true,
     bool Dda = false,
     string PnpStatus = "OK",
-    int PnpErrorCode = 0);
+    int PnpErrorCode = 0,
+    GpuCapture? Captured = null);

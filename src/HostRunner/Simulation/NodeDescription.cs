@@ -6,4 +6,6 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// Caption is localized on real hosts (GNS3 gns3-server #1612, containers/libhvee #52/#62; fidelity audit E20).
 /// The German words are illustrative; what matters is that they are not the English ones.
 /// </param>
-public sealed record NodeDescription(string Name, IReadOnlyList<GpuDescription> Gpus, IReadOnlyList<VmDescription> Vms, string OsBuild = "26100", string Language = "en-US");
+/// <param name="Captured">Facts captured on a real node (<c>HostRunner capture</c>); the emulator answers with them.</param>
+public sealed record NodeDescription(string Name, IReadOnlyList<GpuDescription> Gpus, IReadOnlyList<VmDescription> Vms, string OsBuild = "26100", string Language = "en-US",
+    NodeCapture? Captured = null);

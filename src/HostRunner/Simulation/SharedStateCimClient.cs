@@ -61,6 +61,9 @@ public sealed class SharedStateCimClient : ICimClient
             return true;
         }, cancellationToken);
 
+    public Task<CimClassDeclaration> GetClassAsync(string ns, string className, CancellationToken cancellationToken)
+        => _inner.GetClassAsync(ns, className, cancellationToken);
+
     public Task<CimMethodResult> InvokeMethodAsync(CimInstancePath target, string methodName, IReadOnlyDictionary<string, CimValue?> inParameters, CancellationToken cancellationToken)
         => SharedAsync(ct => _inner.InvokeMethodAsync(target, methodName, inParameters, ct), cancellationToken);
 

@@ -14,4 +14,5 @@ public sealed record VmDescription(
     OfflineAction OfflineAction = OfflineAction.Save,
     bool HasPartition = false,
     string? GpuInstancePath = null,
-    string? Notes = null);
+    string? Notes = null,
+    VmCapture? Captured = null);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.HostRunner.Cim;
+using GpuAutomation.HostRunner.Cluster;
 using GpuAutomation.HostRunner.Devices;
 using GpuAutomation.HostRunner.HyperV;
 
@@ -30,6 +31,11 @@ public sealed class NodeCheck(HyperVHost host, string? journalFolder)
                 ? [Row(Inv($"{services.Count} instance"), CheckVerdict.Pass)]
                 : [Row(Inv($"{services.Count} instances"), CheckVerdict.Fail)];
         }, cancellationToken);
+
+        foreach (var ns in new[] { CimNamespaces.Virtualization, CimNamespaces.Cluster, CimNamespaces.Cimv2 })
+        {
+            rows.Add(await SurfaceRowAsync(ns, cancellationToken));
+        }
 
         IReadOnlyList<PartitionableGpu> gpus = [];
         await AddAsync(rows, "Partitionable GPUs: Msvm_PartitionableGpu lists each GPU-P GPU", "Install the vendor's GPU-P host driver; enable SR-IOV and virtualization in the BIOS.", async ct =>
@@ -206,6 +212,61 @@ public sealed class NodeCheck(HyperVHost host, string? journalFolder)
             ? [(read, CheckVerdict.Pass, string.Empty)]
             : [(read, CheckVerdict.Warn, "Clustered GPU-P needs Windows Server 2025 Datacenter or Azure Local.")];
     }
+
+    /// <summary>
+    /// Every class the agent reads or writes in <paramref name="ns"/> and every method it invokes on them, through the
+    /// provider's own class declarations (MI GetClass), so a missing or older provider shows before the first command.
+    /// </summary>
+    private async Task<CheckRow> SurfaceRowAsync(string ns, CancellationToken cancellationToken)
+    {
+        var wanted = AgentSurface.Where(c => c.Namespace == ns).ToList();
+        var assumption = Inv($"{ns} declares the {wanted.Count} classes and {wanted.Sum(c => c.Methods.Length)} methods the agent uses");
+        var missing = new List<string>();
+        foreach (var (_, className, methods) in wanted)
+        {
+            try
+            {
+                var declared = await host.Cim.GetClassAsync(ns, className, cancellationToken);
+                missing.AddRange(methods.Where(m => !declared.Methods.Contains(m, StringComparer.OrdinalIgnoreCase)).Select(m => $"{className}.{m}"));
+            }
+            catch (CimException e) when (e.Code == CimErrors.InvalidNamespace)
+            {
+                return ns == CimNamespaces.Cluster
+                    ? new(assumption, $"no namespace: {e.Message}", CheckVerdict.Warn, "Not a failover cluster node: OfflineAction can't be set; VMs are not protected by the cluster.")
+                    : new(assumption, $"no namespace: {e.Message}", CheckVerdict.Fail, ns == CimNamespaces.Virtualization ? "Install the Hyper-V role (and its management tools)." : "WMI is broken on this host: repair it (winmgmt /verifyrepository).");
+            }
+            catch (CimException e)
+            {
+                missing.Add($"{className} ({e.Code})");
+            }
+        }
+
+        return missing.Count == 0
+            ? new(assumption, "all present", CheckVerdict.Pass, string.Empty)
+            : new(assumption, $"missing: {string.Join(", ", missing)}", CheckVerdict.Fail, "This host's providers lack what the agent calls: check the OS build and that the Hyper-V / Failover Clustering features are complete; report this output.");
+    }
+
+    /// <summary>The namespaces, classes and methods the production operations use (HyperV/, Cluster/, Devices/).</summary>
+    private static readonly (string Namespace, string ClassName, string[] Methods)[] AgentSurface =
+    [
+        (CimNamespaces.Virtualization, HyperVClasses.PartitionableGpu, []),
+        (CimNamespaces.Virtualization, HyperVClasses.ComputerSystem, ["RequestStateChange"]),
+        (CimNamespaces.Virtualization, HyperVClasses.VirtualSystemSettingData, []),
+        (CimNamespaces.Virtualization, HyperVClasses.VirtualSystemSettingDataComponent, []),
+        (CimNamespaces.Virtualization, HyperVClasses.GpuPartitionSettingData, []),
+        (CimNamespaces.Virtualization, HyperVClasses.GpuPartition, []),
+        (CimNamespaces.Virtualization, HyperVClasses.ManagementService, ["AddResourceSettings", "RemoveResourceSettings", "ModifyResourceSettings", "ModifySystemSettings"]),
+        (CimNamespaces.Virtualization, HyperVClasses.ShutdownComponent, ["InitiateShutdown"]),
+        (CimNamespaces.Virtualization, HyperVClasses.ConcreteJob, []),
+        (CimNamespaces.Virtualization, HyperVClasses.ResourcePool, []),
+        (CimNamespaces.Virtualization, HyperVClasses.AllocationCapabilities, []),
+        (CimNamespaces.Virtualization, HyperVClasses.ElementCapabilities, []),
+        (CimNamespaces.Virtualization, HyperVClasses.SettingsDefineCapabilities, []),
+        (CimNamespaces.Cluster, ClusterResources.ClusterClass, []),
+        (CimNamespaces.Cluster, ClusterResources.ResourceClass, []),
+        (CimNamespaces.Cimv2, "Win32_PnPEntity", []),
+        (CimNamespaces.Cimv2, "Win32_OperatingSystem", []),
+    ];
 
     private CheckRow JournalRow()
     {

@@ -6,19 +6,31 @@ using GpuAutomation.HostRunner.Simulation;
 namespace GpuAutomation.HostRunner.Tools;
 
 /// <summary>
-/// The operator commands run before the agent is installed: <c>check</c> (read-only). Options: <c>--journal
-/// &lt;folder&gt;</c>, and <c>--simulate &lt;file&gt; --node &lt;name&gt;</c> to run over the emulator instead of this
-/// machine's Hyper-V. Exit codes: 0 all rows pass or warn, 1 a row failed, 2 the command could not run.
+/// The operator commands run before the agent is installed: <c>check</c> (read-only), <c>capture --out &lt;file&gt;
+/// [--redact]</c> (read-only) and <c>canary --vm &lt;test VM&gt; [--allow-restart]</c> (assigns and unassigns one
+/// partition). Common options: <c>--journal &lt;folder&gt;</c>, and <c>--simulate &lt;file&gt; --node &lt;name&gt;</c> to
+/// run over the emulator instead of this machine's Hyper-V. Exit codes: 0 success, 1 a check row, canary step or the
+/// VM's state afterwards failed, 2 the command could not run (or the canary refused) and changed nothing.
 /// </summary>
 public static class ToolCommand
 {
     public const string Check = "check";
+    public const string Capture = "capture";
+    public const string Canary = "canary";
+
+    private const string Usage = """
+        Usage: HostRunner check   [--journal <folder>] [--simulate <file> --node <name>]
+               HostRunner capture --out <file> [--redact] [--simulate <file> --node <name>]
+               HostRunner canary  --vm <test VM> [--allow-restart] [--journal <folder>] [--simulate <file> --node <name>]
+        """;
+
+    private static readonly string[] Switches = ["redact", "allow-restart"];
 
     /// <summary>Whether <paramref name="args"/> name a tool command rather than the agent.</summary>
     public static bool Handles(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        return args.Count > 0 && string.Equals(args[0], Check, StringComparison.OrdinalIgnoreCase);
+        return args.Count > 0 && (Is(args[0], Check) || Is(args[0], Capture) || Is(args[0], Canary));
     }
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
@@ -27,15 +39,35 @@ public static class ToolCommand
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(errors);
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 1; i < args.Count; i += 2)
+        for (var i = 1; i < args.Count; i++)
         {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
+            var name = args[i].StartsWith("--", StringComparison.Ordinal) ? args[i][2..] : null;
+            if (name is not null && Switches.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
-                await errors.WriteLineAsync($"Usage: HostRunner check [--journal <folder>] [--simulate <file> --node <name>]; '{args[i]}' is not understood.");
+                options[name] = "true";
+                continue;
+            }
+
+            if (name is null || i + 1 >= args.Count)
+            {
+                await errors.WriteLineAsync($"'{args[i]}' is not understood.{Environment.NewLine}{Usage}");
                 return 2;
             }
 
-            options[args[i][2..]] = args[i + 1];
+            options[name] = args[++i];
+        }
+
+        var command = args[0].ToLowerInvariant();
+        var required = command switch
+        {
+            Capture => "out",
+            Canary => "vm",
+            _ => null,
+        };
+        if (required is not null && !options.ContainsKey(required))
+        {
+            await errors.WriteLineAsync($"{command} needs --{required}.{Environment.NewLine}{Usage}");
+            return 2;
         }
 
         ICimClient cim;
@@ -71,13 +103,49 @@ public static class ToolCommand
 
         try
         {
-            var rows = await new NodeCheck(new HyperVHost(node, cim), options.GetValueOrDefault("journal")).RunAsync(cancellationToken);
-            await output.WriteAsync(NodeCheck.Format(rows));
-            return NodeCheck.ExitCode(rows);
+            var journal = options.GetValueOrDefault("journal");
+            switch (command)
+            {
+                case Capture:
+                    return await CaptureAsync(new HyperVHost(node, cim), options["out"], options.ContainsKey("redact"), output, errors, cancellationToken);
+                case Canary:
+                    var traced = new HyperVHost(node, new TracingCimClient(cim, output));
+                    return await new PartitionCanary(traced, journal ?? Path.GetTempPath(), output).RunAsync(options["vm"], options.ContainsKey("allow-restart"), cancellationToken);
+                default:
+                    var rows = await new NodeCheck(new HyperVHost(node, cim), journal).RunAsync(cancellationToken);
+                    await output.WriteAsync(NodeCheck.Format(rows));
+                    return NodeCheck.ExitCode(rows);
+            }
         }
         finally
         {
             (cim as IDisposable)?.Dispose();
         }
     }
+
+    private static async Task<int> CaptureAsync(HyperVHost host, string path, bool redact, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    {
+        ClusterDescription description;
+        try
+        {
+            description = await new HostCapture(host).ReadAsync(cancellationToken);
+        }
+        catch (CimException e)
+        {
+            await errors.WriteLineAsync($"capture: can't read this node: {e.Code}: {e.Message}");
+            return 2;
+        }
+
+        if (redact)
+        {
+            description = new CaptureRedaction().Redact(description);
+        }
+
+        await File.WriteAllTextAsync(path, HostCapture.Serialize(description), cancellationToken);
+        var node = description.Nodes[0];
+        await output.WriteLineAsync($"capture: wrote {path}{(redact ? " (redacted)" : string.Empty)}: node {node.Name}, {node.Gpus.Count} partitionable GPU(s), {node.Vms.Count} VM(s), {node.Vms.Count(v => v.HasPartition)} with a GPU partition adapter. Load it with --simulate {path} --node {node.Name} or the Sandbox's --cluster-file.");
+        return 0;
+    }
+
+    private static bool Is(string actual, string expected) => string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase);
 }

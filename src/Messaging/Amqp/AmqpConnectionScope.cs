@@ -2,32 +2,26 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Amqp;
 using Amqp.Sasl;
-using Azure.Core;
 using Microsoft.Extensions.Logging;
 
 namespace GpuAutomation.Messaging.Amqp;
 
 /// <summary>
-/// The process's one AMQP connection and what hangs off it (the senders' session, cached sender links, the CBS
-/// authorizer). A failed connection is dropped as a whole and the next caller opens a new one; a lost link or
+/// The process's one AMQP connection and what hangs off it (the senders' session, cached sender links). A failed connection is dropped as a whole and the next caller opens a new one; a lost link or
 /// session is replaced on the live connection.
 /// </summary>
 internal sealed partial class AmqpConnectionScope : IAsyncDisposable
 {
     private readonly AmqpConnectionSettings _settings;
-    private readonly AmqpMessageBusOptions _options;
-    private readonly TokenCredential? _credential;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _containerId;
     private Live? _live;
     private bool _disposed;
 
-    public AmqpConnectionScope(AmqpConnectionSettings settings, AmqpMessageBusOptions options, TokenCredential? credential, ILogger logger)
+    public AmqpConnectionScope(AmqpConnectionSettings settings, AmqpMessageBusOptions options, ILogger logger)
     {
         this._settings = settings;
-        this._options = options;
-        this._credential = credential;
         this._logger = logger;
         _containerId = options.ContainerId ?? $"gpuauto-{Environment.MachineName}-{Guid.NewGuid():N}";
     }
@@ -117,14 +111,8 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
             throw new MessagingException(MessagingErrors.Unauthorized, $"{_settings} refused the credentials: {ex.Error.Description}", ex);
         }
 
-        CbsAuthorizer? cbs = null;
-        if (_settings.Authentication == AmqpAuthentication.EntraIdToken)
-        {
-            cbs = new CbsAuthorizer(connection, _settings, _credential!, _options, _logger);
-        }
-
         LogConnected(_settings.ToString());
-        return new Live(connection, cbs);
+        return new Live(connection);
     }
 
     /// <summary>Whether an exception means the connection is unusable and a retry on a new one may succeed.</summary>
@@ -143,7 +131,7 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
     private partial void LogDropped(string broker);
 
     /// <summary>One open connection and its dependents.</summary>
-    internal sealed class Live(Connection connection, CbsAuthorizer? cbs) : IAsyncDisposable
+    internal sealed class Live(Connection connection) : IAsyncDisposable
     {
         private readonly ConcurrentDictionary<string, Lazy<Task<SenderLink>>> _senders = new(StringComparer.Ordinal);
         private readonly Lock _sessionGate = new();
@@ -152,10 +140,6 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
         public Connection Connection => connection;
 
         public bool IsOpen => !connection.IsClosed && connection.Error is null;
-
-        /// <summary>Authorizes the entity on this connection when it uses CBS; a no-op otherwise.</summary>
-        public Task AuthorizeAsync(string entity, CancellationToken cancellationToken)
-            => cbs?.AuthorizeAsync(entity, cancellationToken) ?? Task.CompletedTask;
 
         public ValueTask<SenderLink> SenderAsync(string queue, CancellationToken cancellationToken)
             => _senders.TryGetValue(queue, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result is { IsClosed: false } link
@@ -210,11 +194,6 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
 
         public async ValueTask DisposeAsync()
         {
-            if (cbs is not null)
-            {
-                await cbs.DisposeAsync();
-            }
-
             try
             {
                 await connection.CloseAsync(TimeSpan.FromSeconds(5), null);
@@ -226,10 +205,7 @@ internal sealed partial class AmqpConnectionScope : IAsyncDisposable
             }
         }
 
-        private async Task<SenderLink> AttachSenderAsync(string queue)
-        {
-            await AuthorizeAsync(queue, CancellationToken.None);
-            return new SenderLink(SenderSession(), $"sender-{queue}-{Guid.NewGuid():N}", queue);
-        }
+        private Task<SenderLink> AttachSenderAsync(string queue)
+            => Task.FromResult(new SenderLink(SenderSession(), $"sender-{queue}-{Guid.NewGuid():N}", AmqpTerminus.Sender(queue), null));
     }
 }

@@ -3,13 +3,10 @@ using System.Globalization;
 namespace GpuAutomation.Messaging.Amqp;
 
 /// <summary>
-/// Where and how to connect, read from one connection string:
-/// <list type="bullet">
-/// <item><c>Endpoint=sb://&lt;ns&gt;.servicebus.windows.net/;SharedAccessKeyName=..;SharedAccessKey=..</c> (TLS, SASL PLAIN)</item>
-/// <item><c>Endpoint=sb://&lt;ns&gt;.servicebus.windows.net/</c> with a TokenCredential (TLS, CBS put-token of a jwt)</item>
-/// <item><c>amqp://user:pass@host:port</c> or <c>amqps://..</c> (RabbitMQ and local runs; no user = SASL ANONYMOUS)</item>
-/// </list>
-/// <c>UseDevelopmentEmulator=true</c> in the Service Bus form turns TLS off, as the Azure SDK does for the emulator.
+/// Where and how to reach a generic AMQP 1.0 broker (RabbitMQ and the like), read from <c>amqp://user:pass@host:port</c>
+/// or <c>amqps://…</c>; no user means SASL ANONYMOUS. Azure Service Bus is not reached this way: production goes
+/// through the official SDK (<see cref="ServiceBus.ServiceBusMessageBus"/>), and a Service Bus setting given here is
+/// refused with <see cref="MessagingErrors.ServiceBusNeedsSdkAdapter"/>.
 /// </summary>
 public sealed record AmqpConnectionSettings
 {
@@ -24,21 +21,20 @@ public sealed record AmqpConnectionSettings
 
     public required AmqpAuthentication Authentication { get; init; }
 
-    /// <summary>SAS policy name or broker user (SASL PLAIN only).</summary>
+    /// <summary>Broker user (SASL PLAIN only).</summary>
     public string? UserName { get; init; }
 
-    /// <summary>SAS key or broker password (SASL PLAIN only). Never printed: <see cref="ToString"/> leaves it out.</summary>
+    /// <summary>Broker password (SASL PLAIN only). Never printed: <see cref="ToString"/> leaves it out.</summary>
     public string? Password { get; init; }
-
-    /// <summary>The audience prefix of CBS tokens: <c>amqps://&lt;host&gt;/</c>.</summary>
-    public string Audience(string entity) => $"{(UseTls ? "amqps" : "amqp")}://{Host}/{entity}";
 
     public override string ToString()
         => $"{(UseTls ? "amqps" : "amqp")}://{Host}:{Port.ToString(CultureInfo.InvariantCulture)} ({Authentication}{(UserName is null ? string.Empty : ", user " + UserName)})";
 
-    /// <summary>Reads a connection string; <paramref name="hasCredential"/> says whether a TokenCredential comes with it.</summary>
-    /// <exception cref="MessagingException">With <see cref="MessagingErrors.InvalidConnectionString"/> or <see cref="MessagingErrors.CredentialRequired"/>.</exception>
-    public static AmqpConnectionSettings Parse(string connectionString, bool hasCredential = false)
+    /// <summary>Reads an <c>amqp://</c> or <c>amqps://</c> address.</summary>
+    /// <exception cref="MessagingException">
+    /// <see cref="MessagingErrors.ServiceBusNeedsSdkAdapter"/> for a Service Bus setting, else <see cref="MessagingErrors.InvalidConnectionString"/>.
+    /// </exception>
+    public static AmqpConnectionSettings Parse(string connectionString)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -46,16 +42,22 @@ public sealed record AmqpConnectionSettings
         }
 
         var text = connectionString.Trim();
-        return text.StartsWith("amqp://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("amqps://", StringComparison.OrdinalIgnoreCase)
-            ? ParseUrl(text)
-            : ParseServiceBus(text, hasCredential);
-    }
+        if (!text.StartsWith("amqp://", StringComparison.OrdinalIgnoreCase) && !text.StartsWith("amqps://", StringComparison.OrdinalIgnoreCase))
+        {
+            // Only a fixed text is echoed: anything else could be a connection string with a key in it.
+            throw LooksLikeServiceBus(text)
+                ? ServiceBusSetting()
+                : Invalid("The AMQP adapter takes amqp://user:password@host:port or amqps://…; the setting is neither.");
+        }
 
-    private static AmqpConnectionSettings ParseUrl(string text)
-    {
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
         {
             throw Invalid("The amqp:// address is not a valid URL; expected amqp://user:password@host:port.");
+        }
+
+        if (IsServiceBusHost(uri.Host))
+        {
+            throw ServiceBusSetting();
         }
 
         var tls = uri.Scheme.Equals("amqps", StringComparison.OrdinalIgnoreCase);
@@ -84,77 +86,21 @@ public sealed record AmqpConnectionSettings
         };
     }
 
-    private static AmqpConnectionSettings ParseServiceBus(string text, bool hasCredential)
-    {
-        var parts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var segment in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var equals = segment.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                // Only the part before '=' may be echoed: a malformed segment could be a key.
-                throw Invalid("A segment of the connection string is not of the form Name=Value; expected Endpoint=sb://...;SharedAccessKeyName=...;SharedAccessKey=... or amqp://user:password@host:port.");
-            }
+    private static bool LooksLikeServiceBus(string text)
+        => text.Contains("Endpoint=", StringComparison.OrdinalIgnoreCase)
+            || text.StartsWith("sb://", StringComparison.OrdinalIgnoreCase)
+            || (Uri.CheckHostName(text) == UriHostNameType.Dns && IsServiceBusHost(text));
 
-            var name = segment[..equals].Trim();
-            if (!parts.TryAdd(name, segment[(equals + 1)..].Trim()))
-            {
-                throw Invalid($"The connection string names {name} twice.");
-            }
-        }
+    // Service Bus namespaces live under servicebus.windows.net and the sovereign clouds' servicebus.* zones
+    // (learn.microsoft.com/azure/service-bus-messaging/service-bus-messaging-overview, "namespace"); a label match is
+    // enough to catch the mistake and can't refuse a broker that isn't one.
+    private static bool IsServiceBusHost(string host)
+        => host.Contains(".servicebus.", StringComparison.OrdinalIgnoreCase);
 
-        foreach (var name in parts.Keys)
-        {
-            if (name is not ("Endpoint" or "SharedAccessKeyName" or "SharedAccessKey" or "UseDevelopmentEmulator"))
-            {
-                var hint = name.Equals("EntityPath", StringComparison.OrdinalIgnoreCase)
-                    ? " Use a namespace-level connection string; queues are named per call."
-                    : " Known settings: Endpoint, SharedAccessKeyName, SharedAccessKey, UseDevelopmentEmulator.";
-                // Echo the name only when it looks like one: a stray key ends in '=' padding and would parse as a name.
-                var shown = name.Length <= 40 && name.All(char.IsAsciiLetter) ? $"setting '{name}'" : "has a segment that";
-                throw Invalid($"The connection string {shown} is not a supported Name=Value setting.{hint}");
-            }
-        }
-
-        if (!parts.TryGetValue("Endpoint", out var endpoint) || endpoint.Length == 0)
-        {
-            throw Invalid("The connection string has no Endpoint; expected Endpoint=sb://<namespace>.servicebus.windows.net/.");
-        }
-
-        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || !uri.Scheme.Equals("sb", StringComparison.OrdinalIgnoreCase) || uri.Host.Length == 0)
-        {
-            throw Invalid($"The Endpoint '{endpoint}' is not an sb:// address; expected sb://<namespace>.servicebus.windows.net/.");
-        }
-
-        var emulator = parts.TryGetValue("UseDevelopmentEmulator", out var flag) && bool.TryParse(flag, out var on) && on;
-        parts.TryGetValue("SharedAccessKeyName", out var keyName);
-        parts.TryGetValue("SharedAccessKey", out var key);
-        var hasKeyName = !string.IsNullOrEmpty(keyName);
-        var hasKey = !string.IsNullOrEmpty(key);
-        if (hasKeyName != hasKey)
-        {
-            throw Invalid(hasKey
-                ? $"The connection string for {uri.Host} has a SharedAccessKey but no SharedAccessKeyName."
-                : $"The connection string for {uri.Host} names the policy '{keyName}' but has no SharedAccessKey.");
-        }
-
-        if (!hasKey && !hasCredential)
-        {
-            throw new MessagingException(
-                MessagingErrors.CredentialRequired,
-                $"The connection string for {uri.Host} has no SharedAccessKey: pass a TokenCredential (e.g. ManagedIdentityCredential) or use a SAS connection string.");
-        }
-
-        return new AmqpConnectionSettings
-        {
-            Host = uri.Host,
-            Port = uri.IsDefaultPort || uri.Port <= 0 ? (emulator ? AmqpPort : AmqpsPort) : uri.Port,
-            UseTls = !emulator,
-            Authentication = hasKey ? AmqpAuthentication.SaslPlain : AmqpAuthentication.EntraIdToken,
-            UserName = hasKey ? keyName : null,
-            Password = hasKey ? key : null,
-        };
-    }
+    private static MessagingException ServiceBusSetting() => new(
+        MessagingErrors.ServiceBusNeedsSdkAdapter,
+        "This is an Azure Service Bus setting, and the AMQP 1.0 adapter is for generic brokers (RabbitMQ) only: "
+        + "create the bus with MessageBusFactory.Create (it picks the Service Bus SDK adapter for Endpoint=sb://… and <ns>.servicebus.windows.net).");
 
     private static MessagingException Invalid(string message) => new(MessagingErrors.InvalidConnectionString, message);
 }

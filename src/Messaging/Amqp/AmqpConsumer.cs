@@ -14,9 +14,12 @@ namespace GpuAutomation.Messaging.Amqp;
 /// </summary>
 internal sealed partial class AmqpConsumer : IMessageConsumer
 {
-    private static readonly Symbol DeadLetterCondition = new("com.microsoft:dead-letter");
-    private static readonly Symbol DeadLetterReasonKey = new("DeadLetterReason");
-    private static readonly Symbol DeadLetterDescriptionKey = new("DeadLetterErrorDescription");
+    // rejected (AMQP 1.0 §3.4.3) carries an error whose condition the application may name; a generic broker moves
+    // the message to its dead-letter target (RabbitMQ: the queue's dead-letter policy) and keeps neither field, so
+    // the reason is also logged by the DeliveryProcessor. Service Bus' com.microsoft:dead-letter form belongs to the SDK adapter.
+    private static readonly Symbol DeadLetterCondition = new("gpu-automation:dead-letter");
+    private static readonly Symbol DeadLetterReasonKey = new("reason");
+    private static readonly Symbol DeadLetterDescriptionKey = new("description");
 
     // A broker that never answers the end frame must not hold up a stopping consumer (AMQPNetLite waits 60 s).
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
@@ -78,7 +81,6 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
             try
             {
                 live = await _scope.LiveAsync(token);
-                await live.AuthorizeAsync(Queue, token);
                 var current = new Session(live.Connection);
                 await CloseSessionAsync(Interlocked.Exchange(ref _session, current));
                 failures = 0;
@@ -91,7 +93,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
             catch (Exception ex) when (AmqpConnectionScope.IsTransient(ex))
             {
                 LogReceiveFailed(ex, Queue, failures + 1);
-                // A lost link (e.g. detach-forced after 10 idle minutes on Service Bus, audit row 3.11) is re-attached on
+                // A lost link (a broker's forced detach, audit row 3.11) is re-attached on
                 // the same connection; only a connection that itself failed is dropped, with every link on it.
                 if (live is { IsOpen: false })
                 {
@@ -127,7 +129,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
 
     private async Task ReceiveAsync(AmqpConnectionScope.Live live, Session current, CancellationToken token)
     {
-        var receiver = new ReceiverLink(current, $"receiver-{Queue}-{Guid.NewGuid():N}", Queue);
+        var receiver = new ReceiverLink(current, $"receiver-{Queue}-{Guid.NewGuid():N}", AmqpTerminus.Receiver(Queue), null);
         var buffer = new PrefetchBuffer(receiver, _options.PrefetchCount);
         // The link or the whole connection closing loses the link, which sends the receive loop round to reconnect.
         receiver.Closed += (_, error) => buffer.Fail(
@@ -173,7 +175,7 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
                     receiver.Accept(message);
                     break;
                 case SettlementKind.Abandon:
-                    // released, not modified: RabbitMQ ends the session on modified, and Service Bus abandons on either.
+                    // released, not modified: RabbitMQ 3.10 ends the session on modified (reference/servicebus-amqp.md).
                     receiver.Release(message);
                     break;
                 case SettlementKind.DeadLetter:

@@ -1,4 +1,3 @@
-using Azure.Core;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Messaging.Consuming;
 using Microsoft.Extensions.Logging;
@@ -7,8 +6,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GpuAutomation.Messaging.Amqp;
 
 /// <summary>
-/// The bus over AMQP 1.0: Azure Service Bus in production, RabbitMQ in tests. One connection per instance (make
-/// one instance per process), sender links cached per queue, reconnect with backoff and jitter.
+/// The bus over a generic AMQP 1.0 broker (RabbitMQ: the cross-process test bed and on-prem setups; Azure Service Bus
+/// goes through <see cref="ServiceBus.ServiceBusMessageBus"/>). One connection per instance (make one instance per
+/// process), sender links cached per queue, reconnect with backoff and jitter. Queues are attached as durable termini
+/// and messages sent with a durable header, so a broker restart keeps both (<see cref="AmqpTerminus"/>).
 /// </summary>
 public sealed partial class AmqpMessageBus : IMessageBus
 {
@@ -22,39 +23,28 @@ public sealed partial class AmqpMessageBus : IMessageBus
     private readonly List<AmqpConsumer> _consumers = [];
     private bool _disposed;
 
-    private AmqpMessageBus(AmqpConnectionSettings settings, AmqpMessageBusOptions options, TokenCredential? credential, ILoggerFactory loggers)
+    private AmqpMessageBus(AmqpConnectionSettings settings, AmqpMessageBusOptions options, ILoggerFactory loggers)
     {
         Settings = settings;
         this._options = options;
         this._loggers = loggers;
         _logger = loggers.CreateLogger<AmqpMessageBus>();
         _backoff = new RetryBackoff(options);
-        _scope = new AmqpConnectionScope(settings, options, credential, _logger);
+        _scope = new AmqpConnectionScope(settings, options, _logger);
     }
 
     public AmqpConnectionSettings Settings { get; }
 
     /// <summary>
-    /// Creates the bus from a connection string (see <see cref="AmqpConnectionSettings"/>). Nothing connects until
-    /// the first publish or consumer. Pass <paramref name="credential"/> for a Service Bus connection string without
-    /// a key (ManagedIdentityCredential on Arc-enabled hosts, DefaultAzureCredential elsewhere).
+    /// Creates the bus from an <c>amqp://</c> or <c>amqps://</c> address (see <see cref="AmqpConnectionSettings"/>).
+    /// Nothing connects until the first publish or consumer.
     /// </summary>
-    /// <exception cref="MessagingException">invalid-connection-string or credential-required.</exception>
+    /// <exception cref="MessagingException">invalid-connection-string, or service-bus-needs-sdk-adapter for a Service Bus setting.</exception>
     public static AmqpMessageBus Create(
         string connectionString,
         AmqpMessageBusOptions? options = null,
-        TokenCredential? credential = null,
         ILoggerFactory? loggerFactory = null)
-    {
-        var settings = AmqpConnectionSettings.Parse(connectionString, credential is not null);
-        if (settings.Authentication == AmqpAuthentication.EntraIdToken && credential is null)
-        {
-            throw new MessagingException(MessagingErrors.CredentialRequired, $"{settings.Host} needs a TokenCredential.");
-        }
-
-        // A SAS key wins over a credential when both are given: the connection string is the explicit choice.
-        return new AmqpMessageBus(settings, options ?? new AmqpMessageBusOptions(), credential, loggerFactory ?? NullLoggerFactory.Instance);
-    }
+        => new(AmqpConnectionSettings.Parse(connectionString), options ?? new AmqpMessageBusOptions(), loggerFactory ?? NullLoggerFactory.Instance);
 
     public async Task PublishAsync(string queue, Message message, CancellationToken cancellationToken = default)
     {
@@ -163,8 +153,8 @@ public sealed partial class AmqpMessageBus : IMessageBus
         await _scope.DisposeAsync();
     }
 
-    // Service Bus counts the whole message, body plus system and application properties, against its limit
-    // (service-bus-quotas; audit row 3.10): measure the encoded AMQP message, as the broker would.
+    // The same limit as production, where Service Bus counts the whole message, body plus system and application
+    // properties (service-bus-quotas; audit row 3.10), so the test bed refuses what production would refuse.
     // Our properties (ids, type, cluster, node, traceparent) stay far below PropertyHeadroom, so only a body near the
     // limit pays for encoding the message twice.
     private static void ThrowIfTooLarge(global::Amqp.Message amqp, Message message, string queue)

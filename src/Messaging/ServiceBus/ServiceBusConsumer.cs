@@ -82,15 +82,18 @@ internal sealed partial class ServiceBusConsumer : IMessageConsumer
     private async Task OnMessageAsync(ProcessMessageEventArgs args)
     {
         var message = args.Message;
+        // Read once: the SDK wraps the AMQP map in a new ReadOnlyDictionary on every get (azure-sdk-for-net
+        // sdk/servicebus/Azure.Messaging.ServiceBus/src/Primitives/ServiceBusReceivedMessage.cs, ApplicationProperties).
+        var properties = message.ApplicationProperties;
         var settlement = await _deliveries.ProcessAsync(
             Body(message),
-            ServiceBusMessageMapper.ContentEncoding(message),
+            ServiceBusMessageMapper.ContentEncoding(properties),
             message.MessageId,
             // The SDK reports header.delivery-count + 1 (AmqpMessageConverter; audit row 3.8): prior failures are one less.
             Math.Max(0, message.DeliveryCount - 1),
-            ServiceBusMessageMapper.TraceParent(message),
+            ServiceBusMessageMapper.TraceParent(properties),
             _handlersAborted.Token,
-            ServiceBusMessageMapper.SenderToken(message));
+            ServiceBusMessageMapper.SenderToken(properties));
         try
         {
             // No cancellation token: a settlement started while stopping must still reach the broker.

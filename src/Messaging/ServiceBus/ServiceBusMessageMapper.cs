@@ -50,12 +50,12 @@ internal static class ServiceBusMessageMapper
         return sent;
     }
 
-    public static string? TraceParent(ServiceBusReceivedMessage message)
-        => message.ApplicationProperties.TryGetValue(AmqpMessageMapper.TraceParentProperty, out var value) ? value as string : null;
+    public static string? TraceParent(IReadOnlyDictionary<string, object> applicationProperties)
+        => applicationProperties.TryGetValue(AmqpMessageMapper.TraceParentProperty, out var value) ? value as string : null;
 
-    public static string? SenderToken(ServiceBusReceivedMessage message)
-        => message.ApplicationProperties.TryGetValue(Message.SenderTokenProperty, out var value) ? value as string : null;
+    public static string? SenderToken(IReadOnlyDictionary<string, object> applicationProperties)
+        => applicationProperties.TryGetValue(Message.SenderTokenProperty, out var value) ? value as string : null;
 
-    public static string? ContentEncoding(ServiceBusReceivedMessage message)
-        => message.ApplicationProperties.TryGetValue(AmqpMessageMapper.ContentEncodingProperty, out var value) ? value as string : null;
+    public static string? ContentEncoding(IReadOnlyDictionary<string, object> applicationProperties)
+        => applicationProperties.TryGetValue(AmqpMessageMapper.ContentEncodingProperty, out var value) ? value as string : null;
 }

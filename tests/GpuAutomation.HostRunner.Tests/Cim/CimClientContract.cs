@@ -50,6 +50,22 @@ public abstract class CimClientContract
     }
 
     [Fact]
+    public async Task Class_declarations_name_the_methods_the_agent_invokes_and_unknown_ones_are_invalid()
+    {
+        var cim = CreateClient();
+
+        var service = await cim.GetClassAsync(CimNamespaces.Virtualization, HyperVClasses.ManagementService, None);
+        var system = await cim.GetClassAsync(CimNamespaces.Virtualization, HyperVClasses.ComputerSystem, None);
+        var unknownClass = await Assert.ThrowsAsync<CimException>(() => cim.GetClassAsync(CimNamespaces.Virtualization, "Msvm_NoSuchClass", None));
+        var unknownNamespace = await Assert.ThrowsAsync<CimException>(() => cim.GetClassAsync(@"root\nosuchnamespace", "Anything", None));
+
+        Assert.Superset(new HashSet<string>(["AddResourceSettings", "RemoveResourceSettings", "ModifyResourceSettings", "ModifySystemSettings"]), service.Methods.ToHashSet());
+        Assert.Contains("RequestStateChange", system.Methods);
+        Assert.Equal(CimErrors.InvalidClass, unknownClass.Code);
+        Assert.Equal(CimErrors.InvalidNamespace, unknownNamespace.Code);
+    }
+
+    [Fact]
     public async Task A_quoted_injection_in_a_value_matches_nothing()
     {
         var query = Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("ElementName", "x' OR ElementName LIKE '%"));

@@ -53,6 +53,41 @@ public sealed class NodeCheckTests : IDisposable
         Assert.Equal(1, NodeCheck.ExitCode(rows));
     }
 
+    public static TheoryData<string, string, EmulatedFaultKind> ClassFaults => new()
+    {
+        { HyperVClasses.GpuPartitionSettingData, "root\\virtualization\\v2 declares", EmulatedFaultKind.Fail },
+        { HyperVClasses.ManagementService, "root\\virtualization\\v2 declares", EmulatedFaultKind.MissingMethods },
+        { HyperVClasses.ShutdownComponent, "root\\virtualization\\v2 declares", EmulatedFaultKind.MissingMethods },
+        { "MSCluster_Resource", "root\\MSCluster declares", EmulatedFaultKind.Fail },
+        { "Win32_PnPEntity", "root\\cimv2 declares", EmulatedFaultKind.Fail },
+    };
+
+    [Theory]
+    [MemberData(nameof(ClassFaults))]
+    public async Task A_missing_class_or_method_turns_its_namespace_row_red(string className, string assumption, EmulatedFaultKind kind)
+    {
+        var cluster = Emulator.Cluster();
+        var clean = await Check(cluster);
+        Assert.Contains(clean, r => r.Assumption.StartsWith(assumption, StringComparison.Ordinal) && r.Verdict == CheckVerdict.Pass && r.Read == "all present");
+        cluster.Faults.Add(new EmulatedFault("GetClass", kind, ClassName: className, Code: "cim-invalid-class"));
+
+        var rows = await Check(cluster);
+
+        var row = Assert.Single(rows, r => r.Assumption.StartsWith(assumption, StringComparison.Ordinal));
+        Assert.Equal(CheckVerdict.Fail, row.Verdict);
+        Assert.Contains(className, row.Read, StringComparison.Ordinal);
+        Assert.Equal(1, NodeCheck.ExitCode(rows));
+    }
+
+    [Fact]
+    public async Task A_standalone_host_without_the_cluster_namespace_warns_instead_of_failing()
+    {
+        var rows = await Check(Emulator.Cluster(name: null));
+
+        Assert.Contains(rows, r => r.Assumption.StartsWith("root\\MSCluster declares", StringComparison.Ordinal) && r.Verdict == CheckVerdict.Warn);
+        Assert.Contains(rows, r => r.Assumption.StartsWith("root\\virtualization\\v2 declares", StringComparison.Ordinal) && r.Verdict == CheckVerdict.Pass);
+    }
+
     [Fact]
     public async Task A_broken_driver_fails_its_gpu_row()
     {

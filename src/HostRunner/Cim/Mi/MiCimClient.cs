@@ -103,6 +103,15 @@ public sealed class MiCimClient : ICimClient, IDisposable
         }, cancellationToken);
     }
 
+    public Task<CimClassDeclaration> GetClassAsync(string ns, string className, CancellationToken cancellationToken)
+        => Run(ct =>
+        {
+            // CimSession.GetClass → CimClass.CimClassMethods (learn.microsoft.com … mi-managed-api hh832583, hh832270).
+            using var operation = Operation(ct);
+            using var declaration = _session.GetClass(ns, className, operation);
+            return new CimClassDeclaration(ns, declaration.CimSystemProperties.ClassName, [.. declaration.CimClassMethods.Select(m => m.Name)]);
+        }, cancellationToken);
+
     public Task<CimMethodResult> InvokeMethodAsync(CimInstancePath target, string methodName, IReadOnlyDictionary<string, CimValue?> inParameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
