@@ -2,6 +2,7 @@ using Azure.Identity;
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Cim.Mi;
 using GpuAutomation.HostRunner.Configuration;
+using GpuAutomation.HostRunner.Devices;
 using GpuAutomation.HostRunner.Simulation;
 using GpuAutomation.Messaging;
 using Microsoft.Extensions.Configuration;
@@ -40,7 +41,7 @@ public static class HostRunnerApp
         builder.Services.AddSingleton<IMessageBus>(sp => CreateBus(options, sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(sp => CreateCimClient(options));
         builder.Services.AddSingleton(sp => new HostRunnerAgent(
-            options, sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<ICimClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            options, sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<ICimClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), nvidiaSmi: CreateNvidiaSmi(options)));
         builder.Services.AddHostedService<AgentService>();
         return builder.Build();
     }
@@ -56,6 +57,16 @@ public static class HostRunnerApp
         // Only used when the setting carries no key; creating it contacts nothing.
         var credential = new ManagedIdentityCredential(options.ManagedIdentityClientId is { } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned);
         return MessageBusFactory.Create(options.Bus, credential: credential, loggerFactory: loggers);
+    }
+
+    /// <summary>
+    /// nvidia-smi as the inventory reads it: the emulated tool of the described node with --simulate (from the
+    /// description, which the shared state file does not change), otherwise the real tool where it is installed.
+    /// </summary>
+    public static INvidiaSmi? CreateNvidiaSmi(HostRunnerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Simulate is null ? new NvidiaSmiProcess() : EmulatedCluster.Load(options.Simulate).NvidiaSmiFor(options.Node);
     }
 
     /// <summary>The emulator over the description file with --simulate (its state shared through a file with the other nodes' processes), otherwise MI on this machine.</summary>

@@ -1,5 +1,6 @@
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Cim.Mi;
+using GpuAutomation.HostRunner.Devices;
 using GpuAutomation.HostRunner.HyperV;
 using GpuAutomation.HostRunner.Simulation;
 
@@ -40,6 +41,7 @@ public static class ToolCommand
 
         ICimClient cim;
         string node;
+        INvidiaSmi? nvidiaSmi;
         if (options.TryGetValue("simulate", out var file))
         {
             if (!options.TryGetValue("node", out var simulated))
@@ -57,11 +59,13 @@ public static class ToolCommand
 
             cim = cluster.ClientFor(simulated);
             node = simulated;
+            nvidiaSmi = cluster.NvidiaSmiFor(simulated);
         }
         else if (OperatingSystem.IsWindows())
         {
             cim = new MiCimClient(new MiCimClientOptions());
             node = Environment.MachineName;
+            nvidiaSmi = new NvidiaSmiProcess();
         }
         else
         {
@@ -71,7 +75,7 @@ public static class ToolCommand
 
         try
         {
-            var rows = await new NodeCheck(new HyperVHost(node, cim), options.GetValueOrDefault("journal")).RunAsync(cancellationToken);
+            var rows = await new NodeCheck(new HyperVHost(node, cim, nvidiaSmi: nvidiaSmi), options.GetValueOrDefault("journal")).RunAsync(cancellationToken);
             await output.WriteAsync(NodeCheck.Format(rows));
             return NodeCheck.ExitCode(rows);
         }
