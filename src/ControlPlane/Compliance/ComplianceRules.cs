@@ -13,4 +13,10 @@ public static class ComplianceRules
     public const string PolicyVmWithoutPartition = "policy-vm-without-partition";
     public const string PartitionNotSelectedByPolicy = "partition-not-selected-by-policy";
     public const string NodeInventoryStale = "node-inventory-stale";
+
+    /// <summary>Warning: the cluster's GPUs run different host driver versions.</summary>
+    public const string GpuDriverVersionsDiffer = "gpu-driver-versions-differ";
+
+    /// <summary>Error: a node's platform can't run GPU-P as read (IOVSupport false, or the OS misses the GPU-P prerequisites).</summary>
+    public const string NodePlatformNotReady = "node-platform-not-ready";
 }
