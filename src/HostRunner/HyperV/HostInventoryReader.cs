@@ -54,7 +54,7 @@ public sealed partial class HostInventoryReader(
                 deviceId,
                 device?.Manufacturer ?? "Unknown",
                 device?.Name ?? "Unknown",
-                MemoryMiBOf(gpu) ?? board?.MemoryMiB,
+                MemoryMiBOf(gpu, board),
                 device?.Status ?? "Unknown",
                 device?.ConfigManagerErrorCode ?? 0,
                 GpuStatusClassifier.Classify(device, gpu),
@@ -175,6 +175,8 @@ public sealed partial class HostInventoryReader(
     /// Physical memory from TotalVRAM where the driver reports bytes (server GPU-P, DXGK_VGPU_PROFILE_CAPABILITY);
     /// null for a client GPU-PV driver's relative unit (1e9), which says nothing about memory (audit row 8, item 9).
     /// </summary>
+    internal static long? MemoryMiBOf(PartitionableGpu gpu, NvidiaSmiGpu? board) => MemoryMiBOf(gpu) ?? board?.MemoryMiB;
+
     internal static long? MemoryMiBOf(PartitionableGpu gpu)
     {
         var total = gpu.Resources.Vram.Total;

@@ -1,4 +1,7 @@
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Devices;
+using GpuAutomation.HostRunner.HyperV;
 
 namespace GpuAutomation.HostRunner.Tests.Devices;
 
@@ -66,6 +69,23 @@ public sealed class NvidiaSmiLogTests
     [InlineData("PCI bus 175, device 0, function 1", 175, 0, 1)]
     public void Reads_a_pci_location_text(string location, int bus, int device, int function)
         => Assert.Equal((bus, device, function), DisplayDrivers.PciLocation(location));
+
+    [Fact]
+    public void Memory_comes_from_total_vram_in_bytes_else_from_nvidia_smi()
+    {
+        var zero = new PartitionResource(0, 0, 0, 0, 0);
+        PartitionableGpu Gpu(ulong totalVram) => new(
+            "x",
+            new CimInstancePath(CimNamespaces.Virtualization, HyperVClasses.PartitionableGpu, [new("Name", "x")]),
+            [16, 8, 4, 2, 1],
+            4,
+            new GpuResources(zero with { Total = totalVram }, zero, zero, zero));
+        var board = NvidiaSmiLog.Parse(Capture).Gpus[0];
+
+        Assert.Equal(16384, HostInventoryReader.MemoryMiBOf(Gpu(16UL << 30), board));
+        Assert.Equal(15356, HostInventoryReader.MemoryMiBOf(Gpu(1_000_000_000), board));
+        Assert.Null(HostInventoryReader.MemoryMiBOf(Gpu(1_000_000_000), null));
+    }
 
     [Fact]
     public void An_unknown_location_form_is_null()
