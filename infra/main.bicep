@@ -51,7 +51,7 @@ param subscribeVmLifecycleEvents bool = false
 @maxLength(36)
 param apiClientId string
 
-@description('Resource group of the Arc machines of the cluster\'s Azure Local VMs; the app gets the built-in Reader role there to read their tags. Empty: no tag access.')
+@description('Resource group of the Arc machines of the cluster\'s Azure Local VMs; the app gets the built-in Reader role there to read their machines, VM instances and tags. Empty: VMs are matched by name only and tag rules see no tags.')
 param vmResourceGroupName string = ''
 
 @description('Unauthenticated requests: RedirectToLoginPage lets operators sign in to the portal in a browser (callers sending X-Requested-With: XMLHttpRequest still get 401); Return401 for API-only installs.')
@@ -207,7 +207,8 @@ module access 'modules/access.bicep' = {
   }
 }
 
-// Tag-based provisioning rules read the Arc machine's tags; without this resource group they can't (name and notes rules still work).
+// Event Grid provisioning reads the Arc machine (kind, tags) and VM instance (vmId); without this resource group it
+// matches VMs by name and tag rules see no tags (name and notes rules still work).
 module vmTagReader 'modules/vmTagReader.bicep' = if (!empty(vmResourceGroupName)) {
   name: 'vmTagReader'
   scope: resourceGroup(vmResourceGroupName)

@@ -24,7 +24,8 @@ public static class PartitionRequestLatency
     private const int VmsPerNode = 250;
     private const string Cluster = "bench";
 
-    public static async Task RunAsync(string build, string executable, string appRoot, int requests, int warmup, TextWriter output)
+    /// <returns>p50 and p99 in milliseconds.</returns>
+    public static async Task<(double P50, double P99)> RunAsync(string build, string executable, string appRoot, int requests, int warmup, TextWriter output)
     {
         var settings = new Dictionary<string, string>
         {
@@ -84,6 +85,7 @@ public static class PartitionRequestLatency
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"  p50 {Percentile(timings, 0.50):F1} ms  p90 {Percentile(timings, 0.90):F1} ms  p99 {Percentile(timings, 0.99):F1} ms  max {timings[^1]:F1} ms  mean {timings.Average():F1} ms  not-202 {refused}"));
+            return (Percentile(timings, 0.50), Percentile(timings, 0.99));
         }
         finally
         {

@@ -13,6 +13,9 @@ namespace GpuAutomation.Functions.Benchmarks;
 /// Then, unless --posts 0, the POST /api/partition-requests latency of each build on Azurite
 /// (<see cref="PartitionRequestLatency"/>; Azurite's endpoint comes from the environment, as for tests).
 /// Usage: [--runs N] [--aot] [--posts N] [--warmup N] [--jit-package DIR] [--aot-package DIR] (a given package is measured as is, not republished).
+/// With --baseline-package DIR [--rounds N]: the JIT package and DIR (e.g. the package of an earlier commit, published
+/// by that commit's scripts/publish-functions.sh) are measured in alternation, N rounds, and the ratios of the medians
+/// are printed — the way to tell whether a change made start-up or POST latency slower on a machine whose load varies.
 /// </summary>
 public static class Program
 {
@@ -28,6 +31,12 @@ public static class Program
         if (aot)
         {
             builds.Add(("Native AOT", Option(args, "--aot-package") ?? Publish("functions-bench-aot", aot: true)));
+        }
+
+        if (Option(args, "--baseline-package") is { } baseline)
+        {
+            var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(3);
+            return await CompareAsync(builds[0].Root, baseline, rounds, runs, posts, warmup, output);
         }
 
         await output.WriteLineAsync($"Process start → first 200 from GET /api/health, {runs} runs each (first run discarded as disk-cache warm-up)");
@@ -59,6 +68,57 @@ public static class Program
             {
                 await PartitionRequestLatency.RunAsync(name, Path.Combine(root, "handler", "GpuAutomation.Functions"), root, posts, warmup, output);
             }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Baseline and candidate in alternation (baseline first in odd rounds, second in even), then medians and ratios.</summary>
+    private static async Task<int> CompareAsync(string candidate, string baseline, int rounds, int runs, int posts, int warmup, TextWriter output)
+    {
+        var figures = new Dictionary<string, (List<double> Start, List<double> P50, List<double> P99)>
+        {
+            ["baseline"] = ([], [], []),
+            ["candidate"] = ([], [], []),
+        };
+        for (var round = 1; round <= rounds; round++)
+        {
+            var order = round % 2 == 1 ? new[] { ("baseline", baseline), ("candidate", candidate) } : [("candidate", candidate), ("baseline", baseline)];
+            foreach (var (name, root) in order)
+            {
+                var executable = Path.Combine(root, "handler", "GpuAutomation.Functions");
+                var (start, p50, p99) = figures[name];
+                for (var i = 0; i <= runs; i++)
+                {
+                    var (elapsed, _) = await MeasureAsync(executable, root);
+                    if (i > 0)
+                    {
+                        start.Add(elapsed.TotalMilliseconds);
+                    }
+                }
+
+                if (posts > 0)
+                {
+                    var (roundP50, roundP99) = await PartitionRequestLatency.RunAsync($"round {round} {name}", executable, root, posts, warmup, output);
+                    p50.Add(roundP50);
+                    p99.Add(roundP99);
+                }
+            }
+        }
+
+        static double Median(List<double> values) => values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
+        await output.WriteLineAsync($"Baseline {baseline} vs candidate {candidate}: {rounds} alternating rounds (medians; ratio = candidate / baseline)");
+        await output.WriteLineAsync($"{"figure",-22} {"baseline",10} {"candidate",10} {"ratio",7}");
+        foreach (var (label, pick) in new (string, Func<(List<double> Start, List<double> P50, List<double> P99), List<double>>)[]
+        {
+            ("start-up ms", f => f.Start),
+            ("POST p50 ms", f => f.P50),
+            ("POST p99 ms", f => f.P99),
+        })
+        {
+            var b = Median(pick(figures["baseline"]));
+            var c = Median(pick(figures["candidate"]));
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{label,-22} {b,10:F1} {c,10:F1} {c / b,7:F2}"));
         }
 
         return 0;

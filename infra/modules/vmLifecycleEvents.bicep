@@ -19,8 +19,12 @@ param functionAppName string
 @description('Name of a system topic in this resource group that already watches the scope (Event Grid allows one per source); empty creates one.')
 param existingTopicName string
 
+// Creating an Azure Local VM writes its Arc machine, then the VM instance (fidelity audit row 4.1); the app handles
+// either, whichever arrives first, and provisions once. The machine write also fires when its tags change.
 var vmInstanceWrite = 'Microsoft.AzureStackHCI/virtualMachineInstances/write'
+var arcMachineWrite = 'Microsoft.HybridCompute/machines/write'
 var createTopic = empty(existingTopicName)
+// The name predates the machine writes; kept so a redeploy updates the subscription instead of adding a second one.
 var subscriptionName = 'vm-instance-writes'
 
 // An Azure Local VM instance is an extension resource under a HybridCompute machine, so the subject starts with the
@@ -44,6 +48,7 @@ var subscriptionProperties = {
         operatorType: 'StringIn'
         key: 'data.operationName'
         values: [
+          arcMachineWrite
           vmInstanceWrite
         ]
       }

@@ -1,6 +1,7 @@
-// Lets the Function App read the tags of the Arc machines behind Azure Local VMs, which provisioning rules on Azure
-// tags need (tags live on the machine resource, not in the Event Grid event). The built-in Reader role (actions
-// `*/read`, which covers Microsoft.Resources/tags/read) on the resource group of those machines only: assigning a
+// Lets the Function App read the Arc machines behind Azure Local VMs and their VM instances: an Event Grid event
+// carries neither the instance's vmId (matched against the hosts' inventory) nor the machine's kind and tags (which
+// provisioning rules on Azure tags need). The built-in Reader role (actions `*/read`: machines/read,
+// virtualMachineInstances/read) on the resource group of those machines only: assigning a
 // built-in role needs roleAssignments/write there (Role Based Access Control Administrator suffices), whereas a custom
 // role would need roleDefinitions/write, which neither Contributor nor that administrator role holds
 // (learn.microsoft.com/azure/role-based-access-control/built-in-roles/privileged; audit fidelity-azure 6.3).

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.ResourceManager;
@@ -50,8 +51,11 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         {
             services.TryAddSingleton<IRecordTableSource>(_ => new TableStorageRecordTableSource(new TableServiceClient(serviceUri, new DefaultAzureCredential()), prefix));
 
-            // In Azure (identity-based tables), tag rules read the Arc machine's tags with the app's managed identity.
-            services.TryAddSingleton<IAzureTagReader>(_ => new ArmTagReader(new ArmClient(new DefaultAzureCredential())));
+            // In Azure (identity-based tables), Event Grid events are matched by reading the Arc machine and VM
+            // instance with the app's managed identity.
+            services.TryAddSingleton<IAzureLocalVmReader>(sp => new ArmAzureLocalVmReader(
+                new ArmClient(new DefaultAzureCredential(), defaultSubscriptionId: null, ArmAzureLocalVmReader.Options()),
+                sp.GetRequiredService<ILogger<ArmAzureLocalVmReader>>()));
         }
         else
         {
@@ -76,7 +80,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<OutboxSweeper>();
         services.TryAddSingleton<RequestTimeouts>();
         services.TryAddSingleton<ComplianceScan>();
-        services.TryAddSingleton<IAzureTagReader, InMemoryTagReader>();
+        services.TryAddSingleton<IAzureLocalVmReader, InMemoryAzureLocalVmReader>();
         services.TryAddSingleton<VmProvisioning>();
         services.TryAddSingleton<VmLifecycleEventHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterEventObserver, VmProvisioning>(sp => sp.GetRequiredService<VmProvisioning>()));

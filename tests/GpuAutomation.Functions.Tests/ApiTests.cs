@@ -93,7 +93,74 @@ public sealed class ApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Accepted, status);
         var stored = Assert.Single(await StoredRequestsAsync());
-        Assert.Equal(("node1", "vm-one", PartitionAction.Assign, "api:key-123"), (stored.Node, stored.VmName, stored.Action, stored.IdempotencyKey));
+        Assert.Equal(("node1", "vm-one", PartitionAction.Assign, "api:0b1c:key-123"), (stored.Node, stored.VmName, stored.Action, stored.IdempotencyKey));
+    }
+
+    [Theory]
+    [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"vm\":\"vm-two\",\"action\":\"assign\"}")]
+    [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"VM\":\"vm-two\",\"action\":\"assign\"}")]
+    [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"action\":\"unassign\",\"Action\":\"assign\"}")]
+    public async Task A_member_named_twice_or_in_two_cases_is_400_and_acts_on_nothing(string json)
+    {
+        var (status, body) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, json);
+
+        AssertProblem(HttpStatusCode.BadRequest, ApiErrorCodes.DuplicateMember, status, body);
+        await AssertNothingStoredAsync();
+    }
+
+    [Fact]
+    public async Task Idempotency_keys_belong_to_their_caller()
+    {
+        var bob = Principals.For("bob@contoso.com", "9f9f", "GpuAutomation.Operator");
+        var (alices, aliceBody) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, "{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"action\":\"assign\",\"node\":\"node1\"}", ("Idempotency-Key", "retry-1"));
+        var (bobs, bobBody) = await SendAsync(HttpMethod.Post, "/api/partition-requests", bob, "{\"cluster\":\"cl1\",\"vm\":\"vm-two\",\"action\":\"assign\",\"node\":\"node1\"}", ("Idempotency-Key", "retry-1"));
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (alices, bobs));
+        Assert.NotEqual(aliceBody!["id"]!.GetValue<string>(), bobBody!["id"]!.GetValue<string>());
+        Assert.Equal(["vm-one", "vm-two"], (await StoredRequestsAsync()).Select(r => r.VmName).Order());
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_reused_for_a_different_request_is_422_and_changes_nothing()
+    {
+        var (first, firstBody) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, "{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"action\":\"assign\",\"node\":\"node1\"}", ("Idempotency-Key", "k-1"));
+        var (again, againBody) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, "{\"cluster\":\"cl1\",\"vm\":\"VM-ONE\",\"action\":\"assign\",\"node\":\"node1\"}", ("Idempotency-Key", "k-1"));
+        var (other, otherBody) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, "{\"cluster\":\"cl1\",\"vm\":\"vm-two\",\"action\":\"assign\",\"node\":\"node1\"}", ("Idempotency-Key", "k-1"));
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (first, again));
+        Assert.Equal(firstBody!["id"]!.GetValue<string>(), againBody!["id"]!.GetValue<string>());
+        AssertProblem(HttpStatusCode.UnprocessableEntity, RequestCodes.IdempotencyKeyReused, other, otherBody);
+        Assert.Equal("vm-one", Assert.Single(await StoredRequestsAsync()).VmName);
+    }
+
+    [Fact]
+    public async Task A_cluster_change_key_reused_for_another_partition_count_is_422()
+    {
+        var (first, _) = await SendAsync(HttpMethod.Put, "/api/clusters/cl1/partition-count", Principals.Operator, "{\"partitionCount\":2}", ("Idempotency-Key", "pc-1"));
+        var (other, otherBody) = await SendAsync(HttpMethod.Put, "/api/clusters/cl1/partition-count", Principals.Operator, "{\"partitionCount\":8}", ("Idempotency-Key", "pc-1"));
+
+        Assert.Equal(HttpStatusCode.Accepted, first);
+        AssertProblem(HttpStatusCode.UnprocessableEntity, RequestCodes.IdempotencyKeyReused, other, otherBody);
+        Assert.All(await StoredRequestsAsync(), r => Assert.Equal(2, r.PartitionCount));
+    }
+
+    [Fact]
+    public async Task A_refusal_for_lack_of_capacity_does_not_pin_its_idempotency_key()
+    {
+        var inventory = _app.Services.GetRequiredService<InventoryStore>();
+        var later = DateTimeOffset.UtcNow.AddSeconds(1);
+        await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node1", _ => ControlPlaneFixture.Node("node1", partitionCount: 1, vmOneHolds: true, takenAt: later), default);
+        await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node2", _ => ControlPlaneFixture.Node("node2", partitionCount: 1, takenAt: later), default);
+        const string Body = "{\"cluster\":\"cl1\",\"vm\":\"vm-two\",\"action\":\"assign\",\"node\":\"node1\"}";
+
+        var (full, fullBody) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, Body, ("Idempotency-Key", "cap-1"));
+        await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node1", _ => ControlPlaneFixture.Node("node1", partitionCount: 1, takenAt: later.AddSeconds(1)), default);
+        var (freed, freedBody) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, Body, ("Idempotency-Key", "cap-1"));
+
+        AssertProblem(HttpStatusCode.Conflict, RequestCodes.NoFreePartition, full, fullBody);
+        Assert.Equal(HttpStatusCode.Accepted, freed);
+        Assert.NotEqual(fullBody!["requestId"]!.GetValue<string>(), freedBody!["id"]!.GetValue<string>());
+        Assert.Equal([RequestStatus.Accepted, RequestStatus.Rejected], (await StoredRequestsAsync()).Select(r => r.Status == RequestStatus.Dispatched ? RequestStatus.Accepted : r.Status).Order());
     }
 
     [Fact]

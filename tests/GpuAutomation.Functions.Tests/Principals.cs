@@ -8,12 +8,14 @@ public static class Principals
 {
     public const string Header = "X-MS-CLIENT-PRINCIPAL";
 
-    public static string WithRoles(params string[] roles)
+    public static string WithRoles(params string[] roles) => For("alice@contoso.com", "0b1c", roles);
+
+    public static string For(string name, string objectId, params string[] roles)
     {
         var claims = new JsonArray
         {
-            new JsonObject { ["typ"] = "name", ["val"] = "alice@contoso.com" },
-            new JsonObject { ["typ"] = "http://schemas.microsoft.com/identity/claims/objectidentifier", ["val"] = "0b1c" },
+            new JsonObject { ["typ"] = "name", ["val"] = name },
+            new JsonObject { ["typ"] = "http://schemas.microsoft.com/identity/claims/objectidentifier", ["val"] = objectId },
         };
         foreach (var role in roles)
         {

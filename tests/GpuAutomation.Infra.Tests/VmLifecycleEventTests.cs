@@ -8,12 +8,12 @@ public sealed class VmLifecycleEventTests(ClusterDeployment deployment)
     // What the control plane's VmLifecycleEvents function handles.
     private const string FunctionName = "VmLifecycleEvents";
     private const string EventType = "Microsoft.Resources.ResourceWriteSuccess";
-    private const string Operation = "Microsoft.AzureStackHCI/virtualMachineInstances/write";
+    private static readonly string[] Operations = ["Microsoft.HybridCompute/machines/write", "Microsoft.AzureStackHCI/virtualMachineInstances/write"];
 
     private readonly DeploymentSnapshot _snapshot = deployment.Snapshot;
 
     [Fact]
-    public void Subscription_passes_only_azure_local_vm_instance_writes()
+    public void Subscription_passes_only_the_two_writes_that_create_an_azure_local_vm()
     {
         var filter = EventSubscription(_snapshot).GetProperty("properties").GetProperty("filter");
 
@@ -21,7 +21,7 @@ public sealed class VmLifecycleEventTests(ClusterDeployment deployment)
         var advanced = Assert.Single(filter.GetProperty("advancedFilters").EnumerateArray());
         Assert.Equal("StringIn", advanced.GetProperty("operatorType").GetString());
         Assert.Equal("data.operationName", advanced.GetProperty("key").GetString());
-        Assert.Equal([Operation], advanced.GetProperty("values").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal(Operations, advanced.GetProperty("values").EnumerateArray().Select(v => v.GetString()));
     }
 
     [Fact]
@@ -55,8 +55,8 @@ public sealed class VmLifecycleEventTests(ClusterDeployment deployment)
         var topic = snapshot.Single("Microsoft.EventGrid/systemTopics").GetProperty("properties");
         Assert.Equal(DeploymentSnapshot.SubscriptionResourceId, topic.GetProperty("source").GetString());
         Assert.Equal("Microsoft.Resources.Subscriptions", topic.GetProperty("topicType").GetString());
-        Assert.Equal(Operation, EventSubscription(snapshot).GetProperty("properties").GetProperty("filter")
-            .GetProperty("advancedFilters")[0].GetProperty("values")[0].GetString());
+        Assert.Equal(Operations, EventSubscription(snapshot).GetProperty("properties").GetProperty("filter")
+            .GetProperty("advancedFilters")[0].GetProperty("values").EnumerateArray().Select(v => v.GetString()));
     }
 
     [Fact]
@@ -80,8 +80,8 @@ public sealed class VmLifecycleEventTests(ClusterDeployment deployment)
         Assert.Equal(
             $"{DeploymentSnapshot.ResourceGroupId}/providers/Microsoft.EventGrid/systemTopics/contoso-rg-events/eventSubscriptions/vm-instance-writes",
             DeploymentSnapshot.Id(subscription));
-        Assert.Equal(Operation, subscription.GetProperty("properties").GetProperty("filter")
-            .GetProperty("advancedFilters")[0].GetProperty("values")[0].GetString());
+        Assert.Equal(Operations, subscription.GetProperty("properties").GetProperty("filter")
+            .GetProperty("advancedFilters")[0].GetProperty("values").EnumerateArray().Select(v => v.GetString()));
         Assert.Equal("contoso-rg-events", snapshot.Outputs.GetProperty("eventTopicName").GetString());
     }
 

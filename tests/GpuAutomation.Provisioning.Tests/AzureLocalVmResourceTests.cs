@@ -28,13 +28,38 @@ public sealed class AzureLocalVmResourceTests
         => Assert.Null(AzureLocalVmResource.TryParse(id));
 
     [Fact]
-    public async Task In_memory_tags_answer_like_resource_manager()
+    public async Task In_memory_reader_answers_like_resource_manager()
     {
-        var reader = new InMemoryTagReader();
-        var id = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.HybridCompute/machines/gpu-vm-01";
-        reader.SetTags(id, new Dictionary<string, string> { ["gpu-partition"] = "true" });
+        var reader = new InMemoryAzureLocalVmReader();
+        var resource = AzureLocalVmResource.TryParse("/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.HybridCompute/machines/gpu-vm-01")!;
+        reader.Set(resource.MachineResourceId, new AzureLocalVmFacts("HCI", null, new Dictionary<string, string> { ["gpu-partition"] = "true" }));
 
-        Assert.Equal("true", (await reader.ReadTagsAsync(id.ToUpperInvariant(), CancellationToken.None))!["gpu-partition"]);
-        Assert.Null(await reader.ReadTagsAsync(id + "x", CancellationToken.None));
+        var upper = AzureLocalVmResource.TryParse(resource.InstanceResourceId.ToUpperInvariant())!;
+        Assert.Equal("true", (await reader.ReadAsync(upper, CancellationToken.None))!.Tags["gpu-partition"]);
+        Assert.Null(await reader.ReadAsync(resource with { VmName = "other" }, CancellationToken.None));
     }
+
+    [Fact]
+    public void Instance_resource_id_is_the_machine_extension_named_default()
+        => Assert.Equal(
+            "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.HybridCompute/machines/vm1/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default",
+            AzureLocalVmResource.TryParse("/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.HybridCompute/machines/vm1")!.InstanceResourceId);
+
+    [Theory]
+    [InlineData("""{"vmId":"5b6a1f9e-0c39-4a6e-9d1e-3f1f9b7b2c11","provisioningState":"Succeeded"}""", "5b6a1f9e-0c39-4a6e-9d1e-3f1f9b7b2c11")]
+    [InlineData("""{"provisioningState":"Accepted"}""", null)]
+    [InlineData("""{"vmId":"not-a-guid"}""", null)]
+    [InlineData("""{"vmId":null}""", null)]
+    [InlineData("""[]""", null)]
+    public void Instance_vm_id_is_read_from_the_instance_properties(string properties, string? expected)
+        => Assert.Equal(expected is null ? null : Guid.Parse(expected), ArmAzureLocalVmReader.ReadVmId(BinaryData.FromString(properties)));
+
+    [Theory]
+    [InlineData("HCI", true)]
+    [InlineData("hci", true)]
+    [InlineData(null, true)]
+    [InlineData("VMware", false)]
+    [InlineData("SCVMM", false)]
+    public void Only_machines_of_kind_hci_are_azure_local_vms(string? kind, bool expected)
+        => Assert.Equal(expected, new AzureLocalVmFacts(kind, null, new Dictionary<string, string>()).IsAzureLocalVm);
 }

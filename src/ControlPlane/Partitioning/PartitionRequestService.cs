@@ -35,18 +35,20 @@ public sealed partial class PartitionRequestService(
         ArgumentNullException.ThrowIfNull(submission);
         var now = time.GetUtcNow();
         var id = ids.NewId();
+        var fingerprint = SubmissionFingerprint.Of(submission);
         // Claiming the idempotency key and reading the inventory don't depend on each other: both go at once.
         var claim = submission.IdempotencyKey is { Length: > 0 } key
-            ? requests.ClaimIdempotencyKeyAsync(key, submission.Cluster, id, now, _options.IdempotencyClaimTimeout, cancellationToken)
-            : Task.FromResult<string?>(null);
+            ? requests.ClaimIdempotencyKeyAsync(key, submission.Cluster, id, fingerprint, now, _options.IdempotencyClaimTimeout, cancellationToken)
+            : Task.FromResult<IdempotencyClaim?>(null);
         var inventoryRead = ResourceNames.IsValidHostName(submission.Cluster)
             ? inventory.GetClusterAsync(submission.Cluster, cancellationToken)
             : Task.FromResult(new ClusterInventory(submission.Cluster, []));
         await Task.WhenAll(claim, inventoryRead);
         if (await claim is { } holder)
         {
-            var existing = await requests.GetAsync(holder, cancellationToken)
-                ?? throw new ControlPlaneException(RequestCodes.IdempotencyKeyInFlight, $"Request {holder} with idempotency key '{submission.IdempotencyKey}' is still being written; retry shortly.", isRetryable: true);
+            ThrowIfReused(holder, fingerprint, submission.IdempotencyKey!);
+            var existing = await requests.GetAsync(holder.RequestId, cancellationToken)
+                ?? throw new ControlPlaneException(RequestCodes.IdempotencyKeyInFlight, $"Request {holder.RequestId} with idempotency key '{submission.IdempotencyKey}' is still being written; retry shortly.", isRetryable: true);
             return new SubmitOutcome(existing.Request, IsExisting: true);
         }
 
@@ -129,7 +131,8 @@ public sealed partial class PartitionRequestService(
                 change.RequestedBy,
                 change.IdempotencyKey is null ? null : $"{change.IdempotencyKey}:{t.Node.ToLowerInvariant()}"))
             .ToList();
-        if (await ExistingAsync(submissions, cancellationToken) is { Count: > 0 } replayed)
+        var fingerprint = SubmissionFingerprint.Of(change);
+        if (await ExistingAsync(submissions, fingerprint, cancellationToken) is { Count: > 0 } replayed)
         {
             return new ClusterChangeOutcome(replayed, [], [], IsExisting: true);
         }
@@ -164,12 +167,17 @@ public sealed partial class PartitionRequestService(
 
         // 2. Claim the keys; a concurrent twin that got there first wins and is answered.
         var claims = await Task.WhenAll(pending.Select(r => r.IdempotencyKey is { } key
-            ? requests.ClaimIdempotencyKeyAsync(key, r.Cluster, r.Id, now, _options.IdempotencyClaimTimeout, cancellationToken)
-            : Task.FromResult<string?>(null)));
+            ? requests.ClaimIdempotencyKeyAsync(key, r.Cluster, r.Id, fingerprint, now, _options.IdempotencyClaimTimeout, cancellationToken)
+            : Task.FromResult<IdempotencyClaim?>(null)));
         if (claims.Any(c => c is not null))
         {
             await ReleaseClaimsAsync(pending.Where((_, i) => claims[i] is null), cancellationToken);
-            var existing = await Task.WhenAll(claims.OfType<string>().Select(id => requests.GetAsync(id, cancellationToken)));
+            foreach (var holder in claims.OfType<IdempotencyClaim>())
+            {
+                ThrowIfReused(holder, fingerprint, change.IdempotencyKey!);
+            }
+
+            var existing = await Task.WhenAll(claims.OfType<IdempotencyClaim>().Select(c => requests.GetAsync(c.RequestId, cancellationToken)));
             if (existing.Any(e => e is null))
             {
                 throw new ControlPlaneException(RequestCodes.IdempotencyKeyInFlight, $"A partition count change of cluster {clusterInventory.Cluster} with idempotency key '{change.IdempotencyKey}' is still being written; retry shortly.", isRetryable: true);
@@ -311,11 +319,27 @@ public sealed partial class PartitionRequestService(
     }
 
     /// <summary>The requests an earlier change with the same idempotency keys created, if any (reads only).</summary>
-    private async Task<List<PartitionRequest>> ExistingAsync(IReadOnlyList<PartitionRequestSubmission> submissions, CancellationToken cancellationToken)
+    private async Task<List<PartitionRequest>> ExistingAsync(IReadOnlyList<PartitionRequestSubmission> submissions, string fingerprint, CancellationToken cancellationToken)
     {
-        var holders = await Task.WhenAll(submissions.Select(s => s.IdempotencyKey is { } key ? index.GetHolderAsync(key, cancellationToken) : Task.FromResult<string?>(null)));
-        var existing = await Task.WhenAll(holders.OfType<string>().Select(id => requests.GetAsync(id, cancellationToken)));
+        var holders = await Task.WhenAll(submissions.Select(s => s.IdempotencyKey is { } key ? index.GetHolderAsync(key, cancellationToken) : Task.FromResult<IdempotencyClaim?>(null)));
+        foreach (var (holder, submission) in holders.Zip(submissions).Where(h => h.First is not null))
+        {
+            ThrowIfReused(holder!, fingerprint, submission.IdempotencyKey!);
+        }
+
+        var existing = await Task.WhenAll(holders.OfType<IdempotencyClaim>().Select(c => requests.GetAsync(c.RequestId, cancellationToken)));
         return [.. existing.OfType<StoredRequest>().Select(e => e.Request)];
+    }
+
+    private static void ThrowIfReused(IdempotencyClaim holder, string fingerprint, string key)
+    {
+        if (holder.IsReusedFor(fingerprint))
+        {
+            throw new ControlPlaneException(
+                RequestCodes.IdempotencyKeyReused,
+                $"Idempotency key '{key}' was first used for a different request ({holder.RequestId}); use a new key for a new request.",
+                isRetryable: false);
+        }
     }
 
     private async Task ReleaseClaimsAsync(IEnumerable<PartitionRequest> claimed, CancellationToken cancellationToken)
@@ -346,6 +370,13 @@ public sealed partial class PartitionRequestService(
     {
         var rejected = request with { Status = RequestStatus.Rejected, Error = rejection, CompletedAt = request.CreatedAt };
         await requests.CreateAsync(rejected, null, null, cancellationToken);
+        if (RequestCodes.DependsOnState(rejection.Code) && rejected.IdempotencyKey is { } key)
+        {
+            // The same request may succeed once capacity frees or the request in flight ends: the key mustn't keep
+            // answering this refusal. The rejected request stays readable by its id.
+            await index.ReleaseAsync(key, rejected.Id, cancellationToken);
+        }
+
         LogRejected(logger, rejected.Id, rejected.Action, rejected.Cluster, rejection.Code, rejection.Message);
         return new SubmitOutcome(rejected, IsExisting: false);
     }

@@ -50,4 +50,21 @@ public static class RequestCodes
 
     /// <summary>Another submission with the same idempotency key is still being written; retry shortly.</summary>
     public const string IdempotencyKeyInFlight = "idempotency-key-in-flight";
+
+    /// <summary>The idempotency key was first used to ask for something else; use a new key for a new request.</summary>
+    public const string IdempotencyKeyReused = "idempotency-key-reused";
+
+    /// <summary>
+    /// Whether a refusal with <paramref name="code"/> depends on the cluster's current state (capacity, a request in
+    /// flight, assigned partitions), so the same request may succeed later: such a refusal doesn't keep its
+    /// idempotency key, and the API answers it 409.
+    /// </summary>
+    public static bool DependsOnState(string code) => code is VmHasPartition
+        or VmHasNoPartition
+        or VmBusy
+        or PartitionsAssigned
+        or NoFreePartition
+        or NodeBusy
+        or ClusterHeterogeneous
+        or IdempotencyKeyInFlight;
 }

@@ -30,19 +30,22 @@ public sealed class RequestIndex
     public Task IndexAsync(string requestId, string partition, CancellationToken cancellationToken)
         => _index.SubmitAsync([RowChange.Upsert(new TableRow("i-" + requestId, string.Empty, new Dictionary<string, object?> { ["Partition"] = partition }))], cancellationToken);
 
-    /// <summary>The request id that holds <paramref name="key"/>, or null when nobody claimed it. Reads only.</summary>
-    public async Task<string?> GetHolderAsync(string key, CancellationToken cancellationToken)
-        => (await _index.GetAsync(KeyPartition(key), string.Empty, cancellationToken))?.GetString("RequestId");
+    /// <summary>Who holds <paramref name="key"/>, or null when nobody claimed it. Reads only.</summary>
+    public async Task<IdempotencyClaim?> GetHolderAsync(string key, CancellationToken cancellationToken)
+        => await _index.GetAsync(KeyPartition(key), string.Empty, cancellationToken) is { } row && row.GetString("RequestId") is { } id
+            ? new IdempotencyClaim(id, row.GetString("Fingerprint"))
+            : null;
 
     /// <summary>
-    /// Claims an idempotency key for a new request id of <paramref name="cluster"/>. Returns the request id that already
-    /// holds the key, or null when this call claimed it. A claim older than <paramref name="staleAfter"/> whose request
+    /// Claims an idempotency key for a new request id of <paramref name="cluster"/>, asking for
+    /// <paramref name="fingerprint"/>. Returns the claim that already holds the key, or null when this call claimed it. A claim older than <paramref name="staleAfter"/> whose request
     /// <paramref name="wasWritten"/> says was never written is taken over.
     /// </summary>
-    public async Task<string?> ClaimAsync(
+    public async Task<IdempotencyClaim?> ClaimAsync(
         string key,
         string cluster,
         string requestId,
+        string fingerprint,
         DateTimeOffset now,
         TimeSpan staleAfter,
         Func<string, string?, Task<bool>> wasWritten,
@@ -50,7 +53,7 @@ public sealed class RequestIndex
     {
         ArgumentNullException.ThrowIfNull(wasWritten);
         var partition = KeyPartition(key);
-        var claim = new Dictionary<string, object?> { ["RequestId"] = requestId, ["Cluster"] = cluster, ["ClaimedAt"] = now };
+        var claim = new Dictionary<string, object?> { ["RequestId"] = requestId, ["Cluster"] = cluster, ["ClaimedAt"] = now, ["Fingerprint"] = fingerprint };
         for (var attempt = 1; attempt <= MaxClaimAttempts; attempt++)
         {
             try
@@ -72,7 +75,7 @@ public sealed class RequestIndex
                 && !await wasWritten(existingId, existing.GetString("Cluster"));
             if (!abandoned)
             {
-                return existingId;
+                return new IdempotencyClaim(existingId, existing.GetString("Fingerprint"));
             }
 
             try

@@ -142,8 +142,8 @@ public sealed class RequestStore
     /// Claims an idempotency key for a new request (see <see cref="RequestIndex.ClaimAsync"/>); a claim is abandoned
     /// when its request can't be found even by searching the cluster's partitions.
     /// </summary>
-    public Task<string?> ClaimIdempotencyKeyAsync(string key, string cluster, string requestId, DateTimeOffset now, TimeSpan staleAfter, CancellationToken cancellationToken)
-        => _index.ClaimAsync(key, cluster, requestId, now, staleAfter, async (id, claimCluster) => await FindAsync(id, claimCluster, cancellationToken) is not null, cancellationToken);
+    public Task<IdempotencyClaim?> ClaimIdempotencyKeyAsync(string key, string cluster, string requestId, string fingerprint, DateTimeOffset now, TimeSpan staleAfter, CancellationToken cancellationToken)
+        => _index.ClaimAsync(key, cluster, requestId, fingerprint, now, staleAfter, async (id, claimCluster) => await FindAsync(id, claimCluster, cancellationToken) is not null, cancellationToken);
 
     /// <summary>
     /// Writes a new request and its id's index row; with <paramref name="ledger"/>, its ledger (conditional on the

@@ -3,12 +3,16 @@ namespace GpuAutomation.ControlPlane.Provisioning;
 /// <summary>
 /// An Azure Local VM instance, an extension resource of an Arc machine:
 /// <c>/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/vm/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default</c>.
-/// Its tags live on the machine resource; the machine's name is the VM's name on the Hyper-V host.
+/// Its tags live on the machine resource. That the machine's name is the VM's name on the Hyper-V host is unconfirmed
+/// (fidelity audit row 4.5), so <see cref="VmProvisioning"/> matches the instance's vmId first and the name only as fallback.
 /// </summary>
 public sealed record AzureLocalVmResource(string SubscriptionId, string ResourceGroup, string VmName)
 {
     public string MachineResourceId
         => $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.HybridCompute/machines/{VmName}";
+
+    /// <summary>The VM instance, an extension resource of the machine that is always named <c>default</c>.</summary>
+    public string InstanceResourceId => MachineResourceId + "/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default";
 
     /// <summary>Reads a VM instance or machine resource id (case-insensitively); null for anything else.</summary>
     public static AzureLocalVmResource? TryParse(string? resourceId)

@@ -26,6 +26,8 @@ public sealed record VmLifecycleEvent(
 {
     public const string AzureLocalVmInstanceWrite = "Microsoft.AzureStackHCI/virtualMachineInstances/write";
 
+    public const string ArcMachineWrite = "Microsoft.HybridCompute/machines/write";
+
     public const string AzureLocalVmInstanceDelete = "Microsoft.AzureStackHCI/virtualMachineInstances/delete";
 
     /// <summary>
@@ -34,6 +36,13 @@ public sealed record VmLifecycleEvent(
     /// </summary>
     public bool IsAzureLocalVmInstanceWrite
         => string.Equals(OperationName, AzureLocalVmInstanceWrite, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// True for the write of an Arc machine, the first of the two writes that create an Azure Local VM (audit row
+    /// 4.1); also raised when its tags change, so tagging a VM later provisions it then.
+    /// </summary>
+    public bool IsArcMachineWrite
+        => string.Equals(OperationName, ArcMachineWrite, StringComparison.OrdinalIgnoreCase);
 
     public bool IsAzureLocalVmInstanceDelete
         => string.Equals(OperationName, AzureLocalVmInstanceDelete, StringComparison.OrdinalIgnoreCase);

@@ -19,7 +19,7 @@ public sealed partial class VmProvisioning(
     InventoryQueries inventory,
     PolicyStore policies,
     PartitionRequestService requests,
-    IAzureTagReader tags,
+    IAzureLocalVmReader azure,
     ILogger<VmProvisioning> logger) : IClusterEventObserver
 {
     public async Task OnClusterEventAsync(string cluster, ClusterEvent clusterEvent, CancellationToken cancellationToken)
@@ -36,8 +36,13 @@ public sealed partial class VmProvisioning(
     }
 
     /// <summary>
-    /// Handles an Azure Local VM instance write. Throws a retryable <see cref="ControlPlaneException"/> (vm-not-in-inventory) when no host has
-    /// reported the VM yet (the caller should let Event Grid retry).
+    /// Handles a write of an Azure Local VM's Arc machine or of its VM instance. Creating the VM writes both (machine
+    /// first; fidelity audit row 4.1), each raising its own event, and either may arrive first or twice: both lead to
+    /// the same idempotency key, so the VM is provisioned once. The VM is matched by the instance's vmId, by name only
+    /// when no inventoried VM has that id (whether Azure Local's vmId is the Hyper-V VM id, and whether the machine's
+    /// name is the Hyper-V VM's name, are both unconfirmed: audit row 4.5). Throws a retryable
+    /// <see cref="ControlPlaneException"/> (vm-not-in-inventory) when no host has reported the VM yet (the caller
+    /// should let Event Grid retry).
     /// </summary>
     public async Task<ProvisioningOutcome> OnAzureVmWrittenAsync(string eventId, string resourceId, CancellationToken cancellationToken)
     {
@@ -47,13 +52,28 @@ public sealed partial class VmProvisioning(
             return ProvisioningOutcome.Ignored($"{resourceId} is not an Azure Local VM instance.");
         }
 
-        var found = new List<(string Cluster, VmInventory Vm)>();
+        var facts = await azure.ReadAsync(resource, cancellationToken);
+        if (facts is { IsAzureLocalVm: false })
+        {
+            LogIgnored(logger, resource.VmName, $"its Arc machine is of kind {facts.MachineKind}, not an Azure Local VM");
+            return ProvisioningOutcome.Ignored($"{resource.MachineResourceId} is an Arc machine of kind {facts.MachineKind}, not an Azure Local VM.");
+        }
+
+        var all = new List<(string Cluster, VmInventory Vm)>();
         foreach (var summary in await inventory.ListClustersAsync(cancellationToken))
         {
             var cluster = await inventory.GetClusterAsync(summary.Cluster, cancellationToken);
-            found.AddRange((cluster?.Nodes ?? []).SelectMany(n => n.Vms)
-                .Where(vm => string.Equals(vm.Name, resource.VmName, StringComparison.OrdinalIgnoreCase))
-                .Select(vm => (summary.Cluster, vm)));
+            all.AddRange((cluster?.Nodes ?? []).SelectMany(n => n.Vms).Select(vm => (summary.Cluster, vm)));
+        }
+
+        var found = facts?.InstanceVmId is { } vmId ? all.Where(f => f.Vm.Id == vmId).ToList() : [];
+        if (found.Count == 0)
+        {
+            found = all.Where(f => string.Equals(f.Vm.Name, resource.VmName, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (found.Count > 0 && facts?.InstanceVmId is { } unmatched)
+            {
+                LogMatchedByName(logger, resource.VmName, unmatched);
+            }
         }
 
         if (found.Count == 0)
@@ -70,9 +90,7 @@ public sealed partial class VmProvisioning(
 
         var (clusterName, vm) = found[0];
         var policy = await policies.GetEffectiveAsync(clusterName, cancellationToken);
-        var azureTags = policy.Rules.Any(r => r.NeedsAzureTags)
-            ? await tags.ReadTagsAsync(resource.MachineResourceId, cancellationToken) ?? new Dictionary<string, string>()
-            : null;
+        var azureTags = policy.Rules.Any(r => r.NeedsAzureTags) ? facts?.Tags ?? new Dictionary<string, string>() : null;
         var decision = PolicyMatcher.Decide(policy, new VmFacts(vm.Name, vm.Notes, azureTags));
         return await ActAsync(clusterName, vm.Name, vm.Id, decision, RequestOrigin.EventGrid, "event-grid", cancellationToken);
     }
@@ -118,6 +136,9 @@ public sealed partial class VmProvisioning(
 
     [LoggerMessage(EventId = 3400, Level = LogLevel.Information, Message = "Provisioning ignores VM {VmName}: {Reason}")]
     private static partial void LogIgnored(ILogger logger, string vmName, string reason);
+
+    [LoggerMessage(EventId = 3402, Level = LogLevel.Warning, Message = "Provisioning matched VM {VmName} by name: no inventoried VM has its Azure instance's vmId {VmId}")]
+    private static partial void LogMatchedByName(ILogger logger, string vmName, Guid vmId);
 
     [LoggerMessage(EventId = 3401, Level = LogLevel.Information, Message = "Provisioning VM {VmName} of {Cluster} by rule {Rule}: request {RequestId} is {Status} (existing: {IsExisting})")]
     private static partial void LogRequested(ILogger logger, string vmName, string cluster, string rule, string requestId, RequestStatus status, bool isExisting);

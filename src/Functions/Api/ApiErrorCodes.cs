@@ -7,6 +7,9 @@ public static class ApiErrorCodes
     public const string Forbidden = "forbidden";
     public const string MalformedJson = "malformed-json";
     public const string UnknownField = "unknown-field";
+
+    /// <summary>An object names a member twice, or in two spellings that differ only in case.</summary>
+    public const string DuplicateMember = "duplicate-member";
     public const string MissingField = "missing-field";
     public const string InvalidField = "invalid-field";
     public const string BodyTooLarge = "body-too-large";
@@ -18,6 +21,9 @@ public static class ApiErrorCodes
 
     /// <summary>A concurrent writer kept changing the same record; read again and retry.</summary>
     public const string Conflict = "conflict";
+
+    /// <summary>The node is registered by the deployment's configuration, which the API can't change.</summary>
+    public const string NodeConfigured = "node-configured";
 
     public const string NotFound = "not-found";
     public const string MethodNotAllowed = "method-not-allowed";

@@ -113,7 +113,7 @@ public static class ClustersApi
         try
         {
             outcome = await services.Requests.ChangeClusterPartitionCountAsync(
-                new ClusterPartitionCountChange(cluster, change.PartitionCount, change.Gpus, RequestOrigin.Api, ApiServices.Caller(user), idempotencyKey is null ? null : "api:" + idempotencyKey),
+                new ClusterPartitionCountChange(cluster, change.PartitionCount, change.Gpus, RequestOrigin.Api, ApiServices.Caller(user), IdempotencyKey.Scoped(idempotencyKey, user)),
                 cancellationToken);
         }
         catch (ControlPlaneException ex)

@@ -94,7 +94,7 @@ public static class NodesApi
         }
 
         return await services.Nodes.GetAsync(cluster, node, cancellationToken) is { Source: RegisteredNode.FromConfiguration }
-            ? ApiProblems.Create(StatusCodes.Status409Conflict, "node-configured", "Node is configured", $"Node {cluster}/{node} is registered by the deployment's configuration (GpuAutomation:Nodes); remove it there.")
+            ? ApiProblems.Create(StatusCodes.Status409Conflict, ApiErrorCodes.NodeConfigured, "Node is configured", $"Node {cluster}/{node} is registered by the deployment's configuration (GpuAutomation:Nodes); remove it there.")
             : NotRegistered(cluster, node);
     }
 

@@ -12,7 +12,7 @@ namespace GpuAutomation.Functions.Api;
 /// <summary>
 /// <c>/api/partition-requests</c>: submit an assign or unassign, read one request, list requests. A refused submission
 /// answers a problem whose status follows <see cref="RequestProblems"/>; the core keeps it as a Rejected request (its
-/// id is the problem's requestId) and sends nothing. Idempotency keys are namespaced ("api:") so they never meet the
+/// id is the problem's requestId) and sends nothing. Idempotency keys are namespaced ("api:&lt;caller&gt;:") so they never meet the
 /// keys the core makes for event-driven provisioning; a retried key returns the first request.
 /// </summary>
 public static class PartitionRequestsApi
@@ -75,7 +75,7 @@ public static class PartitionRequestsApi
             GpuInstancePaths: submission.Gpu is null ? null : [submission.Gpu],
             Origin: RequestOrigin.Api,
             RequestedBy: ApiServices.Caller(user),
-            IdempotencyKey: idempotencyKey is null ? null : "api:" + idempotencyKey);
+            IdempotencyKey: IdempotencyKey.Scoped(idempotencyKey, user));
         SubmitOutcome outcome;
         try
         {

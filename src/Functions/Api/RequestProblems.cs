@@ -9,7 +9,8 @@ namespace GpuAutomation.Functions.Api;
 /// 409 the request is valid but the cluster's current state forbids it (it may succeed once the state changes:
 /// partitions assigned, no free partition, VM busy, mixed GPUs mid-change, idempotency key still being written);
 /// 422 the input names something the inventory doesn't have or the hardware can't do (unknown cluster/node/VM/GPU
-/// in a body, a partition count the GPU doesn't offer, a GPU that isn't partitioned). The <c>code</c> member is the
+/// in a body, a partition count the GPU doesn't offer, a GPU that isn't partitioned, an idempotency key reused for a
+/// different request). The <c>code</c> member is the
 /// control plane's request code, stable for clients to switch on.
 /// </summary>
 public static class RequestProblems
@@ -18,14 +19,7 @@ public static class RequestProblems
     {
         RequestCodes.UnknownCluster when clusterInPath => StatusCodes.Status404NotFound,
         RequestCodes.InvalidName or RequestCodes.NodeRequired or RequestCodes.InvalidOfflineAction => StatusCodes.Status400BadRequest,
-        RequestCodes.VmHasPartition
-            or RequestCodes.VmHasNoPartition
-            or RequestCodes.VmBusy
-            or RequestCodes.PartitionsAssigned
-            or RequestCodes.NoFreePartition
-            or RequestCodes.NodeBusy
-            or RequestCodes.ClusterHeterogeneous
-            or RequestCodes.IdempotencyKeyInFlight => StatusCodes.Status409Conflict,
+        _ when RequestCodes.DependsOnState(code) => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status422UnprocessableEntity,
     };
 

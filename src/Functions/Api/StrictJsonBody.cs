@@ -7,7 +7,9 @@ namespace GpuAutomation.Functions.Api;
 
 /// <summary>
 /// Reads JSON request bodies strictly: application/json only, at most <see cref="MaxBytes"/>, well-formed, no
-/// unknown members (the JSON contexts disallow them), required members present. Every refusal is a 4xx problem
+/// member named twice (System.Text.Json would let the last win: <c>{"vm":"a","vm":"b"}</c> acted on b; case variants
+/// count as the same name, since binding ignores case), no unknown members (the JSON contexts disallow them), required
+/// members present. Every refusal is a 4xx problem
 /// with a code; nothing reaches a service.
 /// </summary>
 public static class StrictJsonBody
@@ -32,6 +34,11 @@ public static class StrictJsonBody
             {
                 return new JsonBody<T>(default!, ApiProblems.BadRequest(ApiErrorCodes.MalformedJson, "Malformed JSON", $"The body is a JSON {document.RootElement.ValueKind}; a JSON object is expected."));
             }
+
+            if (FirstDuplicateMember(document.RootElement, "$") is { } duplicate)
+            {
+                return new JsonBody<T>(default!, ApiProblems.BadRequest(ApiErrorCodes.DuplicateMember, "Duplicate member", $"{duplicate} is named more than once (names are compared ignoring case); send each member once."));
+            }
         }
         catch (JsonException ex)
         {
@@ -48,6 +55,43 @@ public static class StrictJsonBody
         catch (JsonException ex)
         {
             return new JsonBody<T>(default!, Classify(ex));
+        }
+    }
+
+    /// <summary>The path of the first member named twice (ignoring case) in any object of <paramref name="element"/>.</summary>
+    private static string? FirstDuplicateMember(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var member in element.EnumerateObject())
+                {
+                    if (!names.Add(member.Name))
+                    {
+                        return $"{path}.{member.Name}";
+                    }
+
+                    if (FirstDuplicateMember(member.Value, $"{path}.{member.Name}") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FirstDuplicateMember(item, $"{path}[{index++}]") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
         }
     }
 

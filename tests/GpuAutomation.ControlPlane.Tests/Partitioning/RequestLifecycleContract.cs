@@ -89,6 +89,26 @@ public abstract class RequestLifecycleContract
     }
 
     [Fact]
+    public async Task A_key_reused_for_another_vm_is_refused_and_a_capacity_refusal_frees_its_key()
+    {
+        using var plane = new ControlPlaneHarness(CreateTables());
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 2, withPartition: 1, without: 2));
+
+        var first = await plane.AssignAsync("node1-vm0", idempotencyKey: "k");
+        var reused = await Assert.ThrowsAsync<ControlPlaneException>(() => plane.AssignAsync("node1-vm1", idempotencyKey: "k"));
+        var full = await plane.AssignAsync("node1-vm1", idempotencyKey: "full");
+        await plane.DispatchWaitingAsync();
+        Assert.True(await plane.Intake.HandleAsync(plane.Result(first.Request, CommandOutcome.Failed), default));
+        var retried = await plane.AssignAsync("node1-vm1", idempotencyKey: "full");
+
+        Assert.Equal((RequestCodes.IdempotencyKeyReused, false), (reused.Code, reused.IsRetryable));
+        Assert.Equal(RequestCodes.NoFreePartition, full.Request.Error?.Code);
+        Assert.False(retried.IsExisting);
+        Assert.NotEqual(full.Request.Id, retried.Request.Id);
+        Assert.False(retried.IsRejected);
+    }
+
+    [Fact]
     public async Task Simultaneous_submissions_with_one_idempotency_key_create_one_request()
     {
         using var plane = new ControlPlaneHarness(CreateTables());

@@ -48,7 +48,7 @@ public sealed class VmProvisioningTests
     public async Task Azure_event_reads_tags_for_tag_rules_and_the_host_event_for_the_same_vm_adds_nothing()
     {
         using var harness = await HarnessAsync(new ProvisioningRule("tagged", AzureTags: new Dictionary<string, string> { ["gpu-partition"] = "true" }));
-        ((InMemoryTagReader)harness.Get<IAzureTagReader>()).SetTags(MachineId, new Dictionary<string, string> { ["gpu-partition"] = "true" });
+        Arm(harness).Set(MachineId, new AzureLocalVmFacts("HCI", null, new Dictionary<string, string> { ["gpu-partition"] = "true" }));
         var provisioning = harness.Get<VmProvisioning>();
 
         await harness.Intake.HandleAsync(VmCreated("node1-vm1"), default);
@@ -88,6 +88,86 @@ public sealed class VmProvisioningTests
         Assert.Equal(RequestCodes.NoFreePartition, (await harness.Requests.GetAsync(outcome.RequestId!, default))!.Error!.Code);
         Assert.Empty(harness.Bus.Published);
     }
+
+    [Fact]
+    public async Task Azure_event_matches_the_vm_by_its_instance_id_when_the_names_differ()
+    {
+        using var harness = await HarnessAsync(new ProvisioningRule("gpu", NamePattern: "*"));
+        const string ArcMachine = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.HybridCompute/machines/web-frontend";
+        Arm(harness).Set(ArcMachine, new AzureLocalVmFacts("HCI", Sample.VmId("node1-vm1"), new Dictionary<string, string>()));
+
+        var outcome = await harness.Get<VmProvisioning>().OnAzureVmWrittenAsync("event-4", ArcMachine + "/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default", default);
+
+        Assert.Equal(ProvisioningResult.Requested, outcome.Result);
+        var request = (await harness.Requests.GetAsync(outcome.RequestId!, default))!;
+        Assert.Equal("node1-vm1", request.VmName);
+        Assert.Equal(Sample.VmId("node1-vm1"), request.VmId);
+    }
+
+    [Fact]
+    public async Task Azure_event_prefers_the_id_over_a_vm_that_only_shares_the_name()
+    {
+        using var harness = await HarnessAsync(new ProvisioningRule("gpu", NamePattern: "*"));
+        Arm(harness).Set(MachineId, new AzureLocalVmFacts("HCI", Sample.VmId("node1-vm2"), new Dictionary<string, string>()));
+
+        var outcome = await harness.Get<VmProvisioning>().OnAzureVmWrittenAsync("event-5", InstanceId, default);
+
+        Assert.Equal("node1-vm2", (await harness.Requests.GetAsync(outcome.RequestId!, default))!.VmName);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Both_writes_of_an_azure_local_vm_creation_in_either_order_provision_it_once(bool machineFirst)
+    {
+        using var harness = await HarnessAsync(new ProvisioningRule("gpu", NamePattern: "*"));
+        Arm(harness).Set(MachineId, new AzureLocalVmFacts("HCI", Sample.VmId("node1-vm1"), new Dictionary<string, string>()));
+        var handler = harness.Get<VmLifecycleEventHandler>();
+        var machine = Written("machine-write", VmLifecycleEvent.ArcMachineWrite, MachineId);
+        var instance = Written("instance-write", VmLifecycleEvent.AzureLocalVmInstanceWrite, InstanceId);
+
+        foreach (var resourceEvent in machineFirst ? new[] { machine, instance, machine } : [instance, machine, instance])
+        {
+            await handler.HandleAsync(resourceEvent, default);
+        }
+
+        await harness.DispatchWaitingAsync();
+        var page = await harness.Requests.ListAsync(new RequestListQuery(Sample.Cluster, null, null, "node1-vm1", 10, null), default);
+        Assert.Equal(RequestOrigin.EventGrid, Assert.Single(page.Requests).Origin);
+        Assert.Single(harness.Bus.Published);
+    }
+
+    [Fact]
+    public async Task Both_writes_arriving_together_provision_once()
+    {
+        using var harness = await HarnessAsync(new ProvisioningRule("gpu", NamePattern: "*"));
+        Arm(harness).Set(MachineId, new AzureLocalVmFacts("HCI", Sample.VmId("node1-vm1"), new Dictionary<string, string>()));
+        var handler = harness.Get<VmLifecycleEventHandler>();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => handler.HandleAsync(
+            i % 2 == 0 ? Written($"m{i}", VmLifecycleEvent.ArcMachineWrite, MachineId) : Written($"i{i}", VmLifecycleEvent.AzureLocalVmInstanceWrite, InstanceId),
+            default))));
+
+        await harness.DispatchWaitingAsync();
+        Assert.Single((await harness.Requests.ListAsync(new RequestListQuery(Sample.Cluster, null, null, "node1-vm1", 10, null), default)).Requests);
+        Assert.Single(harness.Bus.Published);
+    }
+
+    [Fact]
+    public async Task Write_of_an_arc_machine_that_is_not_an_azure_local_vm_is_ignored_without_a_retry()
+    {
+        using var harness = await HarnessAsync(new ProvisioningRule("gpu", NamePattern: "*"));
+        Arm(harness).Set(MachineId, new AzureLocalVmFacts("VMware", null, new Dictionary<string, string>()));
+
+        await harness.Get<VmLifecycleEventHandler>().HandleAsync(Written("vmware", VmLifecycleEvent.ArcMachineWrite, MachineId), default);
+
+        Assert.Empty((await harness.Requests.ListAsync(new RequestListQuery(Sample.Cluster, null, null, null, 10, null), default)).Requests);
+    }
+
+    private static InMemoryAzureLocalVmReader Arm(ControlPlaneHarness harness) => (InMemoryAzureLocalVmReader)harness.Get<IAzureLocalVmReader>();
+
+    private static VmLifecycleEvent Written(string id, string operation, string resourceId)
+        => new(id, "Microsoft.Resources.ResourceWriteSuccess", resourceId, "/subscriptions/s1/resourceGroups/rg1", Sample.Start, operation, resourceId, "Succeeded", "corr-" + id, default);
 
     private static async Task<ControlPlaneHarness> HarnessAsync(ProvisioningRule rule)
     {
