@@ -1,5 +1,6 @@
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.HostRunner.Reporting;
 using GpuAutomation.HostRunner.Simulation;
 
 namespace GpuAutomation.HostRunner.Tests.HyperV;
@@ -245,5 +246,21 @@ public sealed class HostInventoryReaderTests
 
         Assert.Equal(("26100", "Microsoft Windows Server 2025 Standard", 7), (inventory.Host.OsBuild, inventory.Host.OsCaption, inventory.Host.OsSku));
         Assert.Contains(inventory.Host.GpuPPrerequisiteProblems!, p => p.Contains("Datacenter", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Two_reads_of_an_unchanged_node_are_no_change_and_another_driver_version_is_one()
+    {
+        NodeDescription Node(string driver) => new(
+            "solo", [new GpuDescription("NVIDIA A2", 4, DriverVersion: driver)], [], IovSupport: false, IovSupportReasons: ["reason"], OsSku: 7);
+        var host = Solo(Node("32.0.15.5324"), cluster: "c1").HostFor("solo", Emulator.Fast);
+
+        var first = await host.Inventory.ReadAsync(None);
+        var again = await host.Inventory.ReadAsync(None);
+        var updated = await Solo(Node("32.0.15.5612"), cluster: "c1").HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        Assert.NotEmpty(first.Host.GpuPPrerequisiteProblems!);
+        Assert.False(ClusterEventDetector.Differs(first, again));
+        Assert.True(ClusterEventDetector.Differs(first, updated));
     }
 }
