@@ -96,6 +96,24 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Equal(("node1", "vm-one", PartitionAction.Assign, "api:0b1c:key-123"), (stored.Node, stored.VmName, stored.Action, stored.IdempotencyKey));
     }
 
+    [Fact]
+    public async Task Failover_headroom_says_per_node_whether_its_gpu_vms_could_restart_on_the_others()
+    {
+        var inventory = _app.Services.GetRequiredService<InventoryStore>();
+        await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node1", _ => ControlPlaneFixture.Node("node1", partitionCount: 1, vmOneHolds: true, takenAt: DateTimeOffset.UtcNow.AddSeconds(1)), default);
+        await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node2", _ => ControlPlaneFixture.Node("node2", partitionCount: 1, vmOneHolds: true, takenAt: DateTimeOffset.UtcNow.AddSeconds(1)), default);
+
+        var (status, body) = await SendAsync(HttpMethod.Get, "/api/clusters/cl1/headroom", Principals.Reader);
+        var (unknown, unknownBody) = await SendAsync(HttpMethod.Get, "/api/clusters/nowhere/headroom", Principals.Reader);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False(body!["survivesAnyNodeLoss"]!.GetValue<bool>());
+        var node1 = body["nodes"]!.AsArray().Single(n => n!["node"]!.GetValue<string>() == "node1")!;
+        Assert.Equal(["vm-one"], node1["gpuVms"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.Equal((0, 1), (node1["freeElsewhere"]!.GetValue<int>(), node1["short"]!.GetValue<int>()));
+        AssertProblem(HttpStatusCode.NotFound, RequestCodes.UnknownCluster, unknown, unknownBody);
+    }
+
     [Theory]
     [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"vm\":\"vm-two\",\"action\":\"assign\"}")]
     [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"VM\":\"vm-two\",\"action\":\"assign\"}")]

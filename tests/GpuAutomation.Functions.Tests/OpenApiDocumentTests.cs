@@ -104,6 +104,7 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         {
             ("GET /api/clusters", "GET", "/api/clusters"),
             ("GET /api/clusters/{cluster}/inventory", "GET", "/api/clusters/cl1/inventory"),
+            ("GET /api/clusters/{cluster}/headroom", "GET", "/api/clusters/cl1/headroom"),
             ("PUT /api/clusters/{cluster}/partition-count", "PUT", "/api/clusters/cl1/partition-count"),
             ("POST /api/partition-requests", "POST", "/api/partition-requests"),
             ("GET /api/partition-requests", "GET", "/api/partition-requests"),
@@ -129,6 +130,9 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         await ProbeAsync("GET /api/clusters/{cluster}/inventory", "GET", "/api/clusters/cl1/inventory", reader);
         await ProbeAsync("GET /api/clusters/{cluster}/inventory", "GET", "/api/clusters/bad.name/inventory", reader);
         await ProbeAsync("GET /api/clusters/{cluster}/inventory", "GET", "/api/clusters/nowhere/inventory", reader);
+        await ProbeAsync("GET /api/clusters/{cluster}/headroom", "GET", "/api/clusters/cl1/headroom", reader);
+        await ProbeAsync("GET /api/clusters/{cluster}/headroom", "GET", "/api/clusters/bad.name/headroom", reader);
+        await ProbeAsync("GET /api/clusters/{cluster}/headroom", "GET", "/api/clusters/nowhere/headroom", reader);
 
         // Requests first, while the cluster is idle: accepted, then the same VM busy, an unknown VM, bad input.
         const string Submit = "POST /api/partition-requests";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.ControlPlane.Provisioning;
 
 namespace GpuAutomation.ControlPlane.Compliance;
@@ -31,7 +32,27 @@ public static class ComplianceEvaluator
         }
 
         Vms(nodes, policy, azureTags ?? (_ => null), findings);
+        FailoverCapacity(nodes, findings);
         return findings;
+    }
+
+    /// <summary>A node whose loss would strand clustered GPU VMs (see <see cref="FailoverHeadroom"/>); one node has no failover to check.</summary>
+    private static void FailoverCapacity(IReadOnlyList<NodeInventory> nodes, List<ComplianceFinding> findings)
+    {
+        if (nodes.Count < 2)
+        {
+            return;
+        }
+
+        foreach (var loss in FailoverHeadroom.Compute(string.Empty, nodes).Losses.Where(l => l.StrandsVms))
+        {
+            findings.Add(new ComplianceFinding(
+                ComplianceRules.FailoverCapacityShort,
+                FindingSeverity.Warning,
+                $"node/{loss.Node}",
+                string.Create(CultureInfo.InvariantCulture, $"If {loss.Node} fails, {loss.Short} of its {loss.GpuVms.Count} clustered GPU VMs ({string.Join(", ", loss.GpuVms)}) can't restart elsewhere: the other nodes have {loss.FreeElsewhere} free partitions of the models they use."),
+                new Remediation(RemediationKind.Manual, $"Free partitions on the other nodes, add GPUs, or raise the partition count so {loss.Node}'s GPU VMs fit elsewhere.", Automatic: false, loss.Node)));
+        }
     }
 
     private static void StaleNodes(IReadOnlyList<NodeInventory> nodes, ProvisioningPolicy policy, DateTimeOffset now, List<ComplianceFinding> findings)

@@ -19,4 +19,7 @@ public static class ComplianceRules
 
     /// <summary>Error: a node's platform can't run GPU-P as read (IOVSupport false, or the OS misses the GPU-P prerequisites).</summary>
     public const string NodePlatformNotReady = "node-platform-not-ready";
+
+    /// <summary>Losing this node would leave some of its clustered GPU VMs without a partition on the others.</summary>
+    public const string FailoverCapacityShort = "failover-capacity-short";
 }

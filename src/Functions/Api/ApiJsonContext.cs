@@ -17,6 +17,7 @@ namespace GpuAutomation.Functions.Api;
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(ClusterListView))]
 [JsonSerializable(typeof(InventoryView))]
+[JsonSerializable(typeof(HeadroomView))]
 [JsonSerializable(typeof(PartitionRequestView))]
 [JsonSerializable(typeof(PartitionRequestListView))]
 [JsonSerializable(typeof(PartitionCountChangeView))]

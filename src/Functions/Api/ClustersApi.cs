@@ -1,12 +1,13 @@
 using System.Security.Claims;
 using GpuAutomation.ControlPlane;
+using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.Functions.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GpuAutomation.Functions.Api;
 
-/// <summary><c>/api/clusters</c>: the fleet, one cluster's inventory, and a cluster-wide partition count change.</summary>
+/// <summary><c>/api/clusters</c>: the fleet, one cluster's inventory and failover headroom, and a cluster-wide partition count change.</summary>
 public static class ClustersApi
 {
     public static IEndpointRouteBuilder MapClustersApi(this IEndpointRouteBuilder endpoints)
@@ -14,6 +15,7 @@ public static class ClustersApi
         var api = endpoints.MapGroup("/api/clusters").WithTags("Clusters");
         api.MapGet(string.Empty, ListClustersAsync).RequireAuthorization(ApiPolicies.Reader).ProducesProblems(401, 403).WithName("ListClusters");
         api.MapGet("/{cluster}/inventory", GetInventoryAsync).RequireAuthorization(ApiPolicies.Reader).ProducesProblems(400, 401, 403, 404).WithName("GetInventory");
+        api.MapGet("/{cluster}/headroom", GetHeadroomAsync).RequireAuthorization(ApiPolicies.Reader).ProducesProblems(400, 401, 403, 404).WithName("GetFailoverHeadroom");
         api.MapPut("/{cluster}/partition-count", ChangePartitionCountAsync)
             .RequireAuthorization(ApiPolicies.Operator)
             .Accepts<PartitionCountChange>("application/json")
@@ -51,6 +53,28 @@ public static class ClustersApi
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Node {n.Node}'s clock was {n.ClockSkew!.Value.TotalSeconds:N0} s ahead of the control plane's at {n.ClockSkewSeenAt:O}; its reports are refused until it is corrected (then DELETE /api/clusters/{cluster}/nodes/{n.Node}/inventory if a future-dated snapshot was stored before)."),
             null)).ToList();
         return TypedResults.Ok(ApiViews.Inventory(view, services.Time.GetUtcNow()) with { Warnings = warnings.Count > 0 ? warnings : null });
+    }
+
+    /// <summary>Failover headroom: whether each node's clustered GPU VMs could restart on the other nodes.</summary>
+    public static async Task<Results<Ok<HeadroomView>, ProblemHttpResult>> GetHeadroomAsync(string cluster, [AsParameters] ApiServices services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (ApiNames.CheckCluster(cluster) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (await services.Inventory.GetClusterAsync(cluster, cancellationToken) is not { } view)
+        {
+            return RequestProblems.UnknownCluster(cluster);
+        }
+
+        var headroom = FailoverHeadroom.Compute(view.Cluster, view.Nodes);
+        return TypedResults.Ok(new HeadroomView(
+            headroom.Cluster,
+            headroom.SurvivesAnyNodeLoss,
+            headroom.Worst?.Node,
+            [.. headroom.Losses.Select(l => new NodeLossView(l.Node, l.GpuVms, l.FreeElsewhere, l.Short))]));
     }
 
     /// <summary>

@@ -1,0 +1,61 @@
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.Contracts.Reports;
+
+namespace GpuAutomation.ControlPlane.Capacity;
+
+/// <summary>
+/// Whether the cluster could restart the GPU VMs of any one node on the others. Failover Clustering restarts a GPU-P
+/// VM "where GPU resources are available" (learn.microsoft.com/windows-server/virtualization/hyper-v/gpu-partitioning),
+/// so a node's clustered partition-holding VMs need that many free partitions on the other
+/// nodes, on GPUs of the same model (a partition is a slice of one GPU model; a cluster is kept homogeneous, but a
+/// mixed one is counted per model). Which VMs the cluster would restart first is its own choice (VM priority), so a
+/// shortfall is reported as a count over the node's GPU VMs, not as a list of losers. Read-only: reservations of
+/// requests in flight are not subtracted (they use partitions the inventory still shows free).
+/// </summary>
+/// <param name="Losses">One per node, in node order.</param>
+public sealed record FailoverHeadroom(string Cluster, IReadOnlyList<NodeLoss> Losses)
+{
+    /// <summary>True when the loss of any single node would leave every clustered GPU VM a partition (N+1).</summary>
+    public bool SurvivesAnyNodeLoss => Losses.All(l => !l.StrandsVms);
+
+    /// <summary>The node whose loss leaves the fewest partitions to spare (or strands the most VMs); null without nodes.</summary>
+    public NodeLoss? Worst => Losses.OrderByDescending(l => l.Short).ThenBy(l => l.FreeElsewhere - l.GpuVms.Count).FirstOrDefault();
+
+    public static FailoverHeadroom Compute(string cluster, IReadOnlyList<NodeInventory> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        var losses = nodes.OrderBy(n => n.Node, StringComparer.OrdinalIgnoreCase).Select(node =>
+        {
+            var vmsByModel = node.Vms
+                .Where(vm => vm.IsClustered && vm.HasPartition)
+                .GroupBy(vm => ModelOf(node, vm), StringComparer.OrdinalIgnoreCase)
+                .ToList();
+            var others = nodes.Where(n => !ReferenceEquals(n, node)).ToList();
+            var free = 0;
+            var shortBy = 0;
+            foreach (var group in vmsByModel)
+            {
+                var freeOfModel = others.Sum(n => n.Gpus
+                    .Where(g => IsHealthy(g) && (group.Key.Length == 0 || string.Equals(g.Model, group.Key, StringComparison.OrdinalIgnoreCase)))
+                    .Sum(g => g.FreePartitions));
+                free += freeOfModel;
+                shortBy += Math.Max(0, group.Count() - freeOfModel);
+            }
+
+            var names = vmsByModel.SelectMany(g => g).Select(vm => vm.Name).Order(StringComparer.OrdinalIgnoreCase).ToList();
+            return new NodeLoss(node.Node, names, vmsByModel.Count == 0 ? others.Sum(n => n.Gpus.Where(IsHealthy).Sum(g => g.FreePartitions)) : free, shortBy);
+        }).ToList();
+        return new FailoverHeadroom(cluster, losses);
+    }
+
+    /// <summary>The model of the GPU the VM's partition is on; empty when the host didn't say (any model then counts).</summary>
+    private static string ModelOf(NodeInventory node, VmInventory vm)
+        => vm.PartitionAdapters
+            .Select(a => node.Gpus.FirstOrDefault(g => string.Equals(g.InstancePath, a.GpuInstancePath, StringComparison.OrdinalIgnoreCase))?.Model)
+            .FirstOrDefault(m => m is not null)
+            ?? string.Empty;
+
+    /// <summary>A GPU whose device reports a problem can't host a restarted VM's partition.</summary>
+    private static bool IsHealthy(GpuInventory gpu)
+        => gpu.PnpErrorCode == 0 && string.Equals(gpu.PnpStatus, "OK", StringComparison.OrdinalIgnoreCase);
+}
