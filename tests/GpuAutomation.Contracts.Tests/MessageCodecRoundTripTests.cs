@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using GpuAutomation.Contracts.Commands;
+using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.Testing;
@@ -91,5 +92,30 @@ public sealed class MessageCodecRoundTripTests
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+    }
+
+    [Fact]
+    public void An_inventory_from_an_agent_before_driver_and_iov_still_parses()
+    {
+        // The golden snapshot as agents sent it before they read IOVSupport, the OS edition and the GPU driver.
+        var legacy = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Golden", "Legacy", "InventorySnapshot-before-driver-and-iov.json"));
+
+        var snapshot = Assert.IsType<InventorySnapshot>(MessageCodec.Decode(legacy).Body);
+
+        Assert.True(snapshot.Inventory.Host.SriovSupported);
+        Assert.Null(snapshot.Inventory.Host.IovSupport);
+        Assert.Null(snapshot.Inventory.Host.OsSku);
+        Assert.Null(snapshot.Inventory.Host.GpuPPrerequisiteProblems);
+        Assert.Null(snapshot.Inventory.Gpus[0].Driver);
+    }
+
+    [Fact]
+    public void Driver_iov_and_os_facts_survive_the_wire()
+    {
+        var snapshot = (InventorySnapshot)MessageCodec.Decode(MessageCodec.Encode(SampleMessages.Sample(MessageTypes.InventorySnapshot))).Body;
+
+        Assert.Equal(new GpuDriver("32.0.15.5324", "NVIDIA", "553.24", "Host VGPU", "SR-IOV"), snapshot.Inventory.Gpus[0].Driver);
+        Assert.Equal((true, 406, "Microsoft Azure Stack HCI"), (snapshot.Inventory.Host.IovSupport, snapshot.Inventory.Host.OsSku, snapshot.Inventory.Host.OsCaption));
+        Assert.Empty(snapshot.Inventory.Host.GpuPPrerequisiteProblems!);
     }
 }

@@ -42,7 +42,15 @@ public static class SampleMessages
     public static NodeInventory Inventory() => new(
         "node1",
         IssuedAt,
-        new HostFacts("10.0.26100.2605", SriovSupported: true, IommuSupported: true),
+        new HostFacts(
+            "10.0.26100.2605",
+            SriovSupported: true,
+            IommuSupported: true,
+            IovSupport: true,
+            IovSupportReasons: null,
+            OsCaption: "Microsoft Azure Stack HCI",
+            OsSku: 406,
+            GpuPPrerequisiteProblems: []),
         [
             new GpuInventory(
                 GpuPath,
@@ -60,7 +68,8 @@ public static class SampleMessages
                     new PartitionResource(ulong.MaxValue, ulong.MaxValue / 4 * 3, ulong.MaxValue / 4, ulong.MaxValue / 4, ulong.MaxValue / 4),
                     new PartitionResource(1_000_000_000, 750_000_000, 250_000_000, 250_000_000, 250_000_000),
                     new PartitionResource(1_000_000_000, 750_000_000, 250_000_000, 250_000_000, 250_000_000)),
-                [new GpuPartitionAssignment(0, "gpu-vm-01", VmId, "0x1A2B")]),
+                [new GpuPartitionAssignment(0, "gpu-vm-01", VmId, "0x1A2B")],
+                new GpuDriver("32.0.15.5324", "NVIDIA", "553.24", "Host VGPU", "SR-IOV")),
         ],
         [
             new VmInventory(

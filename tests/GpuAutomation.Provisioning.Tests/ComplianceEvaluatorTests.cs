@@ -136,6 +136,53 @@ public sealed class ComplianceEvaluatorTests
         Assert.Empty(ComplianceEvaluator.Evaluate(nodes, Policy(), Now.AddMinutes(-2)));
     }
 
+    [Fact]
+    public void Same_model_with_different_memory_is_not_homogeneous_and_unknown_memory_is_no_difference()
+    {
+        var mixed = new[] { Node("node1", [Gpu("g1")], []), Node("node2", [Gpu("g2") with { MemoryMiB = 8192 }], []) };
+        var unknown = new[] { Node("node1", [Gpu("g1")], []), Node("node2", [Gpu("g2") with { MemoryMiB = null }], []) };
+
+        var finding = Assert.Single(ComplianceEvaluator.Evaluate(mixed, Policy(), Now));
+
+        Assert.Equal((ComplianceRules.ClusterNotHomogeneous, FindingSeverity.Error), (finding.Rule, finding.Severity));
+        Assert.Contains("8192 MiB on node2", finding.Message, StringComparison.Ordinal);
+        Assert.Empty(ComplianceEvaluator.Evaluate(unknown, Policy(), Now));
+    }
+
+    [Fact]
+    public void Different_driver_versions_are_a_warning_naming_each_version_and_its_nodes()
+    {
+        var nodes = new[]
+        {
+            Node("node1", [Gpu("g1") with { Driver = new GpuDriver("32.0.15.5324") }], []),
+            Node("node2", [Gpu("g2") with { Driver = new GpuDriver("32.0.15.5612") }, Gpu("g3") with { Driver = null }], []),
+        };
+
+        var finding = Assert.Single(ComplianceEvaluator.Evaluate(nodes, Policy(), Now));
+
+        Assert.Equal((ComplianceRules.GpuDriverVersionsDiffer, FindingSeverity.Warning), (finding.Rule, finding.Severity));
+        Assert.Contains("32.0.15.5324 on node1; 32.0.15.5612 on node2", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_node_whose_platform_cant_run_gpu_p_is_an_error_with_what_it_read()
+    {
+        var iovOff = Node("node1", [Gpu("g1")], []) with
+        {
+            Host = new HostFacts("26100", false, false, IovSupport: false, IovSupportReasons: ["The chipset on the system does not do DMA remapping."], GpuPPrerequisiteProblems: []),
+        };
+        var standard = Node("node2", [Gpu("g2")], []) with
+        {
+            Host = new HostFacts("26100", true, true, IovSupport: true, GpuPPrerequisiteProblems: ["Windows Server Standard: clustered GPU-P needs Windows Server 2025 Datacenter."]),
+        };
+
+        var findings = ComplianceEvaluator.Evaluate([iovOff, standard], Policy(), Now);
+
+        Assert.All(findings, f => Assert.Equal((ComplianceRules.NodePlatformNotReady, FindingSeverity.Error), (f.Rule, f.Severity)));
+        Assert.Contains(findings, f => f.Resource == "node/node1" && f.Message.Contains("DMA remapping", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Resource == "node/node2" && f.Message.Contains("Datacenter", StringComparison.Ordinal));
+    }
+
     private static ProvisioningPolicy Policy(bool fixAll = false)
         => new([], new RemediationPolicy(FixOfflineAction: true, AssignMissingPartitions: fixAll, RemoveUnselectedPartitions: fixAll));
 

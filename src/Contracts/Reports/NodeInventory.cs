@@ -34,8 +34,14 @@ public sealed record NodeInventory(
             check.That(gpu.PartitionCount is >= 0 and <= 64, "gpus.partitionCount", $"{gpu.PartitionCount} is outside 0..64");
             check.That(gpu.ValidPartitionCounts.All(c => c is >= 1 and <= 64), "gpus.validPartitionCounts", "holds a count outside 1..64");
             check.Defined(gpu.AssignedStatus, "gpus.assignedStatus");
+            check.That(
+                gpu.Driver is null || new[] { gpu.Driver.Version, gpu.Driver.Provider, gpu.Driver.VendorVersion, gpu.Driver.VirtualizationMode, gpu.Driver.HostVgpuMode }.All(v => v is null || v.Length <= 128),
+                "gpus.driver",
+                "holds a value longer than 128 characters");
         }
 
+        check.That(Host.IovSupportReasons is null || (Host.IovSupportReasons.Count <= 16 && Host.IovSupportReasons.All(r => r.Length <= 1024)), "host.iovSupportReasons", "holds more than 16 reasons or one longer than 1024 characters");
+        check.That(Host.GpuPPrerequisiteProblems is null || (Host.GpuPPrerequisiteProblems.Count <= 16 && Host.GpuPPrerequisiteProblems.All(r => r.Length <= 1024)), "host.gpuPPrerequisiteProblems", "holds more than 16 problems or one longer than 1024 characters");
         foreach (var vm in Vms)
         {
             check.That(ResourceNames.IsValidVmName(vm.Name), "vms.name", $"'{vm.Name}' is not a valid VM name");

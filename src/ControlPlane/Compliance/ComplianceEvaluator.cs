@@ -27,6 +27,7 @@ public static class ComplianceEvaluator
         Homogeneity(nodes, findings);
         foreach (var node in nodes)
         {
+            Platform(node, findings);
             GpuHealth(node, findings);
         }
 
@@ -69,6 +70,11 @@ public static class ComplianceEvaluator
         }
     }
 
+    /// <summary>
+    /// Microsoft's homogeneity rule (gpu-partitioning, "GPU partitioning caveats": same make, model and size on every
+    /// server, same partition count on every GPU) as errors; size is compared where nodes report it. Driver versions,
+    /// outside that rule, differ as a warning (see PartitionRequestValidator).
+    /// </summary>
     private static void Homogeneity(IReadOnlyList<NodeInventory> nodes, List<ComplianceFinding> findings)
     {
         var gpus = nodes
@@ -80,10 +86,13 @@ public static class ComplianceEvaluator
             return;
         }
 
-        var kinds = gpus.GroupBy(x => GpuKind(x.Gpu)).ToList();
-        if (kinds.Count > 1)
+        var kinds = gpus.GroupBy(x => GpuKind(x.Gpu), StringComparer.OrdinalIgnoreCase).ToList();
+        var sizes = gpus.Where(x => x.Gpu.MemoryMiB is not null).GroupBy(x => x.Gpu.MemoryMiB!.Value).ToList();
+        if (kinds.Count > 1 || sizes.Count > 1)
         {
-            var variants = string.Join("; ", kinds.Select(k => $"{k.Key} on {string.Join(", ", k.Select(x => x.Node).Distinct(StringComparer.Ordinal))}"));
+            var variants = kinds.Count > 1
+                ? string.Join("; ", kinds.Select(k => $"{k.Key} on {Nodes(k)}"))
+                : string.Join("; ", sizes.Select(k => string.Create(CultureInfo.InvariantCulture, $"{kinds[0].Key} {k.Key} MiB on {Nodes(k)}")));
             findings.Add(new ComplianceFinding(
                 ComplianceRules.ClusterNotHomogeneous,
                 FindingSeverity.Error,
@@ -91,6 +100,17 @@ public static class ComplianceEvaluator
                 $"GPU-P needs the same GPU vendor, model and memory on every node; this cluster has {variants}.",
                 new Remediation(RemediationKind.Manual, "Install the same GPU model in every node, or remove the odd GPUs from partitioning.", Automatic: false)));
             return;
+        }
+
+        var versions = gpus.Where(x => x.Gpu.Driver?.Version is not null).GroupBy(x => x.Gpu.Driver!.Version!, StringComparer.OrdinalIgnoreCase).ToList();
+        if (versions.Count > 1)
+        {
+            findings.Add(new ComplianceFinding(
+                ComplianceRules.GpuDriverVersionsDiffer,
+                FindingSeverity.Warning,
+                "cluster",
+                $"The cluster's GPUs run different host driver versions: {string.Join("; ", versions.Select(v => $"{v.Key} on {Nodes(v)}"))}; a GPU VM restarted on another node may find a driver its guest driver doesn't match.",
+                new Remediation(RemediationKind.Manual, "Install the same GPU host driver version on every node.", Automatic: false)));
         }
 
         var counts = gpus.GroupBy(x => x.Gpu.PartitionCount).OrderByDescending(g => g.Count()).ToList();
@@ -108,6 +128,31 @@ public static class ComplianceEvaluator
                     RemediationKind.SetPartitionCount,
                     $"Set partition count {usual} on {string.Join(", ", odd.Select(x => $"{x.Gpu.Model} on {x.Node}"))} once their partitions are free.",
                     Automatic: false)));
+        }
+    }
+
+    private static string Nodes<TKey>(IGrouping<TKey, (string Node, GpuInventory Gpu)> group)
+        => string.Join(", ", group.Select(x => x.Node).Distinct(StringComparer.Ordinal));
+
+    /// <summary>What the node read about its platform: SR-IOV with DMA remapping (IOVSupport) and the OS prerequisites.</summary>
+    private static void Platform(NodeInventory node, List<ComplianceFinding> findings)
+    {
+        var problems = new List<string>();
+        if (node.Host.IovSupport == false)
+        {
+            var reasons = node.Host.IovSupportReasons is { Count: > 0 } r ? $" ({string.Join(" ", r)})" : string.Empty;
+            problems.Add($"SR-IOV is not usable (IOVSupport false){reasons}.");
+        }
+
+        problems.AddRange(node.Host.GpuPPrerequisiteProblems ?? []);
+        if (problems.Count > 0)
+        {
+            findings.Add(new ComplianceFinding(
+                ComplianceRules.NodePlatformNotReady,
+                FindingSeverity.Error,
+                $"node/{node.Node}",
+                $"Node {node.Node} can't run GPU-P: {string.Join(" ", problems)}",
+                new Remediation(RemediationKind.Manual, $"Run HostRunner check on {node.Node} and fix the failed rows (firmware SR-IOV/IOMMU, OS edition and build).", Automatic: false, node.Node)));
         }
     }
 
@@ -221,8 +266,7 @@ public static class ComplianceEvaluator
         }
     }
 
-    private static string GpuKind(GpuInventory gpu)
-        => string.Create(CultureInfo.InvariantCulture, $"{gpu.Vendor} {gpu.Model} {(gpu.MemoryMiB is { } mib ? $"{mib} MiB" : $"{gpu.Resources?.Vram.Total ?? 0} VRAM units")}");
+    private static string GpuKind(GpuInventory gpu) => $"{gpu.Vendor} {gpu.Model}";
 
     private static long Minutes(TimeSpan age) => (long)age.TotalMinutes;
 }

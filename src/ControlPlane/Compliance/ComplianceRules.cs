@@ -14,6 +14,12 @@ public static class ComplianceRules
     public const string PartitionNotSelectedByPolicy = "partition-not-selected-by-policy";
     public const string NodeInventoryStale = "node-inventory-stale";
 
+    /// <summary>Warning: the cluster's GPUs run different host driver versions.</summary>
+    public const string GpuDriverVersionsDiffer = "gpu-driver-versions-differ";
+
+    /// <summary>Error: a node's platform can't run GPU-P as read (IOVSupport false, or the OS misses the GPU-P prerequisites).</summary>
+    public const string NodePlatformNotReady = "node-platform-not-ready";
+
     /// <summary>Losing this node would leave some of its clustered GPU VMs without a partition on the others.</summary>
     public const string FailoverCapacityShort = "failover-capacity-short";
 }

@@ -270,6 +270,14 @@ public static class PartitionRequestValidator
             }
         }
 
+        /// <summary>
+        /// Microsoft's rule (learn.microsoft.com/windows-server/virtualization/hyper-v/gpu-partitioning, "GPU
+        /// partitioning caveats"): the same make, model and size of GPU on every server and the same partition count on
+        /// every GPU, or GPU-P is unsupported — an error. Size is compared where both nodes report it (an agent that
+        /// can't read it, e.g. a client driver's relative units, says nothing about it). Driver versions are not in
+        /// that rule; NVIDIA's vGPU documentation requires a guest driver compatible with the host's vGPU manager
+        /// release, so a VM restarted on a node with another driver may lose its GPU — a warning.
+        /// </summary>
         private void Homogeneous(ClusterInventory inventory, bool includeCounts)
         {
             var gpus = inventory.PartitionableGpus.ToList();
@@ -282,8 +290,7 @@ public static class PartitionRequestValidator
             foreach (var (node, gpu) in gpus.Skip(1))
             {
                 var sameKind = string.Equals(gpu.Vendor, first.Vendor, StringComparison.OrdinalIgnoreCase)
-                    && string.Equals(gpu.Model, first.Model, StringComparison.OrdinalIgnoreCase)
-                    && gpu.MemoryMiB == first.MemoryMiB;
+                    && string.Equals(gpu.Model, first.Model, StringComparison.OrdinalIgnoreCase);
                 if (!sameKind)
                 {
                     throw Rejected(RequestCodes.ClusterHeterogeneous, $"Cluster {s.Cluster} is not homogeneous: {firstNode} has {Describe(first)} but {node} has {Describe(gpu)}.");
@@ -293,6 +300,23 @@ public static class PartitionRequestValidator
                 {
                     throw Rejected(RequestCodes.ClusterHeterogeneous, string.Create(CultureInfo.InvariantCulture, $"Cluster {s.Cluster} is not homogeneous: GPU {first.InstancePath} on {firstNode} has {first.PartitionCount} partitions but {gpu.InstancePath} on {node} has {gpu.PartitionCount}; finish the partition count change first."));
                 }
+            }
+
+            var sized = gpus.Where(x => x.Gpu.MemoryMiB is not null).ToList();
+            if (sized.FirstOrDefault(x => x.Gpu.MemoryMiB != sized[0].Gpu.MemoryMiB) is { Gpu: not null } other)
+            {
+                throw Rejected(RequestCodes.ClusterHeterogeneous, $"Cluster {s.Cluster} is not homogeneous: {sized[0].Node} has {Describe(sized[0].Gpu)} but {other.Node} has {Describe(other.Gpu)}.");
+            }
+
+            var versions = gpus
+                .Where(x => x.Gpu.Driver?.Version is not null)
+                .GroupBy(x => x.Gpu.Driver!.Version!, StringComparer.OrdinalIgnoreCase)
+                .ToList();
+            if (versions.Count > 1)
+            {
+                _warnings.Add(new RequestNotice(
+                    RequestCodes.DriverVersionsDiffer,
+                    $"The GPUs of cluster {s.Cluster} run different host driver versions: {string.Join("; ", versions.Select(v => $"{v.Key} on {string.Join(", ", v.Select(x => x.Node).Distinct(StringComparer.OrdinalIgnoreCase))}"))}. Install one driver version on every node."));
             }
         }
 

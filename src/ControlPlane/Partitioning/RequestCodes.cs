@@ -33,6 +33,12 @@ public static class RequestCodes
     /// <summary>Warning: the change covers only part of the cluster's homogeneous GPU set.</summary>
     public const string PartialSelection = "partial-selection";
 
+    /// <summary>
+    /// Warning: the cluster's partitionable GPUs run different host driver versions. Not part of Microsoft's homogeneity
+    /// rule (make, model, size, partition count), so not an error; see <see cref="PartitionRequestValidator"/>.
+    /// </summary>
+    public const string DriverVersionsDiffer = "driver-versions-differ";
+
     /// <summary>Warning: the node's last inventory is older than the configured age.</summary>
     public const string InventoryStale = "inventory-stale";
 

@@ -49,7 +49,8 @@ public static class ApiViews
             g.ValidPartitionCounts,
             g.PartitionCount,
             g.FreePartitions,
-            [.. g.Partitions.Select(p => new GpuPartitionView(p.PartitionId, p.VmName, p.VmId))]))],
+            [.. g.Partitions.Select(p => new GpuPartitionView(p.PartitionId, p.VmName, p.VmId))],
+            g.Driver?.Version))],
         [.. node.Vms.Select(vm => new VmView(
             vm.Name,
             vm.Id,

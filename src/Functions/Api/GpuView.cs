@@ -2,6 +2,7 @@ namespace GpuAutomation.Functions.Api;
 
 /// <summary>A physical GPU with its Windows Admin Center status and the partitions VMs hold.</summary>
 /// <param name="AssignedStatus">ReadyForDda, Partitioned, Paravirtualization or NotAssignable.</param>
+/// <param name="DriverVersion">The host driver's version (Win32_PnPSignedDriver.DriverVersion); null when the agent didn't report it.</param>
 public sealed record GpuView(
     string InstancePath,
     string Vendor,
@@ -13,4 +14,5 @@ public sealed record GpuView(
     IReadOnlyList<int> ValidPartitionCounts,
     int PartitionCount,
     int FreePartitions,
-    IReadOnlyList<GpuPartitionView> Partitions);
+    IReadOnlyList<GpuPartitionView> Partitions,
+    string? DriverVersion = null);

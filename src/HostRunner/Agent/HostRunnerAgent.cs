@@ -4,6 +4,7 @@ using GpuAutomation.Contracts.Reports;
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Commands;
 using GpuAutomation.HostRunner.Configuration;
+using GpuAutomation.HostRunner.Devices;
 using GpuAutomation.HostRunner.HyperV;
 using GpuAutomation.HostRunner.Journal;
 using GpuAutomation.HostRunner.Reporting;
@@ -48,7 +49,8 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         TimeProvider? time = null,
         ILoggerFactory? loggerFactory = null,
         Func<string>? newId = null,
-        ReportTokenSource? reportTokens = null)
+        ReportTokenSource? reportTokens = null,
+        INvidiaSmi? nvidiaSmi = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(bus);
@@ -67,7 +69,7 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             StatePollInterval = options.PollInterval,
             EnsureGpuVmSettings = options.EnsureGpuVmSettings,
         };
-        _host = new HyperVHost(options.Node, cim, hyperV, this._time, _loggers);
+        _host = new HyperVHost(options.Node, cim, hyperV, this._time, _loggers, nvidiaSmi);
         _publisher = new ReportPublisher(bus, options.Cluster, options.Node, this._time, newId ?? (() => Guid.NewGuid().ToString("N")), reportTokens);
         _inventory = new InventoryReporter(_host, _publisher, _loggers.CreateLogger<InventoryReporter>());
     }

@@ -2,6 +2,7 @@ using Azure.Identity;
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Cim.Mi;
 using GpuAutomation.HostRunner.Configuration;
+using GpuAutomation.HostRunner.Devices;
 using GpuAutomation.HostRunner.Reporting;
 using GpuAutomation.HostRunner.Simulation;
 using GpuAutomation.Messaging;
@@ -48,7 +49,8 @@ public static class HostRunnerApp
             sp.GetRequiredService<ILoggerFactory>(),
             reportTokens: options.ReportAudience is { } audience
                 ? new ReportTokenSource(ManagedIdentity(options), audience, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReportTokenSource>>())
-                : null));
+                : null,
+            nvidiaSmi: CreateNvidiaSmi(options)));
         builder.Services.AddHostedService<AgentService>();
         return builder.Build();
     }
@@ -70,6 +72,16 @@ public static class HostRunnerApp
     {
         ArgumentNullException.ThrowIfNull(options);
         return new ManagedIdentityCredential(options.ManagedIdentityClientId is { } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned);
+    }
+
+    /// <summary>
+    /// nvidia-smi as the inventory reads it: the emulated tool of the described node with --simulate (from the
+    /// description, which the shared state file does not change), otherwise the real tool where it is installed.
+    /// </summary>
+    public static INvidiaSmi? CreateNvidiaSmi(HostRunnerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Simulate is null ? new NvidiaSmiProcess() : EmulatedCluster.Load(options.Simulate).NvidiaSmiFor(options.Node);
     }
 
     /// <summary>The emulator over the description file with --simulate (its state shared through a file with the other nodes' processes), otherwise MI on this machine.</summary>

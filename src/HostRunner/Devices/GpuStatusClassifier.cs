@@ -6,7 +6,8 @@ namespace GpuAutomation.HostRunner.Devices;
 /// <summary>
 /// Windows Admin Center's GPU labels, derived as reference/hyperv-wmi.md suggests (WAC does not document them):
 /// partitionable with valid counts and a working driver → Partitioned; partitionable but no usable counts
-/// (SR-IOV off) → Paravirtualization; a PCI display device that is not partitionable → Ready for DDA; else Not assignable.
+/// (SR-IOV off) → Paravirtualization; a working PCI display device that is not partitionable and not a BMC's VGA
+/// (<see cref="BaseboardManagementVga"/>) → Ready for DDA; else Not assignable.
 /// </summary>
 public static class GpuStatusClassifier
 {
@@ -24,6 +25,8 @@ public static class GpuStatusClassifier
                 : GpuAssignedStatus.Paravirtualization;
         }
 
-        return device is { IsPciDevice: true } ? GpuAssignedStatus.ReadyForDda : GpuAssignedStatus.NotAssignable;
+        return device is { IsPciDevice: true } && !BaseboardManagementVga.Is(device)
+            ? GpuAssignedStatus.ReadyForDda
+            : GpuAssignedStatus.NotAssignable;
     }
 }

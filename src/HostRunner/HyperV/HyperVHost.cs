@@ -1,6 +1,7 @@
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Cluster;
 using GpuAutomation.HostRunner.Devices;
+using GpuAutomation.HostRunner.Platform;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,7 +13,8 @@ namespace GpuAutomation.HostRunner.HyperV;
 /// </summary>
 public sealed class HyperVHost
 {
-    public HyperVHost(string node, ICimClient cim, HyperVOptions? options = null, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    /// <param name="nvidiaSmi">Where the inventory reads <c>nvidia-smi -q -x</c>; null reads no vendor tool.</param>
+    public HyperVHost(string node, ICimClient cim, HyperVOptions? options = null, TimeProvider? time = null, ILoggerFactory? loggers = null, INvidiaSmi? nvidiaSmi = null)
     {
         ArgumentNullException.ThrowIfNull(cim);
         options ??= new HyperVOptions();
@@ -29,7 +31,11 @@ public sealed class HyperVHost
         Power = new VmPower(cim, Vms, jobs, options, time, loggers.CreateLogger<VmPower>());
         Cluster = new ClusterResources(cim, loggers.CreateLogger<ClusterResources>());
         Devices = new DisplayDevices(cim);
-        Inventory = new HostInventoryReader(node, cim, Vms, Gpus, Adapters, Cluster, Devices, time);
+        Drivers = new DisplayDrivers(cim);
+        Iov = new IovSupportReader(cim);
+        OperatingSystem = new OperatingSystemReader(cim);
+        NvidiaSmi = nvidiaSmi;
+        Inventory = new HostInventoryReader(node, Vms, Gpus, Adapters, Cluster, Devices, Drivers, Iov, OperatingSystem, nvidiaSmi, time, loggers.CreateLogger<HostInventoryReader>());
     }
 
     public string Node { get; }
@@ -51,6 +57,14 @@ public sealed class HyperVHost
     public ClusterResources Cluster { get; }
 
     public DisplayDevices Devices { get; }
+
+    public DisplayDrivers Drivers { get; }
+
+    public IovSupportReader Iov { get; }
+
+    public OperatingSystemReader OperatingSystem { get; }
+
+    public INvidiaSmi? NvidiaSmi { get; }
 
     public HostInventoryReader Inventory { get; }
 }

@@ -63,16 +63,22 @@ public static class ClusterEventDetector
             return true;
         }
 
-        return !previous.Host.Equals(current.Host)
+        return !SameHost(previous.Host, current.Host)
             || previous.Gpus.Count != current.Gpus.Count
             || previous.Vms.Count != current.Vms.Count
             || !previous.Gpus.Zip(current.Gpus).All(p => SameGpu(p.First, p.Second))
             || !previous.Vms.Zip(current.Vms).All(p => SameVm(p.First, p.Second));
     }
 
+    /// <summary>Field by field: the lists are new on every read, so record equality would call every read a change.</summary>
+    private static bool SameHost(HostFacts a, HostFacts b)
+        => a with { IovSupportReasons = null, GpuPPrerequisiteProblems = null } == b with { IovSupportReasons = null, GpuPPrerequisiteProblems = null }
+            && (a.IovSupportReasons ?? []).SequenceEqual(b.IovSupportReasons ?? [])
+            && (a.GpuPPrerequisiteProblems ?? []).SequenceEqual(b.GpuPPrerequisiteProblems ?? []);
+
     private static bool SameGpu(GpuInventory a, GpuInventory b)
         => a.InstancePath == b.InstancePath && a.PartitionCount == b.PartitionCount && a.AssignedStatus == b.AssignedStatus
-            && a.PnpStatus == b.PnpStatus && a.PnpErrorCode == b.PnpErrorCode && a.Partitions.SequenceEqual(b.Partitions);
+            && a.PnpStatus == b.PnpStatus && a.PnpErrorCode == b.PnpErrorCode && a.Driver == b.Driver && a.Partitions.SequenceEqual(b.Partitions);
 
     private static bool SameVm(VmInventory a, VmInventory b)
         => a.Id == b.Id && a.Name == b.Name && a.PowerState == b.PowerState && a.OfflineAction == b.OfflineAction

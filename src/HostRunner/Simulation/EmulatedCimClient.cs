@@ -2,6 +2,7 @@ using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Cluster;
 using GpuAutomation.HostRunner.Devices;
 using GpuAutomation.HostRunner.HyperV;
+using GpuAutomation.HostRunner.Platform;
 using static GpuAutomation.HostRunner.HyperV.HyperVReturnCodes;
 
 namespace GpuAutomation.HostRunner.Simulation;
@@ -17,6 +18,7 @@ public sealed class EmulatedCimClient : ICimClient
     private const string FailedToAdd = "Failed to add device 'GPU Partition'.";
     private const string PoolId = "Microsoft:GpuPartition Primordial Pool";
     private const string CapabilitiesId = @"Microsoft:GpuPartition\Capabilities";
+    private const string BmcVgaId = @"PCI\VEN_1A03&DEV_2000&SUBSYS_20001A03&REV_41\4&2A6D3C1&0&0018";
     private const string MinimumTemplateId = @"Microsoft:Definition\66B4EA42-C4A2-4B27-9A7C-8A1E2F5B0C31\Minimum";
 
     /// <summary>
@@ -239,6 +241,7 @@ public sealed class EmulatedCimClient : ICimClient
                 _ when Is(className, HyperVClasses.ManagementService) => [ServiceInstance()],
                 _ when Is(className, HyperVClasses.ShutdownComponent) => _cluster.NodeVms(_node).Where(v => v.ShutdownIntegration && v.EnabledState is 2 or 4).Select(ShutdownInstance),
                 _ when Is(className, HyperVClasses.ConcreteJob) => _cluster.Jobs.Select(JobInstance),
+                _ when Is(className, IovSupportReader.CapabilitiesClass) => IovCapabilities(),
                 _ => throw UnknownClass(ns, className),
             };
         }
@@ -264,8 +267,13 @@ public sealed class EmulatedCimClient : ICimClient
             {
                 _ when Is(className, "Win32_PnPEntity") => [
                     .. _cluster.NodeGpus(_node).Where(g => g.Capture is null || g.Capture.PnpName is not null).Select(PnpInstance),
-                    .. (Captured?.DisplayDevices ?? []).Select(CapturedPnpInstance)],
-                _ when Is(className, "Win32_OperatingSystem") => [Make(ns, "Win32_OperatingSystem", ["Name"], ("Name", Text("Microsoft Azure Stack HCI")), ("Caption", Text(Captured?.OsCaption ?? "Microsoft Azure Stack HCI")), ("BuildNumber", Text(_cluster.OsBuild(_node))))],
+                    .. (Captured?.DisplayDevices ?? []).Select(CapturedPnpInstance),
+                    .. BmcVga()],
+                _ when Is(className, DisplayDrivers.ClassName) => [
+                    .. _cluster.NodeGpus(_node).Select(DriverInstance),
+                    .. BmcVgaDriver(),
+                    .. (Captured?.DisplayDevices ?? []).Where(d => d.DriverVersion is not null || d.DriverProvider is not null).Select(CapturedDriverInstance)],
+                _ when Is(className, OperatingSystemReader.ClassName) => [OperatingSystemInstance()],
                 _ => throw UnknownClass(ns, className),
             };
         }
@@ -474,6 +482,74 @@ public sealed class EmulatedCimClient : ICimClient
             ("PrivateProperties", new CimValue.Instance(privateProperties)));
     }
 
+    /// <summary>
+    /// Win32_OperatingSystem: BuildNumber and Caption strings, OperatingSystemSKU uint32 (CIMWin32 win32-operatingsystem).
+    /// The "Name" key is the real provider's "caption|windows dir|boot partition" form.
+    /// </summary>
+    private CimInstance OperatingSystemInstance()
+    {
+        var description = _cluster.Description(_node);
+        var caption = Captured?.OsCaption ?? description.OsCaption;
+        return Make(CimNamespaces.Cimv2, OperatingSystemReader.ClassName, ["Name"], new Dictionary<string, CimType> { ["OperatingSystemSKU"] = CimType.UInt32 },
+            ("Name", Text($@"{caption}|C:\Windows|\Device\Harddisk0\Partition2")), ("Caption", Text(caption)),
+            ("BuildNumber", Text(_cluster.OsBuild(_node))), ("OperatingSystemSKU", description.OsSku is { } sku ? new CimValue.UInt32((uint)sku) : null));
+    }
+
+    /// <summary>
+    /// The switch service's capabilities with the platform's IOVSupport (boolean) and IOVSupportReasons (string[])
+    /// (hyperv_v2 msvm-virtualethernetswitchmanagementcapabilities); none when the description says null.
+    /// </summary>
+    private IEnumerable<CimInstance> IovCapabilities()
+    {
+        var description = _cluster.Description(_node);
+        if (description.IovSupport is not { } supported)
+        {
+            return [];
+        }
+
+        var reasons = description.IovSupportReasons ?? [];
+        return [Make(CimNamespaces.Virtualization, IovSupportReader.CapabilitiesClass, ["InstanceID"], new Dictionary<string, CimType> { ["IOVSupportReasons"] = CimType.StringArray },
+            ("InstanceID", Text("Microsoft:Msvm_VirtualEthernetSwitchManagementCapabilities")),
+            ("ElementName", Text("Hyper-V Virtual Ethernet Switch Management Service Capabilities")),
+            ("IOVSupport", new CimValue.Boolean(supported)),
+            ("IOVSupportReasons", reasons.Count == 0 ? null : new CimValue.TextArray(reasons)))];
+    }
+
+    /// <summary>
+    /// The GPU's Win32_PnPSignedDriver. A device whose drivers are not installed (ConfigManagerErrorCode 28,
+    /// Win32_PnPEntity) is listed with no version. Location is the "PCI bus b, device d, function f" text.
+    /// </summary>
+    private CimInstance DriverInstance(EmulatedGpu gpu)
+    {
+        var id = GpuDeviceIds.FromInstancePath(gpu.InstancePath) ?? gpu.InstancePath;
+        var installed = gpu.PnpErrorCode != 28;
+        return Make(CimNamespaces.Cimv2, DisplayDrivers.ClassName, [], new Dictionary<string, CimType> { ["DriverVersion"] = CimType.String, ["DriverProviderName"] = CimType.String },
+            ("DeviceID", Text(id)), ("DeviceClass", Text(DisplayDrivers.DisplayDeviceClass)),
+            ("DeviceName", Text(installed ? gpu.Model.Name : "3D Video Controller")),
+            ("DriverVersion", installed ? Text(gpu.DriverVersion) : null), ("DriverProviderName", installed ? Text(gpu.Capture?.DriverProvider ?? gpu.Model.Vendor) : null),
+            ("Location", Text(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"PCI bus {gpu.PciBus}, device 0, function 0"))));
+    }
+
+    /// <summary>A BMC's VGA function: PCI vendor 1A03 (ASPEED), device 2000 "ASPEED Graphics Family" (pci-ids.ucw.cz/read/PC/1a03).</summary>
+    private IEnumerable<CimInstance> BmcVga()
+    {
+        if (_cluster.Description(_node).BmcVga is not { } name)
+        {
+            return [];
+        }
+
+        return [Make(CimNamespaces.Cimv2, "Win32_PnPEntity", ["DeviceID"],
+            ("DeviceID", Text(BmcVgaId)), ("PNPDeviceID", Text(BmcVgaId)), ("Name", Text(name)), ("Manufacturer", Text("ASPEED Technology, Inc.")),
+            ("Status", Text("OK")), ("ConfigManagerErrorCode", new CimValue.UInt32(0)), ("ClassGuid", Text(DisplayDevices.DisplayClassGuid)))];
+    }
+
+    private IEnumerable<CimInstance> BmcVgaDriver()
+        => _cluster.Description(_node).BmcVga is { } name
+            ? [Make(CimNamespaces.Cimv2, DisplayDrivers.ClassName, [],
+                ("DeviceID", Text(BmcVgaId)), ("DeviceClass", Text(DisplayDrivers.DisplayDeviceClass)), ("DeviceName", Text(name)),
+                ("DriverVersion", Text("1.13.4.0")), ("DriverProviderName", Text("ASPEED Technology, Inc.")), ("Location", Text("PCI bus 3, device 0, function 0")))]
+            : [];
+
     private CimInstance PnpInstance(EmulatedGpu gpu)
     {
         var id = GpuDeviceIds.FromInstancePath(gpu.InstancePath) ?? gpu.InstancePath;
@@ -491,6 +567,13 @@ public sealed class EmulatedCimClient : ICimClient
             ("Manufacturer", device.Manufacturer is null ? null : Text(device.Manufacturer)),
             ("Status", Text(device.Status)), ("ConfigManagerErrorCode", new CimValue.UInt32((uint)device.ConfigManagerErrorCode)),
             ("ClassGuid", Text(DisplayDevices.DisplayClassGuid)));
+
+    private CimInstance CapturedDriverInstance(DisplayDeviceCapture device)
+        => Make(CimNamespaces.Cimv2, DisplayDrivers.ClassName, [], new Dictionary<string, CimType> { ["DriverVersion"] = CimType.String, ["DriverProviderName"] = CimType.String, ["Location"] = CimType.String },
+            ("DeviceID", Text(device.DeviceId)), ("DeviceClass", Text(DisplayDrivers.DisplayDeviceClass)), ("DeviceName", Text(device.Name)),
+            ("DriverVersion", device.DriverVersion is null ? null : Text(device.DriverVersion)),
+            ("DriverProviderName", device.DriverProvider is null ? null : Text(device.DriverProvider)),
+            ("Location", device.DriverLocation is null ? null : Text(device.DriverLocation)));
 
     /// <summary>A VM's cluster resource is conventionally "Virtual Machine &lt;name&gt;" in a group named after it (audit E19); a capture keeps what the host had.</summary>
     private static string ResourceNameOf(EmulatedVm vm) => vm.ResourceName ?? $"Virtual Machine {vm.Name}";

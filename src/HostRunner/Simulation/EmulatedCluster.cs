@@ -20,6 +20,7 @@ public sealed class EmulatedCluster
     private readonly Dictionary<string, string> _osBuilds = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _languages = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, NodeCapture> _captures = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, NodeDescription> _descriptions = new(StringComparer.OrdinalIgnoreCase);
     // Msvm_ConcreteJob.TimeBeforeRemoval defaults to 5 minutes (learn.microsoft.com … msvm-concretejob; audit E13).
     private static readonly TimeSpan FinishedJobRetention = TimeSpan.FromMinutes(5);
     private long _sequence;
@@ -46,6 +47,7 @@ public sealed class EmulatedCluster
                 _captures[node.Name] = capture;
             }
 
+            _descriptions[node.Name] = node;
             for (var i = 0; i < node.Gpus.Count; i++)
             {
                 var g = node.Gpus[i];
@@ -59,7 +61,7 @@ public sealed class EmulatedCluster
                 var path = g.InstancePath ?? string.Create(
                     CultureInfo.InvariantCulture,
                     $@"\\?\PCI#{model.PciIds}#4&{(uint)StableHash(node.Name):x8}&0&{i:X4}#{{064092b3-625e-43bf-9eb5-dc845897dd59}}");
-                _gpus[node.Name].Add(new EmulatedGpu(node.Name, path, model, g.PartitionCount, g.SriovEnabled, g.Dda, g.PnpStatus, g.PnpErrorCode) { Capture = g.Captured });
+                _gpus[node.Name].Add(new EmulatedGpu(node.Name, path, model, g.PartitionCount, g.SriovEnabled, g.Dda, g.PnpStatus, g.PnpErrorCode, g.DriverVersion, i) { Capture = g.Captured });
             }
         }
 
@@ -134,7 +136,16 @@ public sealed class EmulatedCluster
     }
 
     /// <summary>The production operations wired over one node's emulated client.</summary>
-    public HyperVHost HostFor(string node, HyperVOptions? options = null) => new(node, ClientFor(node), options, Time);
+    public HyperVHost HostFor(string node, HyperVOptions? options = null) => new(node, ClientFor(node), options, Time, nvidiaSmi: NvidiaSmiFor(node));
+
+    /// <summary>The node's emulated <c>nvidia-smi</c>, or null when the description installs none.</summary>
+    public Devices.INvidiaSmi? NvidiaSmiFor(string node)
+    {
+        lock (Gate)
+        {
+            return Description(node).NvidiaSmi ? new EmulatedNvidiaSmi(this, node) : null;
+        }
+    }
 
     public IReadOnlyList<EmulatedVmState> Vms(string? node = null)
     {
@@ -357,6 +368,10 @@ public sealed class EmulatedCluster
     internal string Language(string node) => _languages[node];
 
     internal NodeCapture? Capture(string node) => _captures.GetValueOrDefault(node);
+
+    /// <summary>The node as described: its platform facts (OS, IOV, BMC, vendor tool) never change while emulated.</summary>
+    internal NodeDescription Description(string node)
+        => _descriptions.TryGetValue(node, out var description) ? description : throw new ArgumentException($"No emulated node '{node}'.", nameof(node));
 
     internal IEnumerable<EmulatedJob> Jobs => _jobs.Values;
 

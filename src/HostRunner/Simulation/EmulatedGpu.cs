@@ -1,7 +1,7 @@
 namespace GpuAutomation.HostRunner.Simulation;
 
 /// <summary>Mutable state of one emulated GPU; guarded by the cluster's lock.</summary>
-internal sealed class EmulatedGpu(string node, string instancePath, GpuModel model, int partitionCount, bool sriovEnabled, bool dda, string pnpStatus, int pnpErrorCode)
+internal sealed class EmulatedGpu(string node, string instancePath, GpuModel model, int partitionCount, bool sriovEnabled, bool dda, string pnpStatus, int pnpErrorCode, string driverVersion, int slot)
 {
     /// <summary>
     /// Encode, decode and compute totals. Server GPU-P drivers report them in 540p blocks and gigaflops
@@ -27,6 +27,11 @@ internal sealed class EmulatedGpu(string node, string instancePath, GpuModel mod
     public string PnpStatus { get; set; } = pnpStatus;
 
     public int PnpErrorCode { get; set; } = pnpErrorCode;
+
+    public string DriverVersion { get; } = driverVersion;
+
+    /// <summary>The GPU's PCI bus on its node (emulator numbering: 0x3B upward, one bus per slot).</summary>
+    public int PciBus { get; } = 0x3B + slot;
 
     public bool IsPartitionable => !Dda;
 

@@ -7,9 +7,11 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// </summary>
 /// <param name="PnpName">Its Win32_PnPEntity Name; null when PnP listed no device for it.</param>
 /// <param name="RunningPartitions">Partitions held by running VMs when captured: Available* is relative to these.</param>
+/// <param name="DriverProvider">Win32_PnPSignedDriver.DriverProviderName of its driver; null when none was listed.</param>
 public sealed record GpuCapture(
     IReadOnlyList<ushort> ValidPartitionCounts,
     IReadOnlyDictionary<string, ulong> Values,
     string? PnpName,
     string? PnpManufacturer,
-    int RunningPartitions);
+    int RunningPartitions,
+    string? DriverProvider = null);

@@ -30,6 +30,9 @@ public sealed class HostCapture(HyperVHost host)
         var partitions = await host.Gpus.ListPartitionsAsync(cancellationToken);
         var devices = await host.Devices.ListAsync(cancellationToken);
         var template = await host.Adapters.GetTemplateAsync(cancellationToken);
+        var drivers = await host.Drivers.ListAsync(cancellationToken);
+        var iov = await host.Iov.ReadAsync(cancellationToken);
+        var smi = host.NvidiaSmi is null ? null : await host.NvidiaSmi.QueryXmlAsync(cancellationToken) is { } xml ? NvidiaSmiLog.Parse(xml) : null;
         var machines = await host.Vms.ListAsync(cancellationToken);
         var realized = await host.Vms.ListRealizedSettingsAsync(cancellationToken);
         var adapters = realized.Count > 0 ? await host.Adapters.ListAllAsync(realized, cancellationToken) : new Dictionary<Guid, IReadOnlyList<GpuPartitionAdapter>>();
@@ -58,6 +61,7 @@ public sealed class HostCapture(HyperVHost host)
                 }
             }
 
+            var driver = drivers.FirstOrDefault(d => string.Equals(d.DeviceId, GpuDeviceIds.FromInstancePath(gpu.Name), StringComparison.OrdinalIgnoreCase));
             var runningPartitions = partitions.Count(p => string.Equals(p.GpuInstancePath, gpu.Name, StringComparison.OrdinalIgnoreCase) && running.Contains(p.VmId));
             gpus.Add(new GpuDescription(
                 device?.Name ?? "Unknown GPU",
@@ -65,7 +69,8 @@ public sealed class HostCapture(HyperVHost host)
                 gpu.Name,
                 PnpStatus: device?.Status ?? "Unknown",
                 PnpErrorCode: device?.ConfigManagerErrorCode ?? 0,
-                Captured: new GpuCapture([.. raw.GetUInt16Array("ValidPartitionCounts")], values, device?.Name, device?.Manufacturer, runningPartitions)));
+                DriverVersion: driver?.Version ?? string.Empty,
+                Captured: new GpuCapture([.. raw.GetUInt16Array("ValidPartitionCounts")], values, device?.Name, device?.Manufacturer, runningPartitions, driver?.Provider)));
         }
 
         var vms = new List<VmDescription>();
@@ -112,8 +117,25 @@ public sealed class HostCapture(HyperVHost host)
             systems.FirstOrDefault(VirtualMachines.IsVm)?.GetString("Caption"),
             HyperVClasses.PartitionValueProperties.ToDictionary(n => n, n => template.GetUnsigned(n), StringComparer.Ordinal),
             os?.GetString("Caption"),
-            [.. devices.Where(d => !gpuPaths.Contains(d.DeviceId)).Select(d => new DisplayDeviceCapture(d.DeviceId, d.Name, d.Manufacturer, d.Status, d.ConfigManagerErrorCode))]);
-        var node = new NodeDescription(host.Node, gpus, vms, os?.GetString("BuildNumber") ?? "unknown", Captured: capture);
+            [.. devices.Where(d => !gpuPaths.Contains(d.DeviceId)).Select(d =>
+            {
+                var driver = drivers.FirstOrDefault(r => string.Equals(r.DeviceId, d.DeviceId, StringComparison.OrdinalIgnoreCase));
+                return new DisplayDeviceCapture(d.DeviceId, d.Name, d.Manufacturer, d.Status, d.ConfigManagerErrorCode, driver?.Version, driver?.Provider, driver?.Location);
+            })]);
+        // nvidia-smi is kept as its facts (installed, driver version), not its XML: the emulator answers from the GPUs,
+        // and serials or UUIDs in the XML never reach the file. Board-to-device pairing (PCI location) is the emulator's.
+        var node = new NodeDescription(
+            host.Node,
+            gpus,
+            vms,
+            os?.GetString("BuildNumber") ?? "unknown",
+            OsCaption: os?.GetString("Caption") ?? "unknown",
+            OsSku: os?.GetUnsigned("OperatingSystemSKU") is { } sku ? (int)sku : null,
+            IovSupport: iov.Supported,
+            IovSupportReasons: iov.Reasons.Count > 0 ? iov.Reasons : null,
+            NvidiaSmi: smi is not null,
+            NvidiaDriverVersion: smi?.DriverVersion ?? "unknown",
+            Captured: capture);
         return new ClusterDescription(clusterName, [node]);
     }
 

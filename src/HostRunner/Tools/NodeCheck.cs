@@ -18,9 +18,6 @@ public sealed class NodeCheck(HyperVHost host, string? journalFolder)
     /// <summary>Client GPU-PV drivers report TotalVRAM as this relative unit, server GPU-P drivers in bytes (D-DXGK, EGPV #361).</summary>
     public const ulong RelativeUnit = 1_000_000_000;
 
-    /// <summary>Live migration of GPU-P VMs needs build 26100 or later (Azure Local gpu-manage-via-partitioning).</summary>
-    public const int MinimumBuild = 26100;
-
     public async Task<IReadOnlyList<CheckRow>> RunAsync(CancellationToken cancellationToken)
     {
         var rows = new List<CheckRow>();
@@ -69,7 +66,7 @@ public sealed class NodeCheck(HyperVHost host, string? journalFolder)
                 ? [Row("clustered", CheckVerdict.Pass)]
                 : [Row("not clustered", CheckVerdict.Warn, "A standalone host: OfflineAction is not set; VMs are not protected by the cluster.")], cancellationToken);
         await AddAsync(rows, "GPU VMs: cluster resource OfflineAction and GPU-P VM settings", string.Empty, GpuVmRowsAsync, cancellationToken);
-        await AddAsync(rows, "Operating system: build and edition meet the GPU-P prerequisites (Win32_OperatingSystem)", "Check WMI access to root\\cimv2.", OsRowsAsync, cancellationToken);
+        rows.AddRange(await new PlatformCheck(host).RunAsync(gpus, devices, cancellationToken));
         rows.Add(JournalRow());
         return rows;
     }
@@ -191,26 +188,6 @@ public sealed class NodeCheck(HyperVHost host, string? journalFolder)
         }
 
         return rows;
-    }
-
-    private async Task<IReadOnlyList<(string Read, CheckVerdict Verdict, string Action)>> OsRowsAsync(CancellationToken ct)
-    {
-        var os = (await host.Cim.QueryAsync(CimNamespaces.Cimv2, Wql.Select("Win32_OperatingSystem"), ct)).FirstOrDefault();
-        var caption = os?.GetString("Caption") ?? os?.GetString("Name") ?? "unknown";
-        var build = int.TryParse(os?.GetString("BuildNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var b) ? b : 0;
-        var read = Inv($"{caption}, build {build}");
-        if (build < MinimumBuild)
-        {
-            return [(read, CheckVerdict.Warn, Inv($"GPU-P needs Windows Server 2025 or Azure Local; live migration of GPU-P VMs needs build {MinimumBuild}+."))];
-        }
-
-        // The seed: Windows Server 2025 Datacenter for clustering, or Azure Local (Azure Stack HCI).
-        var edition = caption.Contains("Datacenter", StringComparison.OrdinalIgnoreCase)
-            || caption.Contains("Azure Stack HCI", StringComparison.OrdinalIgnoreCase)
-            || caption.Contains("Azure Local", StringComparison.OrdinalIgnoreCase);
-        return edition
-            ? [(read, CheckVerdict.Pass, string.Empty)]
-            : [(read, CheckVerdict.Warn, "Clustered GPU-P needs Windows Server 2025 Datacenter or Azure Local.")];
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Cim.Mi;
+using GpuAutomation.HostRunner.Devices;
 using GpuAutomation.HostRunner.HyperV;
 using GpuAutomation.HostRunner.Simulation;
 
@@ -72,6 +73,7 @@ public static class ToolCommand
 
         ICimClient cim;
         string node;
+        INvidiaSmi? nvidiaSmi;
         if (options.TryGetValue("simulate", out var file))
         {
             if (!options.TryGetValue("node", out var simulated))
@@ -89,11 +91,13 @@ public static class ToolCommand
 
             cim = cluster.ClientFor(simulated);
             node = simulated;
+            nvidiaSmi = cluster.NvidiaSmiFor(simulated);
         }
         else if (OperatingSystem.IsWindows())
         {
             cim = new MiCimClient(new MiCimClientOptions());
             node = Environment.MachineName;
+            nvidiaSmi = new NvidiaSmiProcess();
         }
         else
         {
@@ -107,12 +111,12 @@ public static class ToolCommand
             switch (command)
             {
                 case Capture:
-                    return await CaptureAsync(new HyperVHost(node, cim), options["out"], options.ContainsKey("redact"), output, errors, cancellationToken);
+                    return await CaptureAsync(new HyperVHost(node, cim, nvidiaSmi: nvidiaSmi), options["out"], options.ContainsKey("redact"), output, errors, cancellationToken);
                 case Canary:
-                    var traced = new HyperVHost(node, new TracingCimClient(cim, output));
+                    var traced = new HyperVHost(node, new TracingCimClient(cim, output), nvidiaSmi: nvidiaSmi);
                     return await new PartitionCanary(traced, journal ?? Path.GetTempPath(), output).RunAsync(options["vm"], options.ContainsKey("allow-restart"), cancellationToken);
                 default:
-                    var rows = await new NodeCheck(new HyperVHost(node, cim), journal).RunAsync(cancellationToken);
+                    var rows = await new NodeCheck(new HyperVHost(node, cim, nvidiaSmi: nvidiaSmi), journal).RunAsync(cancellationToken);
                     await output.WriteAsync(NodeCheck.Format(rows));
                     return NodeCheck.ExitCode(rows);
             }

@@ -77,7 +77,7 @@ public sealed class SandboxSystem : IAsyncDisposable
                     ShutdownTimeout = TimeSpan.FromSeconds(10),
                     StopGracePeriod = TimeSpan.FromSeconds(5),
                 };
-                var agent = new HostRunnerAgent(agentOptions, bus, cluster.ClientFor(node), loggerFactory: agentLoggers);
+                var agent = new HostRunnerAgent(agentOptions, bus, cluster.ClientFor(node), loggerFactory: agentLoggers, nvidiaSmi: cluster.NvidiaSmiFor(node));
                 agents.Add(agent);
                 await agent.StartAsync(cancellationToken);
             }

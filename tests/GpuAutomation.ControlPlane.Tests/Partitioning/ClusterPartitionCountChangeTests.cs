@@ -54,6 +54,34 @@ public sealed class ClusterPartitionCountChangeTests : IDisposable
     }
 
     [Fact]
+    public async Task Different_driver_versions_let_the_change_through_with_the_warning_on_every_request()
+    {
+        await _plane.SeedAsync(
+            Sample.Node("node1", Sample.Start) with { Gpus = [Sample.Gpu("gpu-node1-0", 4, driverVersion: "32.0.15.5324")] },
+            Sample.Node("node2", Sample.Start) with { Gpus = [Sample.Gpu("gpu-node2-0", 4, driverVersion: "32.0.15.5612")] });
+
+        var outcome = await _plane.Requests.ChangeClusterPartitionCountAsync(Change(8), default);
+
+        Assert.False(outcome.IsRefused);
+        Assert.Equal(2, outcome.Requests.Count);
+        Assert.All(outcome.Requests, r => Assert.Contains(r.Warnings, w => w.Code == RequestCodes.DriverVersionsDiffer));
+    }
+
+    [Fact]
+    public async Task Gpus_of_one_model_but_different_memory_refuse_the_change_on_every_node()
+    {
+        await _plane.SeedAsync(
+            Sample.Node("node1", Sample.Start),
+            Sample.Node("node2", Sample.Start) with { Gpus = [Sample.Gpu("gpu-node2-0", 4, memoryMiB: 8192)] });
+
+        var outcome = await _plane.Requests.ChangeClusterPartitionCountAsync(Change(8), default);
+
+        Assert.True(outcome.IsRefused);
+        Assert.All(outcome.Refusals, r => Assert.Equal(RequestCodes.ClusterHeterogeneous, r.Reason.Code));
+        Assert.Empty(await CountChangesAsync());
+    }
+
+    [Fact]
     public async Task An_idle_cluster_gets_one_request_per_node_all_sent_and_one_cluster_view_of_warnings()
     {
         await _plane.SeedAsync(Sample.Node("node1", Sample.Start), Sample.Node("node2", Sample.Start));

@@ -87,6 +87,39 @@ public sealed class PartitionRequestValidatorTests
     }
 
     [Fact]
+    public void Same_model_with_different_memory_is_an_error_and_unknown_memory_is_no_difference()
+    {
+        var small = Sample.Node("node2", Sample.Start, without: 1) with { Gpus = [Sample.Gpu("gpu-node2-0", 4, memoryMiB: 8192)] };
+        var unknown = Sample.Node("node2", Sample.Start, without: 1) with { Gpus = [Sample.Gpu("gpu-node2-0", 4, memoryMiB: null)] };
+
+        var rejection = Validate(PartitionRequestSubmission.Assign(Sample.Cluster, "node2-vm0"), Cluster(Sample.Node("node1", Sample.Start), small)).Rejection;
+        var accepted = Validate(PartitionRequestSubmission.Assign(Sample.Cluster, "node2-vm0"), Cluster(Sample.Node("node1", Sample.Start), unknown));
+
+        Assert.Equal(RequestCodes.ClusterHeterogeneous, rejection?.Code);
+        Assert.Contains("NVIDIA A2 (8192 MiB)", rejection!.Message, StringComparison.Ordinal);
+        Assert.Null(accepted.Rejection);
+    }
+
+    [Fact]
+    public void Different_driver_versions_warn_on_assignments_and_count_changes_but_refuse_nothing()
+    {
+        var node1 = Sample.Node("node1", Sample.Start) with { Gpus = [Sample.Gpu("gpu-node1-0", 4, driverVersion: "32.0.15.5324")] };
+        var node2 = Sample.Node("node2", Sample.Start) with { Gpus = [Sample.Gpu("gpu-node2-0", 4, driverVersion: "32.0.15.5612")] };
+
+        var assign = Validate(PartitionRequestSubmission.Assign(Sample.Cluster, "node2-vm0"), Cluster(node1, node2));
+        var count = Validate(PartitionRequestSubmission.ConfigureCount(Sample.Cluster, "node2", 8), Cluster(node1, node2));
+        var same = Validate(PartitionRequestSubmission.Assign(Sample.Cluster, "node2-vm0"), Cluster(node1, node2 with { Gpus = [Sample.Gpu("gpu-node2-0", 4, driverVersion: "32.0.15.5324")] }));
+
+        Assert.Null(assign.Rejection);
+        var warning = Assert.Single(assign.Warnings);
+        Assert.Equal(RequestCodes.DriverVersionsDiffer, warning.Code);
+        Assert.Contains("32.0.15.5324 on node1; 32.0.15.5612 on node2", warning.Message, StringComparison.Ordinal);
+        Assert.Null(count.Rejection);
+        Assert.Contains(count.Warnings, w => w.Code == RequestCodes.DriverVersionsDiffer);
+        Assert.Empty(same.Warnings);
+    }
+
+    [Fact]
     public void Mixed_partition_counts_block_assignments_until_the_change_is_finished()
     {
         var rejection = Validate(

@@ -16,7 +16,7 @@ internal static class Sample
 
     public static Guid VmId(string vmName) => new(MD5.HashData(Encoding.UTF8.GetBytes(vmName)));
 
-    public static GpuInventory Gpu(string path, int partitionCount, IEnumerable<string>? vmsHoldingPartitions = null, GpuAssignedStatus status = GpuAssignedStatus.Partitioned, string model = "A2", long memoryMiB = 16384)
+    public static GpuInventory Gpu(string path, int partitionCount, IEnumerable<string>? vmsHoldingPartitions = null, GpuAssignedStatus status = GpuAssignedStatus.Partitioned, string model = "A2", long? memoryMiB = 16384, string? driverVersion = null)
         => new(
             path,
             "PCI\\" + path,
@@ -29,7 +29,8 @@ internal static class Sample
             [16, 8, 4, 2],
             partitionCount,
             null,
-            (vmsHoldingPartitions ?? []).Select((vm, i) => new GpuPartitionAssignment(i, vm, VmId(vm), null)).ToList());
+            (vmsHoldingPartitions ?? []).Select((vm, i) => new GpuPartitionAssignment(i, vm, VmId(vm), null)).ToList(),
+            driverVersion is null ? null : new GpuDriver(driverVersion, "NVIDIA"));
 
     public static VmInventory Vm(string name, string node, string? gpuPath = null)
         => new(

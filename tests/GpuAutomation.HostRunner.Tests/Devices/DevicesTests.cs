@@ -33,6 +33,17 @@ public sealed class DevicesTests
         Assert.Equal(GpuAssignedStatus.NotAssignable, GpuStatusClassifier.Classify(working with { DeviceId = @"ROOT\BasicDisplay\0000" }, null));
     }
 
+    [Theory]
+    [InlineData(@"PCI\VEN_1A03&DEV_2000&SUBSYS_20001A03&REV_41\4&2a6d3c1&0&0018", "ASPEED Graphics Family")]
+    [InlineData(@"PCI\VEN_102B&DEV_0536&SUBSYS_0A6B1028&REV_04\3&11583659&0&C0", "Matrox G200eR2")]
+    public void A_bmc_vga_is_not_a_gpu_ready_for_dda(string deviceId, string name)
+    {
+        var bmc = new PnpDevice(deviceId, name, null, "OK", 0);
+
+        Assert.True(BaseboardManagementVga.Is(bmc));
+        Assert.Equal(GpuAssignedStatus.NotAssignable, GpuStatusClassifier.Classify(bmc, null));
+    }
+
     [Fact]
     public async Task Lists_display_devices_with_driver_status_from_pnp()
     {

@@ -1,5 +1,6 @@
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.HostRunner.Reporting;
 using GpuAutomation.HostRunner.Simulation;
 
 namespace GpuAutomation.HostRunner.Tests.HyperV;
@@ -143,8 +144,13 @@ public sealed class HostInventoryReaderTests
             var check = new FieldCheck();
             inventory.Validate(check);
             Assert.Null(check.Problem);
-            Assert.Equal(2, inventory.Gpus.Count);
-            Assert.All(inventory.Gpus, g => Assert.Equal(("NVIDIA A2", 4, GpuAssignedStatus.Partitioned), (g.Model, g.PartitionCount, g.AssignedStatus)));
+            var gpus = inventory.Gpus.Where(g => g.Vendor == "NVIDIA").ToList();
+            Assert.Equal(2, gpus.Count);
+            Assert.All(gpus, g => Assert.Equal(("NVIDIA A2", 4, GpuAssignedStatus.Partitioned), (g.Model, g.PartitionCount, g.AssignedStatus)));
+            Assert.All(gpus, g => Assert.Equal(new GpuDriver("32.0.15.5324", "NVIDIA", "553.24", "Host VGPU", "SR-IOV"), g.Driver));
+            Assert.All(inventory.Gpus.Except(gpus), g => Assert.Equal(GpuAssignedStatus.NotAssignable, g.AssignedStatus));
+            Assert.Equal((true, 406), (inventory.Host.IovSupport, inventory.Host.OsSku));
+            Assert.Empty(inventory.Host.GpuPPrerequisiteProblems!);
             Assert.Contains(inventory.Vms, v => v.HasPartition && v.OfflineAction == OfflineAction.ForceShutdown);
         }
     }
@@ -163,4 +169,114 @@ public sealed class HostInventoryReaderTests
     [Fact]
     public void An_unknown_field_in_a_description_is_refused()
         => Assert.ThrowsAny<System.Text.Json.JsonException>(() => EmulatedCluster.Parse("""{ "name": "c", "nodes": [], "colour": "red" }"""));
+
+    private static EmulatedCluster Solo(NodeDescription node, string? cluster = null) => new(new ClusterDescription(cluster, [node]));
+
+    [Fact]
+    public async Task Sr_iov_readiness_is_read_from_iov_support_not_inferred_from_valid_counts()
+    {
+        // The GPU lists valid counts, which the agent used to take for SR-IOV readiness; IOVSupport says otherwise.
+        string[] reasons = ["To use SR-IOV on this system, the system BIOS must be updated to allow Windows to control PCI Express."];
+        var cluster = Solo(new NodeDescription("solo", [new GpuDescription("NVIDIA A2", 4)], [], IovSupport: false, IovSupportReasons: reasons));
+
+        var inventory = await cluster.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        Assert.NotEmpty(inventory.Gpus[0].ValidPartitionCounts);
+        Assert.False(inventory.Host.SriovSupported);
+        Assert.False(inventory.Host.IommuSupported);
+        Assert.False(inventory.Host.IovSupport);
+        Assert.Equal(reasons, inventory.Host.IovSupportReasons);
+    }
+
+    [Fact]
+    public async Task Without_the_iov_class_readiness_falls_back_to_the_gpus_valid_counts()
+    {
+        var cluster = Solo(new NodeDescription("solo", [new GpuDescription("NVIDIA A2", 4)], [], IovSupport: null));
+
+        var inventory = await cluster.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        Assert.Null(inventory.Host.IovSupport);
+        Assert.True(inventory.Host.SriovSupported);
+    }
+
+    [Fact]
+    public async Task Gpu_driver_version_is_read_from_the_signed_driver_and_nvidia_smi()
+    {
+        var cluster = Solo(new NodeDescription(
+            "solo",
+            [new GpuDescription("NVIDIA A2", 4, DriverVersion: "32.0.15.5612"), new GpuDescription("NVIDIA A2", SriovEnabled: false, DriverVersion: "32.0.15.5612")],
+            [],
+            NvidiaSmi: true,
+            NvidiaDriverVersion: "556.12"));
+
+        var inventory = await cluster.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        var partitioned = inventory.Gpus.Single(g => g.AssignedStatus == GpuAssignedStatus.Partitioned);
+        Assert.Equal(new GpuDriver("32.0.15.5612", "NVIDIA", "556.12", "Host VGPU", "SR-IOV"), partitioned.Driver);
+        var sriovOff = inventory.Gpus.Single(g => g.AssignedStatus == GpuAssignedStatus.Paravirtualization);
+        Assert.Equal(new GpuDriver("32.0.15.5612", "NVIDIA", "556.12", "None", null), sriovOff.Driver);
+    }
+
+    [Fact]
+    public async Task Without_nvidia_smi_the_driver_is_the_signed_drivers_alone_and_a_failing_tool_does_not_fail_the_inventory()
+    {
+        var cluster = Solo(new NodeDescription("solo", [new GpuDescription("NVIDIA A2", 4)], [], NvidiaSmi: true));
+        cluster.Faults.Add(new EmulatedFault("NvidiaSmi", EmulatedFaultKind.Fail));
+
+        var inventory = await cluster.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        Assert.Equal(new GpuDriver("32.0.15.5324", "NVIDIA"), inventory.Gpus[0].Driver);
+        Assert.Null((await Emulator.Host(Emulator.Cluster()).Inventory.ReadAsync(None)).Gpus[0].Driver!.VendorVersion);
+    }
+
+    [Fact]
+    public async Task A_gpu_without_an_installed_driver_reports_no_driver_version()
+    {
+        var cluster = Solo(new NodeDescription("solo", [new GpuDescription("NVIDIA A2", 4, PnpStatus: "Error", PnpErrorCode: 28)], []));
+
+        var inventory = await cluster.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        Assert.Null(inventory.Gpus[0].Driver!.Version);
+    }
+
+    [Fact]
+    public async Task A_bmc_vga_is_listed_as_not_assignable_never_ready_for_dda()
+    {
+        var cluster = Solo(new NodeDescription("solo", [new GpuDescription("NVIDIA A2", 4)], [], BmcVga: "ASPEED Graphics Family"));
+
+        var inventory = await cluster.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        var bmc = inventory.Gpus.Single(g => g.Model == "ASPEED Graphics Family");
+        Assert.Equal(GpuAssignedStatus.NotAssignable, bmc.AssignedStatus);
+        Assert.DoesNotContain(inventory.Gpus, g => g.AssignedStatus == GpuAssignedStatus.ReadyForDda);
+    }
+
+    [Fact]
+    public async Task Os_build_edition_and_gpu_p_prerequisites_are_reported()
+    {
+        var cluster = Solo(
+            new NodeDescription("solo", [new GpuDescription("NVIDIA A2", 4)], [], OsBuild: "26100", OsCaption: "Microsoft Windows Server 2025 Standard", OsSku: 7),
+            cluster: "c1");
+
+        var inventory = await cluster.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        Assert.Equal(("26100", "Microsoft Windows Server 2025 Standard", 7), (inventory.Host.OsBuild, inventory.Host.OsCaption, inventory.Host.OsSku));
+        Assert.Contains(inventory.Host.GpuPPrerequisiteProblems!, p => p.Contains("Datacenter", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Two_reads_of_an_unchanged_node_are_no_change_and_another_driver_version_is_one()
+    {
+        NodeDescription Node(string driver) => new(
+            "solo", [new GpuDescription("NVIDIA A2", 4, DriverVersion: driver)], [], IovSupport: false, IovSupportReasons: ["reason"], OsSku: 7);
+        var host = Solo(Node("32.0.15.5324"), cluster: "c1").HostFor("solo", Emulator.Fast);
+
+        var first = await host.Inventory.ReadAsync(None);
+        var again = await host.Inventory.ReadAsync(None);
+        var updated = await Solo(Node("32.0.15.5612"), cluster: "c1").HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None);
+
+        Assert.NotEmpty(first.Host.GpuPPrerequisiteProblems!);
+        Assert.False(ClusterEventDetector.Differs(first, again));
+        Assert.True(ClusterEventDetector.Differs(first, updated));
+    }
 }

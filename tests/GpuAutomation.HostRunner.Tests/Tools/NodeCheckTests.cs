@@ -1,5 +1,6 @@
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.HostRunner.HyperV;
+using GpuAutomation.HostRunner.Platform;
 using GpuAutomation.HostRunner.Simulation;
 using GpuAutomation.HostRunner.Tools;
 
@@ -140,8 +141,101 @@ public sealed class NodeCheckTests : IDisposable
         Assert.Equal(0, code);
         Assert.StartsWith("verdict | assumption | read | what to do", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("PASS | Partitionable GPUs", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("PASS | Platform SR-IOV and IOMMU", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("32.0.15.5324 (NVIDIA); nvidia-smi 553.24, Host VGPU (SR-IOV)", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("ASPEED Graphics Family", output.ToString(), StringComparison.Ordinal);
         Assert.Equal(2, missingNode);
     }
+
+    [Fact]
+    public async Task Iov_support_false_fails_the_sr_iov_row_with_the_reasons_read()
+    {
+        var rows = await Check(Solo(new NodeDescription("node1", [new GpuDescription("NVIDIA A2", 4)], [], IovSupport: false, IovSupportReasons: ["The chipset on the system does not do DMA remapping."])));
+
+        var row = Assert.Single(rows, r => r.Assumption == PlatformCheck.IovAssumption);
+        Assert.Equal(CheckVerdict.Fail, row.Verdict);
+        Assert.Contains("DMA remapping", row.Read, StringComparison.Ordinal);
+        Assert.Equal(1, NodeCheck.ExitCode(rows));
+    }
+
+    [Fact]
+    public async Task Iov_support_not_reported_warns()
+    {
+        var rows = await Check(Solo(new NodeDescription("node1", [new GpuDescription("NVIDIA A2", 4)], [], IovSupport: null)));
+
+        Assert.Equal(CheckVerdict.Warn, Assert.Single(rows, r => r.Assumption == PlatformCheck.IovAssumption).Verdict);
+    }
+
+    [Fact]
+    public async Task A_query_fault_on_the_iov_class_fails_its_row()
+    {
+        var cluster = Emulator.Cluster();
+        cluster.Faults.Add(new EmulatedFault("Query", EmulatedFaultKind.Fail, ClassName: IovSupportReader.CapabilitiesClass));
+
+        var rows = await Check(cluster);
+
+        Assert.Equal(CheckVerdict.Fail, Assert.Single(rows, r => r.Assumption == PlatformCheck.IovAssumption).Verdict);
+    }
+
+    [Fact]
+    public async Task A_gpu_without_a_driver_fails_and_differing_driver_versions_warn()
+    {
+        var cluster = Solo(new NodeDescription(
+            "node1",
+            [
+                new GpuDescription("NVIDIA A2", 4, DriverVersion: "32.0.15.5324"),
+                new GpuDescription("NVIDIA A2", 4, DriverVersion: "32.0.15.5612"),
+                new GpuDescription("NVIDIA A2", 4, PnpStatus: "Error", PnpErrorCode: 28),
+            ],
+            []));
+
+        var rows = await Check(cluster);
+
+        var drivers = rows.Where(r => r.Assumption.EndsWith(PlatformCheck.DriverAssumption, StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, drivers.Count);
+        Assert.Single(drivers, r => r.Verdict == CheckVerdict.Fail && r.Read.StartsWith("no driver version", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.Assumption == "GPU drivers: one version on the node" && r.Verdict == CheckVerdict.Warn && r.Read == "32.0.15.5324, 32.0.15.5612");
+    }
+
+    [Fact]
+    public async Task Nvidia_smi_without_the_vgpu_host_driver_warns_and_a_failing_tool_warns()
+    {
+        var cluster = Solo(new NodeDescription("node1", [new GpuDescription("NVIDIA A2", SriovEnabled: false)], [], NvidiaSmi: true));
+
+        var rows = await Check(cluster);
+        cluster.Faults.Add(new EmulatedFault("NvidiaSmi", EmulatedFaultKind.Fail));
+        var failed = await Check(cluster);
+
+        var driver = Assert.Single(rows, r => r.Assumption.EndsWith(PlatformCheck.DriverAssumption, StringComparison.Ordinal));
+        Assert.Equal(CheckVerdict.Warn, driver.Verdict);
+        Assert.Contains("nvidia-smi 553.24, None", driver.Read, StringComparison.Ordinal);
+        Assert.Contains(failed, r => r.Assumption == "nvidia-smi -q -x readable" && r.Verdict == CheckVerdict.Warn);
+    }
+
+    [Theory]
+    [InlineData("26100", "Microsoft Windows Server 2025 Standard", 7, "c1", CheckVerdict.Fail)]
+    [InlineData("26100", "Microsoft Windows Server 2025 Standard", 7, null, CheckVerdict.Pass)]
+    [InlineData("20348", "Microsoft Windows Server 2022 Datacenter", 8, "c1", CheckVerdict.Fail)]
+    [InlineData("25398", "Microsoft Azure Stack HCI", 406, "c1", CheckVerdict.Warn)]
+    [InlineData("26100", "Microsoft Windows Server 2025 Datacenter", 8, "c1", CheckVerdict.Pass)]
+    public async Task The_os_row_judges_build_and_edition_against_the_gpu_p_prerequisites(string build, string caption, int sku, string? cluster, CheckVerdict verdict)
+    {
+        var rows = await Check(Solo(new NodeDescription("node1", [new GpuDescription("NVIDIA A2", 4)], [], OsBuild: build, OsCaption: caption, OsSku: sku), cluster));
+
+        var row = Assert.Single(rows, r => r.Assumption == PlatformCheck.OsAssumption);
+        Assert.Equal(verdict, row.Verdict);
+        Assert.Contains(caption, row.Read, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bmc_vga_is_shown_as_no_gpu()
+    {
+        var rows = await Check(Solo(new NodeDescription("node1", [new GpuDescription("NVIDIA A2", 4)], [], BmcVga: "ASPEED Graphics Family")));
+
+        Assert.Contains(rows, r => r.Read.StartsWith("ASPEED Graphics Family", StringComparison.Ordinal) && r.Read.EndsWith("Not assignable", StringComparison.Ordinal));
+    }
+
+    private static EmulatedCluster Solo(NodeDescription node, string? cluster = null) => new(new ClusterDescription(cluster, [node]));
 
     private Task<IReadOnlyList<CheckRow>> Check(EmulatedCluster cluster)
         => new NodeCheck(Emulator.Host(cluster), _journal).RunAsync(None);

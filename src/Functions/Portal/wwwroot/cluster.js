@@ -17,7 +17,7 @@ export function vmActions(cluster, vm, summary, context) {
 function gpuCell(gpu, index) {
   return h("td", { class: "gpu" },
     h("div", {}, h("strong", {}, `GPU ${index + 1}: ${gpuName(gpu)}`)),
-    h("div", {}, `${gpu.memoryMiB ? mib(gpu.memoryMiB) : "memory not reported"} · ${gpu.assignedStatus} · device ${gpu.pnpStatus}`),
+    h("div", {}, `${gpu.memoryMiB ? mib(gpu.memoryMiB) : "memory not reported"} · ${gpu.assignedStatus} · device ${gpu.pnpStatus}${gpu.driverVersion ? ` · driver ${gpu.driverVersion}` : ""}`),
     h("div", {}, `${gpu.partitionCount} partitions of ${vramPerPartition(gpu, gpu.partitionCount || 1)}; ${gpu.freePartitions} free`),
     h("div", { class: "muted" }, `Valid counts: ${gpu.validPartitionCounts.join(", ")}`),
     gpu.partitions.length
