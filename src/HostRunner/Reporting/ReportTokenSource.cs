@@ -68,6 +68,6 @@ public sealed partial class ReportTokenSource
     private static string Scope(string audience)
         => audience.EndsWith("/.default", StringComparison.Ordinal) ? audience : audience.TrimEnd('/') + "/.default";
 
-    [LoggerMessage(EventId = 1510, Level = LogLevel.Information, Message = "Fetched a report token for {Scope}, valid until {ExpiresOn}")]
+    [LoggerMessage(EventId = 1520, Level = LogLevel.Information, Message = "Fetched a report token for {Scope}, valid until {ExpiresOn}")]
     private static partial void LogFetched(ILogger logger, string scope, DateTimeOffset expiresOn);
 }

@@ -144,9 +144,23 @@ public sealed class VmProvisioningTests
         Arm(harness).Set(MachineId, new AzureLocalVmFacts("HCI", Sample.VmId("node1-vm1"), new Dictionary<string, string>()));
         var handler = harness.Get<VmLifecycleEventHandler>();
 
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => handler.HandleAsync(
-            i % 2 == 0 ? Written($"m{i}", VmLifecycleEvent.ArcMachineWrite, MachineId) : Written($"i{i}", VmLifecycleEvent.AzureLocalVmInstanceWrite, InstanceId),
-            default))));
+        // A twin still being written answers retryable idempotency-key-in-flight: Event Grid redelivers, as here.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            var resourceEvent = i % 2 == 0 ? Written($"m{i}", VmLifecycleEvent.ArcMachineWrite, MachineId) : Written($"i{i}", VmLifecycleEvent.AzureLocalVmInstanceWrite, InstanceId);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await handler.HandleAsync(resourceEvent, default);
+                    return;
+                }
+                catch (ControlPlaneException ex) when (ex.Code == RequestCodes.IdempotencyKeyInFlight && ex.IsRetryable && attempt < 50)
+                {
+                    await Task.Delay(10);
+                }
+            }
+        })));
 
         await harness.DispatchWaitingAsync();
         Assert.Single((await harness.Requests.ListAsync(new RequestListQuery(Sample.Cluster, null, null, "node1-vm1", 10, null), default)).Requests);
