@@ -124,6 +124,12 @@ public static class Program
         return 0;
     }
 
+    private static readonly Dictionary<string, string> DeployedSettings = new()
+    {
+        ["GpuAutomation__ReportAuthentication__TenantId"] = "7f3c2b1a-0d4e-4f5a-9b6c-8d7e6f5a4b3c",
+        ["GpuAutomation__ReportAuthentication__Audience"] = "api://gpu-automation-bench",
+    };
+
     private static string? Option(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 
     private static string Publish(string name, bool aot)
@@ -146,7 +152,9 @@ public static class Program
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();
-        var (started, port) = HandlerProcess.Start(executable, appRoot);
+        // As deployed: report authentication configured (the handler refuses to start without it; keys are fetched
+        // only when a report arrives, so nothing leaves the machine here).
+        var (started, port) = HandlerProcess.Start(executable, appRoot, DeployedSettings);
         using var process = started;
         var url = new Uri($"http://127.0.0.1:{port}/api/health");
         try
