@@ -88,5 +88,5 @@ public sealed class DevelopmentIdentityLoopbackTests
     [InlineData("http://10.0.0.4:5080", false)]
     [InlineData("http://localhost.example.com:80", false)]
     public void Loopback_means_localhost_or_a_loopback_ip(string address, bool loopback)
-        => Assert.Equal(loopback, DevelopmentIdentityGuard.IsLoopback(address));
+        => Assert.Equal(loopback, LoopbackOnlyGuard.IsLoopback(address));
 }

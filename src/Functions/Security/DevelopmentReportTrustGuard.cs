@@ -1,53 +1,27 @@
 using GpuAutomation.ControlPlane.Reports;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace GpuAutomation.Functions.Security;
 
 /// <summary>
 /// Development trust accepts every report for the registered node it claims, so it is only for a development machine:
-/// the app refuses to start with it when an address it serves is not loopback (as <see cref="DevelopmentIdentityGuard"/>
-/// checks, before and after binding), or when it runs on App Service / Azure Functions, where the handler itself
-/// listens on 127.0.0.1 behind the host, so the address alone proves nothing. WEBSITE_INSTANCE_ID is set by the
-/// platform on every instance (learn.microsoft.com/azure/app-service/reference-app-settings, "WEBSITE_INSTANCE_ID";
-/// whether Flex Consumption sets it too is not confirmed by a public source — WEBSITE_SITE_NAME is checked as well).
+/// the app refuses to start with it when an address it serves is not loopback (<see cref="LoopbackOnlyGuard"/>), or
+/// when it runs on App Service / Azure Functions, where the handler itself listens on 127.0.0.1 behind the host, so the
+/// address alone proves nothing. WEBSITE_INSTANCE_ID is set by the platform on every instance
+/// (learn.microsoft.com/azure/app-service/reference-app-settings, "WEBSITE_INSTANCE_ID"; whether Flex Consumption sets
+/// it too is not confirmed by a public source — WEBSITE_SITE_NAME is checked as well).
 /// </summary>
 public sealed partial class DevelopmentReportTrustGuard(IServer server, IConfiguration configuration, ILogger<DevelopmentReportTrustGuard> logger)
-    : IStartupFilter, IHostedLifecycleService
+    : LoopbackOnlyGuard(server, configuration)
 {
     public const string SettingName = $"{ReportAuthenticationOptions.SectionName}:{nameof(ReportAuthenticationOptions.DevelopmentTrust)}";
 
     /// <summary>Variables the platform sets on an App Service or Functions instance.</summary>
     public static readonly IReadOnlyList<string> PlatformVariables = ["WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME"];
 
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next)
+    protected override void BeforeBinding()
     {
-        RefusePlatform();
-        var configured = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var kestrelEndpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>();
-        Refuse(configured.Concat(kestrelEndpoints));
-        return next;
-    }
-
-    public Task StartedAsync(CancellationToken cancellationToken)
-    {
-        Refuse(server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
-        return Task.CompletedTask;
-    }
-
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    private void RefusePlatform()
-    {
-        if (PlatformVariables.FirstOrDefault(v => !string.IsNullOrEmpty(configuration[v])) is { } variable)
+        if (PlatformVariables.FirstOrDefault(v => !string.IsNullOrEmpty(Configuration[v])) is { } variable)
         {
             LogRefused(logger, SettingName, variable);
             throw new InvalidOperationException(
@@ -56,17 +30,11 @@ public sealed partial class DevelopmentReportTrustGuard(IServer server, IConfigu
         }
     }
 
-    private void Refuse(IEnumerable<string> addresses)
+    protected override InvalidOperationException Refused(string exposed)
     {
-        var exposed = addresses.Where(a => !DevelopmentIdentityGuard.IsLoopback(a)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        if (exposed.Count == 0)
-        {
-            return;
-        }
-
-        LogRefused(logger, SettingName, string.Join(", ", exposed));
-        throw new InvalidOperationException(
-            $"{SettingName} is on, and the app would serve {string.Join(", ", exposed)}, which is not a loopback address: "
+        LogRefused(logger, SettingName, exposed);
+        return new InvalidOperationException(
+            $"{SettingName} is on, and the app would serve {exposed}, which is not a loopback address: "
             + "development trust accepts host reports without authenticating them, so it only ever runs on a development "
             + $"machine. Listen on 127.0.0.1, [::1] or localhost, or configure {ReportAuthenticationOptions.SectionName}:TenantId and :Audience instead.");
     }
