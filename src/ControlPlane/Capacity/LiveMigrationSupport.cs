@@ -25,6 +25,8 @@ public static class LiveMigrationSupport
     public static bool Supports(NodeInventory node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        return int.TryParse(node.Host.OsBuild, NumberStyles.None, CultureInfo.InvariantCulture, out var build) && build >= MinimumOsBuild;
+        // BuildNumber ("26100"); some sources add the revision ("26100.2314"): the build is what comes before the dot.
+        var build = node.Host.OsBuild.Split('.')[0];
+        return int.TryParse(build, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= MinimumOsBuild;
     }
 }

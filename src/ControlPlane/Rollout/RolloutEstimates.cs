@@ -3,7 +3,8 @@ namespace GpuAutomation.ControlPlane.Rollout;
 /// <summary>
 /// How long the steps of a rollout take, for the downtime a plan expects per VM. These are planning assumptions, not
 /// measurements: no public source gives GPU-P step durations on real hosts (a guest's shutdown and boot dominate and
-/// vary per workload), so every figure is configurable and a plan shows them as estimates.
+/// vary per workload), so a plan shows the figures it used beside its downtimes. Not configurable yet: every plan
+/// uses <see cref="Default"/>.
 /// </summary>
 public sealed record RolloutEstimates(
     TimeSpan StopVm,
