@@ -333,10 +333,10 @@ public static class RolloutPlanner
         /// <summary>Failover headroom of the cluster as simulated, with <paramref name="changing"/> nodes' partitions unusable.</summary>
         public StageHeadroom Headroom(string cluster, IReadOnlySet<SimNode> changing)
         {
-            var nodes = Nodes.Select(n => n.AsInventory(changing.Contains(n), Vms)).ToList();
+            var nodes = Nodes.Select(n => n.AsCapacity(changing.Contains(n))).ToList();
             var headroom = FailoverHeadroom.Compute(cluster, nodes);
             var worst = headroom.Worst;
-            return new StageHeadroom(nodes.Sum(n => n.Gpus.Sum(g => g.FreePartitions)), headroom.SurvivesAnyNodeLoss, worst?.Node, worst?.Short ?? 0);
+            return new StageHeadroom(nodes.Sum(n => n.FreeByModel.Values.Sum()), headroom.SurvivesAnyNodeLoss, worst?.Node, worst?.Short ?? 0);
         }
     }
 
@@ -377,39 +377,16 @@ public static class RolloutPlanner
             return pool;
         }
 
-        /// <summary>The node as an inventory snapshot would show it, for <see cref="FailoverHeadroom"/>.</summary>
-        public NodeInventory AsInventory(bool changing, IReadOnlyList<SimVm> vms)
+        /// <summary>The node as failover headroom counts it: free partitions per model (none while changing) and its clustered GPU VMs.</summary>
+        public NodeCapacity AsCapacity(bool changing)
         {
-            var gpus = new List<GpuInventory>();
-            var adapters = new Dictionary<Guid, string>();
+            var free = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
             foreach (var pool in Pools)
             {
-                var holders = new Queue<SimVm>(pool.Holders);
-                foreach (var gpu in pool.Gpus)
-                {
-                    var count = changing ? 0 : pool.CountOf(gpu);
-                    var usable = pool.IsUsable(gpu);
-                    var taken = new List<GpuPartitionAssignment>();
-                    while (usable && taken.Count < count && holders.TryDequeue(out var vm))
-                    {
-                        taken.Add(new GpuPartitionAssignment(taken.Count, vm.Name, vm.Id, null));
-                        adapters[vm.Id] = gpu.InstancePath;
-                    }
-
-                    gpus.Add(gpu with { PartitionCount = count, Partitions = taken });
-                }
+                free[pool.Model] = free.GetValueOrDefault(pool.Model) + (changing ? 0 : pool.Free);
             }
 
-            var held = vms.Where(v => v.Pool?.Node == this).Select(v => new VmInventory(
-                v.Name,
-                v.Id,
-                v.IsRunning ? VmPowerState.Running : VmPowerState.Off,
-                Name,
-                [new PartitionAdapter(v.Id.ToString(), adapters.GetValueOrDefault(v.Id), null, null)],
-                v.IsClustered,
-                null,
-                null)).ToList();
-            return Source with { Gpus = gpus, Vms = held };
+            return new NodeCapacity(Name, free, [.. Pools.SelectMany(p => p.Holders.Where(v => v.IsClustered).Select(v => new GpuVm(v.Name, p.Model)))]);
         }
     }
 
@@ -432,12 +409,12 @@ public static class RolloutPlanner
 
         public int CapacityAt(int partitionCount) => Gpus.Where(IsUsable).Sum(_ => partitionCount);
 
-        public int CountOf(GpuInventory gpu) => _changedTo ?? gpu.PartitionCount;
+        private int CountOf(GpuInventory gpu) => _changedTo ?? gpu.PartitionCount;
 
         public void ChangeCount(int partitionCount) => _changedTo = partitionCount;
 
         /// <summary>Only a partitioned, healthy GPU gives partitions (as <see cref="FailoverHeadroom"/> counts them).</summary>
-        public bool IsUsable(GpuInventory gpu)
+        private static bool IsUsable(GpuInventory gpu)
             => gpu.AssignedStatus == GpuAssignedStatus.Partitioned
                 && gpu.PnpErrorCode == 0
                 && string.Equals(gpu.PnpStatus, "OK", StringComparison.OrdinalIgnoreCase);
