@@ -86,8 +86,9 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<DispatchQueue>();
         services.TryAddSingleton<PartitionRequestService>();
-        services.TryAddSingleton<RolloutPlanStore>();
+        services.TryAddSingleton<RolloutStore>();
         services.TryAddSingleton<RolloutPlanning>();
+        services.TryAddSingleton<RolloutRunner>();
         services.TryAddSingleton<IReportSigningKeySource>(sp => OpenIdSigningKeySource.ForTenant(sp.GetRequiredService<IOptions<ReportAuthenticationOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp =>
         {
