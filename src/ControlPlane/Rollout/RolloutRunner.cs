@@ -91,6 +91,9 @@ public sealed partial class RolloutRunner(
         return await ChangeStatusAsync(cluster, planId, null, RolloutStatus.Cancelled, run => new RequestNotice(RolloutCodes.RolloutCancelled, $"Cancelled by {cancelledBy} in {Where(plan, run)}. Left to do: {LeftToDo(plan, run)}"), cancellationToken);
     }
 
+    public Task<RolloutPlan?> GetPlanAsync(string cluster, string planId, CancellationToken cancellationToken)
+        => store.GetAsync(cluster, planId, cancellationToken);
+
     public async Task<RolloutRun?> GetRunAsync(string cluster, string planId, CancellationToken cancellationToken)
         => (await store.GetRunAsync(cluster, planId, cancellationToken))?.Run;
 
