@@ -30,7 +30,8 @@ public sealed partial class ReportIntake(
     IEnumerable<IClusterEventObserver> observers,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
-    ILogger<ReportIntake> logger)
+    ILogger<ReportIntake> logger,
+    CapacityMetrics? capacity = null)
 {
     /// <summary>The trigger name recorded with refusals of reports handed in without one.</summary>
     public const string DefaultReceiver = "reports";
@@ -305,6 +306,10 @@ public sealed partial class ReportIntake(
         if (!saved)
         {
             LogStaleSnapshot(logger, cluster, snapshot.Node, snapshot.TakenAt);
+        }
+        else
+        {
+            capacity?.Observe(cluster, snapshot);
         }
 
         var reconciled = await OptimisticRetry.RunAsync(_maxAttempts, $"Reconciling capacity of {cluster}/{snapshot.Node}", async () =>
