@@ -12,6 +12,6 @@ public enum TelemetryExporter
     /// <summary>Any OTLP endpoint (an OpenTelemetry Collector, Aspire dashboard, Jaeger …).</summary>
     Otlp,
 
-    /// <summary>Spans and metrics printed to the console (Sandbox --verbose).</summary>
+    /// <summary>Spans printed to the console (Sandbox --verbose); no metrics.</summary>
     Console,
 }

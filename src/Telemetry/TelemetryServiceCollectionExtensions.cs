@@ -70,7 +70,8 @@ public static class TelemetryServiceCollectionExtensions
                 }
             });
 
-        if (options.Exporter != TelemetryExporter.None)
+        // The console shows spans only (Sandbox --verbose): a metrics dump every few seconds would bury them.
+        if (options.Exporter is TelemetryExporter.AzureMonitor or TelemetryExporter.Otlp)
         {
             builder.WithMetrics(metrics =>
             {
@@ -82,9 +83,6 @@ public static class TelemetryServiceCollectionExtensions
                         break;
                     case TelemetryExporter.Otlp:
                         metrics.AddOtlpExporter(o => Otlp(o, options));
-                        break;
-                    case TelemetryExporter.Console:
-                        metrics.AddConsoleExporter();
                         break;
                 }
             });

@@ -28,6 +28,10 @@ public sealed class CapacityMetrics : IDisposable
         _meter.CreateObservableGauge("gpu.partitions.free", () => PerModel(g => g.FreePartitions), "{partition}", "Partitions free for a VM, per cluster, node and GPU model.");
         _meter.CreateObservableGauge("gpu.inventory.age", InventoryAge, "s", "Seconds since the node's latest inventory was read on the host.");
         _meter.CreateObservableGauge("gpu.failover.headroom", Headroom, "{partition}", "Free partitions left if the cluster's worst node is lost (negative: GPU VMs that would not restart).");
+        // From nvidia-smi, per GPU; a GPU without the tool's figures has no series at all (absent, not zero).
+        _meter.CreateObservableGauge("gpu.utilization", () => PerGpu(u => u.GpuPercent), "%", "GPU utilization (nvidia-smi utilization.gpu) per GPU.");
+        _meter.CreateObservableGauge("gpu.memory.utilization", () => PerGpu(u => u.MemoryPercent), "%", "GPU memory utilization (nvidia-smi utilization.memory) per GPU.");
+        _meter.CreateObservableGauge("gpu.memory.used", () => PerGpu(u => u.MemoryUsedMiB), "MiBy", "Frame buffer in use (nvidia-smi memory.used) per GPU.");
     }
 
     /// <summary>Keeps <paramref name="snapshot"/> as the node's latest, unless a newer one was seen already.</summary>
@@ -49,6 +53,20 @@ public sealed class CapacityMetrics : IDisposable
             foreach (var model in inventory.Gpus.Where(g => g.AssignedStatus == GpuAssignedStatus.Partitioned).GroupBy(g => g.Model, StringComparer.OrdinalIgnoreCase))
             {
                 yield return new Measurement<int>(model.Sum(figure), new TagList { { "gpu.cluster", cluster }, { "gpu.node", node }, { "gpu.model", model.Key } });
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> PerGpu(Func<GpuUtilization, long?> figure)
+    {
+        foreach (var ((cluster, node), inventory) in _latest)
+        {
+            foreach (var gpu in inventory.Gpus)
+            {
+                if (gpu.Utilization is { } utilization && figure(utilization) is { } value)
+                {
+                    yield return new Measurement<long>(value, new TagList { { "gpu.cluster", cluster }, { "gpu.node", node }, { "gpu.model", gpu.Model }, { "gpu.id", gpu.InstancePath } });
+                }
             }
         }
     }

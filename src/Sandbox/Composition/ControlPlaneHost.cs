@@ -24,6 +24,9 @@ public static class ControlPlaneHost
             "--GpuAutomation:ReportAuthentication:DevelopmentTrust=true",
             "--Logging:LogLevel:Default=" + (options.Verbose ? "Information" : "Warning"),
             "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
+            // Nothing leaves the Sandbox (not even with APPLICATIONINSIGHTS_CONNECTION_STRING in the shell); --verbose
+            // prints every span, of the control plane and the agents alike (one process, one tracer provider).
+            "--GpuAutomation:Telemetry:Exporter=" + (options.Verbose ? "Console" : "None"),
         ];
         return Functions.Program.CreateApp(args, builder =>
         {
