@@ -1,4 +1,5 @@
 using GpuAutomation.Telemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -40,7 +41,7 @@ public sealed class TelemetryRegistrationTests
     [Fact]
     public void A_span_file_alone_traces_without_exporting_metrics()
     {
-        var options = TelemetryOptions.From(new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+        var options = TelemetryOptions.From(new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["SpanFile"] = "spans.jsonl", ["SamplingRatio"] = "0.25" })
             .Build());
 
@@ -56,11 +57,11 @@ public sealed class TelemetryRegistrationTests
     [InlineData("Exporter", "AzureMonitor")]
     public void Unusable_settings_are_refused_naming_the_setting(string name, string value)
     {
-        var section = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+        var section = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { [name] = value })
             .Build();
 
-        var error = Assert.Throws<ArgumentException>(() => TelemetryOptions.From(section));
+        var error = Assert.Throws<ArgumentException>(() => { TelemetryOptions.From(section); });
         Assert.Contains(name, error.Message, StringComparison.Ordinal);
     }
 }
