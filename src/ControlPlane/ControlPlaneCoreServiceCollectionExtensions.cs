@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.ResourceManager;
 using GpuAutomation.ControlPlane.Compliance;
+using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Outbox;
@@ -100,6 +101,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
                 : new ReportAuthenticator(options, sp.GetRequiredService<IReportSigningKeySource>(), time, logger);
         });
         services.AddHostedService<ReportAuthenticationStartup>();
+        services.TryAddSingleton<CapacityMetrics>();
         services.TryAddSingleton<ReportIntake>();
         services.TryAddSingleton<OutboxSweeper>();
         services.TryAddSingleton<RequestTimeouts>();

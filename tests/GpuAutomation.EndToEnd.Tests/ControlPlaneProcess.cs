@@ -9,7 +9,7 @@ namespace GpuAutomation.EndToEnd.Tests;
 /// The Functions app in local trigger mode as its own process, on Azurite (tables with a per-run prefix) and
 /// RabbitMQ, with the development identity. Shared by the tests of a class; each test uses its own cluster.
 /// </summary>
-public sealed class ControlPlaneProcess : IAsyncLifetime
+public class ControlPlaneProcess : IAsyncLifetime
 {
     private TestProcess? _process;
     private HttpClient? _http;
@@ -52,6 +52,11 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
             }
         }
 
+        foreach (var (name, value) in ExtraSettings())
+        {
+            settings[name] = value;
+        }
+
         _process = TestProcess.Start("control plane", BuiltApps.Functions, ["--urls", BaseAddress.ToString().TrimEnd('/')], settings);
         _http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         Api = new ControlPlaneClient(_http);
@@ -73,7 +78,10 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
 
     public string Describe() => _process?.Describe() ?? string.Empty;
 
-    public async Task DisposeAsync()
+    /// <summary>Settings a derived fixture adds to the process's environment (e.g. telemetry only its tests want).</summary>
+    protected virtual IEnumerable<(string Name, string Value)> ExtraSettings() => [];
+
+    public virtual async Task DisposeAsync()
     {
         _http?.Dispose();
         if (_process is not null)

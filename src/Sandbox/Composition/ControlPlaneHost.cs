@@ -26,6 +26,9 @@ public static class ControlPlaneHost
             "--GpuAutomation:Local:OutboxSweepInterval=00:00:02",
             "--Logging:LogLevel:Default=" + (options.Verbose ? "Information" : "Warning"),
             "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
+            // Nothing leaves the Sandbox (not even with APPLICATIONINSIGHTS_CONNECTION_STRING in the shell); --verbose
+            // prints every span, of the control plane and the agents alike (one process, one tracer provider).
+            "--GpuAutomation:Telemetry:Exporter=" + (options.Verbose ? "Console" : "None"),
         ];
         return Functions.Program.CreateApp(args, builder =>
         {
