@@ -7,6 +7,7 @@ namespace GpuAutomation.HostRunner.Cluster;
 /// </summary>
 public static class ClusterWin32Errors
 {
+    public const uint NotSupported = 50;
     public const uint InvalidParameter = 87;
     public const uint HostNodeNotAvailable = 5005;
     public const uint GroupNotFound = 5013;
