@@ -27,7 +27,8 @@ internal sealed class AgentHarness : IAsyncDisposable
     private IMessageConsumer? _reportConsumer;
 
     /// <param name="gpuDriver">Both nodes' GPU driver (Windows form); the default is an R553 driver (vGPU 17), too old for GPU-P live migration.</param>
-    public AgentHarness(IMessageBus? bus = null, TimeSpan? changePoll = null, bool fullGpu = false, string gpuDriver = "32.0.15.5324")
+    /// <param name="node2OsBuild">node2's OS build (node1 runs 26100).</param>
+    public AgentHarness(IMessageBus? bus = null, TimeSpan? changePoll = null, bool fullGpu = false, string gpuDriver = "32.0.15.5324", string node2OsBuild = "26100")
     {
         Bus = bus ?? new InMemoryMessageBus();
         ChangePoll = changePoll ?? TimeSpan.FromHours(1);
@@ -46,7 +47,7 @@ internal sealed class AgentHarness : IAsyncDisposable
                         new VmDescription("twin", State: VmPowerState.Off),
                         .. fullGpu ? [new VmDescription("f1", HasPartition: true), new VmDescription("f2", HasPartition: true), new VmDescription("f3", HasPartition: true)] : Array.Empty<VmDescription>(),
                     ]),
-                new NodeDescription("node2", [new GpuDescription("NVIDIA A2", 2, DriverVersion: gpuDriver)], []),
+                new NodeDescription("node2", [new GpuDescription("NVIDIA A2", 2, DriverVersion: gpuDriver)], [], OsBuild: node2OsBuild),
             ]));
         JournalFolder = Path.Combine(Path.GetTempPath(), "hostrunner-tests-" + Guid.NewGuid().ToString("N"));
     }

@@ -88,6 +88,27 @@ public sealed class AgentMoveTests
     }
 
     [Fact]
+    public async Task A_live_migration_the_cluster_refuses_for_the_target_falls_back_to_stop_move_start_when_allowed()
+    {
+        // node1 meets the prerequisites, node2 runs an older build: only the cluster can tell.
+        await using var h = new AgentHarness(gpuDriver: Vgpu18Driver, node2OsBuild: "25398");
+        await h.StartAgentAsync();
+
+        var strict = await h.ResultAsync(await h.SendAsync(new MoveVm("gpu", Gpu, "node2", MoveMode.Live, LiveMigrationFallback.Fail)));
+        var vmAfterStrict = h.Cluster.Vm(Gpu);
+        var lenient = await h.ResultAsync(await h.SendAsync(new MoveVm("gpu", Gpu, "node2", MoveMode.Live, LiveMigrationFallback.StopMoveStart)));
+
+        Assert.Equal((CommandOutcome.Failed, CommandErrorCodes.LiveMigrationUnsupported), (strict.Outcome, strict.Error!.Code));
+        Assert.Equal((Node, VmPowerState.Running), (vmAfterStrict.Node, vmAfterStrict.PowerState));
+        Assert.Equal(CommandOutcome.Succeeded, lenient.Outcome);
+        Assert.Equal(("node2", VmPowerState.Running), (h.Cluster.Vm(Gpu).Node, h.Cluster.Vm(Gpu).PowerState));
+        Assert.Equal(MoveMethod.StopMoveStart, lenient.Placement!.Method);
+        Assert.Contains("build 25398", lenient.Placement.Reason, StringComparison.Ordinal);
+        Assert.Equal(StepOutcome.Failed, lenient.Steps.Single(s => s.Name == "move-cluster-group").Outcome);
+        Assert.Equal(StepOutcome.Succeeded, lenient.Steps.Single(s => s.Name == "move-cluster-group-stopped").Outcome);
+    }
+
+    [Fact]
     public async Task The_emulated_cluster_refuses_a_live_migration_of_a_gpu_vm_the_agent_did_not_check()
     {
         // The provider itself enforces the prerequisites: the same call the agent makes, made without the agent's check.

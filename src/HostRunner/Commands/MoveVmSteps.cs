@@ -22,6 +22,7 @@ internal sealed class MoveVmSteps(HyperVHost host)
     public const string CheckTargetNode = "check-target-node";
     public const string ChooseMoveMethod = "choose-move-method";
     public const string MoveClusterGroup = "move-cluster-group";
+    public const string MoveClusterGroupStopped = "move-cluster-group-stopped";
 
     private const string OnTarget = "on-target";
 
@@ -67,18 +68,32 @@ internal sealed class MoveVmSteps(HyperVHost host)
         var reason = chosen[1];
         var wasRunning = before == VmPowerState.Running;
 
+        // A resumed live move that had already fallen back to stop-move-start (the VM was stopped for it) goes on that way.
+        if (method == MoveMethod.Live && run.Command.FinishedStep(VmPartitionSteps.EnsureVmOff) is { } stopped)
+        {
+            (method, reason) = (MoveMethod.StopMoveStart, stopped.Memo ?? reason);
+        }
+
         try
         {
             if (method == MoveMethod.StopMoveStart)
             {
-                await run.StepAsync(VmPartitionSteps.EnsureVmOff, StepKind.Change, async ct =>
-                {
-                    var outcome = await host.Power.ShutdownAsync(command.VmId, ct);
-                    return outcome == ShutdownOutcome.AlreadyOff ? StepResult.AlreadyDone("VM is Off") : StepResult.Done(outcome.ToString());
-                }, cancellationToken);
+                await EnsureOffAsync(run, command, reason, cancellationToken);
             }
 
-            await run.StepAsync(MoveClusterGroup, StepKind.Change, ct => MoveGroupAsync(groupName, source, target, method, ct), cancellationToken);
+            try
+            {
+                await run.StepAsync(MoveClusterGroup, StepKind.Change, ct => MoveGroupAsync(groupName, source, target, method, ct), cancellationToken);
+            }
+            catch (CommandStepException e) when (method == MoveMethod.Live && e.Code == CommandErrorCodes.LiveMigrationUnsupported
+                && command.WhenLiveImpossible == LiveMigrationFallback.StopMoveStart)
+            {
+                // The cluster refused the live migration — the target's prerequisites are not readable from here — and
+                // the command allows a restart: shut down, move, start.
+                (method, reason) = (MoveMethod.StopMoveStart, $"the cluster refused live migration ({e.Message}): shut down, moved, started");
+                await EnsureOffAsync(run, command, reason, cancellationToken);
+                await run.StepAsync(MoveClusterGroupStopped, StepKind.Change, ct => MoveGroupAsync(groupName, source, target, method, ct), cancellationToken);
+            }
         }
         catch (CommandStepException) when (method == MoveMethod.StopMoveStart && wasRunning)
         {
@@ -103,6 +118,14 @@ internal sealed class MoveVmSteps(HyperVHost host)
 
         return await PlacementAsync(command, source, method, reason, cancellationToken);
     }
+
+    /// <summary>Shuts the VM down for stop-move-start; the memo keeps why, for a resume.</summary>
+    private Task EnsureOffAsync(CommandRun run, MoveVm command, string reason, CancellationToken cancellationToken)
+        => run.StepAsync(VmPartitionSteps.EnsureVmOff, StepKind.Change, async ct =>
+        {
+            var outcome = await host.Power.ShutdownAsync(command.VmId, ct);
+            return outcome == ShutdownOutcome.AlreadyOff ? StepResult.AlreadyDone("VM is Off", reason) : StepResult.Done(outcome.ToString(), reason);
+        }, cancellationToken);
 
     private async Task<StepResult> ChooseAsync(MoveVm command, VmPowerState before, CancellationToken cancellationToken)
     {
