@@ -59,6 +59,8 @@ public sealed class MessageCodecRejectionTests
     [InlineData(MessageTypes.AssignPartition, "vmName")]
     [InlineData(MessageTypes.ConfigurePartitionCount, "partitionCount")]
     [InlineData(MessageTypes.SetOfflineAction, "action")]
+    [InlineData(MessageTypes.MoveVm, "vmId")]
+    [InlineData(MessageTypes.MoveVm, "targetNode")]
     [InlineData(MessageTypes.CommandResult, "outcome")]
     [InlineData(MessageTypes.ClusterEvent, "kind")]
     public void Missing_body_field_is_refused_naming_it(string type, string field)
@@ -85,6 +87,18 @@ public sealed class MessageCodecRejectionTests
 
         Assert.Equal(MessageFormatErrors.InvalidField, error.Code);
         Assert.Contains("offlineAction", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("targetNode", "node_2")]
+    [InlineData("vmId", "00000000-0000-0000-0000-000000000000")]
+    [InlineData("mode", "Teleport")]
+    [InlineData("whenLiveImpossible", "Hibernate")]
+    public void A_move_with_an_invalid_target_vm_or_mode_is_refused_naming_the_field(string field, string value)
+    {
+        var error = Refused(Mutate(MessageTypes.MoveVm, m => m["body"]![field] = value));
+
+        Assert.Contains(field, error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -44,6 +44,36 @@ public sealed class MessageCodecRoundTripTests
     }
 
     [Fact]
+    public void A_move_result_carries_its_placement_and_matches_its_golden_json()
+    {
+        var actual = Indented(MessageCodec.Encode(SampleMessages.MoveResult));
+        const string Name = "CommandResult-MoveVm.json";
+        if (Environment.GetEnvironmentVariable("GPUAUTO_UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(RepositoryPaths.Combine("tests", "GpuAutomation.Contracts.Tests", "Golden", Name), actual);
+        }
+
+        var golden = Path.Combine(AppContext.BaseDirectory, "Golden", Name);
+        Assert.True(File.Exists(golden), $"No golden sample {Name}; run with GPUAUTO_UPDATE_GOLDEN=1 once and review it.");
+        Assert.Equal(File.ReadAllText(golden).ReplaceLineEndings("\n"), actual);
+        var decoded = Assert.IsType<CommandResult>(MessageCodec.Decode(File.ReadAllBytes(golden)).Body);
+        Assert.Equal(MoveMethod.StopMoveStart, decoded.Placement!.Method);
+        Assert.Equal("node2", decoded.Placement.Node);
+    }
+
+    [Fact]
+    public void A_command_result_without_a_placement_still_decodes()
+    {
+        var golden = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", MessageTypes.CommandResult + ".json"));
+        var withoutField = System.Text.Json.Nodes.JsonNode.Parse(golden)!;
+        withoutField["body"]!.AsObject().Remove("placement");
+
+        var decoded = Assert.IsType<CommandResult>(MessageCodec.Decode(Encoding.UTF8.GetBytes(withoutField.ToJsonString())).Body);
+
+        Assert.Null(decoded.Placement);
+    }
+
+    [Fact]
     public void Golden_json_is_read_as_the_sample()
     {
         var golden = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Golden", MessageTypes.AssignPartition + ".json"));

@@ -20,6 +20,7 @@ public static class SampleMessages
         Command(new ConfigurePartitionCount([GpuPath], 4)),
         Command(new SetOfflineAction("gpu-vm-01", OfflineAction.ForceShutdown, VmId)),
         Command(new CollectInventory()),
+        Command(new MoveVm("gpu-vm-01", VmId, "node2", MoveMode.Live, LiveMigrationFallback.StopMoveStart)),
         Report(new CommandResult(
             "cmd-0001",
             MessageTypes.AssignPartition,
@@ -36,6 +37,22 @@ public static class SampleMessages
         Report(new InventorySnapshot(Inventory())),
         Report(new ClusterEvent(ClusterEventKind.VmMoved, "node2", IssuedAt, "gpu-vm-01", VmId, "node1", VmPowerState.Running)),
     ];
+
+    /// <summary>A MoveVm's result: the one CommandResult that carries a placement (golden file CommandResult-MoveVm.json).</summary>
+    public static Message MoveResult { get; } =
+        Report(new CommandResult(
+        "cmd-0002",
+        MessageTypes.MoveVm,
+        CommandOutcome.Succeeded,
+        [
+            new StepRecord("resolve-vm-group", StepOutcome.Succeeded, IssuedAt.AddSeconds(1), IssuedAt.AddSeconds(1.1), "VM gpu-vm-01 is Running on node1 in cluster group gpu-vm-01"),
+            new StepRecord("move-cluster-group", StepOutcome.Succeeded, IssuedAt.AddSeconds(2), IssuedAt.AddSeconds(40), "moved to node2"),
+        ],
+        null,
+        null,
+        IssuedAt.AddSeconds(1),
+        IssuedAt.AddSeconds(45),
+        new VmPlacement("gpu-vm-01", VmId, "node1", "node2", MoveMethod.StopMoveStart, VmPowerState.Running, "live migration needs NVIDIA vGPU 18 or later (driver branch R570); node1 has 553.24")));
 
     public static Message Sample(string type) => All.Single(m => m.Envelope.MessageType == type);
 

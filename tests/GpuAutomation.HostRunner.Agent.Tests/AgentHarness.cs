@@ -26,7 +26,9 @@ internal sealed class AgentHarness : IAsyncDisposable
     private readonly List<HostRunnerAgent> _agents = [];
     private IMessageConsumer? _reportConsumer;
 
-    public AgentHarness(IMessageBus? bus = null, TimeSpan? changePoll = null, bool fullGpu = false)
+    /// <param name="gpuDriver">Both nodes' GPU driver (Windows form); the default is an R553 driver (vGPU 17), too old for GPU-P live migration.</param>
+    /// <param name="node2OsBuild">node2's OS build (node1 runs 26100).</param>
+    public AgentHarness(IMessageBus? bus = null, TimeSpan? changePoll = null, bool fullGpu = false, string gpuDriver = "32.0.15.5324", string node2OsBuild = "26100")
     {
         Bus = bus ?? new InMemoryMessageBus();
         ChangePoll = changePoll ?? TimeSpan.FromHours(1);
@@ -35,7 +37,7 @@ internal sealed class AgentHarness : IAsyncDisposable
             [
                 new NodeDescription(
                     Node,
-                    [new GpuDescription("NVIDIA A2", 4), new GpuDescription("NVIDIA A2", Dda: true)],
+                    [new GpuDescription("NVIDIA A2", 4, DriverVersion: gpuDriver), new GpuDescription("NVIDIA A2", Dda: true, DriverVersion: gpuDriver)],
                     [
                         new VmDescription("web", Web, VmPowerState.Running),
                         new VmDescription("gpu", Gpu, VmPowerState.Running, OfflineAction: OfflineAction.ForceShutdown, HasPartition: true),
@@ -45,7 +47,7 @@ internal sealed class AgentHarness : IAsyncDisposable
                         new VmDescription("twin", State: VmPowerState.Off),
                         .. fullGpu ? [new VmDescription("f1", HasPartition: true), new VmDescription("f2", HasPartition: true), new VmDescription("f3", HasPartition: true)] : Array.Empty<VmDescription>(),
                     ]),
-                new NodeDescription("node2", [new GpuDescription("NVIDIA A2", 2)], []),
+                new NodeDescription("node2", [new GpuDescription("NVIDIA A2", 2, DriverVersion: gpuDriver)], [], OsBuild: node2OsBuild),
             ]));
         JournalFolder = Path.Combine(Path.GetTempPath(), "hostrunner-tests-" + Guid.NewGuid().ToString("N"));
     }

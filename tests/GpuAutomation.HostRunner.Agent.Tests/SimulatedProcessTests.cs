@@ -20,6 +20,7 @@ namespace GpuAutomation.HostRunner.Agent.Tests;
 public sealed class SimulatedProcessTests : IAsyncLifetime
 {
     private const string Cluster = "hci-cluster1";
+    private static readonly Guid Vdi01 = Guid.Parse("1d0c6f2e-0000-4000-8000-000000000001");
     private static readonly Guid Vdi02 = Guid.Parse("1d0c6f2e-0000-4000-8000-000000000002");
     private static readonly Guid Render02 = Guid.Parse("1d0c6f2e-0000-4000-8000-000000000005");
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "hostrunner-processes-" + Guid.NewGuid().ToString("N"));
@@ -91,6 +92,27 @@ public sealed class SimulatedProcessTests : IAsyncLifetime
         Assert.Equal(("node1", "node2"), (moved.Node, moved.FromNode));
         await WaitForAsync<InventorySnapshot>(s => s.Inventory.Node == "node1" && s.Inventory.Vms.Any(v => v.Id == Render02));
         Assert.DoesNotContain(_reports, r => r.Body is ClusterEvent { Kind: ClusterEventKind.VmCreated, VmId: var vm } && vm == Render02);
+    }
+
+    [Fact]
+    public async Task A_move_asked_of_one_process_lands_the_vm_running_on_the_other_processs_node()
+    {
+        Start("node1");
+        Start("node2");
+        await WaitForAsync<InventorySnapshot>(s => s.Inventory.Node == "node1");
+        await WaitForAsync<InventorySnapshot>(s => s.Inventory.Node == "node2");
+
+        // vdi-01 runs with a partition on node1; the sample's R553 drivers rule live migration out, so it restarts on node2.
+        var id = Guid.NewGuid().ToString("N");
+        var move = new MoveVm("vdi-01", Vdi01, "node2", MoveMode.Live, LiveMigrationFallback.StopMoveStart);
+        await Bounded.RunAsync("Sending the move", () => _bus!.PublishAsync(QueueNames.Commands(Cluster, "node1"), Message.Create(move, id, Cluster, "node1", DateTimeOffset.UtcNow, "request-2", DateTimeOffset.UtcNow.AddMinutes(5))));
+        var result = await WaitForAsync<CommandResult>(r => r.CommandId == id);
+
+        Assert.Equal(CommandOutcome.Succeeded, result.Outcome);
+        Assert.Equal(("node1", "node2", MoveMethod.StopMoveStart, VmPowerState.Running), (result.Placement!.FromNode, result.Placement.Node, result.Placement.Method, result.Placement.PowerState));
+        await WaitForAsync<InventorySnapshot>(s => s.Inventory.Node == "node2" && s.Inventory.Vms.Any(v => v.Id == Vdi01 && v.HasPartition && v.PowerState == VmPowerState.Running));
+        var moved = await WaitForAsync<ClusterEvent>(e => e.Kind == ClusterEventKind.VmMoved && e.VmId == Vdi01);
+        Assert.Equal(("node2", "node1"), (moved.Node, moved.FromNode));
     }
 
     private void Start(string node)

@@ -20,6 +20,7 @@ namespace GpuAutomation.Contracts.Messaging;
 [JsonSerializable(typeof(ConfigurePartitionCount))]
 [JsonSerializable(typeof(SetOfflineAction))]
 [JsonSerializable(typeof(CollectInventory))]
+[JsonSerializable(typeof(MoveVm))]
 [JsonSerializable(typeof(CommandResult))]
 [JsonSerializable(typeof(CommandProgress))]
 [JsonSerializable(typeof(InventorySnapshot))]

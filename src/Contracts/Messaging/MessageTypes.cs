@@ -12,13 +12,14 @@ public static class MessageTypes
     public const string ConfigurePartitionCount = "ConfigurePartitionCount";
     public const string SetOfflineAction = "SetOfflineAction";
     public const string CollectInventory = "CollectInventory";
+    public const string MoveVm = "MoveVm";
     public const string CommandResult = "CommandResult";
     public const string CommandProgress = "CommandProgress";
     public const string InventorySnapshot = "InventorySnapshot";
     public const string ClusterEvent = "ClusterEvent";
 
     public static IReadOnlyList<string> AllCommands { get; } =
-        [AssignPartition, UnassignPartition, ConfigurePartitionCount, SetOfflineAction, CollectInventory];
+        [AssignPartition, UnassignPartition, ConfigurePartitionCount, SetOfflineAction, CollectInventory, MoveVm];
 
     public static IReadOnlyList<string> AllReports { get; } =
         [CommandResult, CommandProgress, InventorySnapshot, ClusterEvent];
@@ -34,6 +35,7 @@ public static class MessageTypes
         Commands.ConfigurePartitionCount => ConfigurePartitionCount,
         Commands.SetOfflineAction => SetOfflineAction,
         Commands.CollectInventory => CollectInventory,
+        Commands.MoveVm => MoveVm,
         Reports.CommandResult => CommandResult,
         Reports.CommandProgress => CommandProgress,
         Reports.InventorySnapshot => InventorySnapshot,
@@ -52,6 +54,7 @@ public static class MessageTypes
             ConfigurePartitionCount => json.ConfigurePartitionCount,
             SetOfflineAction => json.SetOfflineAction,
             CollectInventory => json.CollectInventory,
+            MoveVm => json.MoveVm,
             CommandResult => json.CommandResult,
             CommandProgress => json.CommandProgress,
             InventorySnapshot => json.InventorySnapshot,

@@ -24,6 +24,14 @@ public static class CommandErrorCodes
     public const string HyperVJobFailed = "hyperv-job-failed";
     public const string HyperVJobTimeout = "hyperv-job-timeout";
     public const string HyperVStateTimeout = "hyperv-state-timeout";
+    public const string VmNotOnNode = "vm-not-on-node";
+    public const string VmRunning = "vm-running";
+    public const string TargetNodeUnavailable = "target-node-unavailable";
+    public const string UnknownNode = "unknown-node";
+    public const string NotPossibleOwner = "not-possible-owner";
+    public const string LiveMigrationUnsupported = "live-migration-unsupported";
+    public const string ClusterMoveFailed = "cluster-move-failed";
+    public const string ClusterMoveTimeout = "cluster-move-timeout";
     public const string VerificationFailed = "verification-failed";
     public const string AgentError = "agent-error";
 

@@ -6,6 +6,7 @@ namespace GpuAutomation.Contracts.Reports;
 /// <param name="CommandId">The message id of the command.</param>
 /// <param name="CommandType">The command's message type.</param>
 /// <param name="InventoryAfter">The node's inventory once the command finished, so the control plane needn't wait for a snapshot.</param>
+/// <param name="Placement">For MoveVm: where the VM is now and how it got there; null for other commands.</param>
 public sealed record CommandResult(
     string CommandId,
     string CommandType,
@@ -14,7 +15,8 @@ public sealed record CommandResult(
     CommandError? Error,
     NodeInventory? InventoryAfter,
     DateTimeOffset StartedAt,
-    DateTimeOffset CompletedAt) : IMessageBody
+    DateTimeOffset CompletedAt,
+    VmPlacement? Placement = null) : IMessageBody
 {
     public void Validate(FieldCheck check)
     {
@@ -25,5 +27,6 @@ public sealed record CommandResult(
         check.That(CompletedAt >= StartedAt, "completedAt", "is before startedAt");
         check.That(Steps.Count <= 100, "steps", "holds more than 100 steps");
         InventoryAfter?.Validate(check);
+        Placement?.Validate(check);
     }
 }

@@ -43,6 +43,14 @@ public abstract record CimValue
         public override int GetHashCode() => Value.Count;
     }
 
+    /// <summary>A uint8[] parameter, e.g. the raw cluster property list of MSCluster_ResourceGroup.MoveToNewNodeParams.</summary>
+    public sealed record UInt8Array(IReadOnlyList<byte> Value) : CimValue
+    {
+        public bool Equals(UInt8Array? other) => other is not null && Value.SequenceEqual(other.Value);
+
+        public override int GetHashCode() => Value.Count;
+    }
+
     public sealed record TextArray(IReadOnlyList<string> Value) : CimValue
     {
         public bool Equals(TextArray? other) => other is not null && Value.SequenceEqual(other.Value, StringComparer.Ordinal);
@@ -70,6 +78,7 @@ public abstract record CimValue
         Reference => CimType.Reference,
         Instance => CimType.Instance,
         UInt16Array => CimType.UInt16Array,
+        UInt8Array => CimType.UInt8Array,
         TextArray => CimType.StringArray,
         ReferenceArray => CimType.ReferenceArray,
         _ => throw new CimException(CimErrors.TypeMismatch, $"{GetType().Name} has no CIM type."),

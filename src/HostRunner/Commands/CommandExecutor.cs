@@ -22,6 +22,7 @@ public sealed partial class CommandExecutor(HyperVHost host, string cluster, Com
     public const string CheckClustered = "check-clustered";
 
     private readonly VmPartitionSteps _vmSteps = new(host);
+    private readonly MoveVmSteps _moveSteps = new(host);
 
     /// <summary>Runs (or resumes) <paramref name="command"/>; cancellation leaves it unfinished in the journal for the next start.</summary>
     public async Task<CommandResult> ExecuteAsync(JournaledCommand command, Func<StepRecord, CancellationToken, Task> onStepFinished, CancellationToken cancellationToken)
@@ -33,6 +34,7 @@ public sealed partial class CommandExecutor(HyperVHost host, string cluster, Com
         CommandOutcome outcome;
         CommandError? error = null;
         NodeInventory? inventory = null;
+        VmPlacement? placement = null;
         try
         {
             if (!run.IsResume && command.Message.IsExpired(time.GetUtcNow()))
@@ -57,7 +59,7 @@ public sealed partial class CommandExecutor(HyperVHost host, string cluster, Com
                 LogResuming(envelope.MessageId, envelope.MessageType, command.Steps.Count);
             }
 
-            inventory = await ExecuteStepsAsync(run, command.Message.Body, cancellationToken);
+            (inventory, placement) = await ExecuteStepsAsync(run, command.Message.Body, cancellationToken);
             outcome = CommandOutcome.Succeeded;
         }
         catch (CommandStepException e)
@@ -94,26 +96,28 @@ public sealed partial class CommandExecutor(HyperVHost host, string cluster, Com
             }
         }
 
-        return new CommandResult(envelope.MessageId, envelope.MessageType, outcome, command.Steps, error, inventory, startedAt, time.GetUtcNow());
+        return new CommandResult(envelope.MessageId, envelope.MessageType, outcome, command.Steps, error, inventory, startedAt, time.GetUtcNow(), placement);
     }
 
-    /// <summary>Runs the command's steps; returns the inventory its read-inventory step read, null when none ran.</summary>
-    private async Task<NodeInventory?> ExecuteStepsAsync(CommandRun run, Contracts.Messaging.IMessageBody body, CancellationToken cancellationToken)
+    /// <summary>Runs the command's steps; returns the inventory its read-inventory step read (null when none ran) and a MoveVm's placement.</summary>
+    private async Task<(NodeInventory? Inventory, VmPlacement? Placement)> ExecuteStepsAsync(CommandRun run, Contracts.Messaging.IMessageBody body, CancellationToken cancellationToken)
     {
         switch (body)
         {
             case AssignPartition assign:
                 await _vmSteps.AssignAsync(run, assign, cancellationToken);
-                return null;
+                return (null, null);
             case UnassignPartition unassign:
                 await _vmSteps.UnassignAsync(run, unassign, cancellationToken);
-                return null;
+                return (null, null);
             case ConfigurePartitionCount configure:
                 await ConfigureAsync(run, configure, cancellationToken);
-                return null;
+                return (null, null);
             case SetOfflineAction set:
                 await SetOfflineActionAsync(run, set, cancellationToken);
-                return null;
+                return (null, null);
+            case MoveVm move:
+                return (null, await _moveSteps.MoveAsync(run, move, cancellationToken));
             case CollectInventory:
                 // Stays null when the step is resumed from the journal (the lambda does not run).
                 NodeInventory? read = null;
@@ -122,7 +126,7 @@ public sealed partial class CommandExecutor(HyperVHost host, string cluster, Com
                     read = await host.Inventory.ReadAsync(ct);
                     return StepResult.Done(string.Create(CultureInfo.InvariantCulture, $"{read.Gpus.Count} GPU(s), {read.Vms.Count} VM(s)"));
                 }, cancellationToken);
-                return read;
+                return (read, null);
             default:
                 throw new CommandStepException(CommandErrorCodes.AgentError, $"{body.GetType().Name} is not a command this agent executes.");
         }

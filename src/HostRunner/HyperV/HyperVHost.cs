@@ -30,6 +30,7 @@ public sealed class HyperVHost
         Adapters = new GpuPartitionAdapters(cim, Vms, Gpus, new ManagementService(cim), jobs, loggers.CreateLogger<GpuPartitionAdapters>());
         Power = new VmPower(cim, Vms, jobs, options, time, loggers.CreateLogger<VmPower>());
         Cluster = new ClusterResources(cim, loggers.CreateLogger<ClusterResources>());
+        Groups = new ClusterGroups(cim, options, time, loggers.CreateLogger<ClusterGroups>());
         Devices = new DisplayDevices(cim);
         Drivers = new DisplayDrivers(cim);
         Iov = new IovSupportReader(cim);
@@ -55,6 +56,8 @@ public sealed class HyperVHost
     public VmPower Power { get; }
 
     public ClusterResources Cluster { get; }
+
+    public ClusterGroups Groups { get; }
 
     public DisplayDevices Devices { get; }
 

@@ -174,6 +174,9 @@ public sealed class EmulatedCimClient : ICimClient
                 (HyperVClasses.ManagementService, "ModifySystemSettings") => ModifySystemSettings(parameters),
                 (HyperVClasses.ComputerSystem, "RequestStateChange") => RequestStateChange(instance, parameters),
                 (HyperVClasses.ShutdownComponent, "InitiateShutdown") => InitiateShutdown(instance),
+                (ClusterGroups.GroupClass, ClusterGroups.MoveToNewNode) => MoveGroup(instance, parameters, withParams: false),
+                (ClusterGroups.GroupClass, ClusterGroups.MoveToNewNodeParams) => MoveGroup(instance, parameters, withParams: true),
+                (ClusterGroups.GroupClass, ClusterGroups.BringOnline) => BringOnline(instance),
                 _ => throw new CimException(CimErrors.NotSupported, $"The emulator models no method {target.ClassName}.{methodName}."),
             };
         }
@@ -196,6 +199,9 @@ public sealed class EmulatedCimClient : ICimClient
         new(CimNamespaces.Virtualization, HyperVClasses.SettingsDefineCapabilities, []),
         new(CimNamespaces.Cluster, ClusterResources.ClusterClass, []),
         new(CimNamespaces.Cluster, ClusterResources.ResourceClass, []),
+        // The real class declares more (TakeOffline, MoveToNewNodeEx, ...); these are the ones the agent calls.
+        new(CimNamespaces.Cluster, ClusterGroups.GroupClass, [ClusterGroups.MoveToNewNode, ClusterGroups.MoveToNewNodeParams, ClusterGroups.BringOnline]),
+        new(CimNamespaces.Cluster, ClusterGroups.NodeClass, []),
         new(CimNamespaces.Cimv2, "Win32_PnPEntity", []),
         new(CimNamespaces.Cimv2, "Win32_OperatingSystem", []),
     ];
@@ -257,6 +263,8 @@ public sealed class EmulatedCimClient : ICimClient
             {
                 _ when Is(className, ClusterResources.ClusterClass) => [Make(ns, ClusterResources.ClusterClass, ["Name"], ("Name", Text(_cluster.Name)))],
                 _ when Is(className, ClusterResources.ResourceClass) => _cluster.AllVms.Where(v => v.Clustered).Select(ResourceInstance),
+                _ when Is(className, ClusterGroups.GroupClass) => _cluster.AllVms.Where(v => v.Clustered).Select(GroupInstance),
+                _ when Is(className, ClusterGroups.NodeClass) => _cluster.Nodes.Select(NodeInstance),
                 _ => throw UnknownClass(ns, className),
             };
         }
@@ -480,6 +488,71 @@ public sealed class EmulatedCimClient : ICimClient
             ("Name", Text(ResourceNameOf(vm))), ("Type", Text(ClusterResources.VirtualMachineType)), ("OwnerGroup", Text(vm.OwnerGroup ?? vm.Name)),
             ("OwnerNode", Text(vm.Node)), ("State", new CimValue.UInt32(vm.EnabledState == 2 ? ClusterVmResource.Online : 3)),
             ("PrivateProperties", new CimValue.Instance(privateProperties)));
+    }
+
+    /// <summary>
+    /// MSCluster_ResourceGroup of a clustered VM: Name (key, the group's name), OwnerNode, State (uint32,
+    /// CLUSTER_GROUP_STATE as ClusResGroup.State numbers it: 0 online, 1 offline).
+    /// </summary>
+    private CimInstance GroupInstance(EmulatedVm vm)
+        => Make(CimNamespaces.Cluster, ClusterGroups.GroupClass, ["Name"],
+            ("Name", Text(GroupNameOf(vm))), ("OwnerNode", Text(vm.Node)), ("State", new CimValue.UInt32(vm.EnabledState == 2 ? 0u : 1u)));
+
+    /// <summary>MSCluster_Node: Name (key) and State (uint32, CLUSTER_NODE_STATE: 0 up, 1 down, 2 paused, 3 joining).</summary>
+    private CimInstance NodeInstance(string node)
+        => Make(CimNamespaces.Cluster, ClusterGroups.NodeClass, ["Name"],
+            ("Name", Text(node)), ("State", new CimValue.UInt32((uint)_cluster.NodeState(node))));
+
+    private static string GroupNameOf(EmulatedVm vm) => vm.OwnerGroup ?? vm.Name;
+
+    private EmulatedVm GroupVm(CimInstance group)
+        => _cluster.AllVms.FirstOrDefault(v => v.Clustered && GroupNameOf(v) == group.RequireString("Name"))
+            ?? throw new CimException(CimErrors.Failed, $"The cluster group '{group.RequireString("Name")}' was not found.", ClusterWin32Errors.GroupNotFound);
+
+    /// <summary>
+    /// MoveToNewNode(NodeName, TimeOut) and MoveToNewNodeParams(NodeName, uint8[] Parameters, uint32 Flags)
+    /// (learn.microsoft.com/previous-versions/windows/desktop/cluswmi/mscluster-resourcegroup-movetonewnode and
+    /// -movetonewnodeparams). Both are void: a refusal is an error carrying the Win32 code, as the real provider
+    /// reports it in MSFT_WmiError.error_Code. Parameters must be a well-formed property list naming "Virtual Machine"
+    /// (or "Virtual Machine Configuration") with a VM_RESDLL_CONTEXT 0–4; Flags only the documented CLUSAPI_GROUP_MOVE_* bits.
+    /// </summary>
+    private CimMethodResult MoveGroup(CimInstance group, Dictionary<string, CimValue?> parameters, bool withParams)
+    {
+        var vm = GroupVm(group);
+        if (parameters.GetValueOrDefault("NodeName") is not CimValue.Text { Value.Length: > 0 } node)
+        {
+            // NULL means "any node" in the documents; the agent always names one, so the emulator does not choose.
+            throw new CimException(CimErrors.InvalidParameter, "MoveToNewNode without a NodeName is not modelled.", ClusterWin32Errors.InvalidParameter);
+        }
+
+        uint? context = null;
+        if (withParams)
+        {
+            if (parameters.GetValueOrDefault("Parameters") is not CimValue.UInt8Array list
+                || ClusterPropertyList.ReadDword(list.Value) is not { } property
+                || property.Name is not (ClusterPropertyList.VirtualMachineProperty or "Virtual Machine Configuration")
+                || property.Value > ClusterPropertyList.ContextLiveMigration)
+            {
+                throw new CimException(CimErrors.InvalidParameter, "MoveToNewNodeParams: Parameters is not a property list with a \"Virtual Machine\" VM_RESDLL_CONTEXT (0-4).", ClusterWin32Errors.InvalidParameter);
+            }
+
+            if (parameters.GetValueOrDefault("Flags") is CimValue.UInt32 { Value: var flags } && (flags & ~0x1Fu) != 0)
+            {
+                throw new CimException(CimErrors.InvalidParameter, $"MoveToNewNodeParams: Flags 0x{flags:X} has undocumented bits.", ClusterWin32Errors.InvalidParameter);
+            }
+
+            context = property.Value;
+        }
+
+        _cluster.MoveGroup(vm, node.Value, context);
+        return Return(Completed);
+    }
+
+    /// <summary>MSCluster_ResourceGroup.BringOnline(TimeOut): void; the group's VM starts on its owner node.</summary>
+    private CimMethodResult BringOnline(CimInstance group)
+    {
+        _cluster.BringGroupOnline(GroupVm(group));
+        return Return(Completed);
     }
 
     /// <summary>
@@ -904,6 +977,11 @@ public sealed class EmulatedCimClient : ICimClient
         var requested = parameters.GetValueOrDefault("RequestedState") is CimValue v ? (v as CimValue.UInt16)?.Value : null;
         switch (requested)
         {
+            case 2 when vm.EnabledState is 3 or 6 or 9 or 32768 or 32769 && vm.Adapter is { Gpu: null } adapter
+                && _cluster.AllocatePartition(vm, adapter, adapter.RequestedGpuPath) is { } error:
+                // A VM moved while off holds no partition on its new node until it starts; without one it can't run.
+                // The job's error code for this is not documented: a generic job failure.
+                return Job("RequestStateChange", HyperVClasses.ComputerSystem, () => (32768, $"'{vm.Name}' could not start: {error}"));
             case 2 when vm.EnabledState is 3 or 6 or 9 or 32768 or 32769:
                 vm.EnabledState = 10;
                 return Job("RequestStateChange", HyperVClasses.ComputerSystem, () =>

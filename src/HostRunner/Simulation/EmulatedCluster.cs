@@ -21,6 +21,7 @@ public sealed class EmulatedCluster
     private readonly Dictionary<string, string> _languages = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, NodeCapture> _captures = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, NodeDescription> _descriptions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Cluster.ClusterNodeState> _nodeStates = new(StringComparer.OrdinalIgnoreCase);
     // Msvm_ConcreteJob.TimeBeforeRemoval defaults to 5 minutes (learn.microsoft.com … msvm-concretejob; audit E13).
     private static readonly TimeSpan FinishedJobRetention = TimeSpan.FromMinutes(5);
     private long _sequence;
@@ -297,6 +298,120 @@ public sealed class EmulatedCluster
         }
     }
 
+    /// <summary>
+    /// MSCluster_ResourceGroup.MoveToNewNode / MoveToNewNodeParams on the VM's group; <paramref name="context"/> is the
+    /// VM_RESDLL_CONTEXT the property list carried (4 = live migration), null for none. Rules and codes, README.md in
+    /// Cluster/: a group on the target already is success (MS-CMRP ApiMoveGroupToNode); an unknown target fails with
+    /// ERROR_CLUSTER_NODE_NOT_FOUND, a target that is not up with ERROR_CLUSTER_NODE_DOWN / _PAUSED /
+    /// ERROR_HOST_NODE_NOT_AVAILABLE (MoveClusterGroupEx: refused "if hDestinationNode is not up"; which code is not
+    /// documented), a target that is not a possible owner with ERROR_NODE_CANT_HOST_RESOURCE (MS-CMRP: the server
+    /// SHOULD fail). A running VM with a GPU partition live-migrates only when both nodes meet the GPU-P prerequisites
+    /// (else ERROR_NOT_SUPPORTED — stricter than Windows Server, whose docs say such VMs are restarted where GPU
+    /// resources are) and only onto a node with a free partition (else a generic failure: the real code is not
+    /// documented). A group that is online and not live-migrated goes offline with its OfflineAction, moves, and comes
+    /// back online (MoveClusterGroup: "the cluster always attempts to return the group to the state it was before");
+    /// a GPU-P VM can't be saved, so OfflineAction Save fails that move. Moves finish within the call.
+    /// </summary>
+    internal void MoveGroup(EmulatedVm vm, string target, uint? context)
+    {
+        if (!_gpus.ContainsKey(target))
+        {
+            throw new CimException(CimErrors.Failed, $"The cluster node '{target}' was not found.", Cluster.ClusterWin32Errors.ClusterNodeNotFound);
+        }
+
+        if (vm.Node.Equals(target, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        switch (NodeState(target))
+        {
+            case Cluster.ClusterNodeState.Down:
+                throw new CimException(CimErrors.Failed, $"The cluster node '{target}' is down.", Cluster.ClusterWin32Errors.ClusterNodeDown);
+            case Cluster.ClusterNodeState.Paused:
+                throw new CimException(CimErrors.Failed, $"The cluster node '{target}' is paused.", Cluster.ClusterWin32Errors.ClusterNodePaused);
+            case not Cluster.ClusterNodeState.Up:
+                throw new CimException(CimErrors.Failed, $"The cluster node '{target}' is not available for this operation.", Cluster.ClusterWin32Errors.HostNodeNotAvailable);
+        }
+
+        if (vm.PossibleOwners is { } owners && !owners.Contains(target, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new CimException(CimErrors.Failed, $"The cluster resource of '{vm.Name}' cannot be brought online: node '{target}' is not one of its possible owners ({string.Join(", ", owners)}).", Cluster.ClusterWin32Errors.NodeCantHostResource);
+        }
+
+        var running = vm.EnabledState == 2;
+        var live = running && context == Cluster.ClusterPropertyList.ContextLiveMigration;
+        if (running && !live && vm.Adapter is not null && vm.OfflineAction == OfflineAction.Save)
+        {
+            throw new CimException(CimErrors.Failed, $"Taking '{vm.Name}' offline to move it would save it, and a VM with a GPU partition can't be saved.", GenericFailure);
+        }
+
+        if (live && vm.Adapter is not null && LiveMigrationProblems(vm.Node).Concat(LiveMigrationProblems(target)).ToList() is { Count: > 0 } problems)
+        {
+            throw new CimException(CimErrors.Failed, $"Live migration of '{vm.Name}' with a GPU partition is not supported: {string.Join("; ", problems)}.", Cluster.ClusterWin32Errors.NotSupported);
+        }
+
+        var source = vm.Node;
+        var adapter = vm.Adapter;
+        var (gpu, partition, luid) = (adapter?.Gpu, adapter?.PartitionId, adapter?.VfLuid);
+        vm.Node = target;
+        if (adapter is not null)
+        {
+            adapter.Gpu = null;
+            adapter.PartitionId = null;
+            adapter.RequestedGpuPath = null;
+            if (AllocatePartition(vm, adapter, null) is { } error && running)
+            {
+                // A running VM needs a compatible partition on the target before it can run there (gpu-partitioning:
+                // restarted "where GPU resources are available"); an off VM gets one when it next starts.
+                vm.Node = source;
+                (adapter.Gpu, adapter.PartitionId, adapter.VfLuid) = (gpu, partition, luid);
+                throw new CimException(CimErrors.Failed, $"'{vm.Name}' can't run on {target}: {error}", GenericFailure);
+            }
+        }
+
+        vm.ShutdownDoneAt = null;
+    }
+
+    /// <summary>MSCluster_ResourceGroup.BringOnline: starts the group's VM on the node that owns it; it needs a GPU partition there if it has an adapter.</summary>
+    internal void BringGroupOnline(EmulatedVm vm)
+    {
+        if (vm.EnabledState == 2)
+        {
+            return;
+        }
+
+        if (vm.Adapter is { Gpu: null } adapter && AllocatePartition(vm, adapter, adapter.RequestedGpuPath) is { } error)
+        {
+            throw new CimException(CimErrors.Failed, $"The cluster resource of '{vm.Name}' failed to come online on {vm.Node}: {error}", GenericFailure);
+        }
+
+        vm.EnabledState = 2;
+        vm.ShutdownDoneAt = null;
+    }
+
+    /// <summary>E_FAIL: what the emulator answers where no source names the provider's code.</summary>
+    internal const uint GenericFailure = 0x80004005;
+
+    /// <summary>A node's cluster state as MSCluster_Node reports it (all nodes start Up): a node down or paused takes no group.</summary>
+    public void SetNodeState(string node, Cluster.ClusterNodeState state)
+    {
+        lock (Gate)
+        {
+            _ = NodeGpus(node);
+            _nodeStates[node] = state;
+        }
+    }
+
+    /// <summary>Limits the nodes a VM's cluster resource may be owned by (Set-ClusterOwnerNode); none given means every node.</summary>
+    public void SetPossibleOwners(Guid id, params string[] nodes)
+    {
+        lock (Gate)
+        {
+            RequireVm(id).PossibleOwners = nodes.Length == 0 ? null : [.. nodes];
+        }
+    }
+
     /// <summary>Drift: changes OfflineAction behind the automation's back.</summary>
     public void SetOfflineAction(Guid id, OfflineAction action)
     {
@@ -364,6 +479,22 @@ public sealed class EmulatedCluster
     internal IEnumerable<EmulatedVm> AllVms => _vms.Values.OrderBy(v => v.Id);
 
     internal string OsBuild(string node) => _osBuilds[node];
+
+    internal Cluster.ClusterNodeState NodeState(string node) => _nodeStates.GetValueOrDefault(node, Cluster.ClusterNodeState.Up);
+
+    /// <summary>
+    /// The GPU-P live-migration prerequisites a node misses, judged by the agent's own rule
+    /// (<see cref="Platform.LiveMigrationPrerequisites"/>) over the node's described OS build and NVIDIA drivers.
+    /// </summary>
+    internal IReadOnlyList<string> LiveMigrationProblems(string node)
+    {
+        var description = Description(node);
+        var build = int.TryParse(OsBuild(node), NumberStyles.None, CultureInfo.InvariantCulture, out var b) ? b : 0;
+        var gpus = NodeGpus(node).Where(g => g.IsPartitionable).Select(g => new GpuInventory(
+            g.InstancePath, null, g.Model.Vendor, g.Model.Name, null, g.PnpStatus, g.PnpErrorCode, GpuAssignedStatus.Partitioned, g.ValidCounts, g.PartitionCount, null, [],
+            new GpuDriver(g.DriverVersion, g.Model.Vendor, description.NvidiaSmi ? description.NvidiaDriverVersion : null)));
+        return Platform.LiveMigrationPrerequisites.Problems(node, new Platform.OperatingSystemFacts(OsBuild(node), build, description.OsCaption, description.OsSku), gpus);
+    }
 
     internal string Language(string node) => _languages[node];
 
@@ -464,7 +595,9 @@ public sealed class EmulatedCluster
                     v.GuestControlledCacheTypes, v.LowMmioGapSize, v.HighMmioGapSize, v.ShutdownDoneAt,
                     v.Adapter is { } a
                         ? new EmulatedWorldState.Adapter(a.AdapterId, new Dictionary<string, ulong>(a.Values, StringComparer.OrdinalIgnoreCase), a.RequestedGpuPath, a.Gpu?.InstancePath, a.PartitionId, a.VfLuid)
-                        : null))]);
+                        : null,
+                    v.PossibleOwners))],
+                new Dictionary<string, Cluster.ClusterNodeState>(_nodeStates, StringComparer.OrdinalIgnoreCase));
         }
     }
 
@@ -477,6 +610,12 @@ public sealed class EmulatedCluster
         lock (Gate)
         {
             _sequence = Math.Max(_sequence, state.Sequence);
+            _nodeStates.Clear();
+            foreach (var (node, nodeState) in state.NodeStates ?? new Dictionary<string, Cluster.ClusterNodeState>())
+            {
+                _nodeStates[node] = nodeState;
+            }
+
             var allGpus = _gpus.Values.SelectMany(g => g).ToDictionary(g => g.InstancePath, StringComparer.OrdinalIgnoreCase);
             foreach (var g in state.Gpus)
             {
@@ -513,6 +652,7 @@ public sealed class EmulatedCluster
                 vm.LowMmioGapSize = v.LowMmioGapSize;
                 vm.HighMmioGapSize = v.HighMmioGapSize;
                 vm.ShutdownDoneAt = v.ShutdownDoneAt;
+                vm.PossibleOwners = v.PossibleOwners;
                 if (v.Adapter is not { } a)
                 {
                     vm.Adapter = null;

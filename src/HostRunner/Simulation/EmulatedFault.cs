@@ -5,7 +5,7 @@ namespace GpuAutomation.HostRunner.Simulation;
 /// InitiateShutdown, ...) or one of Query, GetInstance, GetAssociated, GetReferences, ModifyInstance, GetClass; <see cref="ClassName"/>
 /// narrows it to one class; <see cref="Node"/> to one node. <see cref="Times"/> null means every call.
 /// <see cref="FailedJobState"/> is the final state of a <see cref="EmulatedFaultKind.FailJob"/>: 8 Terminated, 9 Killed or
-/// 10 Exception (Msvm_ConcreteJob).
+/// 10 Exception (Msvm_ConcreteJob). <see cref="Skip"/> matching calls pass unharmed before the fault applies.
 /// </summary>
 public sealed record EmulatedFault(
     string Operation,
@@ -18,4 +18,5 @@ public sealed record EmulatedFault(
     uint JobErrorCode = 32768,
     string Description = "Injected fault",
     int? Times = null,
-    ushort FailedJobState = 10);
+    ushort FailedJobState = 10,
+    int Skip = 0);

@@ -4,14 +4,14 @@ namespace GpuAutomation.HostRunner.Simulation;
 public sealed class EmulatedFaults
 {
     private readonly Lock _gate = new();
-    private readonly List<(EmulatedFault Fault, int? Left)> _faults = [];
+    private readonly List<(EmulatedFault Fault, int? Left, int Skip)> _faults = [];
 
     public void Add(EmulatedFault fault)
     {
         ArgumentNullException.ThrowIfNull(fault);
         lock (_gate)
         {
-            _faults.Add((fault, fault.Times));
+            _faults.Add((fault, fault.Times, fault.Skip));
         }
     }
 
@@ -30,13 +30,20 @@ public sealed class EmulatedFaults
         {
             for (var i = 0; i < _faults.Count; i++)
             {
-                var (fault, left) = _faults[i];
+                var (fault, left, skip) = _faults[i];
                 if (!string.Equals(fault.Operation, operation, StringComparison.OrdinalIgnoreCase)
                     || (fault.ClassName is not null && !string.Equals(fault.ClassName, className, StringComparison.OrdinalIgnoreCase))
                     || (fault.Node is not null && !string.Equals(fault.Node, node, StringComparison.OrdinalIgnoreCase))
                     || !kinds(fault.Kind))
                 {
                     continue;
+                }
+
+                if (skip > 0)
+                {
+                    // Lets the first matching calls through, e.g. to fail the poll after a call rather than the call.
+                    _faults[i] = (fault, left, skip - 1);
+                    return null;
                 }
 
                 if (left is { } n)
@@ -47,7 +54,7 @@ public sealed class EmulatedFaults
                     }
                     else
                     {
-                        _faults[i] = (fault, n - 1);
+                        _faults[i] = (fault, n - 1, 0);
                     }
                 }
 

@@ -36,6 +36,9 @@ internal sealed class EmulatedVm(Guid id, string name, string node)
     /// <summary>Its cluster resource's OwnerGroup when captured; the VM's name otherwise.</summary>
     public string? OwnerGroup { get; set; }
 
+    /// <summary>The nodes its cluster resource may be owned by; null means every node (the cluster's default).</summary>
+    public IReadOnlyList<string>? PossibleOwners { get; set; }
+
     /// <summary>When a guest shutdown in progress finishes.</summary>
     public DateTimeOffset? ShutdownDoneAt { get; set; }
 

@@ -1,7 +1,7 @@
 namespace GpuAutomation.HostRunner.Simulation;
 
 /// <summary>The mutable part of an <see cref="EmulatedCluster"/>, written to a file so several processes can share one emulated cluster.</summary>
-internal sealed record EmulatedWorldState(long Sequence, IReadOnlyList<EmulatedWorldState.Gpu> Gpus, IReadOnlyList<EmulatedWorldState.Vm> Vms)
+internal sealed record EmulatedWorldState(long Sequence, IReadOnlyList<EmulatedWorldState.Gpu> Gpus, IReadOnlyList<EmulatedWorldState.Vm> Vms, IReadOnlyDictionary<string, Cluster.ClusterNodeState>? NodeStates = null)
 {
     internal sealed record Gpu(string Node, string InstancePath, int PartitionCount, string PnpStatus, int PnpErrorCode);
 
@@ -18,7 +18,8 @@ internal sealed record EmulatedWorldState(long Sequence, IReadOnlyList<EmulatedW
         ulong LowMmioGapSize,
         ulong HighMmioGapSize,
         DateTimeOffset? ShutdownDoneAt,
-        Adapter? Adapter);
+        Adapter? Adapter,
+        IReadOnlyList<string>? PossibleOwners = null);
 
     internal sealed record Adapter(string AdapterId, IReadOnlyDictionary<string, ulong> Values, string? RequestedGpuPath, string? GpuInstancePath, int? PartitionId, string? VfLuid);
 }

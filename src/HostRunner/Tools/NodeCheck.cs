@@ -66,6 +66,7 @@ public sealed class NodeCheck(HyperVHost host, string? journalFolder)
                 ? [Row("clustered", CheckVerdict.Pass)]
                 : [Row("not clustered", CheckVerdict.Warn, "A standalone host: OfflineAction is not set; VMs are not protected by the cluster.")], cancellationToken);
         await AddAsync(rows, "GPU VMs: cluster resource OfflineAction and GPU-P VM settings", string.Empty, GpuVmRowsAsync, cancellationToken);
+        await AddAsync(rows, LiveMigrationAssumption, "Check WMI access to root\\virtualization\\v2 and root\\cimv2.", LiveMigrationRowsAsync, cancellationToken);
         rows.AddRange(await new PlatformCheck(host).RunAsync(gpus, devices, cancellationToken));
         rows.Add(JournalRow());
         return rows;
@@ -158,6 +159,22 @@ public sealed class NodeCheck(HyperVHost host, string? journalFolder)
             : [(read, CheckVerdict.Fail, "VMs and realized settings disagree: report this host's output.")];
     }
 
+    public const string LiveMigrationAssumption = "GPU-P live migration (MoveVm mode live): OS build 26100+ and NVIDIA vGPU 18+ (driver R570+) on this node";
+
+    /// <summary>Whether a running VM with a GPU partition can live-migrate off this node (Platform/LiveMigrationPrerequisites).</summary>
+    private async Task<IReadOnlyList<(string Read, CheckVerdict Verdict, string Action)>> LiveMigrationRowsAsync(CancellationToken ct)
+    {
+        var inventory = await host.Inventory.ReadAsync(ct);
+        var os = await host.OperatingSystem.ReadAsync(ct);
+        var gpus = inventory.Gpus.Where(g => g.AssignedStatus == GpuAssignedStatus.Partitioned).ToList();
+        var problems = Platform.LiveMigrationPrerequisites.Problems(host.Node, os, gpus);
+        var drivers = string.Join(", ", gpus.Select(g => g.Driver?.VendorVersion ?? g.Driver?.Version ?? "no version").Distinct(StringComparer.Ordinal));
+        var read = Inv($"build {os.Build}; {gpus.Count} partitioned GPU(s){(drivers.Length > 0 ? $", drivers {drivers}" : string.Empty)}; IOMMU DMA bit tracking not readable through WMI (not checked)");
+        return problems.Count == 0
+            ? [Row(read, CheckVerdict.Pass, "Live migration also needs the same on the target node and an IOMMU with DMA bit tracking (Intel VT-d / AMD-Vi).")]
+            : [Row($"{read}: {string.Join("; ", problems)}", CheckVerdict.Warn, "Running GPU-P VMs can't live-migrate off this node: MoveVm needs whenLiveImpossible StopMoveStart (a restart), or upgrade to build 26100+ and NVIDIA vGPU 18+.")];
+    }
+
     private async Task<IReadOnlyList<(string Read, CheckVerdict Verdict, string Action)>> GpuVmRowsAsync(CancellationToken ct)
     {
         var inventory = await host.Inventory.ReadAsync(ct);
@@ -241,6 +258,8 @@ public sealed class NodeCheck(HyperVHost host, string? journalFolder)
         (CimNamespaces.Virtualization, HyperVClasses.SettingsDefineCapabilities, []),
         (CimNamespaces.Cluster, ClusterResources.ClusterClass, []),
         (CimNamespaces.Cluster, ClusterResources.ResourceClass, []),
+        (CimNamespaces.Cluster, ClusterGroups.GroupClass, [ClusterGroups.MoveToNewNode, ClusterGroups.MoveToNewNodeParams, ClusterGroups.BringOnline]),
+        (CimNamespaces.Cluster, ClusterGroups.NodeClass, []),
         (CimNamespaces.Cimv2, "Win32_PnPEntity", []),
         (CimNamespaces.Cimv2, "Win32_OperatingSystem", []),
     ];

@@ -201,7 +201,7 @@ public sealed class ClusterResourcesTests
     {
         var cim = Emulator.Cluster().ClientFor("node1");
 
-        var error = await Assert.ThrowsAsync<CimException>(() => cim.QueryAsync(CimNamespaces.Cluster, Wql.Select("MSCluster_Node"), None));
+        var error = await Assert.ThrowsAsync<CimException>(() => cim.QueryAsync(CimNamespaces.Cluster, Wql.Select("MSCluster_Network"), None));
         var ns = await Assert.ThrowsAsync<CimException>(() => cim.QueryAsync(@"root\StandardCimv2", Wql.Select("MSFT_NetAdapter"), None));
 
         Assert.Equal(CimErrors.InvalidClass, error.Code);

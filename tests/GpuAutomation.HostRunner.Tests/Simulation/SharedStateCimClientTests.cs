@@ -41,6 +41,23 @@ public sealed class SharedStateCimClientTests : IDisposable
     }
 
     [Fact]
+    public async Task A_group_moved_through_one_node_is_seen_on_the_other_and_node_states_are_shared()
+    {
+        var node1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", _stateFile), Emulator.Fast);
+        var node2 = new HyperVHost("node2", new SharedStateCimClient(Emulator.Cluster(), "node2", _stateFile), Emulator.Fast);
+        var outside = new SharedStateCimClient(Emulator.Cluster(), "node2", _stateFile);
+        var group = await node1.Groups.GetAsync("vm2", CancellationToken.None);
+
+        var moved = await node1.Groups.MoveAsync(group!, "node2", live: false, CancellationToken.None);
+        await outside.ChangeAsync(c => c.SetNodeState("node1", GpuAutomation.HostRunner.Cluster.ClusterNodeState.Paused));
+
+        Assert.True(moved.IsOwnedBy("node2"));
+        Assert.Contains(await node2.Vms.ListAsync(CancellationToken.None), v => v.Id == Emulator.Vm2);
+        Assert.DoesNotContain(await node1.Vms.ListAsync(CancellationToken.None), v => v.Id == Emulator.Vm2);
+        Assert.Equal(GpuAutomation.HostRunner.Cluster.ClusterNodeState.Paused, await node2.Groups.NodeStateAsync("node1", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_change_by_another_process_between_two_calls_is_seen_even_when_it_keeps_the_file_size()
     {
         var node1 = new HyperVHost("node1", new SharedStateCimClient(Emulator.Cluster(), "node1", _stateFile), Emulator.Fast);

@@ -61,6 +61,8 @@ public sealed class NodeCheckTests : IDisposable
         { HyperVClasses.ShutdownComponent, "root\\virtualization\\v2 declares", EmulatedFaultKind.MissingMethods },
         { "MSCluster_Resource", "root\\MSCluster declares", EmulatedFaultKind.Fail },
         { "Win32_PnPEntity", "root\\cimv2 declares", EmulatedFaultKind.Fail },
+        { "MSCluster_ResourceGroup", "root\\MSCluster declares", EmulatedFaultKind.MissingMethods },
+        { "MSCluster_Node", "root\\MSCluster declares", EmulatedFaultKind.Fail },
     };
 
     [Theory]
@@ -78,6 +80,26 @@ public sealed class NodeCheckTests : IDisposable
         Assert.Equal(CheckVerdict.Fail, row.Verdict);
         Assert.Contains(className, row.Read, StringComparison.Ordinal);
         Assert.Equal(1, NodeCheck.ExitCode(rows));
+    }
+
+    [Theory]
+    [InlineData("26100", "32.0.15.7260", CheckVerdict.Pass, null)]
+    [InlineData("26100", "32.0.15.5324", CheckVerdict.Warn, "vGPU 18")]
+    [InlineData("25398", "32.0.15.7260", CheckVerdict.Warn, "build 25398")]
+    public async Task The_live_migration_row_says_whether_gpu_p_vms_can_live_migrate_off_the_node(string build, string driver, CheckVerdict verdict, string? problem)
+    {
+        var cluster = new EmulatedCluster(new ClusterDescription("cluster1", [new NodeDescription("node1", [new GpuDescription("NVIDIA A2", 4, DriverVersion: driver)], [], OsBuild: build)]));
+
+        var rows = await Check(cluster);
+
+        var row = Assert.Single(rows, r => r.Assumption == NodeCheck.LiveMigrationAssumption);
+        Assert.Equal(verdict, row.Verdict);
+        Assert.Contains("DMA bit tracking", row.Read, StringComparison.Ordinal);
+        if (problem is not null)
+        {
+            Assert.Contains(problem, row.Read, StringComparison.Ordinal);
+            Assert.Contains("StopMoveStart", row.Action, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

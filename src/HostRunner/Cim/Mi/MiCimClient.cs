@@ -177,7 +177,9 @@ public sealed class MiCimClient : ICimClient, IDisposable
             NativeErrorCode.ServerIsShuttingDown or NativeErrorCode.ServerLimitsExceeded => CimErrors.Unavailable,
             _ => CimErrors.Failed,
         };
-        return new CimException(code, e.Message, (uint)e.NativeErrorCode, e);
+        // A provider's own failure (e.g. a cluster group move refused with ERROR_NODE_CANT_HOST_RESOURCE) names its
+        // Win32 code in MSFT_WmiError.error_Code; MI's code is then only "failed", so the Win32 code is the one kept.
+        return new CimException(code, e.Message, code == CimErrors.Failed && stored is > 0 ? stored : (uint)e.NativeErrorCode, e);
     }
 
     private static MiInstance KeyedInstance(CimInstancePath path)
@@ -221,6 +223,7 @@ public sealed class MiCimClient : ICimClient, IDisposable
         CimValue.Reference v => (KeyedInstance(v.Value), MiType.Reference),
         CimValue.Instance v => (ToMi(v.Value), MiType.Instance),
         CimValue.UInt16Array v => (v.Value.ToArray(), MiType.UInt16Array),
+        CimValue.UInt8Array v => (v.Value.ToArray(), MiType.UInt8Array),
         CimValue.TextArray v => (v.Value.ToArray(), MiType.StringArray),
         CimValue.ReferenceArray v => (v.Value.Select(KeyedInstance).ToArray(), MiType.ReferenceArray),
         _ => throw new CimException(CimErrors.TypeMismatch, $"{value.GetType().Name} has no MI translation."),
