@@ -1,5 +1,6 @@
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.ControlPlane.Queueing;
 
 namespace GpuAutomation.ControlPlane.Partitioning;
 
@@ -10,6 +11,7 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// Assign: at most one, the GPU to take the partition from.</param>
 /// <param name="RequestedBy">Who asked: a user principal, "event-grid", a host name, "compliance".</param>
 /// <param name="IdempotencyKey">The same key returns the request first created with it.</param>
+/// <param name="Queue">Wait for capacity on these terms instead of being refused for it (null: the policy's default, if any).</param>
 public sealed record PartitionRequestSubmission(
     PartitionAction Action,
     string Cluster,
@@ -22,7 +24,8 @@ public sealed record PartitionRequestSubmission(
     string RequestedBy = "unknown",
     string? IdempotencyKey = null,
     PowerAfterChange PowerAfter = PowerAfterChange.RestorePrevious,
-    OfflineAction OfflineAction = OfflineAction.ForceShutdown)
+    OfflineAction OfflineAction = OfflineAction.ForceShutdown,
+    QueueTerms? Queue = null)
 {
     public static PartitionRequestSubmission Assign(string cluster, string vmName, Guid? vmId = null, RequestOrigin origin = RequestOrigin.Api, string requestedBy = "unknown", string? idempotencyKey = null)
         => new(PartitionAction.Assign, cluster, VmName: vmName, VmId: vmId, Origin: origin, RequestedBy: requestedBy, IdempotencyKey: idempotencyKey);
