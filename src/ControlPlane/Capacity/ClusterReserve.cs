@@ -73,13 +73,14 @@ public sealed record ClusterReserve(string Cluster, IReadOnlyList<NodeCapacity> 
         _ => true,
     };
 
-    /// <summary>The node whose loss would leave the most GPU VMs without a partition elsewhere (ties: the first by name).</summary>
+    /// <summary>The node whose loss would leave the most GPU VMs without a partition elsewhere (ties: the one with most GPU VMs, then by name).</summary>
     private (string Node, int Needed, int Elsewhere, int Short) Shortest()
     {
         var total = Free;
         return Nodes
             .Select(n => (n.Node, Needed: n.GpuVms, Elsewhere: total - n.Free, Short: Math.Max(0, n.GpuVms - (total - n.Free))))
             .OrderByDescending(x => x.Short)
+            .ThenByDescending(x => x.Needed)
             .FirstOrDefault();
     }
 }
