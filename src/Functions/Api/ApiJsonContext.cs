@@ -14,6 +14,7 @@ namespace GpuAutomation.Functions.Api;
     NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(PartitionCountChange))]
 [JsonSerializable(typeof(PartitionRequestBody))]
+[JsonSerializable(typeof(QueueTermsBody))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(ClusterListView))]
 [JsonSerializable(typeof(InventoryView))]
