@@ -12,6 +12,7 @@ using GpuAutomation.ControlPlane.Provisioning;
 using GpuAutomation.ControlPlane.Queueing;
 using GpuAutomation.ControlPlane.Rejections;
 using GpuAutomation.ControlPlane.Reports;
+using GpuAutomation.ControlPlane.Rollout;
 using GpuAutomation.ControlPlane.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -89,6 +90,8 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<PartitionRequestService>();
         services.TryAddSingleton<QueueBackfill>();
         services.TryAddSingleton<QueueExpiry>();
+        services.TryAddSingleton<RolloutPlanStore>();
+        services.TryAddSingleton<RolloutPlanning>();
         services.TryAddSingleton<IReportSigningKeySource>(sp => OpenIdSigningKeySource.ForTenant(sp.GetRequiredService<IOptions<ReportAuthenticationOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp =>
         {

@@ -13,7 +13,7 @@ namespace GpuAutomation.ControlPlane.Capacity;
 /// ETags guard, keeps one free figure per node. No public source says how Failover Clustering picks among nodes with
 /// free partitions; n+1 here only asks that the partitions exist somewhere on the surviving nodes.
 /// </summary>
-public sealed record ClusterReserve(string Cluster, IReadOnlyList<NodeCapacity> Nodes)
+public sealed record ClusterReserve(string Cluster, IReadOnlyList<NodeReserveFigures> Nodes)
 {
     /// <summary>Free partitions across the cluster after the requests in flight.</summary>
     public int Free => Nodes.Sum(n => n.Free);
@@ -31,7 +31,7 @@ public sealed record ClusterReserve(string Cluster, IReadOnlyList<NodeCapacity> 
             var held = pending.Count(h => string.Equals(h.Node, node.Node, StringComparison.OrdinalIgnoreCase));
             var holders = node.Vms.Where(vm => vm.IsClustered && vm.HasPartition).Select(vm => vm.Id).ToHashSet();
             var assigning = ledger.Reservations.Count(r => r.Action == PartitionAction.Assign && !(r.VmId is { } id && holders.Contains(id)));
-            return new NodeCapacity(node.Node, Math.Max(0, ledger.AvailablePartitions - held), holders.Count + assigning + held);
+            return new NodeReserveFigures(node.Node, Math.Max(0, ledger.AvailablePartitions - held), holders.Count + assigning + held);
         }).ToList();
         return new ClusterReserve(inventory.Cluster, nodes);
     }

@@ -1,6 +1,6 @@
 namespace GpuAutomation.ControlPlane.Capacity;
 
-/// <summary>One node's figures for the reserve: partitions free after requests in flight, and the GPU VMs failover would restart elsewhere.</summary>
-/// <param name="Free">Free partitions less the assignments in flight on the node.</param>
-/// <param name="GpuVms">Clustered VMs holding a partition, plus the assignments in flight (each will hold one).</param>
-public sealed record NodeCapacity(string Node, int Free, int GpuVms);
+/// <summary>What failover headroom needs of a node: its free partitions per GPU model and the GPU VMs the cluster would restart elsewhere.</summary>
+/// <param name="FreeByModel">Free partitions on its healthy GPUs, per model (case-insensitive).</param>
+/// <param name="GpuVms">Its clustered VMs holding a partition.</param>
+public sealed record NodeCapacity(string Node, IReadOnlyDictionary<string, int> FreeByModel, IReadOnlyList<GpuVm> GpuVms);
