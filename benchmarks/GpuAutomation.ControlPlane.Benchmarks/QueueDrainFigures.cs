@@ -23,7 +23,7 @@ internal static class QueueDrainFigures
     public static async Task RunAsync(TextWriter output, string backend, Func<IRecordTableSource> tables, Func<IRecordTableSource, ServiceProvider> plane)
     {
         var source = tables();
-        using var services = plane(source);
+        await using var services = plane(source);
         var intake = services.GetRequiredService<ReportIntake>();
         var requests = services.GetRequiredService<RequestStore>();
         var service = services.GetRequiredService<PartitionRequestService>();
