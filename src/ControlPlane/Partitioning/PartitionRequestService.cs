@@ -360,8 +360,17 @@ public sealed partial class PartitionRequestService(
 
         if (holding && admission.Refusal is null)
         {
-            // The ledger holds the reservation now (or the request left the queue): the hold has done its work.
-            await ReleaseHoldAsync(request.Cluster, request.Id, cancellationToken);
+            // The ledger holds the reservation now (or the request left the queue): the hold has done its work. A
+            // hold left behind only keeps a partition back until it is pruned, so failing to remove it doesn't fail
+            // the admission.
+            try
+            {
+                await ReleaseHoldAsync(request.Cluster, request.Id, cancellationToken);
+            }
+            catch (StoreException ex)
+            {
+                LogHoldKept(logger, request.Id, request.Cluster, ex.Message);
+            }
         }
 
         return admission;
@@ -692,6 +701,9 @@ public sealed partial class PartitionRequestService(
 
     [LoggerMessage(EventId = 3106, Level = LogLevel.Information, Message = "Queued request {RequestId} ended {Status}: {Code} {Reason}")]
     private static partial void LogQueueEnded(ILogger logger, string requestId, RequestStatus status, string code, string reason);
+
+    [LoggerMessage(EventId = 3107, Level = LogLevel.Warning, Message = "Capacity hold of request {RequestId} on {Cluster} left in place (pruned after the claim timeout): {Reason}")]
+    private static partial void LogHoldKept(ILogger logger, string requestId, string cluster, string reason);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Partition count change of cluster {Cluster} to {PartitionCount} refused, nothing stored or sent: {Refusals}")]
     private static partial void LogClusterChangeRefused(ILogger logger, string cluster, int partitionCount, string refusals);
