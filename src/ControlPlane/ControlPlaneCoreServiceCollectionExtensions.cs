@@ -90,8 +90,9 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<PartitionRequestService>();
         services.TryAddSingleton<QueueBackfill>();
         services.TryAddSingleton<QueueExpiry>();
-        services.TryAddSingleton<RolloutPlanStore>();
+        services.TryAddSingleton<RolloutStore>();
         services.TryAddSingleton<RolloutPlanning>();
+        services.TryAddSingleton<RolloutRunner>();
         services.TryAddSingleton<IReportSigningKeySource>(sp => OpenIdSigningKeySource.ForTenant(sp.GetRequiredService<IOptions<ReportAuthenticationOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp =>
         {

@@ -36,13 +36,15 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
             // The simulated agents send no tokens (no Arc identity here); loopback only, as development trust requires.
             ["GpuAutomation__ReportAuthentication__DevelopmentTrust"] = "true",
             ["GpuAutomation__ControlPlane__TablePrefix"] = "e2e" + RunId,
+            // Rollouts advance on the outbox timer: every 2 s here rather than every minute.
+            ["GpuAutomation__Local__OutboxSweepInterval"] = "00:00:02",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         };
 
         // Reports count only from registered nodes (issue 16): the clusters ClusterLifecycleTests describes
-        // (e2e-<run>-a..d, node1 and node2), as a deployment's configuration lists its nodes.
-        foreach (var suffix in new[] { "a", "b", "c", "d" })
+        // (e2e-<run>-a..e, node1 and node2), as a deployment's configuration lists its nodes.
+        foreach (var suffix in new[] { "a", "b", "c", "d", "e" })
         {
             foreach (var node in new[] { "node1", "node2" })
             {

@@ -2,14 +2,16 @@ using GpuAutomation.ControlPlane.Compliance;
 using GpuAutomation.ControlPlane.Outbox;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Queueing;
+using GpuAutomation.ControlPlane.Rollout;
 
 namespace GpuAutomation.Functions.Hosting;
 
 /// <summary>
 /// What the two timers do, whichever drives them (the Functions host's timer triggers or <see cref="LocalTimers"/>):
 /// ComplianceScan scans every cluster; OutboxSweep re-publishes commands left in the outbox, times out requests that
-/// never got a result, expires queued requests past their wait and backfills every cluster's queue (catching a
-/// backfill a stopped instance missed). Both are bounded per run and safe to run again.
+/// never got a result, expires queued requests past their wait, backfills every cluster's queue (catching a
+/// backfill a stopped instance missed) and advances every running rollout by one reconcile. Both are bounded per run
+/// and safe to run again.
 /// </summary>
 public sealed partial class ScheduledWork(
     ComplianceScan scan,
@@ -17,6 +19,7 @@ public sealed partial class ScheduledWork(
     RequestTimeouts timeouts,
     QueueExpiry expiry,
     QueueBackfill backfill,
+    RolloutRunner rollouts,
     ILogger<ScheduledWork> logger)
 {
     public async Task<string> ComplianceScanAsync(TimerTick tick, CancellationToken cancellationToken)
@@ -34,13 +37,14 @@ public sealed partial class ScheduledWork(
         var timedOut = await timeouts.TimeOutStaleAsync(cancellationToken);
         var expired = await expiry.ExpireDueAsync(cancellationToken);
         var admitted = await backfill.BackfillAllAsync(cancellationToken);
-        LogSwept(republished, timedOut, expired, admitted, tick.FiredAt);
-        return $"outbox sweep: {republished} re-published, {timedOut} timed out, {expired} expired from queues, {admitted} admitted from queues (past due: {tick.IsPastDue})";
+        var advanced = await rollouts.AdvanceAllAsync(cancellationToken);
+        LogSwept(republished, timedOut, expired, admitted, advanced, tick.FiredAt);
+        return $"outbox sweep: {republished} re-published, {timedOut} timed out, {expired} expired from queues, {admitted} admitted from queues, {advanced} rollouts advanced (past due: {tick.IsPastDue})";
     }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Compliance scan of {Clusters} clusters (tick {FiredAt}, past due {IsPastDue})")]
     private partial void LogScanned(int clusters, DateTimeOffset firedAt, bool isPastDue);
 
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Outbox sweep: {Republished} commands re-published, {TimedOut} requests timed out, {Expired} queued requests expired, {Admitted} admitted from queues (tick {FiredAt})")]
-    private partial void LogSwept(int republished, int timedOut, int expired, int admitted, DateTimeOffset firedAt);
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Outbox sweep: {Republished} commands re-published, {TimedOut} requests timed out, {Expired} queued requests expired, {Admitted} admitted from queues, {Rollouts} rollouts advanced (tick {FiredAt})")]
+    private partial void LogSwept(int republished, int timedOut, int expired, int admitted, int rollouts, DateTimeOffset firedAt);
 }

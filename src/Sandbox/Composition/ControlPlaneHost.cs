@@ -22,6 +22,8 @@ public static class ControlPlaneHost
             "--GpuAutomation:Security:DevelopmentIdentity=true",
             // The simulated agents carry no tokens: reports are trusted by the node they claim (logged as a warning at start).
             "--GpuAutomation:ReportAuthentication:DevelopmentTrust=true",
+            // A demo doesn't wait a minute per rollout phase: the outbox timer (which also advances rollouts) runs every 2 s.
+            "--GpuAutomation:Local:OutboxSweepInterval=00:00:02",
             "--Logging:LogLevel:Default=" + (options.Verbose ? "Information" : "Warning"),
             "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
         ];
