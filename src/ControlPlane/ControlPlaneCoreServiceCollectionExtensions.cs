@@ -10,6 +10,7 @@ using GpuAutomation.ControlPlane.Outbox;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Policies;
 using GpuAutomation.ControlPlane.Provisioning;
+using GpuAutomation.ControlPlane.Queueing;
 using GpuAutomation.ControlPlane.Rejections;
 using GpuAutomation.ControlPlane.Reports;
 using GpuAutomation.ControlPlane.Rollout;
@@ -86,7 +87,10 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<InventoryReset>();
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<DispatchQueue>();
+        services.TryAddSingleton<RequestQueue>();
         services.TryAddSingleton<PartitionRequestService>();
+        services.TryAddSingleton<QueueBackfill>();
+        services.TryAddSingleton<QueueExpiry>();
         services.TryAddSingleton<RolloutStore>();
         services.TryAddSingleton<RolloutPlanning>();
         services.TryAddSingleton<RolloutRunner>();

@@ -16,13 +16,15 @@ public sealed class SandboxScenarioTests
         Assert.True(await sandbox.WaitForExitAsync(TimeSpan.FromMinutes(3)), "the scenario did not finish in 3 minutes" + Environment.NewLine + sandbox.Describe());
         Assert.True(sandbox.ExitCode == 0, $"exit code {sandbox.ExitCode}{Environment.NewLine}{sandbox.Describe()}");
         var output = sandbox.Output;
-        Assert.Contains("Scenario passed: 8 of 8 steps as expected.", output, StringComparison.Ordinal);
+        Assert.Contains("Scenario passed: 11 of 11 steps as expected.", output, StringComparison.Ordinal);
 
-        // The final inventory table: the policy-provisioned VM holds its partition and runs with forced shutdown;
-        // the VM assigned through the API and then unassigned holds none and still runs.
-        Assert.Equal(["vdi-03", "node1", "Running", "1", "ForceShutdown"], Row(output, "vdi-03"));
-        Assert.Equal(["render-01", "node2", "Running", "0", "ForceShutdown"], Row(output, "render-01"));
+        // The final inventory table: the policy-provisioned VM gave its partition back (unassigned in the last step),
+        // and the VM whose queued assign that freed capacity admitted holds one and runs with forced shutdown.
+        Assert.Equal(["vdi-03", "node1", "Running", "0", "ForceShutdown"], Row(output, "vdi-03"));
+        Assert.Equal(["render-01", "node2", "Running", "1", "ForceShutdown"], Row(output, "render-01"));
         Assert.Contains("409 vm-has-partition", output, StringComparison.Ordinal);
+        Assert.Contains("headroom-reserved", output, StringComparison.Ordinal);
+        Assert.Contains("(position 1)", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,7 +35,13 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         var inventory = _app.Services.GetRequiredService<InventoryStore>();
         await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node1", _ => ControlPlaneFixture.Node("node1"), default);
         await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node2", _ => ControlPlaneFixture.Node("node2"), default);
+
+        // A full node (one partition, held) where an assign that asks to wait is queued.
+        await inventory.ChangeAsync(FullCluster, "node1", _ => ControlPlaneFixture.Node("node1", partitionCount: 1, vmOneHolds: true), default);
     }
+
+    /// <summary>The cluster of the full node (the queue probe's body names it).</summary>
+    private const string FullCluster = "cl4";
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -115,6 +121,7 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
             ("POST /api/partition-requests", "POST", "/api/partition-requests"),
             ("GET /api/partition-requests", "GET", "/api/partition-requests"),
             ("GET /api/partition-requests/{id}", "GET", "/api/partition-requests/x1"),
+            ("POST /api/partition-requests/{id}/cancel", "POST", "/api/partition-requests/x1/cancel"),
             ("GET /api/clusters/{cluster}/policy", "GET", "/api/clusters/cl1/policy"),
             ("PUT /api/clusters/{cluster}/policy", "PUT", "/api/clusters/cl1/policy"),
             ("GET /api/clusters/{cluster}/compliance", "GET", "/api/clusters/cl1/compliance"),
@@ -156,6 +163,19 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         await ProbeAsync("GET /api/partition-requests/{id}", "GET", $"/api/partition-requests/{id}", reader);
         await ProbeAsync("GET /api/partition-requests/{id}", "GET", "/api/partition-requests/no-such-request", reader);
         await ProbeAsync("GET /api/partition-requests/{id}", "GET", "/api/partition-requests/a%20b", reader);
+
+        // A queued request (the full node), cancelled once (200), then again (409 not-queued).
+        const string Cancel = "POST /api/partition-requests/{id}/cancel";
+        var queued = await ProbeAsync(Submit, "POST", "/api/partition-requests", op, """{"cluster":"cl4","vm":"vm-two","action":"assign","queue":{"maxWaitMinutes":30,"priority":2}}""");
+        Assert.Equal("Queued", queued!["status"]!.GetValue<string>());
+        Assert.Equal(1, queued["queuePosition"]!.GetValue<int>());
+        var queuedId = queued["id"]!.GetValue<string>();
+        await ProbeAsync(Cancel, "POST", $"/api/partition-requests/{queuedId}/cancel", reader);
+        var cancelled = await ProbeAsync(Cancel, "POST", $"/api/partition-requests/{queuedId}/cancel", op);
+        Assert.Equal("Cancelled", cancelled!["status"]!.GetValue<string>());
+        await ProbeAsync(Cancel, "POST", $"/api/partition-requests/{queuedId}/cancel", op);
+        await ProbeAsync(Cancel, "POST", "/api/partition-requests/no-such-request/cancel", op);
+        await ProbeAsync(Cancel, "POST", "/api/partition-requests/a%20b/cancel", op);
 
         // node1 is busy with vm-two's assign: the cluster-wide change is refused (409), nothing stored.
         const string Count = "PUT /api/clusters/{cluster}/partition-count";

@@ -1,5 +1,7 @@
+using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Queueing;
 
 namespace GpuAutomation.ControlPlane.Partitioning;
 
@@ -11,6 +13,9 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// <param name="Error">Why it was rejected, failed or timed out.</param>
 /// <param name="OfflineAction">The OfflineAction the command ensures on the VM's cluster resource.</param>
 /// <param name="TraceId">The W3C trace the request was submitted in (API call, command, agent steps, result); null when nothing traced it.</param>
+/// <param name="Queue">The terms it waits for capacity on (its own or the policy's); null when it never asked to wait.</param>
+/// <param name="QueuedUntil">While Queued: when it expires.</param>
+/// <param name="PowerAfter">While Queued: the power state asked for after the change, when not the default (restore).</param>
 public sealed record PartitionRequest(
     string Id,
     string? IdempotencyKey,
@@ -32,7 +37,10 @@ public sealed record PartitionRequest(
     IReadOnlyList<StepRecord> Steps,
     RequestNotice? Error,
     OfflineAction? OfflineAction = null,
-    string? TraceId = null)
+    string? TraceId = null,
+    QueueTerms? Queue = null,
+    DateTimeOffset? QueuedUntil = null,
+    PowerAfterChange? PowerAfter = null)
 {
     public bool IsTerminal => Status >= RequestStatus.Succeeded;
 }

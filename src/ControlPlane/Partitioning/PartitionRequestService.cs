@@ -6,6 +6,9 @@ using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Provisioning;
+using GpuAutomation.ControlPlane.Queueing;
 using GpuAutomation.ControlPlane.Storage;
 using GpuAutomation.Messaging.Topology;
 using Microsoft.Extensions.Logging;
@@ -18,11 +21,16 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// validated against stored inventory, then either stored as Rejected (nothing sent) or stored as Accepted together
 /// with its capacity reservation and outbox row in one batch and handed to the <see cref="DispatchQueue"/>: the
 /// answer is the Accepted request, and the relay publishes its command and marks it Dispatched right after.
+/// An assignment is also held to the cluster policy's failover reserve (<see cref="ClusterCapacityHolds"/> says how
+/// that stays true under concurrency); one refused for capacity that asked to wait is stored Queued instead, and
+/// <see cref="QueueBackfill"/> admits it through <see cref="AdmitQueuedAsync"/> — the same admission — when capacity frees.
 /// </summary>
 public sealed partial class PartitionRequestService(
     InventoryStore inventory,
     RequestStore requests,
     RequestIndex index,
+    PolicyStore policies,
+    RequestQueue queue,
     DispatchQueue dispatches,
     IIdSource ids,
     TimeProvider time,
@@ -60,54 +68,346 @@ public sealed partial class PartitionRequestService(
         var inventoryRead = ResourceNames.IsValidHostName(submission.Cluster)
             ? inventory.GetClusterAsync(submission.Cluster, cancellationToken)
             : Task.FromResult(new ClusterInventory(submission.Cluster, []));
-        await Task.WhenAll(claim, inventoryRead);
+        var policyRead = submission.Action == PartitionAction.Assign && ResourceNames.IsValidHostName(submission.Cluster)
+            ? policies.GetEffectiveAsync(submission.Cluster, cancellationToken)
+            : Task.FromResult(ProvisioningPolicy.Default);
+        await Task.WhenAll(claim, inventoryRead, policyRead);
         if (await claim is { } holder)
         {
             ThrowIfReused(holder, fingerprint, submission.IdempotencyKey!);
             var existing = await requests.GetAsync(holder.RequestId, cancellationToken)
                 ?? throw new ControlPlaneException(RequestCodes.IdempotencyKeyInFlight, $"Request {holder.RequestId} with idempotency key '{submission.IdempotencyKey}' is still being written; retry shortly.", isRetryable: true);
-            return new SubmitOutcome(existing.Request, IsExisting: true);
+            return new SubmitOutcome(existing.Request, IsExisting: true, await PositionOfAsync(existing.Request, cancellationToken));
         }
 
         var clusterInventory = await inventoryRead;
+        var policy = await policyRead;
         var validation = PartitionRequestValidator.Validate(submission, clusterInventory, now, _options.InventoryMaxAge);
         var request = NewRequest(id, submission, validation, now);
-        if (validation.Rejection is { } rejection)
+        var terms = submission.Action == PartitionAction.Assign ? submission.Queue ?? policy.Queue : null;
+        if (submission.Queue?.Problems("queue") is { Count: > 0 } queueProblems)
         {
-            return await RejectAsync(request, rejection, cancellationToken);
+            return await RejectAsync(request, new RequestNotice(RequestCodes.InvalidQueue, string.Join(" ", queueProblems)), cancellationToken);
         }
 
-        var node = clusterInventory.FindNode(validation.Node)!;
-        var (accepted, entry, refusal) = await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Accepting request {id}", async () =>
+        if (validation.Rejection is { } rejection)
         {
-            // Admit on the ledger as last seen; a refusal is only final on a fresh read (another instance may have
-            // released capacity since), and an acceptance is checked by the batch's condition on the ledger's ETag.
-            // A node without a stored ledger starts from its inventory.
-            StoredLedger OrFromInventory(StoredLedger? stored) => stored ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, node), null);
-            var ledger = OrFromInventory(await requests.GetRecentLedgerAsync(request.Cluster, request.Node, cancellationToken));
-            if (ledger.Ledger.Admit(request) is not null)
+            return terms is not null && rejection.Code == RequestCodes.NoFreePartition && request.Node.Length > 0
+                ? await EnqueueAsync(request, terms, submission.PowerAfter, rejection, cancellationToken)
+                : await RejectAsync(request, rejection, cancellationToken);
+        }
+
+        var admission = await AdmitAsync(
+            request,
+            clusterInventory,
+            policy,
+            submission.PowerAfter,
+            async (withCommand, ledger, outbox) => await requests.CreateAsync(withCommand, ledger, outbox, cancellationToken),
+            cancellationToken);
+        if (admission.Refusal is { } refusal)
+        {
+            return terms is not null && WaitsFor(refusal.Code)
+                ? await EnqueueAsync(request, terms, submission.PowerAfter, refusal, cancellationToken)
+                : await RejectAsync(request, refusal, cancellationToken);
+        }
+
+        var accepted = admission.Stored!;
+        LogAccepted(logger, accepted.Request.Id, accepted.Request.Action, accepted.Request.Cluster, accepted.Request.Node, accepted.Request.VmName, accepted.Request.CommandId);
+        dispatches.Enqueue(new PendingDispatch(admission.Outbox!, accepted));
+        return new SubmitOutcome(accepted.Request, IsExisting: false);
+    }
+
+    /// <summary>Refusals that capacity freeing up can turn into an admission: the ones a queued request waits out.</summary>
+    public static bool WaitsFor(string code) => code is RequestCodes.NoFreePartition or RequestCodes.HeadroomReserved;
+
+    /// <summary>
+    /// Admits a queued request exactly as a fresh one (validated against the current inventory, then the node's
+    /// ledger and the cluster's reserve), writing it Accepted with its reservation and outbox row in one batch
+    /// conditional on the request's ETag: an instance that lost the race to another finds it no longer Queued.
+    /// </summary>
+    /// <param name="inventorySnapshot">The cluster's inventory, read once per backfill pass (capacity itself is read fresh).</param>
+    public async Task<QueueAdmission> AdmitQueuedAsync(StoredRequest stored, ClusterInventory inventorySnapshot, ProvisioningPolicy policy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(inventorySnapshot);
+        ArgumentNullException.ThrowIfNull(policy);
+        var queued = stored.Request;
+        if (queued.Status != RequestStatus.Queued)
+        {
+            return new QueueAdmission(QueueAdmissionOutcome.Gone, queued, null);
+        }
+
+        var now = time.GetUtcNow();
+        var submission = new PartitionRequestSubmission(
+            queued.Action,
+            queued.Cluster,
+            VmName: queued.VmName,
+            VmId: queued.VmId,
+            GpuInstancePaths: queued.GpuInstancePaths,
+            Origin: queued.Origin,
+            RequestedBy: queued.RequestedBy,
+            OfflineAction: queued.OfflineAction ?? OfflineAction.ForceShutdown);
+        var validation = PartitionRequestValidator.Validate(submission, inventorySnapshot, now, _options.InventoryMaxAge);
+        if (validation.Rejection is { } rejection)
+        {
+            // Capacity, or something in flight that will end: keep waiting. Anything else (the VM is gone, or holds a
+            // partition already) won't change by waiting: the request ends with that reason.
+            return WaitsFor(rejection.Code) || (RequestCodes.DependsOnState(rejection.Code) && rejection.Code != RequestCodes.VmHasPartition)
+                ? new QueueAdmission(QueueAdmissionOutcome.Waiting, queued, rejection)
+                : await EndAsync(stored, RequestStatus.Rejected, rejection, cancellationToken);
+        }
+
+        if (!string.Equals(validation.Node, queued.Node, StringComparison.OrdinalIgnoreCase))
+        {
+            return await EndAsync(stored, RequestStatus.Rejected, new RequestNotice(RequestCodes.VmMoved, $"VM '{queued.VmName}' moved from node {queued.Node} to node {validation.Node} while its request was queued; submit it again."), cancellationToken);
+        }
+
+        var current = stored;
+        var admission = await AdmitAsync(
+            queued with { Warnings = [.. validation.Warnings] },
+            inventorySnapshot,
+            policy,
+            queued.PowerAfter ?? PowerAfterChange.RestorePrevious,
+            async (withCommand, ledger, outbox) =>
             {
-                ledger = OrFromInventory(await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken));
-                if (ledger.Ledger.Admit(request) is { } notice)
+                var accepted = withCommand with { Status = RequestStatus.Accepted, UpdatedAt = now, QueuedUntil = null };
+                try
                 {
-                    return (default(StoredRequest), (OutboxEntry?)null, notice);
+                    return await requests.AdmitQueuedAsync(current, accepted, ledger, outbox, cancellationToken);
+                }
+                catch (StoreException ex) when (ex.IsConflict)
+                {
+                    // The request or the ledger changed: retry on fresh reads, unless the request left the queue.
+                    var reread = await requests.GetAsync(queued.Cluster, queued.Node, queued.Id, cancellationToken);
+                    if (reread is null || reread.Request.Status != RequestStatus.Queued)
+                    {
+                        return null;
+                    }
+
+                    current = reread;
+                    throw;
+                }
+            },
+            cancellationToken);
+        if (admission.Refusal is { } refusal)
+        {
+            return WaitsFor(refusal.Code) || RequestCodes.DependsOnState(refusal.Code)
+                ? new QueueAdmission(QueueAdmissionOutcome.Waiting, queued, refusal)
+                : await EndAsync(current, RequestStatus.Rejected, refusal, cancellationToken);
+        }
+
+        if (admission.Stored is not { } admitted)
+        {
+            return new QueueAdmission(QueueAdmissionOutcome.Gone, queued, null);
+        }
+
+        await queue.RemoveAsync(EntryOf(admitted.Request), cancellationToken);
+        LogAdmittedFromQueue(logger, admitted.Request.Id, admitted.Request.Cluster, admitted.Request.Node, admitted.Request.VmName, admitted.Request.CommandId, now - queued.CreatedAt);
+        dispatches.Enqueue(new PendingDispatch(admission.Outbox!, admitted));
+        return new QueueAdmission(QueueAdmissionOutcome.Admitted, admitted.Request, null);
+    }
+
+    /// <summary>Cancels a queued request (an operator's decision); null when there is no such request.</summary>
+    /// <exception cref="ControlPlaneException">not-queued: it was already admitted or ended.</exception>
+    public async Task<PartitionRequest?> CancelAsync(string requestId, string cancelledBy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        if (await requests.GetAsync(requestId, cancellationToken) is not { } stored)
+        {
+            return null;
+        }
+
+        var notice = new RequestNotice(RequestCodes.Cancelled, $"Cancelled by {cancelledBy} while queued.");
+        var ended = await EndAsync(stored, RequestStatus.Cancelled, notice, cancellationToken);
+        if (ended.Outcome != QueueAdmissionOutcome.Ended)
+        {
+            throw new ControlPlaneException(
+                RequestCodes.NotQueued,
+                $"Request {requestId} is {ended.Request.Status}, not Queued: only a queued request can be cancelled.",
+                isRetryable: false);
+        }
+
+        return ended.Request;
+    }
+
+    /// <summary>Ends a queued request whose wait is over: Expired, with how long it waited and why.</summary>
+    public Task<QueueAdmission> ExpireAsync(StoredRequest stored, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var waited = stored.Request.Queue?.MaxWaitMinutes ?? 0;
+        var why = stored.Request.Warnings.LastOrDefault(w => WaitsFor(w.Code))?.Message ?? "capacity did not free up";
+        return EndAsync(stored, RequestStatus.Expired, new RequestNotice(RequestCodes.QueueExpired, $"Waited {waited} minute(s) in the queue without being admitted; it was waiting because: {why}"), cancellationToken);
+    }
+
+    /// <summary>Where a queued request stands in its cluster's queue now (1: next); null when it isn't queued.</summary>
+    public async Task<int?> PositionOfAsync(PartitionRequest request, CancellationToken cancellationToken)
+        => request?.Status == RequestStatus.Queued ? await queue.PositionAsync(EntryOf(request), cancellationToken) : null;
+
+    /// <summary>
+    /// Ends a Queued request (Rejected, Expired or Cancelled) if it still is Queued: conditional on its ETag, so it
+    /// can't end after (or while) another instance admits it. Its queue entry goes, and its idempotency key is
+    /// released so the same request can be asked again.
+    /// </summary>
+    private async Task<QueueAdmission> EndAsync(StoredRequest stored, RequestStatus status, RequestNotice reason, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var ended = await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Ending queued request {stored.Request.Id}", async () =>
+        {
+            var current = await requests.GetAsync(stored.Request.Cluster, stored.Request.Node, stored.Request.Id, cancellationToken) ?? stored;
+            if (current.Request.Status != RequestStatus.Queued)
+            {
+                return (current.Request, false);
+            }
+
+            var updated = current.Request with { Status = status, Error = reason, UpdatedAt = now, CompletedAt = now, QueuedUntil = null };
+            await requests.UpdateAsync(current, updated, null, null, null, cancellationToken);
+            return (updated, true);
+        });
+        if (!ended.Item2)
+        {
+            return new QueueAdmission(QueueAdmissionOutcome.Gone, ended.Item1, null);
+        }
+
+        await queue.RemoveAsync(EntryOf(ended.Item1), cancellationToken);
+        if (ended.Item1.IdempotencyKey is { } key)
+        {
+            await index.ReleaseAsync(key, ended.Item1.Id, cancellationToken);
+        }
+
+        LogQueueEnded(logger, ended.Item1.Id, status, reason.Code, reason.Message);
+        return new QueueAdmission(QueueAdmissionOutcome.Ended, ended.Item1, reason);
+    }
+
+    private static QueueEntry EntryOf(PartitionRequest request)
+        => new(request.Cluster, request.Node, request.Id, request.Queue?.Priority ?? 0, request.CreatedAt, request.QueuedUntil ?? request.CreatedAt);
+
+    /// <summary>
+    /// Stores a request refused for capacity as Queued, with the refusal among its warnings (why it waits). The queue
+    /// entry is written first: a Queued request is never without the entry that gets it admitted.
+    /// </summary>
+    private async Task<SubmitOutcome> EnqueueAsync(PartitionRequest request, QueueTerms terms, PowerAfterChange powerAfter, RequestNotice why, CancellationToken cancellationToken)
+    {
+        var queued = request with
+        {
+            Status = RequestStatus.Queued,
+            Queue = terms,
+            QueuedUntil = request.CreatedAt.AddMinutes(terms.MaxWaitMinutes),
+            PowerAfter = powerAfter == PowerAfterChange.RestorePrevious ? null : powerAfter,
+            Warnings = [.. request.Warnings, why],
+        };
+        var entry = EntryOf(queued);
+        await queue.AddAsync(entry, cancellationToken);
+        await requests.CreateAsync(queued, null, null, cancellationToken);
+        var position = await queue.PositionAsync(entry, cancellationToken);
+        LogQueued(logger, queued.Id, queued.Cluster, queued.Node, queued.VmName, terms.Priority, position ?? 0, why.Code);
+        return new SubmitOutcome(queued, IsExisting: false, position);
+    }
+
+    /// <summary>
+    /// Admits <paramref name="request"/> on its node's ledger and, for an assignment, the cluster's reserve, and
+    /// writes it through <paramref name="write"/> (null from it: the request is no longer to be admitted).
+    /// </summary>
+    private async Task<Admission> AdmitAsync(
+        PartitionRequest request,
+        ClusterInventory cluster,
+        ProvisioningPolicy policy,
+        PowerAfterChange powerAfter,
+        Func<PartitionRequest, StoredLedger, OutboxEntry, Task<StoredRequest?>> write,
+        CancellationToken cancellationToken)
+    {
+        var node = cluster.FindNode(request.Node)!;
+        StoredLedger OrFromInventory(Contracts.Reports.NodeInventory n, StoredLedger? stored) => stored ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, n), null);
+        var reserved = request.Action == PartitionAction.Assign && policy.Reserve != ReserveMode.None;
+        var holding = reserved && policy.OnReserveBreach == ReserveBreachAction.Refuse;
+        var admission = await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Accepting request {request.Id}", async () =>
+        {
+            var now = time.GetUtcNow();
+            var candidate = request;
+            StoredLedger ledger;
+            if (reserved)
+            {
+                // The holds row before the ledgers: see ClusterCapacityHolds for why this order makes the check safe.
+                var holds = await requests.GetCapacityHoldsAsync(request.Cluster, cancellationToken);
+                var ledgers = await Task.WhenAll(cluster.Nodes.Select(async n => OrFromInventory(n, await requests.GetLedgerAsync(request.Cluster, n.Node, cancellationToken))));
+                ledger = ledgers.First(l => string.Equals(l.Ledger.Node, node.Node, StringComparison.OrdinalIgnoreCase));
+                var others = holds.Holds.Prune(ledgers.Select(l => l.Ledger), now, _options.IdempotencyClaimTimeout, request.Id);
+                var breach = ledger.Ledger.Admit(request) is { } notice
+                    ? notice
+                    : ClusterReserve.From(cluster, [.. ledgers.Select(l => l.Ledger)], others.Holds).CheckGrant(node.Node, policy.Reserve, policy.ReservePartitions);
+                if (breach is not null && (holding || breach.Code != RequestCodes.HeadroomReserved))
+                {
+                    if (holding && holds.Holds.Holds.Any(h => h.RequestId == request.Id))
+                    {
+                        await requests.SaveCapacityHoldsAsync(others, holds.ETag, cancellationToken);
+                    }
+
+                    return new Admission(null, null, breach);
+                }
+
+                if (breach is not null)
+                {
+                    candidate = request with { Warnings = [.. request.Warnings, breach] };
+                }
+
+                if (holding)
+                {
+                    await requests.SaveCapacityHoldsAsync(others with { Holds = [.. others.Holds, new CapacityHold(request.Id, node.Node, now)] }, holds.ETag, cancellationToken);
+                }
+            }
+            else
+            {
+                // Admit on the ledger as last seen; a refusal is only final on a fresh read (another instance may have
+                // released capacity since), and an acceptance is checked by the batch's condition on the ledger's ETag.
+                // A node without a stored ledger starts from its inventory.
+                ledger = OrFromInventory(node, await requests.GetRecentLedgerAsync(request.Cluster, request.Node, cancellationToken));
+                if (ledger.Ledger.Admit(request) is not null)
+                {
+                    ledger = OrFromInventory(node, await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken));
+                    if (ledger.Ledger.Admit(request) is { } notice)
+                    {
+                        return new Admission(null, null, notice);
+                    }
                 }
             }
 
-            var (withCommand, outbox) = WithCommand(request, submission.PowerAfter, now);
-            var written = await requests.CreateAsync(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox, cancellationToken);
-            return (written, outbox, (RequestNotice?)null);
+            var (withCommand, outbox) = WithCommand(candidate, powerAfter, now);
+            var written = await write(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox);
+            return new Admission(written, written is null ? null : outbox, null);
         });
 
-        if (refusal is not null)
+        if (holding && admission.Refusal is null)
         {
-            return await RejectAsync(request, refusal, cancellationToken);
+            // The ledger holds the reservation now (or the request left the queue): the hold has done its work. A
+            // hold left behind only keeps a partition back until it is pruned, so failing to remove it doesn't fail
+            // the admission.
+            try
+            {
+                await ReleaseHoldAsync(request.Cluster, request.Id, cancellationToken);
+            }
+            catch (StoreException ex)
+            {
+                LogHoldKept(logger, request.Id, request.Cluster, ex.Message);
+            }
         }
 
-        LogAccepted(logger, accepted!.Request.Id, accepted.Request.Action, accepted.Request.Cluster, accepted.Request.Node, accepted.Request.VmName, accepted.Request.CommandId);
-        dispatches.Enqueue(new PendingDispatch(entry!, accepted));
-        return new SubmitOutcome(accepted.Request, IsExisting: false);
+        return admission;
     }
+
+    private Task ReleaseHoldAsync(string cluster, string requestId, CancellationToken cancellationToken)
+        => OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Releasing the capacity hold of request {requestId}", async () =>
+        {
+            var holds = await requests.GetCapacityHoldsAsync(cluster, cancellationToken);
+            if (holds.Holds.Holds.All(h => h.RequestId != requestId))
+            {
+                return false;
+            }
+
+            await requests.SaveCapacityHoldsAsync(holds.Holds with { Holds = [.. holds.Holds.Holds.Where(h => h.RequestId != requestId)] }, holds.ETag, cancellationToken);
+            return true;
+        });
+
+    /// <summary>What <see cref="AdmitAsync"/> did: stored the request (with its outbox row), refused it, or neither (the write declined).</summary>
+    private sealed record Admission(StoredRequest? Stored, OutboxEntry? Outbox, RequestNotice? Refusal);
 
     /// <summary>
     /// Changes the partition count on every node that has a target GPU, all or nothing: every node's change is
@@ -432,6 +732,18 @@ public sealed partial class PartitionRequestService(
         };
         return Message.Create(body, request.CommandId!, request.Cluster, request.Node, now, request.Id, now + _options.CommandTimeToLive);
     }
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "Queued request {RequestId} on {Cluster}/{Node} for VM {VmName} (priority {Priority}, position {Position}): {Code}")]
+    private static partial void LogQueued(ILogger logger, string requestId, string cluster, string node, string? vmName, int priority, int position, string code);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "Admitted queued request {RequestId} on {Cluster}/{Node} for VM {VmName}, command {CommandId}, after waiting {Waited}")]
+    private static partial void LogAdmittedFromQueue(ILogger logger, string requestId, string cluster, string node, string? vmName, string? commandId, TimeSpan waited);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Information, Message = "Queued request {RequestId} ended {Status}: {Code} {Reason}")]
+    private static partial void LogQueueEnded(ILogger logger, string requestId, RequestStatus status, string code, string reason);
+
+    [LoggerMessage(EventId = 3107, Level = LogLevel.Warning, Message = "Capacity hold of request {RequestId} on {Cluster} left in place (pruned after the claim timeout): {Reason}")]
+    private static partial void LogHoldKept(ILogger logger, string requestId, string cluster, string reason);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Partition count change of cluster {Cluster} to {PartitionCount} refused, nothing stored or sent: {Refusals}")]
     private static partial void LogClusterChangeRefused(ILogger logger, string cluster, int partitionCount, string refusals);

@@ -1,5 +1,6 @@
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.ControlPlane.Queueing;
 
 namespace GpuAutomation.ControlPlane.Partitioning;
 
@@ -10,6 +11,7 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// Assign: at most one, the GPU to take the partition from.</param>
 /// <param name="RequestedBy">Who asked: a user principal, "event-grid", a host name, "compliance".</param>
 /// <param name="IdempotencyKey">The same key returns the request first created with it.</param>
+/// <param name="Queue">Wait for capacity on these terms instead of being refused for it (null: the policy's default, if any).</param>
 /// <param name="PartOfRollout">A step of a rolling count change: nodes differ in partition count until it ends, so an
 /// assign isn't refused for that (it still is for GPUs of another model or size).</param>
 public sealed record PartitionRequestSubmission(
@@ -25,6 +27,7 @@ public sealed record PartitionRequestSubmission(
     string? IdempotencyKey = null,
     PowerAfterChange PowerAfter = PowerAfterChange.RestorePrevious,
     OfflineAction OfflineAction = OfflineAction.ForceShutdown,
+    QueueTerms? Queue = null,
     bool PartOfRollout = false)
 {
     public static PartitionRequestSubmission Assign(string cluster, string vmName, Guid? vmId = null, RequestOrigin origin = RequestOrigin.Api, string requestedBy = "unknown", string? idempotencyKey = null)

@@ -30,6 +30,27 @@ public static class RequestCodes
     public const string VmNotClustered = CommandErrorCodes.VmNotClustered;
     public const string InvalidOfflineAction = "invalid-offline-action";
 
+    /// <summary>
+    /// The grant would break the cluster policy's failover reserve (<c>reserve</c>); as a warning, it was granted
+    /// anyway because the policy says <c>onReserveBreach: warn</c>.
+    /// </summary>
+    public const string HeadroomReserved = "headroom-reserved";
+
+    /// <summary>The queue terms are out of range (maxWaitMinutes, priority).</summary>
+    public const string InvalidQueue = "invalid-queue";
+
+    /// <summary>A queued request waited its maxWaitMinutes without capacity freeing up for it.</summary>
+    public const string QueueExpired = "queue-expired";
+
+    /// <summary>An operator cancelled the queued request.</summary>
+    public const string Cancelled = "cancelled";
+
+    /// <summary>Only a queued request can be cancelled; this one was already admitted or ended.</summary>
+    public const string NotQueued = "not-queued";
+
+    /// <summary>The queued request's VM is now on another node than the one it queued for; submit it again.</summary>
+    public const string VmMoved = "vm-moved";
+
     /// <summary>Warning: the change covers only part of the cluster's homogeneous GPU set.</summary>
     public const string PartialSelection = "partial-selection";
 
@@ -64,6 +85,8 @@ public static class RequestCodes
         or VmBusy
         or PartitionsAssigned
         or NoFreePartition
+        or HeadroomReserved
+        or NotQueued
         or NodeBusy
         or ClusterHeterogeneous
         or IdempotencyKeyInFlight;

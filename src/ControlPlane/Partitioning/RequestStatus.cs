@@ -1,8 +1,12 @@
 namespace GpuAutomation.ControlPlane.Partitioning;
 
-/// <summary>Accepted → Dispatched → Running → Succeeded | Failed | Rejected | TimedOut; the order is the lifecycle's.</summary>
+/// <summary>
+/// [Queued →] Accepted → Dispatched → Running → Succeeded | Failed | Rejected | TimedOut; a queued request may end
+/// Expired or Cancelled instead of being admitted. The order is the lifecycle's (terminal states last); stored as names.
+/// </summary>
 public enum RequestStatus
 {
+    Queued,
     Accepted,
     Dispatched,
     Running,
@@ -10,4 +14,6 @@ public enum RequestStatus
     Failed,
     Rejected,
     TimedOut,
+    Expired,
+    Cancelled,
 }

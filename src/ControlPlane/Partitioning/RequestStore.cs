@@ -19,6 +19,9 @@ public sealed class RequestStore
     public const string TableName = "requests";
     public const string IndexTableName = RequestIndex.TableName;
     private const string LedgerRowKey = "ledger";
+
+    /// <summary>The cluster's <see cref="ClusterCapacityHolds"/>, in the cluster's own partition ("{cluster}.").</summary>
+    private const string CapacityRowKey = "capacity";
     private const string RequestPrefix = "r-";
     private const string OutboxPrefix = "o-";
 
@@ -126,6 +129,43 @@ public sealed class RequestStore
         var stored = new StoredLedger(DocumentColumns.Read(row, "Ledger", ControlPlaneJsonContext.Default.NodeLedger), row.ETag);
         Remember(partition, stored);
         return stored;
+    }
+
+    /// <summary>The cluster's capacity holds, read fresh (admission against a reserve orders itself on this row's ETag).</summary>
+    public async Task<StoredCapacityHolds> GetCapacityHoldsAsync(string cluster, CancellationToken cancellationToken)
+    {
+        var row = await _table.GetAsync(PartitionOf(cluster, string.Empty), CapacityRowKey, cancellationToken);
+        return row is null
+            ? new StoredCapacityHolds(new ClusterCapacityHolds(cluster, []), null)
+            : new StoredCapacityHolds(DocumentColumns.Read(row, "Holds", ControlPlaneJsonContext.Default.ClusterCapacityHolds), row.ETag);
+    }
+
+    /// <summary>Writes the cluster's holds if the row is still the version read (<paramref name="etag"/>; null: none yet); a lost race throws a conflict.</summary>
+    public async Task SaveCapacityHoldsAsync(ClusterCapacityHolds holds, string? etag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(holds);
+        var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
+        DocumentColumns.Write(properties, "Holds", holds, ControlPlaneJsonContext.Default.ClusterCapacityHolds);
+        await _table.SubmitAsync([RowChange.Write(new TableRow(PartitionOf(holds.Cluster, string.Empty), CapacityRowKey, properties, etag))], cancellationToken);
+    }
+
+    /// <summary>
+    /// Admits a queued request: the request (conditional on the ETag it was read with, so two instances backfilling
+    /// at once can't both admit it), its ledger's reservation (conditional on the ledger's ETag, so never past
+    /// capacity) and its outbox row, in one batch.
+    /// </summary>
+    public async Task<StoredRequest> AdmitQueuedAsync(StoredRequest queued, PartitionRequest accepted, StoredLedger ledger, OutboxEntry outbox, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queued);
+        ArgumentNullException.ThrowIfNull(accepted);
+        ArgumentNullException.ThrowIfNull(ledger);
+        var partition = PartitionOf(accepted.Cluster, accepted.Node);
+        var etags = await SubmitWithLedgerAsync(
+            partition,
+            [RowChange.Write(ToRow(accepted, queued.ETag)), RowChange.Write(ToRow(ledger.Ledger, ledger.ETag)), RowChange.Insert(ToRow(outbox))],
+            ledger.Ledger,
+            cancellationToken);
+        return new StoredRequest(accepted, etags[0] ?? string.Empty);
     }
 
     /// <summary>

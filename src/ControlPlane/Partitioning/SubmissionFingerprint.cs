@@ -14,7 +14,8 @@ public static class SubmissionFingerprint
     public static string Of(PartitionRequestSubmission submission)
     {
         ArgumentNullException.ThrowIfNull(submission);
-        return Hash(
+        string?[] parts =
+        [
             submission.Action.ToString(),
             submission.Cluster,
             submission.Node,
@@ -23,7 +24,13 @@ public static class SubmissionFingerprint
             submission.PartitionCount?.ToString(CultureInfo.InvariantCulture),
             Paths(submission.GpuInstancePaths),
             submission.PowerAfter.ToString(),
-            submission.OfflineAction.ToString());
+            submission.OfflineAction.ToString(),
+        ];
+
+        // Queue terms join the fingerprint only when given, so claims stored before queues existed still match.
+        return submission.Queue is { } queue
+            ? Hash([.. parts, "queue", queue.MaxWaitMinutes.ToString(CultureInfo.InvariantCulture), queue.Priority.ToString(CultureInfo.InvariantCulture)])
+            : Hash(parts);
     }
 
     /// <summary>A cluster change's: the same for every node's claim, so a replay matches whatever the inventory now holds.</summary>

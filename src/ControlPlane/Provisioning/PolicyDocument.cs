@@ -1,6 +1,7 @@
 using GpuAutomation.ControlPlane;
 using System.Text.Json;
 using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.ControlPlane.Capacity;
 
 namespace GpuAutomation.ControlPlane.Provisioning;
 
@@ -10,6 +11,9 @@ public static class PolicyDocument
     public const int MaxRules = 50;
     public const int MaxTagsPerRule = 10;
     public const int MaxRemediationsPerScan = 100;
+
+    /// <summary>A fixed reserve larger than this is a typo: no Azure Local cluster (16 nodes) has that many partitions free.</summary>
+    public const int MaxReservePartitions = 1024;
 
     /// <summary>Parses and validates; throws <see cref="ControlPlaneException"/> (invalid-policy) listing every problem found.</summary>
     public static ProvisioningPolicy Parse(ReadOnlySpan<byte> utf8Json)
@@ -111,6 +115,29 @@ public static class PolicyDocument
         if (policy.StaleInventoryAfterMinutes is < 1 or > 7 * 24 * 60)
         {
             problems.Add($"staleInventoryAfterMinutes: {policy.StaleInventoryAfterMinutes} is outside 1..10080.");
+        }
+
+        if (!Enum.IsDefined(policy.Reserve))
+        {
+            problems.Add($"reserve: '{policy.Reserve}' is not one of none, fixed, n+1.");
+        }
+        else if (policy.Reserve == ReserveMode.Fixed && policy.ReservePartitions is not (>= 1 and <= MaxReservePartitions))
+        {
+            problems.Add($"reservePartitions: reserve 'fixed' needs a partition count from 1 to {MaxReservePartitions}{(policy.ReservePartitions is { } n ? $", not {n}" : string.Empty)}.");
+        }
+        else if (policy.Reserve != ReserveMode.Fixed && policy.ReservePartitions is not null)
+        {
+            problems.Add("reservePartitions: only reserve 'fixed' takes a partition count.");
+        }
+
+        if (!Enum.IsDefined(policy.OnReserveBreach))
+        {
+            problems.Add($"onReserveBreach: '{policy.OnReserveBreach}' is not one of refuse, warn.");
+        }
+
+        if (policy.Queue is { } queue)
+        {
+            problems.AddRange(queue.Problems("queue"));
         }
 
         return problems;

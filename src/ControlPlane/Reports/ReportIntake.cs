@@ -8,6 +8,7 @@ using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Queueing;
 using GpuAutomation.ControlPlane.Rejections;
 using GpuAutomation.ControlPlane.Storage;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ namespace GpuAutomation.ControlPlane.Reports;
 /// snapshots replace older inventory and reconcile capacity, cluster events update inventory and reach the observers.
 /// Before any of that, every report is checked against itself, the node registry, the clock and, for results and
 /// progress, its request (issue 16, item 3): a refused report changes nothing and is recorded with its reason.
+/// A report that may have freed capacity then lets the cluster's queued requests in (<see cref="QueueBackfill"/>).
 /// </summary>
 public sealed partial class ReportIntake(
     InventoryStore inventory,
@@ -27,6 +29,7 @@ public sealed partial class ReportIntake(
     NodeRegistry nodes,
     ReportAuthenticator authenticator,
     RejectedMessageStore rejectedMessages,
+    QueueBackfill backfill,
     IEnumerable<IClusterEventObserver> observers,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
@@ -102,6 +105,13 @@ public sealed partial class ReportIntake(
                 ClusterEvent clusterEvent => await ApplyEventAsync(report.Envelope.Cluster, clusterEvent, cancellationToken),
                 _ => throw new ArgumentException($"{report.Envelope.MessageType} is not a report.", nameof(report)),
             };
+            // A result ends a reservation, a snapshot can show a new or returning node or freed partitions, a VM
+            // that left a node left its partition: each may let a queued request in.
+            if (changed && report.Body is CommandResult or InventorySnapshot or ClusterEvent { Kind: ClusterEventKind.VmRemoved or ClusterEventKind.VmMoved })
+            {
+                await backfill.BackfillAsync(report.Envelope.Cluster, cancellationToken);
+            }
+
             return changed ? ReportVerdict.Applied : ReportVerdict.Unchanged;
         }
 

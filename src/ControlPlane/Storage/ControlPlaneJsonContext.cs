@@ -17,6 +17,7 @@ namespace GpuAutomation.ControlPlane.Storage;
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(PartitionRequest))]
 [JsonSerializable(typeof(NodeLedger))]
+[JsonSerializable(typeof(ClusterCapacityHolds))]
 [JsonSerializable(typeof(NodeInventory))]
 [JsonSerializable(typeof(ComplianceReport))]
 [JsonSerializable(typeof(RolloutPlan))]

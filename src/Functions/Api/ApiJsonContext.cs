@@ -17,6 +17,7 @@ namespace GpuAutomation.Functions.Api;
 [JsonSerializable(typeof(RolloutPlanView))]
 [JsonSerializable(typeof(RolloutRunView))]
 [JsonSerializable(typeof(PartitionRequestBody))]
+[JsonSerializable(typeof(QueueTermsBody))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(ClusterListView))]
 [JsonSerializable(typeof(InventoryView))]

@@ -59,7 +59,10 @@ public static class ApiViews
             vm.OfflineAction?.ToString(),
             vm.PartitionAdapters is [var adapter, ..] ? new VmPartitionView(adapter.AdapterId, adapter.GpuInstancePath, adapter.PartitionId) : null))]);
 
-    public static PartitionRequestView Request(PartitionRequest request)
+    public static PartitionRequestView Request(PartitionRequest request) => QueuedRequest(request, null);
+
+    /// <param name="queuePosition">Where a queued request stands in its cluster's queue (null: not queued or not asked).</param>
+    public static PartitionRequestView QueuedRequest(PartitionRequest request, int? queuePosition)
     {
         ArgumentNullException.ThrowIfNull(request);
         return new(
@@ -82,7 +85,10 @@ public static class ApiViews
             [.. request.Warnings.Select(Notice)],
             [.. request.Steps.Select(s => new StepView(s.Name, s.Outcome.ToString(), s.StartedAt, s.EndedAt, s.Detail))],
             request.Error is { } error ? Notice(error) : null,
-            request.TraceId);
+            request.TraceId,
+            queuePosition,
+            request.QueuedUntil,
+            request.Queue?.Priority);
     }
 
     public static NoticeView Notice(RequestNotice notice)

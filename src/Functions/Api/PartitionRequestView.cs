@@ -2,14 +2,17 @@ namespace GpuAutomation.Functions.Api;
 
 /// <summary>A partition request and where it is in its lifecycle (body of GET and of the 202 answers).</summary>
 /// <param name="Action">assign, unassign, configurePartitionCount or setOfflineAction.</param>
-/// <param name="Status">Accepted, Dispatched, Running, Succeeded, Failed, Rejected or TimedOut.</param>
+/// <param name="Status">Queued, Accepted, Dispatched, Running, Succeeded, Failed, Rejected, TimedOut, Expired or Cancelled.</param>
 /// <param name="Gpus">The GPUs the request targets (instance paths).</param>
-/// <param name="Error">Why it was rejected, failed or timed out.</param>
+/// <param name="Error">Why it was rejected, failed, timed out, expired or was cancelled.</param>
 /// <param name="TraceId">
 /// The W3C trace id (32 hex digits) the request was submitted in, when tracing is on: its API call, table writes,
 /// command, the agent's steps and CIM calls and the result intake. In Application Insights it is the operation_Id
 /// (Transaction search, or <c>union * | where operation_Id == "&lt;traceId&gt;"</c>).
 /// </param>
+/// <param name="QueuePosition">While Queued: its place in the cluster's queue (1: admitted next when capacity frees).</param>
+/// <param name="QueuedUntil">While Queued: when it expires unless admitted.</param>
+/// <param name="QueuePriority">The priority it waits with (higher first); null when it never asked to wait.</param>
 public sealed record PartitionRequestView(
     string Id,
     string Cluster,
@@ -30,4 +33,7 @@ public sealed record PartitionRequestView(
     IReadOnlyList<NoticeView> Warnings,
     IReadOnlyList<StepView> Steps,
     NoticeView? Error,
-    string? TraceId = null);
+    string? TraceId = null,
+    int? QueuePosition = null,
+    DateTimeOffset? QueuedUntil = null,
+    int? QueuePriority = null);

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text;
 using GpuAutomation.ControlPlane;
 using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Queueing;
 using GpuAutomation.Functions.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,7 +14,9 @@ namespace GpuAutomation.Functions.Api;
 /// <c>/api/partition-requests</c>: submit an assign or unassign, read one request, list requests. A refused submission
 /// answers a problem whose status follows <see cref="RequestProblems"/>; the core keeps it as a Rejected request (its
 /// id is the problem's requestId) and sends nothing. Idempotency keys are namespaced ("api:&lt;caller&gt;:") so they never meet the
-/// keys the core makes for event-driven provisioning; a retried key returns the first request.
+/// keys the core makes for event-driven provisioning; a retried key returns the first request. An assign that asks
+/// to wait (<c>queue</c>, or the policy's default) answers 202 Queued with its position instead of a capacity refusal;
+/// <c>POST /api/partition-requests/{id}/cancel</c> (Operator) ends a queued one.
 /// </summary>
 public static class PartitionRequestsApi
 {
@@ -30,6 +33,7 @@ public static class PartitionRequestsApi
             .WithName("SubmitPartitionRequest");
         api.MapGet(string.Empty, ListAsync).RequireAuthorization(ApiPolicies.Reader).ProducesProblems(400, 401, 403).WithName("ListPartitionRequests");
         api.MapGet("/{id}", GetAsync).RequireAuthorization(ApiPolicies.Reader).ProducesProblems(400, 401, 403, 404).WithName("GetPartitionRequest");
+        api.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(ApiPolicies.Operator).ProducesProblems(400, 401, 403, 404, 409).WithName("CancelPartitionRequest");
         return endpoints;
     }
 
@@ -67,6 +71,13 @@ public static class PartitionRequestsApi
             return ApiProblems.BadRequest(ApiErrorCodes.InvalidField, "Invalid field", "action must be \"assign\" or \"unassign\".");
         }
 
+        var queue = submission.Queue is { } terms ? new QueueTerms(terms.MaxWaitMinutes, terms.Priority) : null;
+        if (queue is not null && (submission.Action != PartitionActionBody.Assign || queue.Problems("queue") is { Count: > 0 }))
+        {
+            var why = submission.Action != PartitionActionBody.Assign ? "queue: only an assign waits for capacity." : string.Join(" ", queue.Problems("queue"));
+            return ApiProblems.BadRequest(ApiErrorCodes.InvalidField, "Invalid field", why);
+        }
+
         var core = new PartitionRequestSubmission(
             submission.Action == PartitionActionBody.Assign ? PartitionAction.Assign : PartitionAction.Unassign,
             submission.Cluster,
@@ -75,7 +86,8 @@ public static class PartitionRequestsApi
             GpuInstancePaths: submission.Gpu is null ? null : [submission.Gpu],
             Origin: RequestOrigin.Api,
             RequestedBy: ApiServices.Caller(user),
-            IdempotencyKey: IdempotencyKey.Scoped(idempotencyKey, user));
+            IdempotencyKey: IdempotencyKey.Scoped(idempotencyKey, user),
+            Queue: queue);
         SubmitOutcome outcome;
         try
         {
@@ -88,7 +100,28 @@ public static class PartitionRequestsApi
 
         return outcome.IsRejected
             ? RequestProblems.Refused(outcome.Request.Error!, outcome.Request.Id)
-            : TypedResults.Accepted(Location(outcome.Request.Id), ApiViews.Request(outcome.Request));
+            : TypedResults.Accepted(Location(outcome.Request.Id), ApiViews.QueuedRequest(outcome.Request, outcome.QueuePosition));
+    }
+
+    /// <summary>Cancels a queued request: 200 with it Cancelled; 409 not-queued once it was admitted or ended.</summary>
+    public static async Task<Results<Ok<PartitionRequestView>, ProblemHttpResult>> CancelAsync(string id, ClaimsPrincipal user, [AsParameters] ApiServices services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (ApiNames.CheckToken(id, "id", ApiNames.MaxRequestIdLength) is { } invalid)
+        {
+            return invalid;
+        }
+
+        try
+        {
+            return await services.Requests.CancelAsync(id, ApiServices.Caller(user), cancellationToken) is { } cancelled
+                ? TypedResults.Ok(ApiViews.Request(cancelled))
+                : ApiProblems.Create(StatusCodes.Status404NotFound, ApiErrorCodes.NotFound, "Not found", $"There is no partition request {id}.");
+        }
+        catch (ControlPlaneException ex) when (ex.Code == RequestCodes.NotQueued)
+        {
+            return RequestProblems.Refused(new RequestNotice(ex.Code, ex.Message), id);
+        }
     }
 
     public static async Task<Results<Ok<PartitionRequestView>, ProblemHttpResult>> GetAsync(string id, [AsParameters] ApiServices services, CancellationToken cancellationToken)
@@ -100,7 +133,7 @@ public static class PartitionRequestsApi
         }
 
         return await services.Requests.GetAsync(id, cancellationToken) is { } found
-            ? TypedResults.Ok(ApiViews.Request(found))
+            ? TypedResults.Ok(ApiViews.QueuedRequest(found, await services.Requests.PositionOfAsync(found, cancellationToken)))
             : ApiProblems.Create(StatusCodes.Status404NotFound, ApiErrorCodes.NotFound, "Not found", $"There is no partition request {id}.");
     }
 

@@ -7,7 +7,8 @@ namespace GpuAutomation.Functions.Api;
 /// How a refused request answers. The status says what the caller can do about it:
 /// 400 the input itself is wrong (bad name, missing node); 404 the cluster in the URL path has never reported;
 /// 409 the request is valid but the cluster's current state forbids it (it may succeed once the state changes:
-/// partitions assigned, no free partition, VM busy, mixed GPUs mid-change, idempotency key still being written);
+/// partitions assigned, no free partition, the failover reserve (headroom-reserved), a cancel of a request no longer
+/// queued (not-queued), VM busy, mixed GPUs mid-change, idempotency key still being written);
 /// 422 the input names something the inventory doesn't have or the hardware can't do (unknown cluster/node/VM/GPU
 /// in a body, a partition count the GPU doesn't offer, a GPU that isn't partitioned, an idempotency key reused for a
 /// different request). The <c>code</c> member is the
@@ -18,7 +19,7 @@ public static class RequestProblems
     public static int StatusOf(string code, bool clusterInPath = false) => code switch
     {
         RequestCodes.UnknownCluster when clusterInPath => StatusCodes.Status404NotFound,
-        RequestCodes.InvalidName or RequestCodes.NodeRequired or RequestCodes.InvalidOfflineAction => StatusCodes.Status400BadRequest,
+        RequestCodes.InvalidName or RequestCodes.NodeRequired or RequestCodes.InvalidOfflineAction or RequestCodes.InvalidQueue => StatusCodes.Status400BadRequest,
         _ when RequestCodes.DependsOnState(code) => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status422UnprocessableEntity,
     };

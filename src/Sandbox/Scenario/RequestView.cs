@@ -6,7 +6,7 @@ namespace GpuAutomation.Sandbox.Scenario;
 /// <summary>A partition request as the API shows it (<see cref="PartitionRequestView"/>).</summary>
 public sealed class RequestView(PartitionRequestView view)
 {
-    private static readonly string[] TerminalStatuses = ["Succeeded", "Failed", "Rejected", "TimedOut"];
+    private static readonly string[] TerminalStatuses = ["Succeeded", "Failed", "Rejected", "TimedOut", "Expired", "Cancelled"];
 
     public PartitionRequestView View { get; } = view;
 

@@ -40,6 +40,8 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
             ($"Unassign {ApiVm}", UnassignAsync),
             ($"Refused request: a second partition for {CreatedVm}", RefusedRequestAsync),
             ($"Rolling change of the cluster to {RolledCount} partitions with {CreatedVm} running: plan, then apply", RollingChangeAsync),
+            ($"Failover reserve: an assign for {ApiVm} that would break it is refused", HeadroomRefusalAsync),
+            ($"Queued request for {ApiVm} fulfilled when {CreatedVm} is unassigned", QueuedAndFulfilledAsync),
         ];
 
         var results = new List<ScenarioStep>();
@@ -229,6 +231,48 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
 
         ExpectAll(requests, "Succeeded");
         return ($"plan {plan.Id}: {plan.Stages.Count} stages (table below); {done.Requests.Count} requests, all succeeded; {view.Gpus.Count} GPUs at {RolledCount}; {CreatedVm} on {vm.Node}, 1 partition, {vm.PowerState}", requests);
+    }
+
+    private async Task<(string, IReadOnlyList<RequestView>)> HeadroomRefusalAsync(CancellationToken cancellationToken)
+    {
+        // A fixed reserve of every partition free now: any further grant would eat into it.
+        var view = await WaitForInventoryAsync(_ => true, "the inventory", cancellationToken);
+        var free = view.Gpus.Sum(g => g.PartitionCount - g.AssignedPartitions);
+        Expect(free > 0, $"no free partition left in {cluster} to reserve");
+        var policy = $$"""
+            {
+              "rules": [
+                { "name": "vdi", "namePattern": "vdi-*", "assignPartition": true, "offlineAction": "ForceShutdown", "startAfter": true }
+              ],
+              "remediation": { "fixOfflineAction": true, "maxRequestsPerScan": 5 },
+              "reserve": "fixed",
+              "reservePartitions": {{free}}
+            }
+            """;
+        var put = await api.PutAsync($"api/clusters/{cluster}/policy", policy, cancellationToken);
+        Expect(put.IsSuccess, $"PUT policy answered {put.Describe()}");
+        var answer = await api.PostAsync("api/partition-requests", Submission(ApiVm, "assign"), cancellationToken);
+        Expect(answer.Status == HttpStatusCode.Conflict && answer.ProblemCode == "headroom-reserved", $"expected 409 headroom-reserved, got {answer.Describe()}");
+        return ($"policy reserve fixed {free}; 409 {answer.ProblemCode}: {answer.ProblemDetail}", []);
+    }
+
+    private async Task<(string, IReadOnlyList<RequestView>)> QueuedAndFulfilledAsync(CancellationToken cancellationToken)
+    {
+        progress.StepActivity($"POST partition-requests assign {ApiVm} with queue {{maxWaitMinutes: 10}}");
+        var answer = await api.PostAsync(
+            "api/partition-requests",
+            $$"""{ "cluster": "{{cluster}}", "vm": "{{ApiVm}}", "action": "assign", "queue": { "maxWaitMinutes": 10, "priority": 5 } }""",
+            cancellationToken);
+        Expect(answer.Status == HttpStatusCode.Accepted && answer.Body is not null, $"POST partition-requests (queued assign) answered {answer.Describe()}");
+        var queued = RequestView.From(answer.Body);
+        Expect(queued.Is("Queued") && queued.View.QueuePosition == 1, $"expected the request Queued at position 1, got {queued} (position {queued.View.QueuePosition})");
+
+        var unassign = await SubmitAndWaitAsync(CreatedVm, "unassign", cancellationToken);
+        Expect(unassign.Is("Succeeded"), $"the unassign of {CreatedVm} ended {unassign}");
+        var done = (await WaitForRequestsAsync([queued.Id], cancellationToken))[0];
+        Expect(done.Is("Succeeded"), $"the queued request ended {done}");
+        var vm = await WaitForVmAsync(ApiVm, v => v.Partitions == 1, "1 partition", cancellationToken);
+        return ($"request {queued.Id} Queued (position 1) → {CreatedVm} unassigned (request {unassign.Id}) → admitted and succeeded: {ApiVm} on {vm.Node}, 1 partition", [queued, unassign, done]);
     }
 
     private async Task<RequestView> SubmitAndWaitAsync(string vm, string action, CancellationToken cancellationToken)

@@ -1,0 +1,124 @@
+using GpuAutomation.ControlPlane.Inventory;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.Contracts.Messaging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GpuAutomation.ControlPlane.Queueing;
+
+/// <summary>
+/// Admits queued requests when capacity may have freed: after a result, a snapshot or a VM leaving a node (the report
+/// intake calls <see cref="BackfillAsync"/>), and on the sweep timer for every cluster with a queue (which also catches
+/// a trigger missed by a stopped instance). It walks the cluster's queue in admission order (priority, then age) and
+/// admits each request that fits through <see cref="PartitionRequestService.AdmitQueuedAsync"/>: the same admission
+/// as a fresh request, so never past capacity or the reserve; each admission is conditional on the request's ETag, so
+/// two instances backfilling at once never admit one twice. A request that doesn't fit is passed over for the next,
+/// and a node that refused for capacity is skipped for the rest of the pass.
+/// </summary>
+public sealed partial class QueueBackfill(
+    RequestQueue queue,
+    RequestStore requests,
+    InventoryStore inventory,
+    PolicyStore policies,
+    PartitionRequestService service,
+    TimeProvider time,
+    IOptions<ControlPlaneOptions> options,
+    ILogger<QueueBackfill> logger)
+{
+    private readonly ControlPlaneOptions _options = options.Value;
+
+    /// <returns>How many queued requests of <paramref name="cluster"/> were admitted.</returns>
+    public async Task<int> BackfillAsync(string cluster, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        if (!ResourceNames.IsValidHostName(cluster))
+        {
+            return 0;
+        }
+
+        var entries = await queue.ListAsync(cluster, _options.MaxRowsPerRun, cancellationToken);
+        if (entries.Count == 0)
+        {
+            return 0;
+        }
+
+        var snapshot = inventory.GetClusterAsync(cluster, cancellationToken);
+        var policyRead = policies.GetEffectiveAsync(cluster, cancellationToken);
+        await Task.WhenAll(snapshot, policyRead);
+        var clusterInventory = await snapshot;
+        var policy = await policyRead;
+        var full = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var admitted = 0;
+        foreach (var entry in entries)
+        {
+            if (full.Contains(entry.Node))
+            {
+                continue;
+            }
+
+            var now = time.GetUtcNow();
+            var stored = await requests.GetAsync(entry.Cluster, entry.Node, entry.RequestId, cancellationToken);
+            if (stored is null)
+            {
+                // The entry is written before its request: a young one's request is still being written.
+                if (now - entry.CreatedAt > _options.IdempotencyClaimTimeout)
+                {
+                    await queue.RemoveAsync(entry, cancellationToken);
+                }
+
+                continue;
+            }
+
+            if (stored.Request.Status != RequestStatus.Queued)
+            {
+                await queue.RemoveAsync(entry, cancellationToken);
+                continue;
+            }
+
+            if (stored.Request.QueuedUntil is { } until && until <= now)
+            {
+                await service.ExpireAsync(stored, cancellationToken);
+                continue;
+            }
+
+            var result = await service.AdmitQueuedAsync(stored, clusterInventory, policy, cancellationToken);
+            switch (result.Outcome)
+            {
+                case QueueAdmissionOutcome.Admitted:
+                    admitted++;
+                    break;
+                case QueueAdmissionOutcome.Waiting when result.Reason is { } reason && PartitionRequestService.WaitsFor(reason.Code):
+                    full.Add(entry.Node);
+                    break;
+                case QueueAdmissionOutcome.Gone:
+                    await queue.RemoveAsync(entry, cancellationToken);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        if (admitted > 0)
+        {
+            LogBackfilled(logger, cluster, admitted, entries.Count);
+        }
+
+        return admitted;
+    }
+
+    /// <summary>Backfills every cluster that has queued requests (the timer's pass).</summary>
+    public async Task<int> BackfillAllAsync(CancellationToken cancellationToken)
+    {
+        var admitted = 0;
+        foreach (var cluster in await queue.ClustersAsync(int.MaxValue, cancellationToken))
+        {
+            admitted += await BackfillAsync(cluster, cancellationToken);
+        }
+
+        return admitted;
+    }
+
+    [LoggerMessage(EventId = 3120, Level = LogLevel.Information, Message = "Backfill of {Cluster}: admitted {Admitted} of {Queued} queued requests")]
+    private static partial void LogBackfilled(ILogger logger, string cluster, int admitted, int queued);
+}

@@ -1,0 +1,200 @@
+using FsCheck.Xunit;
+using GpuAutomation.Contracts.Inventory;
+using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Capacity;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Provisioning;
+using GpuAutomation.ControlPlane.Queueing;
+using GpuAutomation.ControlPlane.Tests.Support;
+
+namespace GpuAutomation.ControlPlane.Tests.Queueing;
+
+/// <summary>Issue 18's properties for the reserve and the queue, over random scripts against the in-memory tables.</summary>
+public sealed class QueuePropertyTests
+{
+    /// <summary>
+    /// Any sequence of assigns and their results on a 3-node n+1 cluster: admission grants exactly when a model of the
+    /// cluster says the grant fits and keeps n+1, so the reserve holds after every grant (and nothing is refused that fits).
+    /// </summary>
+    [Property(MaxTest = 40)]
+    public async Task The_n_plus_one_reserve_holds_after_every_grant(int[] script)
+    {
+        const int Capacity = 2;
+        string[] nodes = ["node1", "node2", "node3"];
+        using var plane = new ControlPlaneHarness(Backends.InMemory());
+        await plane.SeedAsync([.. nodes.Select(n => Sample.Node(n, Sample.Start, partitionCount: Capacity, withPartition: 0, without: 3))]);
+        await plane.Get<PolicyStore>().SaveAsync(Sample.Cluster, new ProvisioningPolicy([], Reserve: ReserveMode.NPlusOne), Sample.Start, "tester", null, default);
+        var holding = nodes.ToDictionary(n => n, _ => 0);
+        var inFlight = new List<PartitionRequest>();
+        var assigned = new HashSet<string>(StringComparer.Ordinal);
+
+        bool KeepsNPlusOne(Dictionary<string, int> taken)
+        {
+            var free = taken.ToDictionary(t => t.Key, t => Capacity - t.Value);
+            return taken.All(t => free.Where(f => f.Key != t.Key).Sum(f => f.Value) >= t.Value);
+        }
+
+        foreach (var step in (script ?? []).Take(30))
+        {
+            var n = step & 0x7fffffff;
+            if (n % 3 != 0 || inFlight.Count == 0)
+            {
+                var vm = $"{nodes[n % 3]}-vm{n / 3 % 3}";
+                if (assigned.Contains(vm))
+                {
+                    continue;
+                }
+
+                var node = nodes[n % 3];
+                var taken = holding.ToDictionary(h => h.Key, h => h.Value + inFlight.Count(r => r.Node == h.Key));
+                taken[node]++;
+                var fits = taken[node] <= Capacity && KeepsNPlusOne(taken);
+                var outcome = await plane.AssignAsync(vm);
+                Assert.True(fits == !outcome.IsRejected, $"{vm}: model says fits={fits}, admission said {outcome.Request.Status} {outcome.Request.Error?.Code}");
+                if (!outcome.IsRejected)
+                {
+                    inFlight.Add(outcome.Request);
+                    assigned.Add(vm);
+                }
+            }
+            else
+            {
+                var done = inFlight[n / 3 % inFlight.Count];
+                inFlight.Remove(done);
+                plane.Time.Advance(TimeSpan.FromSeconds(1));
+                var succeeded = n / 3 % 2 == 0;
+                if (succeeded)
+                {
+                    holding[done.Node]++;
+                }
+                else
+                {
+                    assigned.Remove(done.VmName!);
+                }
+
+                await plane.Intake.HandleAsync(plane.Result(done, succeeded ? CommandOutcome.Succeeded : CommandOutcome.Failed, After(done.Node, plane.Time.GetUtcNow(), assigned, inFlight, Capacity)), default);
+            }
+
+            var now = holding.ToDictionary(h => h.Key, h => h.Value + inFlight.Count(r => r.Node == h.Key));
+            Assert.True(KeepsNPlusOne(now), string.Join(", ", now.Select(t => $"{t.Key}={t.Value}")));
+        }
+    }
+
+    /// <summary>
+    /// Requests of random priorities queue on a full node; partitions then free one at a time, and the order in which
+    /// they are admitted is by priority, then by submission (FIFO within a priority).
+    /// </summary>
+    [Property(MaxTest = 25)]
+    public async Task The_queue_is_fifo_within_a_priority(byte[] priorities)
+    {
+        var wanted = (priorities ?? []).Take(8).Select(p => p % 3).ToList();
+        if (wanted.Count == 0)
+        {
+            return;
+        }
+
+        using var plane = new ControlPlaneHarness(Backends.InMemory());
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 8, withPartition: 8, without: wanted.Count));
+        var queued = new List<(string Id, int Priority, int Order)>();
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            plane.Time.Advance(TimeSpan.FromMilliseconds(1));
+            var outcome = await plane.SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, $"node1-vm{i}") with { Queue = new QueueTerms(600, wanted[i]) });
+            Assert.Equal(RequestStatus.Queued, outcome.Request.Status);
+            queued.Add((outcome.Request.Id, wanted[i], i));
+        }
+
+        var admittedOrder = new List<string>();
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            var unassign = await plane.SubmitAsync(PartitionRequestSubmission.Unassign(Sample.Cluster, $"node1-gpuvm{i}"));
+            await plane.Intake.HandleAsync(plane.Result(unassign.Request, CommandOutcome.Succeeded), default);
+            foreach (var (id, _, _) in queued.Where(q => !admittedOrder.Contains(q.Id)))
+            {
+                if ((await plane.Requests.GetAsync(id, default))!.Status != RequestStatus.Queued)
+                {
+                    admittedOrder.Add(id);
+                }
+            }
+
+            Assert.Equal(i + 1, admittedOrder.Count);
+        }
+
+        var expected = queued.OrderByDescending(q => q.Priority).ThenBy(q => q.Order).Select(q => q.Id).ToList();
+        Assert.Equal(expected, admittedOrder);
+    }
+
+    /// <summary>
+    /// Queued requests, capacity freeing and control-plane restarts (a new instance over the same tables, the old
+    /// one's dispatch queue lost) in any order: no queued request is lost, none is admitted twice, and never more
+    /// than the freed capacity is admitted.
+    /// </summary>
+    [Property(MaxTest = 30)]
+    public async Task No_queued_request_is_lost_or_admitted_twice_across_restarts(int[] script)
+    {
+        var tables = Backends.InMemory();
+        var planes = new List<ControlPlaneHarness> { new(tables, "i0-") };
+        try
+        {
+            await planes[0].SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 4, withPartition: 4, without: 12));
+            var ids = new List<string>();
+            var freed = 0;
+            foreach (var step in (script ?? []).Take(25))
+            {
+                var plane = planes[^1];
+                switch ((step & 0x7fffffff) % 4)
+                {
+                    case 0 or 1 when ids.Count < 12:
+                        ids.Add((await plane.SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, $"node1-vm{ids.Count}") with { Queue = new QueueTerms(600, step & 1) })).Request.Id);
+                        break;
+                    case 2 when freed < 4:
+                        var unassign = await plane.SubmitAsync(PartitionRequestSubmission.Unassign(Sample.Cluster, $"node1-gpuvm{freed}"));
+                        await plane.Intake.HandleAsync(plane.Result(unassign.Request, CommandOutcome.Succeeded), default);
+                        freed++;
+                        break;
+                    case 3:
+                        planes.Add(new ControlPlaneHarness(tables, $"i{planes.Count}-"));
+                        break;
+                    default:
+                        break;
+                }
+            }
+
+            // The last instance's timer pass: sweeps leftover outbox rows and backfills what a restart missed.
+            var last = planes[^1];
+            last.Time.Advance(TimeSpan.FromMinutes(1));
+            await last.Sweeper.SweepAsync(default);
+            await last.Get<QueueBackfill>().BackfillAllAsync(default);
+            await last.DispatchWaitingAsync();
+
+            var states = await Task.WhenAll(ids.Select(id => last.Requests.GetAsync(id, default)));
+            var admitted = states.Where(s => s!.Status != RequestStatus.Queued).ToList();
+            Assert.All(admitted, s => Assert.Equal(RequestStatus.Dispatched, s!.Status));
+            Assert.Equal(Math.Min(freed, ids.Count), admitted.Count);
+            var entries = await last.Get<RequestQueue>().ListAsync(Sample.Cluster, 100, default);
+            Assert.Equal(states.Where(s => s!.Status == RequestStatus.Queued).Select(s => s!.Id).Order(), entries.Select(e => e.RequestId).Order());
+            var assigns = planes.SelectMany(p => p.Bus.Published).Where(p => p.Command.Envelope.MessageType == Contracts.Messaging.MessageTypes.AssignPartition)
+                .GroupBy(p => p.Command.Envelope.CorrelationId).ToList();
+            Assert.Equal(admitted.Count, assigns.Count);
+            var ledger = (await last.Store.GetLedgerAsync(Sample.Cluster, "node1", default))!.Ledger;
+            Assert.Equal(admitted.Count, ledger.ReservedPartitions);
+        }
+        finally
+        {
+            foreach (var plane in planes)
+            {
+                plane.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The node's inventory after a result, as the model has it: assigned VMs hold a partition unless still in flight.</summary>
+    private static NodeInventory After(string node, DateTimeOffset at, HashSet<string> assigned, List<PartitionRequest> inFlight, int capacity)
+    {
+        var gpuPath = $"gpu-{node}-0";
+        var holders = assigned.Where(v => v.StartsWith(node + "-", StringComparison.Ordinal) && inFlight.All(r => r.VmName != v)).Order(StringComparer.Ordinal).ToList();
+        var vms = Enumerable.Range(0, 3).Select(i => $"{node}-vm{i}").Select(v => Sample.Vm(v, node, holders.Contains(v) ? gpuPath : null)).ToList();
+        return new NodeInventory(node, at, new HostFacts("26100", true, true), [Sample.Gpu(gpuPath, capacity, holders)], vms);
+    }
+}
