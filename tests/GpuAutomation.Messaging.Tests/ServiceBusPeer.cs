@@ -19,8 +19,9 @@ namespace GpuAutomation.Messaging.Tests;
 /// <summary>
 /// An in-process peer shaped like Azure Service Bus, for running the official SDK (Azure.Messaging.ServiceBus) over
 /// real AMQP 1.0 on 127.0.0.1: queues with peek-lock, lock expiry, delivery counts, dead-lettering, <c>$cbs</c>
-/// (SAS tokens verified against the key) and <c>$management</c> (renew-lock, update-disposition), link-level forced
-/// detach and idle detach. It tests our use of the SDK, not Service Bus: what it does and does not do is listed in
+/// (SAS tokens verified against the key) and <c>$management</c> (renew-lock, update-disposition, peek-message),
+/// link-level forced detach and idle detach. Queues exist only once created (<see cref="CreateQueue"/>), as a
+/// deployment creates them: a link to any other entity is refused with <c>amqp:not-found</c>, as Service Bus does. It tests our use of the SDK, not Service Bus: what it does and does not do is listed in
 /// <c>reference/servicebus-amqp.md</c> ("The official SDK …"). Every AMQPNetLite callback only queues work for one
 /// actor loop, so the peer's state has a single writer and no AMQPNetLite lock is ever held while waiting on ours.
 /// </summary>
@@ -59,6 +60,7 @@ public sealed class ServiceBusPeer : IDisposable
     private readonly ConcurrentDictionary<AmqpMessage, Guid> _tags = new(ReferenceEqualityComparer.Instance);
     private readonly ConditionalWeakTable<Connection, HashSet<string>> _authorized = [];
     private readonly ConcurrentDictionary<string, int> _transfers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _created = new(StringComparer.OrdinalIgnoreCase);
     private readonly byte[] _key;
     private readonly bool _anonymousAmqp;
     private long _sequence;
@@ -119,6 +121,9 @@ public sealed class ServiceBusPeer : IDisposable
 
     /// <summary>How many times a message id was transferred to a receiver.</summary>
     public int Transfers(string messageId) => _transfers.GetValueOrDefault(messageId);
+
+    /// <summary>Creates a queue (and its dead-letter queue), as infra/ does before any client attaches; creating it again changes nothing.</summary>
+    public void CreateQueue(string queue) => _created.TryAdd(Normalize(queue), 0);
 
     /// <summary>Messages waiting in a queue, not locked.</summary>
     public Task<int> ReadyCountAsync(string queue) => AskAsync(() => Queue(queue).Ready.Count);
@@ -460,6 +465,7 @@ public sealed class ServiceBusPeer : IDisposable
             {
                 "com.microsoft:renew-lock" => RenewLock(Queue(node.Entity), request),
                 "com.microsoft:update-disposition" => UpdateDisposition(Queue(node.Entity), request),
+                "com.microsoft:peek-message" => Peek(Queue(node.Entity), request),
                 _ => ManagementReply(501, $"The peer does not implement {operation}.", null),
             };
         }
@@ -586,6 +592,39 @@ public sealed class ServiceBusPeer : IDisposable
         return ManagementReply(200, "OK", null);
     }
 
+    /// <summary>
+    /// <c>com.microsoft:peek-message</c> as the SDK speaks it (Azure.Messaging.ServiceBus AmqpReceiver.PeekMessagesInternalAsync,
+    /// ManagementConstants): request body map <c>from-sequence-number</c> (long) and <c>message-count</c> (int); reply
+    /// 200 with <c>messages</c>, a list of maps whose <c>message</c> is the encoded message, or 204 when there is none.
+    /// Peek sees locked messages too and changes nothing (no lock, no delivery count).
+    /// </summary>
+    private static AmqpMessage Peek(PeerQueue queue, AmqpMessage request)
+    {
+        var map = request.Body as Map;
+        if (map?["from-sequence-number"] is not long from || map["message-count"] is not int count || count < 1)
+        {
+            return ManagementReply(400, "peek-message needs from-sequence-number (long) and message-count (int ≥ 1).", null);
+        }
+
+        var found = queue.Ready.Values.Concat(queue.Locked.Values.Select(l => l.Message))
+            .Where(m => m.Sequence >= from)
+            .OrderBy(m => m.Sequence)
+            .Take(count)
+            .ToList();
+        if (found.Count == 0)
+        {
+            return ManagementReply(204, "No messages to peek.", null);
+        }
+
+        var messages = new List();
+        foreach (var stored in found)
+        {
+            messages.Add(new Map { ["message"] = stored.Encoded });
+        }
+
+        return ManagementReply(200, "OK", new Map { ["messages"] = messages });
+    }
+
     private static Guid[] LockTokens(AmqpMessage request)
         => (request.Body as Map)?["lock-tokens"] switch
         {
@@ -612,9 +651,16 @@ public sealed class ServiceBusPeer : IDisposable
         if (address.Equals("$cbs", StringComparison.OrdinalIgnoreCase) || address.EndsWith("/$management", StringComparison.OrdinalIgnoreCase))
         {
             var entity = address.Equals("$cbs", StringComparison.OrdinalIgnoreCase) ? null : address[..^"/$management".Length];
-            if (entity is not null && !IsAuthorized(connection, entity))
+            // The SDK puts a token for the node itself (<entity>/$management); one for the entity covers it too.
+            if (entity is not null && !IsAuthorized(connection, address))
             {
                 context.Complete(new Error(new Symbol(ErrorCode.UnauthorizedAccess)) { Description = $"No token was put for {entity} on this connection." });
+                return;
+            }
+
+            if (entity is not null && !Exists(entity))
+            {
+                context.Complete(NotFound(entity));
                 return;
             }
 
@@ -640,6 +686,12 @@ public sealed class ServiceBusPeer : IDisposable
             return;
         }
 
+        if (!Exists(address))
+        {
+            context.Complete(NotFound(address));
+            return;
+        }
+
         var queue = Queue(address);
         Attaches.AddOrUpdate(queue.Name, 1, (_, n) => n + 1);
         if (clientReceives)
@@ -656,6 +708,18 @@ public sealed class ServiceBusPeer : IDisposable
             context.Complete(sender, 100);
         }
     }
+
+    // A queue's dead-letter queue exists with it (address <queue>/$DeadLetterQueue).
+    private bool Exists(string entity)
+    {
+        const string DeadLetterSuffix = "/$DeadLetterQueue";
+        var queue = entity.EndsWith(DeadLetterSuffix, StringComparison.OrdinalIgnoreCase) ? entity[..^DeadLetterSuffix.Length] : entity;
+        return _created.ContainsKey(queue);
+    }
+
+    // Service Bus refuses a link to an entity that does not exist with amqp:not-found (the SDK's MessagingEntityNotFound).
+    private static Error NotFound(string entity)
+        => new(new Symbol(ErrorCode.NotFound)) { Description = $"The messaging entity '{entity}' could not be found." };
 
     private bool IsAuthorized(Connection connection, string entity)
         => _anonymousAmqp || _authorized.TryGetValue(connection, out var entities)
@@ -690,6 +754,8 @@ public sealed class ServiceBusPeer : IDisposable
         public long Sequence => sequence;
 
         public int DeliveryCount { get; set; }
+
+        public byte[] Encoded => encoded;
 
         public AmqpMessage Decode() => AmqpMessage.Decode(new ByteBuffer(encoded, 0, encoded.Length, encoded.Length));
     }
