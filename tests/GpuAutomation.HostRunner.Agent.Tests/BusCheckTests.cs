@@ -63,8 +63,23 @@ public sealed class BusCheckTests : IDisposable
         var (code, rows) = await CheckAsync("--bus", _peer.ConnectionStringWithWrongKey, "--cluster", Cluster);
 
         Assert.Equal(1, code);
-        Assert.True(rows.Any(r => r.StartsWith($"FAIL | {BusCheck.SendAssumption} ({QueueNames.Reports}) | unauthorized", StringComparison.Ordinal) && r.Contains("Azure Service Bus Data Sender", StringComparison.Ordinal)), string.Join(Environment.NewLine, rows.Where(r => r.Contains("bus:", StringComparison.Ordinal))));
+        Assert.Contains(rows, r => r.StartsWith($"FAIL | {BusCheck.SendAssumption} ({QueueNames.Reports}) | unauthorized", StringComparison.Ordinal) && r.Contains("Azure Service Bus Data Sender", StringComparison.Ordinal));
         Assert.Contains(rows, r => r.StartsWith($"FAIL | {BusCheck.ReceiveAssumption} ({CommandQueue}) | unauthorized", StringComparison.Ordinal) && r.Contains("Azure Service Bus Data Receiver", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_identity_that_may_only_send_gets_a_red_receive_row_naming_the_receiver_role()
+    {
+        _peer.CreateQueue(QueueNames.Reports);
+        _peer.CreateQueue(CommandQueue);
+
+        var (code, rows) = await CheckAsync("--bus", _peer.ConnectionStringFor(ServiceBusPeer.SendOnlyKeyName), "--cluster", Cluster);
+
+        Assert.Equal(1, code);
+        Assert.Contains(rows, r => r.StartsWith($"PASS | {BusCheck.SendAssumption}", StringComparison.Ordinal));
+        var red = Assert.Single(rows, r => r.StartsWith($"FAIL | {BusCheck.ReceiveAssumption} ({CommandQueue}) | unauthorized", StringComparison.Ordinal));
+        Assert.Contains("'Listen' claim(s) are required", red, StringComparison.Ordinal);
+        Assert.Contains($"Grant Azure Service Bus Data Receiver on {CommandQueue}", red, StringComparison.Ordinal);
     }
 
     [Fact]

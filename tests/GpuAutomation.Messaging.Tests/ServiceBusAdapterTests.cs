@@ -150,6 +150,22 @@ public sealed class ServiceBusAdapterTests : IDisposable
         Assert.Equal(MessagingErrors.Unauthorized, error.Code);
     }
 
+    [Theory]
+    [InlineData(ServiceBusPeer.SendOnlyKeyName, ProbeAccess.Send, ProbeAccess.Receive)]
+    [InlineData(ServiceBusPeer.ListenOnlyKeyName, ProbeAccess.Receive, ProbeAccess.Send)]
+    public async Task A_probe_passes_only_for_the_right_the_policy_grants(string policy, ProbeAccess granted, ProbeAccess refused)
+    {
+        var queue = NewQueue();
+        await using var bus = MessageBusFactory.Create(_peer.ConnectionStringFor(policy), new MessageBusOptions { RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(50) });
+
+        var passed = await bus.ProbeAsync(queue, granted);
+        var error = await Assert.ThrowsAsync<MessagingException>(() => bus.ProbeAsync(queue, refused));
+
+        Assert.Equal(granted, passed.Access);
+        Assert.Equal(MessagingErrors.Unauthorized, error.Code);
+        Assert.Contains($"'{(refused == ProbeAccess.Send ? "Send" : "Listen")}' claim(s) are required", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_receive_probe_peeks_through_management_and_leaves_the_message_unlocked()
     {

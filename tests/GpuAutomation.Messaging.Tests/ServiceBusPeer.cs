@@ -32,6 +32,12 @@ public sealed class ServiceBusPeer : IDisposable
 
     public const string KeyName = "peer-policy";
 
+    /// <summary>A SAS policy with only the Send right (Service Bus policies carry Manage, Send and/or Listen).</summary>
+    public const string SendOnlyKeyName = "send-only";
+
+    /// <summary>A SAS policy with only the Listen right.</summary>
+    public const string ListenOnlyKeyName = "listen-only";
+
     // reference/servicebus-amqp.md: a send of several messages arrives as one transfer of this format, one data section per message.
     private const uint BatchFormat = 0x80013700;
 
@@ -58,7 +64,9 @@ public sealed class ServiceBusPeer : IDisposable
     private readonly Dictionary<string, PeerQueue> _queues = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ReplyEndpoint> _replies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<AmqpMessage, Guid> _tags = new(ReferenceEqualityComparer.Instance);
-    private readonly ConditionalWeakTable<Connection, HashSet<string>> _authorized = [];
+    // Per connection: the audiences (entity paths) a token was put for, with the rights of that token's policy.
+    private readonly ConditionalWeakTable<Connection, Dictionary<string, Rights>> _authorized = [];
+    private readonly Dictionary<string, (byte[] Key, Rights Rights)> _policies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _transfers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _created = new(StringComparer.OrdinalIgnoreCase);
     private readonly byte[] _key;
@@ -78,6 +86,9 @@ public sealed class ServiceBusPeer : IDisposable
         _anonymousAmqp = anonymousAmqp;
         Port = FreePort();
         _key = RandomNumberGenerator.GetBytes(32);
+        _policies[KeyName] = (_key, Rights.Manage | Rights.Send | Rights.Listen);
+        _policies[SendOnlyKeyName] = (RandomNumberGenerator.GetBytes(32), Rights.Send);
+        _policies[ListenOnlyKeyName] = (RandomNumberGenerator.GetBytes(32), Rights.Listen);
         _host = new ContainerHost(new Address($"amqp://127.0.0.1:{Port}"));
         var listener = _host.Listeners[0];
         // The SDK offers only its own mechanism name and expects Ok, then authorizes every entity through $cbs.
@@ -95,6 +106,9 @@ public sealed class ServiceBusPeer : IDisposable
 
     /// <summary>A SAS connection string for this peer; <c>UseDevelopmentEmulator=true</c> makes the SDK use plain AMQP on the port given.</summary>
     public string ConnectionString => $"Endpoint=sb://127.0.0.1:{Port};SharedAccessKeyName={KeyName};SharedAccessKey={Convert.ToBase64String(_key)};UseDevelopmentEmulator=true";
+
+    /// <summary>A connection string of the policy named <paramref name="keyName"/> (<see cref="SendOnlyKeyName"/>, <see cref="ListenOnlyKeyName"/>, <see cref="KeyName"/>).</summary>
+    public string ConnectionStringFor(string keyName) => $"Endpoint=sb://127.0.0.1:{Port};SharedAccessKeyName={keyName};SharedAccessKey={Convert.ToBase64String(_policies[keyName].Key)};UseDevelopmentEmulator=true";
 
     /// <summary>The same endpoint with a wrong key: every put-token is refused.</summary>
     public string ConnectionStringWithWrongKey => $"Endpoint=sb://127.0.0.1:{Port};SharedAccessKeyName={KeyName};SharedAccessKey={Convert.ToBase64String(new byte[32])};UseDevelopmentEmulator=true";
@@ -461,8 +475,14 @@ public sealed class ServiceBusPeer : IDisposable
         }
         else
         {
+            // Peek, renew-lock and settling by lock token are receiver operations: they need Listen (service-bus-sas,
+            // "Rights required for Service Bus operations"). Whether the $management attach itself is checked is not
+            // documented; the peer answers each operation instead.
+            var listening = (RightsFor(node.Link.Session.Connection, node.Entity + "/$management") & Rights.Listen) != 0;
             reply = operation switch
             {
+                "com.microsoft:renew-lock" or "com.microsoft:update-disposition" or "com.microsoft:peek-message" when !listening
+                    => ManagementReply(401, MissingClaim(Rights.Listen, node.Entity).Description, null),
                 "com.microsoft:renew-lock" => RenewLock(Queue(node.Entity), request),
                 "com.microsoft:update-disposition" => UpdateDisposition(Queue(node.Entity), request),
                 "com.microsoft:peek-message" => Peek(Queue(node.Entity), request),
@@ -484,16 +504,19 @@ public sealed class ServiceBusPeer : IDisposable
         var type = request.ApplicationProperties?.Map["type"] as string;
         var audience = request.ApplicationProperties?.Map["name"] as string ?? string.Empty;
         var token = request.Body as string ?? string.Empty;
-        var ok = type switch
+        var rights = type switch
         {
-            "servicebus.windows.net:sastoken" => IsValidSas(token, audience),
-            // An Entra ID token can't be verified here; any non-empty one is taken.
-            "jwt" => token.Length > 0,
-            _ => false,
+            "servicebus.windows.net:sastoken" => SasRights(token, audience),
+            // An Entra ID token can't be verified here, nor its role assignments known: any non-empty one gets every right.
+            "jwt" when token.Length > 0 => Rights.Manage | Rights.Send | Rights.Listen,
+            _ => null,
         };
-        if (ok)
+        var ok = rights is not null;
+        if (rights is { } granted)
         {
-            _authorized.GetOrCreateValue(connection).Add(Normalize(new Uri(audience).AbsolutePath));
+            var entities = _authorized.GetOrCreateValue(connection);
+            var path = Normalize(new Uri(audience).AbsolutePath);
+            entities[path] = entities.GetValueOrDefault(path) | granted;
         }
 
         var reply = new AmqpMessage { ApplicationProperties = new ApplicationProperties() };
@@ -503,12 +526,13 @@ public sealed class ServiceBusPeer : IDisposable
     }
 
     // learn.microsoft.com/azure/service-bus-messaging/service-bus-sas: sig = HMAC-SHA256(key, url-encoded resource + "\n" + expiry).
-    private bool IsValidSas(string token, string audience)
+    // The rights of the token's policy when the signature holds, else null.
+    private Rights? SasRights(string token, string audience)
     {
         const string Prefix = "SharedAccessSignature ";
         if (!token.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            return false;
+            return null;
         }
 
         var fields = token[Prefix.Length..].Split('&')
@@ -516,23 +540,25 @@ public sealed class ServiceBusPeer : IDisposable
             .Where(p => p.Length == 2)
             .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
         if (!fields.TryGetValue("sr", out var resource) || !fields.TryGetValue("sig", out var signature)
-            || !fields.TryGetValue("se", out var expiry) || !fields.TryGetValue("skn", out var keyName) || keyName != KeyName)
+            || !fields.TryGetValue("se", out var expiry) || !fields.TryGetValue("skn", out var keyName) || !_policies.TryGetValue(keyName, out var policy))
         {
-            return false;
+            return null;
         }
 
         if (!long.TryParse(expiry, CultureInfo.InvariantCulture, out var expires) || DateTimeOffset.FromUnixTimeSeconds(expires) <= DateTimeOffset.UtcNow)
         {
-            return false;
+            return null;
         }
 
         // The SDK signs with the key string's UTF-8 bytes, not its base64 decoding.
-        using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(Convert.ToBase64String(_key)));
+        using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(Convert.ToBase64String(policy.Key)));
         var expected = Convert.ToBase64String(hmac.ComputeHash(Encoding.UTF8.GetBytes(resource + "\n" + expiry)));
         var audiencePath = Normalize(new Uri(audience).AbsolutePath);
         var resourcePath = Normalize(new Uri(WebUtility.UrlDecode(resource)).AbsolutePath);
         return expected == WebUtility.UrlDecode(signature)
-            && (resourcePath.Length == 0 || audiencePath.StartsWith(resourcePath, StringComparison.OrdinalIgnoreCase));
+            && (resourcePath.Length == 0 || audiencePath.StartsWith(resourcePath, StringComparison.OrdinalIgnoreCase))
+            ? policy.Rights
+            : null;
     }
 
     private AmqpMessage RenewLock(PeerQueue queue, AmqpMessage request)
@@ -652,7 +678,7 @@ public sealed class ServiceBusPeer : IDisposable
         {
             var entity = address.Equals("$cbs", StringComparison.OrdinalIgnoreCase) ? null : address[..^"/$management".Length];
             // The SDK puts a token for the node itself (<entity>/$management); one for the entity covers it too.
-            if (entity is not null && !IsAuthorized(connection, address))
+            if (entity is not null && RightsFor(connection, address) == Rights.None)
             {
                 context.Complete(new Error(new Symbol(ErrorCode.UnauthorizedAccess)) { Description = $"No token was put for {entity} on this connection." });
                 return;
@@ -679,10 +705,19 @@ public sealed class ServiceBusPeer : IDisposable
             return;
         }
 
-        if (!IsAuthorized(connection, address))
+        var rights = RightsFor(connection, address);
+        if (rights == Rights.None)
         {
             // Service Bus refuses a link to an entity the connection holds no token for (AMQP guide, "Claims-based authorization").
             context.Complete(new Error(new Symbol(ErrorCode.UnauthorizedAccess)) { Description = $"No token was put for {address} on this connection." });
+            return;
+        }
+
+        // A sender needs Send, a receiver Listen (service-bus-sas, "Rights required for Service Bus operations").
+        var needed = clientReceives ? Rights.Listen : Rights.Send;
+        if ((rights & needed) == 0)
+        {
+            context.Complete(MissingClaim(needed, address));
             return;
         }
 
@@ -721,9 +756,33 @@ public sealed class ServiceBusPeer : IDisposable
     private static Error NotFound(string entity)
         => new(new Symbol(ErrorCode.NotFound)) { Description = $"The messaging entity '{entity}' could not be found." };
 
-    private bool IsAuthorized(Connection connection, string entity)
-        => _anonymousAmqp || _authorized.TryGetValue(connection, out var entities)
-            && entities.Any(e => e.Length == 0 || entity.Equals(e, StringComparison.OrdinalIgnoreCase) || entity.StartsWith(e + "/", StringComparison.OrdinalIgnoreCase));
+    // Service Bus detaches a link whose token lacks the right with amqp:unauthorized-access and this text
+    // (Azure/azure-service-bus#258 shows the receiver's detach; Azure/azure-sdk-for-net#24289 the same for Listen).
+    private Error MissingClaim(Rights needed, string entity)
+        => new(new Symbol(ErrorCode.UnauthorizedAccess)) { Description = $"Unauthorized access. '{needed}' claim(s) are required to perform this operation. Resource: 'sb://127.0.0.1:{Port}/{entity}'." };
+
+    // The rights every token put on this connection for the entity (or a path above it) grants together.
+    private Rights RightsFor(Connection connection, string entity)
+    {
+        if (_anonymousAmqp)
+        {
+            return Rights.Manage | Rights.Send | Rights.Listen;
+        }
+
+        var rights = Rights.None;
+        if (_authorized.TryGetValue(connection, out var entities))
+        {
+            foreach (var (path, granted) in entities)
+            {
+                if (path.Length == 0 || entity.Equals(path, StringComparison.OrdinalIgnoreCase) || entity.StartsWith(path + "/", StringComparison.OrdinalIgnoreCase))
+                {
+                    rights |= granted;
+                }
+            }
+        }
+
+        return rights;
+    }
 
     private void Detached(QueueEndpoint endpoint)
     {
@@ -734,6 +793,15 @@ public sealed class ServiceBusPeer : IDisposable
             // releases them at detach; keeping them locked is the stricter choice (a client can't rely on a release).
             endpoint.Queue.Receivers.Remove(receiver);
         }
+    }
+
+    [Flags]
+    private enum Rights
+    {
+        None = 0,
+        Send = 1,
+        Listen = 2,
+        Manage = 4,
     }
 
     private sealed class PeerQueue(string name)
