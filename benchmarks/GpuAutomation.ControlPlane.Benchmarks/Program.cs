@@ -20,6 +20,7 @@ using Microsoft.Extensions.DependencyInjection;
 var output = Console.Out;
 var azurite = Environment.GetEnvironmentVariable("GPUAUTO_TEST_AZURITE_TABLES");
 SnapshotSizes(output);
+RolloutPlanningFigures.Run(output, rounds: 50);
 await Acceptance(output, "in-memory", () => new InMemoryRecordTableSource(), sequential: 1000, contenders: 500, free: 16);
 if (azurite is { Length: > 0 })
 {

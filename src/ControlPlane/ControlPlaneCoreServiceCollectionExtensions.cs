@@ -11,6 +11,7 @@ using GpuAutomation.ControlPlane.Policies;
 using GpuAutomation.ControlPlane.Provisioning;
 using GpuAutomation.ControlPlane.Rejections;
 using GpuAutomation.ControlPlane.Reports;
+using GpuAutomation.ControlPlane.Rollout;
 using GpuAutomation.ControlPlane.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,6 +86,8 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<DispatchQueue>();
         services.TryAddSingleton<PartitionRequestService>();
+        services.TryAddSingleton<RolloutPlanStore>();
+        services.TryAddSingleton<RolloutPlanning>();
         services.TryAddSingleton<IReportSigningKeySource>(sp => OpenIdSigningKeySource.ForTenant(sp.GetRequiredService<IOptions<ReportAuthenticationOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp =>
         {

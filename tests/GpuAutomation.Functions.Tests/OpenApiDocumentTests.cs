@@ -106,6 +106,8 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
             ("GET /api/clusters/{cluster}/inventory", "GET", "/api/clusters/cl1/inventory"),
             ("GET /api/clusters/{cluster}/headroom", "GET", "/api/clusters/cl1/headroom"),
             ("PUT /api/clusters/{cluster}/partition-count", "PUT", "/api/clusters/cl1/partition-count"),
+            ("POST /api/clusters/{cluster}/partition-count/plans", "POST", "/api/clusters/cl1/partition-count/plans"),
+            ("GET /api/clusters/{cluster}/partition-count/plans/{planId}", "GET", "/api/clusters/cl1/partition-count/plans/x1"),
             ("POST /api/partition-requests", "POST", "/api/partition-requests"),
             ("GET /api/partition-requests", "GET", "/api/partition-requests"),
             ("GET /api/partition-requests/{id}", "GET", "/api/partition-requests/x1"),
@@ -163,6 +165,18 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         var other = ControlPlaneFixture.Node("node3");
         await _app.Services.GetRequiredService<InventoryStore>().ChangeAsync("cl2", "node3", _ => other, default);
         await ProbeAsync(Count, "PUT", "/api/clusters/cl2/partition-count", op, """{"partitionCount":8}""");
+
+        const string Plan = "POST /api/clusters/{cluster}/partition-count/plans";
+        const string GetPlan = "GET /api/clusters/{cluster}/partition-count/plans/{planId}";
+        var plan = await ProbeAsync(Plan, "POST", "/api/clusters/cl1/partition-count/plans", op, """{"partitionCount":8,"moves":"when-off"}""");
+        await ProbeAsync(Plan, "POST", "/api/clusters/cl1/partition-count/plans", op, """{"partitionCount":8,"moves":"sometimes"}""");
+        await ProbeAsync(Plan, "POST", "/api/clusters/nowhere/partition-count/plans", op, """{"partitionCount":8}""");
+        await ProbeAsync(Plan, "POST", "/api/clusters/cl1/partition-count/plans", reader, """{"partitionCount":8}""");
+        await ProbeAsync(Plan, "POST", "/api/clusters/cl1/partition-count/plans", op, huge);
+        await ProbeAsync(Plan, "POST", "/api/clusters/cl1/partition-count/plans", op, "partitionCount=8", "application/x-www-form-urlencoded");
+        await ProbeAsync(GetPlan, "GET", $"/api/clusters/cl1/partition-count/plans/{plan!["id"]!.GetValue<string>()}", reader);
+        await ProbeAsync(GetPlan, "GET", "/api/clusters/cl1/partition-count/plans/no-such-plan", reader);
+        await ProbeAsync(GetPlan, "GET", "/api/clusters/cl1/partition-count/plans/a%20b", reader);
 
         const string GetPolicy = "GET /api/clusters/{cluster}/policy";
         const string PutPolicy = "PUT /api/clusters/{cluster}/policy";

@@ -24,28 +24,56 @@ public sealed record FailoverHeadroom(string Cluster, IReadOnlyList<NodeLoss> Lo
     public static FailoverHeadroom Compute(string cluster, IReadOnlyList<NodeInventory> nodes)
     {
         ArgumentNullException.ThrowIfNull(nodes);
+        return Compute(cluster, [.. nodes.Select(CapacityOf)]);
+    }
+
+    /// <summary>
+    /// The same over nodes given as their free partitions and GPU VMs per model (a rollout plan's stages): linear in
+    /// nodes, since what is free elsewhere is the cluster's free partitions of the model less the node's own.
+    /// </summary>
+    public static FailoverHeadroom Compute(string cluster, IReadOnlyList<NodeCapacity> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        var freeByModel = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (model, free) in nodes.SelectMany(n => n.FreeByModel))
+        {
+            freeByModel[model] = freeByModel.GetValueOrDefault(model) + free;
+        }
+
+        var freeAll = freeByModel.Values.Sum();
         var losses = nodes.OrderBy(n => n.Node, StringComparer.OrdinalIgnoreCase).Select(node =>
         {
-            var vmsByModel = node.Vms
-                .Where(vm => vm.IsClustered && vm.HasPartition)
-                .GroupBy(vm => ModelOf(node, vm), StringComparer.OrdinalIgnoreCase)
-                .ToList();
-            var others = nodes.Where(n => !ReferenceEquals(n, node)).ToList();
+            var ownAll = node.FreeByModel.Values.Sum();
+            var vmsByModel = node.GpuVms.GroupBy(vm => vm.Model, StringComparer.OrdinalIgnoreCase).ToList();
             var free = 0;
             var shortBy = 0;
             foreach (var group in vmsByModel)
             {
-                var freeOfModel = others.Sum(n => n.Gpus
-                    .Where(g => IsHealthy(g) && (group.Key.Length == 0 || string.Equals(g.Model, group.Key, StringComparison.OrdinalIgnoreCase)))
-                    .Sum(g => g.FreePartitions));
+                // A VM whose model the host didn't say can restart on any model.
+                var freeOfModel = group.Key.Length == 0
+                    ? freeAll - ownAll
+                    : freeByModel.GetValueOrDefault(group.Key) - node.FreeByModel.GetValueOrDefault(group.Key);
                 free += freeOfModel;
                 shortBy += Math.Max(0, group.Count() - freeOfModel);
             }
 
-            var names = vmsByModel.SelectMany(g => g).Select(vm => vm.Name).Order(StringComparer.OrdinalIgnoreCase).ToList();
-            return new NodeLoss(node.Node, names, vmsByModel.Count == 0 ? others.Sum(n => n.Gpus.Where(IsHealthy).Sum(g => g.FreePartitions)) : free, shortBy);
+            var names = node.GpuVms.Select(vm => vm.Name).Order(StringComparer.OrdinalIgnoreCase).ToList();
+            return new NodeLoss(node.Node, names, vmsByModel.Count == 0 ? freeAll - ownAll : free, shortBy);
         }).ToList();
         return new FailoverHeadroom(cluster, losses);
+    }
+
+    /// <summary>A node's free partitions on healthy GPUs per model, and its clustered VMs holding a partition.</summary>
+    public static NodeCapacity CapacityOf(NodeInventory node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var free = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var gpu in node.Gpus.Where(IsHealthy))
+        {
+            free[gpu.Model] = free.GetValueOrDefault(gpu.Model) + gpu.FreePartitions;
+        }
+
+        return new NodeCapacity(node.Node, free, [.. node.Vms.Where(vm => vm.IsClustered && vm.HasPartition).Select(vm => new GpuVm(vm.Name, ModelOf(node, vm)))]);
     }
 
     /// <summary>The model of the GPU the VM's partition is on; empty when the host didn't say (any model then counts).</summary>

@@ -5,6 +5,7 @@ using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.ControlPlane.Compliance;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Rollout;
 
 namespace GpuAutomation.ControlPlane.Storage;
 
@@ -18,4 +19,5 @@ namespace GpuAutomation.ControlPlane.Storage;
 [JsonSerializable(typeof(NodeLedger))]
 [JsonSerializable(typeof(NodeInventory))]
 [JsonSerializable(typeof(ComplianceReport))]
+[JsonSerializable(typeof(RolloutPlan))]
 public sealed partial class ControlPlaneJsonContext : JsonSerializerContext;

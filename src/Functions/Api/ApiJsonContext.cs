@@ -13,6 +13,8 @@ namespace GpuAutomation.Functions.Api;
     ReadCommentHandling = JsonCommentHandling.Disallow,
     NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(PartitionCountChange))]
+[JsonSerializable(typeof(RolloutPlanBody))]
+[JsonSerializable(typeof(RolloutPlanView))]
 [JsonSerializable(typeof(PartitionRequestBody))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(ClusterListView))]

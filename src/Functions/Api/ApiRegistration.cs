@@ -22,6 +22,7 @@ public static class ApiRegistration
     {
         endpoints.MapHealthApi();
         endpoints.MapClustersApi();
+        endpoints.MapRolloutsApi();
         endpoints.MapNodesApi();
         endpoints.MapRejectedMessagesApi();
         endpoints.MapPartitionRequestsApi();
