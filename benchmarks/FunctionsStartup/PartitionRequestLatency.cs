@@ -25,7 +25,8 @@ public static class PartitionRequestLatency
     private const string Cluster = "bench";
 
     /// <returns>p50 and p99 in milliseconds.</returns>
-    public static async Task<(double P50, double P99)> RunAsync(string build, string executable, string appRoot, int requests, int warmup, TextWriter output)
+    /// <param name="extraSettings">More app settings, e.g. the telemetry of a tracing-on run.</param>
+    public static async Task<(double P50, double P99)> RunAsync(string build, string executable, string appRoot, int requests, int warmup, TextWriter output, IReadOnlyDictionary<string, string>? extraSettings = null)
     {
         var settings = new Dictionary<string, string>
         {
@@ -40,6 +41,11 @@ public static class PartitionRequestLatency
         for (var n = 1; n <= Nodes; n++)
         {
             settings[$"GpuAutomation__Nodes__{Cluster}__node{n}__PrincipalId"] = new Guid(n, 0, 0, new byte[8]).ToString();
+        }
+
+        foreach (var (name, value) in extraSettings ?? new Dictionary<string, string>())
+        {
+            settings[name] = value;
         }
 
         var (started, port) = HandlerProcess.Start(executable, appRoot, settings);

@@ -16,6 +16,7 @@ namespace GpuAutomation.Functions.Benchmarks;
 /// With --baseline-package DIR [--rounds N]: the JIT package and DIR (e.g. the package of an earlier commit, published
 /// by that commit's scripts/publish-functions.sh) are measured in alternation, N rounds, and the ratios of the medians
 /// are printed — the way to tell whether a change made start-up or POST latency slower on a machine whose load varies.
+/// With --tracing-overhead [--rounds N]: POST latency of the JIT package with tracing off and on, alternating, and the ratio.
 /// </summary>
 public static class Program
 {
@@ -31,6 +32,12 @@ public static class Program
         if (aot)
         {
             builds.Add(("Native AOT", Option(args, "--aot-package") ?? Publish("functions-bench-aot", aot: true)));
+        }
+
+        if (args.Contains("--tracing-overhead"))
+        {
+            var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(4);
+            return await TracingOverheadAsync(builds[0].Root, rounds, posts, warmup, output);
         }
 
         if (Option(args, "--baseline-package") is { } baseline)
@@ -119,6 +126,45 @@ public static class Program
             var b = Median(pick(figures["baseline"]));
             var c = Median(pick(figures["candidate"]));
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{label,-22} {b,10:F1} {c,10:F1} {c / b,7:F2}"));
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// POST latency with tracing off and on, alternating, in one run (issue 20: overhead under 10 %). "On" is the SDK as
+    /// deployed minus the network: every span of the product, ASP.NET Core and Azure.Data.Tables sampled and recorded,
+    /// handed to a batching OTLP exporter whose endpoint refuses connections (so nothing leaves the machine, and the
+    /// figure is the instrumentation's cost, not an ingestion endpoint's latency).
+    /// </summary>
+    private static async Task<int> TracingOverheadAsync(string root, int rounds, int posts, int warmup, TextWriter output)
+    {
+        var executable = Path.Combine(root, "handler", "GpuAutomation.Functions");
+        var tracing = new Dictionary<string, string>
+        {
+            ["GpuAutomation__Telemetry__Exporter"] = "Otlp",
+            ["GpuAutomation__Telemetry__OtlpEndpoint"] = "http://127.0.0.1:9",
+            ["GpuAutomation__Telemetry__SamplingRatio"] = "1",
+        };
+        var figures = new Dictionary<string, (List<double> P50, List<double> P99)> { ["off"] = ([], []), ["on"] = ([], []) };
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var mode in round % 2 == 1 ? new[] { "off", "on" } : ["on", "off"])
+            {
+                var (p50, p99) = await PartitionRequestLatency.RunAsync($"round {round} tracing {mode}", executable, root, posts, warmup, output, mode == "on" ? tracing : null);
+                figures[mode].P50.Add(p50);
+                figures[mode].P99.Add(p99);
+            }
+        }
+
+        static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+        await output.WriteLineAsync($"Tracing off vs on: {rounds} alternating rounds of {posts} POSTs (medians; ratio = on / off; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+        await output.WriteLineAsync($"{"figure",-14} {"off",10} {"on",10} {"ratio",7}");
+        foreach (var (label, pick) in new (string, Func<(List<double> P50, List<double> P99), List<double>>)[] { ("POST p50 ms", f => f.P50), ("POST p99 ms", f => f.P99) })
+        {
+            var off = Median(pick(figures["off"]));
+            var on = Median(pick(figures["on"]));
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{label,-14} {off,10:F1} {on,10:F1} {on / off,7:F2}"));
         }
 
         return 0;

@@ -1,7 +1,8 @@
 // Every role assignment of the deployment, each at the narrowest scope that works:
 // - the Function App sends to each command queue, receives from the reports queue, uses the tables and the host's
 //   blobs in its storage account, and publishes telemetry to its Application Insights;
-// - each node's Arc machine identity receives from its own command queue and sends to the reports queue, nothing else.
+// - each node's Arc machine identity receives from its own command queue, sends to the reports queue and publishes its
+//   agent's telemetry to the same Application Insights (HOSTRUNNER_Telemetry__Exporter=AzureMonitor), nothing else.
 
 param namespaceName string
 
@@ -130,6 +131,20 @@ resource nodeSendsReports 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     scope: reportsQueue
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
+      principalId: node.principalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+// The agents export spans and metrics with their Arc identity too (issue 20); Application Insights refuses key-based
+// ingestion (monitoring.bicep), so without this grant a node's telemetry would be rejected with 403.
+resource nodePublishesTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for node in nodes: {
+    name: guid(insights.id, node.principalId, roles.monitoringMetricsPublisher)
+    scope: insights
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
       principalId: node.principalId
       principalType: 'ServicePrincipal'
     }

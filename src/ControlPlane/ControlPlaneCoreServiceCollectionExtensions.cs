@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.ResourceManager;
 using GpuAutomation.ControlPlane.Compliance;
+using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Outbox;
@@ -86,8 +87,9 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<DispatchQueue>();
         services.TryAddSingleton<PartitionRequestService>();
-        services.TryAddSingleton<RolloutPlanStore>();
+        services.TryAddSingleton<RolloutStore>();
         services.TryAddSingleton<RolloutPlanning>();
+        services.TryAddSingleton<RolloutRunner>();
         services.TryAddSingleton<IReportSigningKeySource>(sp => OpenIdSigningKeySource.ForTenant(sp.GetRequiredService<IOptions<ReportAuthenticationOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp =>
         {
@@ -99,6 +101,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
                 : new ReportAuthenticator(options, sp.GetRequiredService<IReportSigningKeySource>(), time, logger);
         });
         services.AddHostedService<ReportAuthenticationStartup>();
+        services.TryAddSingleton<CapacityMetrics>();
         services.TryAddSingleton<ReportIntake>();
         services.TryAddSingleton<OutboxSweeper>();
         services.TryAddSingleton<RequestTimeouts>();

@@ -22,6 +22,7 @@ public static class Program
         var mode = builder.AddFunctionsHosting();
         builder.Services.AddApiSecurity(builder.Configuration, mode);
         builder.Services.AddRestApi();
+        builder.AddControlPlaneTelemetry();
         configure?.Invoke(builder);
 
         // After configure: the composing host's own bus, clock, stores or ports win (everything here is TryAdd).

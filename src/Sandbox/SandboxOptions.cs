@@ -6,7 +6,7 @@ namespace GpuAutomation.Sandbox;
 /// <param name="Port">Where the control plane listens, on 127.0.0.1.</param>
 /// <param name="Scenario">Play the scripted scenario, print its results and exit (0 when everything went as expected).</param>
 /// <param name="ClusterFile">A host description file (see src/HostRunner/Simulation/Samples); the built-in 2-node cluster otherwise.</param>
-/// <param name="Verbose">Show the control plane's and agents' log lines instead of warnings only.</param>
+/// <param name="Verbose">Show the control plane's and agents' log lines instead of warnings only, and print every span (OpenTelemetry console exporter).</param>
 public sealed record SandboxOptions(int Port = SandboxOptions.DefaultPort, bool Scenario = false, string? ClusterFile = null, bool Verbose = false)
 {
     public const int DefaultPort = 7071;
@@ -16,7 +16,7 @@ public sealed record SandboxOptions(int Port = SandboxOptions.DefaultPort, bool 
           --scenario            play the scripted scenario with progress and result tables, then exit (0 = all as expected)
           --port <n>            control plane port on 127.0.0.1 (default 7071; 0 picks a free one)
           --cluster-file <f>    simulated cluster description (default: built-in 2 nodes x 2 NVIDIA A2)
-          --verbose             show the control plane's and agents' logs
+          --verbose             show the control plane's and agents' logs and traced spans
           --help                this text
         """;
 

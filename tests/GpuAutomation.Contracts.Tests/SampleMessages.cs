@@ -69,7 +69,8 @@ public static class SampleMessages
                     new PartitionResource(1_000_000_000, 750_000_000, 250_000_000, 250_000_000, 250_000_000),
                     new PartitionResource(1_000_000_000, 750_000_000, 250_000_000, 250_000_000, 250_000_000)),
                 [new GpuPartitionAssignment(0, "gpu-vm-01", VmId, "0x1A2B")],
-                new GpuDriver("32.0.15.5324", "NVIDIA", "553.24", "Host VGPU", "SR-IOV")),
+                new GpuDriver("32.0.15.5324", "NVIDIA", "553.24", "Host VGPU", "SR-IOV"),
+                new GpuUtilization(37, 12, 2048)),
         ],
         [
             new VmInventory(

@@ -125,14 +125,77 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         Assert.Equal(VmPowerState.Running, seen.PowerState);
     }
 
-    /// <summary>Two nodes with two NVIDIA A2 each, partitioned 4 ways; VMs given as JSON objects.</summary>
-    private string Description(string suffix, int jobDelayMs, string node1Vms = "", string node2Vms = "") => $$"""
+    [Fact]
+    public async Task A_rolling_change_from_2_to_4_partitions_with_running_gpu_vms_completes_across_an_agent_crash()
+    {
+        // Three running GPU VMs on 2 + 2 partitions per node; node1's agent is killed while the rollout works on node1.
+        var (a, b, c) = ($"ra-{controlPlane.RunId}", $"rb-{controlPlane.RunId}", $"rc-{controlPlane.RunId}");
+        await using var hosts = SimulatedHosts.Start(Description(
+            "e",
+            1500,
+            node1Vms: $$"""{ "name": "{{a}}", "state": "Running", "offlineAction": "ForceShutdown", "hasPartition": true }, { "name": "{{b}}", "state": "Running", "offlineAction": "ForceShutdown", "hasPartition": true }""",
+            node2Vms: $$"""{ "name": "{{c}}", "state": "Running", "offlineAction": "ForceShutdown", "hasPartition": true }""",
+            partitionCount: 2));
+        await WaitForNodesAsync(hosts);
+        await WaitForVmAsync(hosts, c, v => v.Partitions == 1);
+
+        var planned = await Api.PostAsync($"api/clusters/{hosts.Cluster}/partition-count/plans", """{ "partitionCount": 4 }""", CancellationToken.None);
+        Assert.True(planned.Status == HttpStatusCode.Created, planned.Describe());
+        var plan = ApiBodies.Read(planned.Body, ApiJsonContext.Default.RolloutPlanView);
+        Assert.Equal(["node2", "node1"], plan.Stages.Select(s => s.Nodes.Single()));
+        var applied = await Api.PostAsync($"api/clusters/{hosts.Cluster}/partition-count/plans/{plan.Id}/apply", null, CancellationToken.None);
+        Assert.True(applied.Status == HttpStatusCode.Accepted, applied.Describe());
+
+        // Stage 2 is node1's: once one of its requests runs, the agent dies mid-command and comes back.
+        await Eventually.WaitAsync(
+            async () =>
+            {
+                var run = (await ReadPlanAsync(hosts, plan.Id)).Run!;
+                foreach (var id in run.CurrentRequests)
+                {
+                    if (await Api.GetRequestAsync(id, CancellationToken.None) is { Node: "node1" } r && r.Is("Running"))
+                    {
+                        return r;
+                    }
+                }
+
+                return null;
+            },
+            Wait,
+            () => $"a request of the rollout running on node1{Environment.NewLine}{Describe(hosts)}");
+        await hosts.KillAsync("node1");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        hosts.StartNode("node1");
+
+        var done = await Eventually.WaitAsync(
+            async () => (await ReadPlanAsync(hosts, plan.Id)).Run is { Status: not "running" } run ? run : null,
+            TimeSpan.FromMinutes(3),
+            () => $"the rollout to end{Environment.NewLine}{Describe(hosts)}");
+        Assert.True(done.Status == "succeeded", $"{done.Status}: {done.Note?.Message}{Environment.NewLine}{Describe(hosts)}");
+        var inventory = await Eventually.WaitAsync(
+            async () => await Api.GetInventoryAsync(hosts.Cluster, CancellationToken.None) is { } view && view.Gpus.All(g => g.PartitionCount == 4) ? view : null,
+            Wait,
+            () => $"every GPU at 4{Environment.NewLine}{Describe(hosts)}");
+        foreach (var vm in new[] { a, b, c })
+        {
+            var seen = await WaitForVmAsync(hosts, vm, v => v.Partitions == 1 && v.PowerState == VmPowerState.Running);
+            Assert.Equal(OfflineAction.ForceShutdown, seen.OfflineAction);
+        }
+
+        Assert.Equal(3, inventory.Gpus.Sum(g => g.AssignedPartitions));
+    }
+
+    private async Task<RolloutPlanView> ReadPlanAsync(SimulatedHosts hosts, string planId)
+        => ApiBodies.Read((await Api.GetAsync($"api/clusters/{hosts.Cluster}/partition-count/plans/{planId}", CancellationToken.None)).Body, ApiJsonContext.Default.RolloutPlanView);
+
+    /// <summary>Two nodes with two NVIDIA A2 each, partitioned 4 ways (or <paramref name="partitionCount"/>); VMs given as JSON objects.</summary>
+    private string Description(string suffix, int jobDelayMs, string node1Vms = "", string node2Vms = "", int partitionCount = 4) => $$"""
         {
           "name": "e2e-{{controlPlane.RunId}}-{{suffix}}",
           "timing": { "jobDelayMs": {{jobDelayMs}}, "guestShutdownMs": {{jobDelayMs / 2}} },
           "nodes": [
-            { "name": "node1", "gpus": [ { "model": "NVIDIA A2", "partitionCount": 4 }, { "model": "NVIDIA A2", "partitionCount": 4 } ], "vms": [ {{node1Vms}} ] },
-            { "name": "node2", "gpus": [ { "model": "NVIDIA A2", "partitionCount": 4 }, { "model": "NVIDIA A2", "partitionCount": 4 } ], "vms": [ {{node2Vms}} ] }
+            { "name": "node1", "gpus": [ { "model": "NVIDIA A2", "partitionCount": {{partitionCount}} }, { "model": "NVIDIA A2", "partitionCount": {{partitionCount}} } ], "vms": [ {{node1Vms}} ] },
+            { "name": "node2", "gpus": [ { "model": "NVIDIA A2", "partitionCount": {{partitionCount}} }, { "model": "NVIDIA A2", "partitionCount": {{partitionCount}} } ], "vms": [ {{node2Vms}} ] }
           ]
         }
         """;

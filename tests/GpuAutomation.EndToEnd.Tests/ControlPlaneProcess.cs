@@ -9,7 +9,7 @@ namespace GpuAutomation.EndToEnd.Tests;
 /// The Functions app in local trigger mode as its own process, on Azurite (tables with a per-run prefix) and
 /// RabbitMQ, with the development identity. Shared by the tests of a class; each test uses its own cluster.
 /// </summary>
-public sealed class ControlPlaneProcess : IAsyncLifetime
+public class ControlPlaneProcess : IAsyncLifetime
 {
     private TestProcess? _process;
     private HttpClient? _http;
@@ -36,18 +36,25 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
             // The simulated agents send no tokens (no Arc identity here); loopback only, as development trust requires.
             ["GpuAutomation__ReportAuthentication__DevelopmentTrust"] = "true",
             ["GpuAutomation__ControlPlane__TablePrefix"] = "e2e" + RunId,
+            // Rollouts advance on the outbox timer: every 2 s here rather than every minute.
+            ["GpuAutomation__Local__OutboxSweepInterval"] = "00:00:02",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         };
 
         // Reports count only from registered nodes (issue 16): the clusters ClusterLifecycleTests describes
-        // (e2e-<run>-a..d, node1 and node2), as a deployment's configuration lists its nodes.
-        foreach (var suffix in new[] { "a", "b", "c", "d" })
+        // (e2e-<run>-a..e, node1 and node2), as a deployment's configuration lists its nodes.
+        foreach (var suffix in new[] { "a", "b", "c", "d", "e" })
         {
             foreach (var node in new[] { "node1", "node2" })
             {
                 settings[$"GpuAutomation__Nodes__e2e-{RunId}-{suffix}__{node}__PrincipalId"] = Guid.NewGuid().ToString();
             }
+        }
+
+        foreach (var (name, value) in ExtraSettings())
+        {
+            settings[name] = value;
         }
 
         _process = TestProcess.Start("control plane", BuiltApps.Functions, ["--urls", BaseAddress.ToString().TrimEnd('/')], settings);
@@ -71,7 +78,10 @@ public sealed class ControlPlaneProcess : IAsyncLifetime
 
     public string Describe() => _process?.Describe() ?? string.Empty;
 
-    public async Task DisposeAsync()
+    /// <summary>Settings a derived fixture adds to the process's environment (e.g. telemetry only its tests want).</summary>
+    protected virtual IEnumerable<(string Name, string Value)> ExtraSettings() => [];
+
+    public virtual async Task DisposeAsync()
     {
         _http?.Dispose();
         if (_process is not null)

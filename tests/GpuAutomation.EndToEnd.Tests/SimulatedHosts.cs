@@ -14,8 +14,11 @@ public sealed class SimulatedHosts : IAsyncDisposable
     private readonly string _folder;
     private readonly string _descriptionFile;
 
-    private SimulatedHosts(string cluster, IReadOnlyList<string> nodes, string folder, string descriptionFile)
+    private readonly Func<string, IReadOnlyDictionary<string, string>>? _extraEnvironment;
+
+    private SimulatedHosts(string cluster, IReadOnlyList<string> nodes, string folder, string descriptionFile, Func<string, IReadOnlyDictionary<string, string>>? extraEnvironment)
     {
+        _extraEnvironment = extraEnvironment;
         Cluster = cluster;
         Nodes = nodes;
         this._folder = folder;
@@ -27,14 +30,15 @@ public sealed class SimulatedHosts : IAsyncDisposable
     public IReadOnlyList<string> Nodes { get; }
 
     /// <param name="description">A host description (see src/HostRunner/Simulation/Samples) whose name is the cluster.</param>
-    public static SimulatedHosts Start(string description)
+    /// <param name="extraEnvironment">More environment per node (e.g. a span file), beside the usual settings.</param>
+    public static SimulatedHosts Start(string description, Func<string, IReadOnlyDictionary<string, string>>? extraEnvironment = null)
     {
         var parsed = EmulatedCluster.Parse(description);
         var folder = Path.Combine(Path.GetTempPath(), "gpu-e2e", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, "cluster.json");
         File.WriteAllText(file, description);
-        var hosts = new SimulatedHosts(parsed.Name!, parsed.Nodes, folder, file);
+        var hosts = new SimulatedHosts(parsed.Name!, parsed.Nodes, folder, file, extraEnvironment);
         foreach (var node in parsed.Nodes)
         {
             hosts.StartNode(node);
@@ -54,18 +58,24 @@ public sealed class SimulatedHosts : IAsyncDisposable
 
     public void StartNode(string node)
     {
+        var environment = new Dictionary<string, string>
+        {
+            // Changes (a new VM, drift) are seen within a second; waits on jobs and power states poll quickly.
+            ["HOSTRUNNER_ChangePollInterval"] = "1",
+            ["HOSTRUNNER_PollInterval"] = "0.05",
+            ["HOSTRUNNER_InventoryInterval"] = "60",
+            ["HOSTRUNNER_StopGracePeriod"] = "2",
+        };
+        foreach (var (name, value) in _extraEnvironment?.Invoke(node) ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
         _processes[node] = TestProcess.Start(
             $"host runner {node}",
             BuiltApps.HostRunner,
             ["--node", node, "--cluster", Cluster, "--bus", ControlPlaneProcess.Bus, "--journal", Path.Combine(_folder, "journal-" + node), "--simulate", _descriptionFile],
-            new Dictionary<string, string>
-            {
-                // Changes (a new VM, drift) are seen within a second; waits on jobs and power states poll quickly.
-                ["HOSTRUNNER_ChangePollInterval"] = "1",
-                ["HOSTRUNNER_PollInterval"] = "0.05",
-                ["HOSTRUNNER_InventoryInterval"] = "60",
-                ["HOSTRUNNER_StopGracePeriod"] = "2",
-            });
+            environment);
     }
 
     public string Describe() => string.Join(Environment.NewLine, _processes.Values.Concat(_ended).Select(p => p.Describe()));

@@ -108,6 +108,10 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
             ("PUT /api/clusters/{cluster}/partition-count", "PUT", "/api/clusters/cl1/partition-count"),
             ("POST /api/clusters/{cluster}/partition-count/plans", "POST", "/api/clusters/cl1/partition-count/plans"),
             ("GET /api/clusters/{cluster}/partition-count/plans/{planId}", "GET", "/api/clusters/cl1/partition-count/plans/x1"),
+            ("POST /api/clusters/{cluster}/partition-count/plans/{planId}/apply", "POST", "/api/clusters/cl1/partition-count/plans/x1/apply"),
+            ("POST /api/clusters/{cluster}/partition-count/plans/{planId}/pause", "POST", "/api/clusters/cl1/partition-count/plans/x1/pause"),
+            ("POST /api/clusters/{cluster}/partition-count/plans/{planId}/resume", "POST", "/api/clusters/cl1/partition-count/plans/x1/resume"),
+            ("POST /api/clusters/{cluster}/partition-count/plans/{planId}/cancel", "POST", "/api/clusters/cl1/partition-count/plans/x1/cancel"),
             ("POST /api/partition-requests", "POST", "/api/partition-requests"),
             ("GET /api/partition-requests", "GET", "/api/partition-requests"),
             ("GET /api/partition-requests/{id}", "GET", "/api/partition-requests/x1"),
@@ -177,6 +181,27 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         await ProbeAsync(GetPlan, "GET", $"/api/clusters/cl1/partition-count/plans/{plan!["id"]!.GetValue<string>()}", reader);
         await ProbeAsync(GetPlan, "GET", "/api/clusters/cl1/partition-count/plans/no-such-plan", reader);
         await ProbeAsync(GetPlan, "GET", "/api/clusters/cl1/partition-count/plans/a%20b", reader);
+        var planPath = $"/api/clusters/cl1/partition-count/plans/{plan!["id"]!.GetValue<string>()}";
+        var blocked = await ProbeAsync(Plan, "POST", "/api/clusters/cl1/partition-count/plans", op, """{"partitionCount":3}""");
+        var blockedPath = $"/api/clusters/cl1/partition-count/plans/{blocked!["id"]!.GetValue<string>()}";
+        foreach (var (operation, verb) in new[] { ("POST /api/clusters/{cluster}/partition-count/plans/{planId}/apply", "apply"), ("POST /api/clusters/{cluster}/partition-count/plans/{planId}/pause", "pause"), ("POST /api/clusters/{cluster}/partition-count/plans/{planId}/resume", "resume"), ("POST /api/clusters/{cluster}/partition-count/plans/{planId}/cancel", "cancel") })
+        {
+            await ProbeAsync(operation, "POST", $"/api/clusters/cl1/partition-count/plans/no-such-plan/{verb}", op);
+            await ProbeAsync(operation, "POST", $"/api/clusters/cl1/partition-count/plans/a%20b/{verb}", op);
+            await ProbeAsync(operation, "POST", $"{planPath}/{verb}", reader);
+
+            // The blocked plan can't be applied, and was never applied: nothing to pause, resume or cancel.
+            await ProbeAsync(operation, "POST", $"{blockedPath}/{verb}", op);
+        }
+
+        // No VM holds a partition here, so the when-off plan moves nothing and runs; so does a second one.
+        await ProbeAsync("POST /api/clusters/{cluster}/partition-count/plans/{planId}/apply", "POST", $"{planPath}/apply", op);
+        var runnable = await ProbeAsync(Plan, "POST", "/api/clusters/cl1/partition-count/plans", op, """{"partitionCount":8}""");
+        var runnablePath = $"/api/clusters/cl1/partition-count/plans/{runnable!["id"]!.GetValue<string>()}";
+        await ProbeAsync("POST /api/clusters/{cluster}/partition-count/plans/{planId}/apply", "POST", $"{runnablePath}/apply", op);
+        await ProbeAsync("POST /api/clusters/{cluster}/partition-count/plans/{planId}/pause", "POST", $"{runnablePath}/pause", op);
+        await ProbeAsync("POST /api/clusters/{cluster}/partition-count/plans/{planId}/resume", "POST", $"{runnablePath}/resume", op);
+        await ProbeAsync("POST /api/clusters/{cluster}/partition-count/plans/{planId}/cancel", "POST", $"{runnablePath}/cancel", op);
 
         const string GetPolicy = "GET /api/clusters/{cluster}/policy";
         const string PutPolicy = "PUT /api/clusters/{cluster}/policy";

@@ -63,6 +63,36 @@ public sealed class RolloutPlanApiTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.NotFound, RolloutCodes.UnknownPlan), (missing, missingProblem!["code"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task Applied_the_plan_runs_as_requests_and_can_be_paused_resumed_and_cancelled_through_the_api()
+    {
+        var (_, plan, location) = await SendAsync(HttpMethod.Post, "/api/clusters/cl1/partition-count/plans", Principals.Operator, """{"partitionCount":8}""");
+
+        var (applied, view, _) = await SendAsync(HttpMethod.Post, location + "/apply", Principals.Operator);
+        var (again, viewAgain, _) = await SendAsync(HttpMethod.Post, location + "/apply", Principals.Operator);
+        var (paused, pausedRun, _) = await SendAsync(HttpMethod.Post, location + "/pause", Principals.Operator);
+        var (resumed, resumedRun, _) = await SendAsync(HttpMethod.Post, location + "/resume", Principals.Operator);
+        var (resumedTwice, stillRunning, _) = await SendAsync(HttpMethod.Post, location + "/resume", Principals.Operator);
+        var (cancelled, cancelledRun, _) = await SendAsync(HttpMethod.Post, location + "/cancel", Principals.Operator);
+        var (_, read, _) = await SendAsync(HttpMethod.Get, location!, Principals.Reader);
+
+        Assert.Equal(HttpStatusCode.Accepted, applied);
+        var run = view!["run"]!;
+        Assert.Equal(("running", 1, 2, "change-count", "alice@contoso.com"), (run["status"]!.GetValue<string>(), run["stage"]!.GetValue<int>(), run["stages"]!.GetValue<int>(), run["phase"]!.GetValue<string>(), run["startedBy"]!.GetValue<string>()));
+        var request = Assert.Single(run["currentRequests"]!.AsArray())!.GetValue<string>();
+        var stored = await _app.Services.GetRequiredService<PartitionRequestService>().GetAsync(request, default);
+        Assert.Equal((PartitionAction.ConfigurePartitionCount, "node2", RequestOrigin.Rollout), (stored!.Action, stored.Node, stored.Origin));
+        Assert.Equal((HttpStatusCode.Accepted, run.ToJsonString()), (again, viewAgain!["run"]!.ToJsonString()));
+        Assert.Equal((HttpStatusCode.OK, "paused"), (paused, pausedRun!["status"]!.GetValue<string>()));
+        Assert.Equal((HttpStatusCode.OK, "running"), (resumed, resumedRun!["status"]!.GetValue<string>()));
+        Assert.Equal((HttpStatusCode.OK, "running"), (resumedTwice, stillRunning!["status"]!.GetValue<string>()));
+        Assert.Equal((HttpStatusCode.OK, "cancelled"), (cancelled, cancelledRun!["status"]!.GetValue<string>()));
+        Assert.Equal(RolloutCodes.RolloutCancelled, cancelledRun["note"]!["code"]!.GetValue<string>());
+        Assert.StartsWith("set 8 partitions on node2", cancelledRun["leftToDo"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("cancelled", read!["run"]!["status"]!.GetValue<string>());
+        Assert.Null(plan!["run"]);
+    }
+
     private async Task<(HttpStatusCode Status, JsonNode? Body, string? Location)> SendAsync(HttpMethod method, string path, string principal, string? json = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));

@@ -32,6 +32,7 @@ public sealed class RoleAssignmentTests(ClusterDeployment deployment)
             expected.Add(new(FunctionApp, ServiceBusDataSender, commands));
             expected.Add(new(principalId, ServiceBusDataReceiver, commands));
             expected.Add(new(principalId, ServiceBusDataSender, QueueScope(QueueNames.Reports)));
+            expected.Add(new(principalId, MonitoringMetricsPublisher, ResourceScope("Microsoft.Insights/components")));
         }
 
         var actual = _snapshot.OfType("Microsoft.Authorization/roleAssignments").Select(ToGrant).ToList();
@@ -43,7 +44,7 @@ public sealed class RoleAssignmentTests(ClusterDeployment deployment)
     }
 
     [Fact]
-    public void A_node_identity_reaches_only_its_own_command_queue_and_the_reports_queue()
+    public void A_node_identity_reaches_only_its_own_command_queue_the_reports_queue_and_application_insights()
     {
         var cluster = ClusterDeployment.Cluster;
         var grants = _snapshot.OfType("Microsoft.Authorization/roleAssignments").Select(ToGrant).ToList();
@@ -51,9 +52,10 @@ public sealed class RoleAssignmentTests(ClusterDeployment deployment)
         foreach (var (node, principalId) in cluster.Nodes)
         {
             var scopes = grants.Where(g => g.Principal == principalId).ToList();
-            Assert.Equal(2, scopes.Count);
+            Assert.Equal(3, scopes.Count);
             Assert.Contains(scopes, g => g.Role == ServiceBusDataReceiver && g.Scope == QueueScope(QueueNames.Commands(cluster.ClusterName, node)));
             Assert.Contains(scopes, g => g.Role == ServiceBusDataSender && g.Scope == QueueScope(QueueNames.Reports));
+            Assert.Contains(scopes, g => g.Role == MonitoringMetricsPublisher && g.Scope == ResourceScope("Microsoft.Insights/components"));
         }
     }
 

@@ -32,7 +32,11 @@ public sealed class AmqpSaslTests(ITestOutputHelper output)
         Assert.Equal(1, sent.ApplicationProperties.Map["schema-version"]);
         Assert.Equal("cluster1", sent.ApplicationProperties.Map["cluster"]);
         Assert.Equal("node-a", sent.ApplicationProperties.Map["node"]);
-        Assert.Equal(activity.Id, sent.ApplicationProperties.Map["traceparent"]);
+        // Trace context as the Service Bus SDK writes it: Diagnostic-Id and traceparent hold the producer span, a child of ours.
+        var traceParent = Assert.IsType<string>(sent.ApplicationProperties.Map["Diagnostic-Id"]);
+        Assert.Equal(traceParent, sent.ApplicationProperties.Map["traceparent"]);
+        Assert.True(ActivityContext.TryParse(traceParent, null, out var context));
+        Assert.Equal(activity.TraceId, context.TraceId);
         Assert.True(sent.Header.Durable, "messages are persistent, so a broker restart keeps them");
         Assert.InRange(sent.Header.Ttl, 590_000u, 600_000u);
         Assert.Equal(message.Envelope, MessageCodec.Decode((byte[])sent.Body).Envelope);

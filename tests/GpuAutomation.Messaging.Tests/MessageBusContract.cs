@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Testing;
 
 namespace GpuAutomation.Messaging.Tests;
 
@@ -399,6 +401,41 @@ public abstract class MessageBusContract
 
         // An application property: the JSON body (what a dead-letter or a rejected-message excerpt shows) never holds it.
         Assert.DoesNotContain("sender-token-of-node-a", Encoding.UTF8.GetString(MessageCodec.Encode(sent)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_consumer_continues_the_publishers_trace_from_the_message_properties()
+    {
+        using var spans = new SpanRecorder();
+        await using var bus = CreateBus();
+        var queue = NewQueue();
+        var message = NewMessage("trace-" + queue, correlationId: "request-trace");
+        ActivityContext sentFrom;
+        using (var root = SpanRecorder.StartRoot("test publishes"))
+        {
+            sentFrom = root.Context;
+            await bus.PublishAsync(queue, message);
+        }
+
+        var inHandler = new TaskCompletionSource<(ActivityTraceId TraceId, ActivitySpanId ParentId, string? TraceParent)>();
+        await using var consumer = await bus.StartConsumerAsync(queue, (m, _) =>
+        {
+            // What the handler does is traced inside the consumer span, which is the producer span's child.
+            var current = Activity.Current;
+            inHandler.TrySetResult((current?.TraceId ?? default, current?.ParentSpanId ?? default, m.TraceParent));
+            return Task.FromResult(Settlement.Complete);
+        });
+
+        await WhenAsync(inHandler.Task, () => "the message was not delivered");
+        var (traceId, parentId, traceParent) = await inHandler.Task;
+        Assert.Equal(sentFrom.TraceId, traceId);
+        var trace = spans.OfTrace(sentFrom.TraceId);
+        var producer = Assert.Single(trace, a => a.Kind == ActivityKind.Producer);
+        Assert.Equal(sentFrom.SpanId, producer.ParentSpanId);
+        Assert.Equal(producer.SpanId, parentId);
+        Assert.Equal(producer.Id, traceParent);
+        Assert.Equal("request-trace", producer.GetTagItem("gpu.request.id"));
+        Assert.Equal(message.Envelope.MessageId, producer.GetTagItem("messaging.message.id"));
     }
 
     /// <summary>Waits for <paramref name="task"/>, failing with what was seen so far instead of a bare timeout.</summary>

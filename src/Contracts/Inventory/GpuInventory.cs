@@ -20,7 +20,8 @@ public sealed record GpuInventory(
     int PartitionCount,
     GpuResources? Resources,
     IReadOnlyList<GpuPartitionAssignment> Partitions,
-    GpuDriver? Driver = null)
+    GpuDriver? Driver = null,
+    GpuUtilization? Utilization = null)
 {
     /// <summary>Partitions not held by any VM.</summary>
     public int FreePartitions => AssignedStatus == GpuAssignedStatus.Partitioned

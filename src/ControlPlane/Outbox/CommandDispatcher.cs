@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using GpuAutomation.ControlPlane;
+using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Storage;
@@ -27,6 +29,12 @@ public sealed partial class CommandDispatcher(
     public async Task<bool> DispatchAsync(OutboxEntry entry, StoredRequest? written, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        // A child of the span the command was written in (kept on the outbox row): the relay runs after the API call
+        // answered, and the sweep maybe minutes later, yet both continue the request's trace.
+        using var activity = ControlPlaneTelemetry.Source.StartActivity("dispatch command", ActivityKind.Internal, ControlPlaneTelemetry.Parse(entry.TraceParent));
+        activity?.SetTag(ControlPlaneTelemetry.RequestIdAttribute, entry.RequestId);
+        activity?.SetTag(ControlPlaneTelemetry.CommandIdAttribute, entry.CommandId);
+        activity?.SetTag("gpu.dispatch.late", written is null);
         var command = MessageCodec.Decode(entry.Message.Span);
         try
         {
@@ -34,6 +42,7 @@ public sealed partial class CommandDispatcher(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            ControlPlaneTelemetry.Failed(activity, ex);
             LogPublishFailed(logger, ex, entry.CommandId, entry.RequestId, entry.Queue);
             return false;
         }

@@ -10,6 +10,7 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// <param name="Steps">Per-step detail the host reported.</param>
 /// <param name="Error">Why it was rejected, failed or timed out.</param>
 /// <param name="OfflineAction">The OfflineAction the command ensures on the VM's cluster resource.</param>
+/// <param name="TraceId">The W3C trace the request was submitted in (API call, command, agent steps, result); null when nothing traced it.</param>
 public sealed record PartitionRequest(
     string Id,
     string? IdempotencyKey,
@@ -30,7 +31,8 @@ public sealed record PartitionRequest(
     IReadOnlyList<RequestNotice> Warnings,
     IReadOnlyList<StepRecord> Steps,
     RequestNotice? Error,
-    OfflineAction? OfflineAction = null)
+    OfflineAction? OfflineAction = null,
+    string? TraceId = null)
 {
     public bool IsTerminal => Status >= RequestStatus.Succeeded;
 }

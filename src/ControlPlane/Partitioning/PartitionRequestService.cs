@@ -3,6 +3,7 @@ using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.ControlPlane.Capacity;
+using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Outbox;
 using GpuAutomation.ControlPlane.Storage;
@@ -33,6 +34,22 @@ public sealed partial class PartitionRequestService(
     public async Task<SubmitOutcome> SubmitAsync(PartitionRequestSubmission submission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(submission);
+        using var activity = ControlPlaneTelemetry.StartAdmission("partition-request submit", submission.Action, submission.Origin, submission.Cluster);
+        try
+        {
+            var outcome = await SubmitCoreAsync(submission, cancellationToken);
+            ControlPlaneTelemetry.Admitted(activity, outcome.Request, outcome.IsExisting);
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            ControlPlaneTelemetry.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<SubmitOutcome> SubmitCoreAsync(PartitionRequestSubmission submission, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         var id = ids.NewId();
         var fingerprint = SubmissionFingerprint.Of(submission);
@@ -101,6 +118,28 @@ public sealed partial class PartitionRequestService(
     public async Task<ClusterChangeOutcome> ChangeClusterPartitionCountAsync(ClusterPartitionCountChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
+        using var activity = ControlPlaneTelemetry.StartAdmission("partition-count change", PartitionAction.ConfigurePartitionCount, change.Origin, change.Cluster);
+        try
+        {
+            var outcome = await ChangeClusterPartitionCountCoreAsync(change, cancellationToken);
+            foreach (var request in outcome.Requests)
+            {
+                ControlPlaneTelemetry.Admitted(null, request, outcome.IsExisting);
+            }
+
+            activity?.SetTag("gpu.request.outcome", outcome.Requests.Count > 0 ? (outcome.IsExisting ? "replayed" : "accepted") : "refused");
+            activity?.SetTag("gpu.request.count", outcome.Requests.Count);
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            ControlPlaneTelemetry.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<ClusterChangeOutcome> ChangeClusterPartitionCountCoreAsync(ClusterPartitionCountChange change, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         var clusterInventory = ResourceNames.IsValidHostName(change.Cluster)
             ? await inventory.GetClusterAsync(change.Cluster, cancellationToken)
@@ -278,14 +317,15 @@ public sealed partial class PartitionRequestService(
         validation.Warnings,
         [],
         null,
-        submission.Action is PartitionAction.ConfigurePartitionCount ? null : submission.OfflineAction);
+        submission.Action is PartitionAction.ConfigurePartitionCount ? null : submission.OfflineAction,
+        ControlPlaneTelemetry.CurrentTraceId());
 
     /// <summary>The request with a new command id, and the outbox row that carries its command.</summary>
     private (PartitionRequest Request, OutboxEntry Outbox) WithCommand(PartitionRequest request, PowerAfterChange powerAfter, DateTimeOffset now)
     {
         var withCommand = request with { CommandId = ids.NewId() };
         var command = Command(withCommand, powerAfter, now);
-        return (withCommand, new OutboxEntry(request.Cluster, request.Node, withCommand.CommandId!, request.Id, QueueNames.Commands(request.Cluster, request.Node), MessageCodec.Encode(command), now));
+        return (withCommand, new OutboxEntry(request.Cluster, request.Node, withCommand.CommandId!, request.Id, QueueNames.Commands(request.Cluster, request.Node), MessageCodec.Encode(command), now, ControlPlaneTelemetry.CurrentTraceParent()));
     }
 
     /// <summary>

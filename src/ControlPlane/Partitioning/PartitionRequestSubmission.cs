@@ -10,6 +10,8 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// Assign: at most one, the GPU to take the partition from.</param>
 /// <param name="RequestedBy">Who asked: a user principal, "event-grid", a host name, "compliance".</param>
 /// <param name="IdempotencyKey">The same key returns the request first created with it.</param>
+/// <param name="PartOfRollout">A step of a rolling count change: nodes differ in partition count until it ends, so an
+/// assign isn't refused for that (it still is for GPUs of another model or size).</param>
 public sealed record PartitionRequestSubmission(
     PartitionAction Action,
     string Cluster,
@@ -22,7 +24,8 @@ public sealed record PartitionRequestSubmission(
     string RequestedBy = "unknown",
     string? IdempotencyKey = null,
     PowerAfterChange PowerAfter = PowerAfterChange.RestorePrevious,
-    OfflineAction OfflineAction = OfflineAction.ForceShutdown)
+    OfflineAction OfflineAction = OfflineAction.ForceShutdown,
+    bool PartOfRollout = false)
 {
     public static PartitionRequestSubmission Assign(string cluster, string vmName, Guid? vmId = null, RequestOrigin origin = RequestOrigin.Api, string requestedBy = "unknown", string? idempotencyKey = null)
         => new(PartitionAction.Assign, cluster, VmName: vmName, VmId: vmId, Origin: origin, RequestedBy: requestedBy, IdempotencyKey: idempotencyKey);

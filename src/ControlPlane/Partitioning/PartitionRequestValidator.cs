@@ -135,7 +135,7 @@ public static class PartitionRequestValidator
                 throw Rejected(RequestCodes.VmHasPartition, $"VM '{vm.Name}' on node {node.Node} already holds a GPU partition ({vm.PartitionAdapters[0].GpuInstancePath ?? vm.PartitionAdapters[0].AdapterId}); a VM gets at most one.");
             }
 
-            Homogeneous(inventory, includeCounts: true);
+            Homogeneous(inventory, includeCounts: !s.PartOfRollout);
             var partitioned = node.Gpus.Where(g => g.AssignedStatus == GpuAssignedStatus.Partitioned).ToList();
             if (partitioned.Count == 0)
             {

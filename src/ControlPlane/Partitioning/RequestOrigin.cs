@@ -7,4 +7,7 @@ public enum RequestOrigin
     EventGrid,
     HostEvent,
     ComplianceRemediation,
+
+    /// <summary>A step of an applied rolling partition count change.</summary>
+    Rollout,
 }

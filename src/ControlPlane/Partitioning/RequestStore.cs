@@ -399,6 +399,7 @@ public sealed class RequestStore
             ["Queue"] = entry.Queue,
             ["Message"] = entry.Message.ToArray(),
             ["CreatedAt"] = entry.CreatedAt,
+            ["TraceParent"] = entry.TraceParent,
         };
         return new TableRow(PartitionOf(entry.Cluster, entry.Node), OutboxPrefix + entry.CommandId, properties);
     }
@@ -414,5 +415,6 @@ public sealed class RequestStore
             row.GetString("RequestId") ?? string.Empty,
             row.GetString("Queue") ?? string.Empty,
             row.GetBytes("Message") ?? [],
-            row.GetTime("CreatedAt") ?? DateTimeOffset.MinValue);
+            row.GetTime("CreatedAt") ?? DateTimeOffset.MinValue,
+            row.GetString("TraceParent"));
 }

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using GpuAutomation.ControlPlane;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Capacity;
 using System.Globalization;
+using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Partitioning;
@@ -28,7 +30,8 @@ public sealed partial class ReportIntake(
     IEnumerable<IClusterEventObserver> observers,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
-    ILogger<ReportIntake> logger)
+    ILogger<ReportIntake> logger,
+    CapacityMetrics? capacity = null)
 {
     /// <summary>The trigger name recorded with refusals of reports handed in without one.</summary>
     public const string DefaultReceiver = "reports";
@@ -44,10 +47,50 @@ public sealed partial class ReportIntake(
     /// Checks the report, then applies it; a refused one is recorded in <see cref="RejectedMessageStore"/> with the
     /// receiving trigger and broker message id, and changes nothing else.
     /// </summary>
-    public async Task<ReportVerdict> ReceiveAsync(Message report, string receivedBy, string? brokerMessageId, CancellationToken cancellationToken)
+    /// <param name="traceParent">
+    /// The sender's W3C context when the trigger did not start a span in it (the Functions host's Service Bus trigger
+    /// hands the message's Diagnostic-Id over as metadata); null continues the current span (the local consumer's).
+    /// </param>
+    public async Task<ReportVerdict> ReceiveAsync(Message report, string receivedBy, string? brokerMessageId, CancellationToken cancellationToken, string? traceParent = null)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(receivedBy);
+        var envelope = report.Envelope;
+        using var activity = ControlPlaneTelemetry.Source.StartActivity("report intake " + envelope.MessageType, ActivityKind.Internal, ControlPlaneTelemetry.Parse(traceParent));
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("gpu.message.type", envelope.MessageType);
+            activity.SetTag("gpu.cluster", envelope.Cluster);
+            activity.SetTag("gpu.node", envelope.Node);
+            activity.SetTag(ControlPlaneTelemetry.RequestIdAttribute, envelope.CorrelationId);
+            activity.SetTag(ControlPlaneTelemetry.CommandIdAttribute, report.Body switch
+            {
+                CommandResult r => r.CommandId,
+                CommandProgress p => p.CommandId,
+                _ => null,
+            });
+        }
+
+        try
+        {
+            var verdict = await ReceiveCoreAsync(report, receivedBy, brokerMessageId, cancellationToken);
+            ControlPlaneTelemetry.Reported(activity, envelope.MessageType, verdict.Refusal is not null ? "refused" : verdict.Changed ? "applied" : "unchanged");
+            if (verdict.Refusal is { } refused)
+            {
+                activity?.SetTag("gpu.refusal", refused.Code);
+            }
+
+            return verdict;
+        }
+        catch (Exception ex)
+        {
+            ControlPlaneTelemetry.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<ReportVerdict> ReceiveCoreAsync(Message report, string receivedBy, string? brokerMessageId, CancellationToken cancellationToken)
+    {
         var refusal = await CheckAsync(report, cancellationToken);
         if (refusal is null)
         {
@@ -205,6 +248,7 @@ public sealed partial class ReportIntake(
                     : ledger?.Ledger;
                 var released = held?.Release(request.Id, status == RequestStatus.Succeeded, result.InventoryAfter?.TakenAt ?? result.CompletedAt);
                 await requests.UpdateAsync(stored, updated, ledger, released, result.CommandId, cancellationToken);
+                ControlPlaneTelemetry.Completed(request, status);
                 LogCompleted(logger, request.Id, result.CommandId, status);
                 return true;
             });
@@ -262,6 +306,10 @@ public sealed partial class ReportIntake(
         if (!saved)
         {
             LogStaleSnapshot(logger, cluster, snapshot.Node, snapshot.TakenAt);
+        }
+        else
+        {
+            capacity?.Observe(cluster, snapshot);
         }
 
         var reconciled = await OptimisticRetry.RunAsync(_maxAttempts, $"Reconciling capacity of {cluster}/{snapshot.Node}", async () =>

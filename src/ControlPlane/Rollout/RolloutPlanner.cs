@@ -44,7 +44,7 @@ public static class RolloutPlanner
         ArgumentNullException.ThrowIfNull(estimates);
         var marks = inventory.Nodes
             .OrderBy(n => n.Node, StringComparer.OrdinalIgnoreCase)
-            .Select(n => new InventoryMark(n.Node, n.TakenAt, n.AgentStart, n.Sequence))
+            .Select(InventoryMark.Of)
             .ToList();
         var blockers = Blockers(request, inventory, now, inventoryMaxAge);
         var cluster = new SimCluster(inventory, policy);

@@ -11,7 +11,7 @@ namespace GpuAutomation.ControlPlane.Rollout;
 public sealed partial class RolloutPlanning(
     InventoryStore inventory,
     PolicyStore policies,
-    RolloutPlanStore plans,
+    RolloutStore plans,
     IIdSource ids,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,

@@ -20,4 +20,5 @@ namespace GpuAutomation.ControlPlane.Storage;
 [JsonSerializable(typeof(NodeInventory))]
 [JsonSerializable(typeof(ComplianceReport))]
 [JsonSerializable(typeof(RolloutPlan))]
+[JsonSerializable(typeof(RolloutRun))]
 public sealed partial class ControlPlaneJsonContext : JsonSerializerContext;

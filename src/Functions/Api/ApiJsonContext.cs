@@ -15,6 +15,7 @@ namespace GpuAutomation.Functions.Api;
 [JsonSerializable(typeof(PartitionCountChange))]
 [JsonSerializable(typeof(RolloutPlanBody))]
 [JsonSerializable(typeof(RolloutPlanView))]
+[JsonSerializable(typeof(RolloutRunView))]
 [JsonSerializable(typeof(PartitionRequestBody))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(ClusterListView))]

@@ -81,7 +81,8 @@ public static class ApiViews
             request.OfflineAction?.ToString(),
             [.. request.Warnings.Select(Notice)],
             [.. request.Steps.Select(s => new StepView(s.Name, s.Outcome.ToString(), s.StartedAt, s.EndedAt, s.Detail))],
-            request.Error is { } error ? Notice(error) : null);
+            request.Error is { } error ? Notice(error) : null,
+            request.TraceId);
     }
 
     public static NoticeView Notice(RequestNotice notice)

@@ -5,6 +5,11 @@ namespace GpuAutomation.Functions.Api;
 /// <param name="Status">Accepted, Dispatched, Running, Succeeded, Failed, Rejected or TimedOut.</param>
 /// <param name="Gpus">The GPUs the request targets (instance paths).</param>
 /// <param name="Error">Why it was rejected, failed or timed out.</param>
+/// <param name="TraceId">
+/// The W3C trace id (32 hex digits) the request was submitted in, when tracing is on: its API call, table writes,
+/// command, the agent's steps and CIM calls and the result intake. In Application Insights it is the operation_Id
+/// (Transaction search, or <c>union * | where operation_Id == "&lt;traceId&gt;"</c>).
+/// </param>
 public sealed record PartitionRequestView(
     string Id,
     string Cluster,
@@ -24,4 +29,5 @@ public sealed record PartitionRequestView(
     string? OfflineAction,
     IReadOnlyList<NoticeView> Warnings,
     IReadOnlyList<StepView> Steps,
-    NoticeView? Error);
+    NoticeView? Error,
+    string? TraceId = null);

@@ -3,7 +3,8 @@ namespace GpuAutomation.Functions.Api;
 /// <summary>
 /// A rolling partition count change, planned and not applied: the stages in order with each VM's step, the failover
 /// headroom before, during and after each stage, where every VM ends up, who loses a partition and why, and what
-/// blocks the plan, if anything. Downtimes are estimates in seconds from <c>estimatesSeconds</c>.
+/// blocks the plan, if anything. Downtimes are estimates in seconds from <c>estimatesSeconds</c>. <c>run</c> is null
+/// until the plan is applied.
 /// </summary>
 public sealed record RolloutPlanView(
     string Id,
@@ -21,7 +22,8 @@ public sealed record RolloutPlanView(
     IReadOnlyList<PlannedVmView> Vms,
     IReadOnlyList<NoticeView> LosingPartitions,
     IReadOnlyDictionary<string, double> EstimatesSeconds,
-    IReadOnlyList<InventoryMarkView> Inventory);
+    IReadOnlyList<InventoryMarkView> Inventory,
+    RolloutRunView? Run);
 
 /// <summary>One stage: its nodes change together after their VMs moved or stopped.</summary>
 public sealed record RolloutStageView(int Number, IReadOnlyList<string> Nodes, IReadOnlyList<VmStepView> Steps, StageHeadroomView During, StageHeadroomView After);
@@ -40,3 +42,22 @@ public sealed record PlannedVmView(string Vm, Guid VmId, int Priority, string Fr
 
 /// <summary>The snapshot of a node the plan was made from.</summary>
 public sealed record InventoryMarkView(string Node, DateTimeOffset TakenAt, long? Sequence);
+
+/// <summary>
+/// An applied plan as it runs: <c>status</c> running, paused, succeeded, failed or cancelled; the 1-based stage and
+/// its phase (<c>vacate</c>, <c>change-count</c>, <c>give-back</c>); the requests of that phase and every request the
+/// rollout submitted (each readable at <c>/api/partition-requests/{id}</c>); why it failed, was cancelled or waits; and
+/// what is left to do.
+/// </summary>
+public sealed record RolloutRunView(
+    string Status,
+    int Stage,
+    int Stages,
+    string Phase,
+    IReadOnlyList<string> CurrentRequests,
+    IReadOnlyList<string> Requests,
+    DateTimeOffset StartedAt,
+    DateTimeOffset UpdatedAt,
+    string StartedBy,
+    NoticeView? Note,
+    string LeftToDo);

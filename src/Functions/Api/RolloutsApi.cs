@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using GpuAutomation.ControlPlane;
 using GpuAutomation.ControlPlane.Capacity;
@@ -9,8 +10,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace GpuAutomation.Functions.Api;
 
 /// <summary>
-/// <c>/api/clusters/{cluster}/partition-count/plans</c>: rolling partition count changes, planned first (issue 19).
-/// A plan touches nothing; applying one is not built yet.
+/// <c>/api/clusters/{cluster}/partition-count/plans</c>: rolling partition count changes, planned first (issue 19),
+/// then applied, paused, resumed or cancelled by the plan's id. A plan touches nothing; an applied one runs as
+/// ordinary partition requests, advanced by the outbox timer.
 /// </summary>
 public static class RolloutsApi
 {
@@ -26,6 +28,22 @@ public static class RolloutsApi
             .RequireAuthorization(ApiPolicies.Reader)
             .ProducesProblems(400, 401, 403, 404)
             .WithName("GetPartitionCountPlan");
+        api.MapPost("/{planId}/apply", ApplyAsync)
+            .RequireAuthorization(ApiPolicies.Operator)
+            .ProducesProblems(400, 401, 403, 404, 409)
+            .WithName("ApplyPartitionCountPlan");
+        api.MapPost("/{planId}/pause", (string cluster, string planId, RolloutRunner runner, CancellationToken ct) => ChangeAsync(cluster, planId, runner, () => runner.PauseAsync(cluster, planId, ct)))
+            .RequireAuthorization(ApiPolicies.Operator)
+            .ProducesProblems(400, 401, 403, 404, 409)
+            .WithName("PausePartitionCountRollout");
+        api.MapPost("/{planId}/resume", (string cluster, string planId, RolloutRunner runner, CancellationToken ct) => ChangeAsync(cluster, planId, runner, () => runner.ResumeAsync(cluster, planId, ct)))
+            .RequireAuthorization(ApiPolicies.Operator)
+            .ProducesProblems(400, 401, 403, 404, 409)
+            .WithName("ResumePartitionCountRollout");
+        api.MapPost("/{planId}/cancel", (string cluster, string planId, ClaimsPrincipal user, RolloutRunner runner, CancellationToken ct) => ChangeAsync(cluster, planId, runner, () => runner.CancelAsync(cluster, planId, ApiServices.Caller(user), ct)))
+            .RequireAuthorization(ApiPolicies.Operator)
+            .ProducesProblems(400, 401, 403, 404, 409)
+            .WithName("CancelPartitionCountRollout");
         return endpoints;
     }
 
@@ -81,28 +99,75 @@ public static class RolloutsApi
             return RequestProblems.Refused(new RequestNotice(ex.Code, ex.Message), null, clusterInPath: true);
         }
 
-        return TypedResults.Created($"/api/clusters/{Uri.EscapeDataString(made.Cluster)}/partition-count/plans/{made.Id}", View(made));
+        return TypedResults.Created(Location(made), View(made));
     }
 
-    public static async Task<Results<Ok<RolloutPlanView>, ProblemHttpResult>> GetAsync(string cluster, string planId, RolloutPlanning planning, CancellationToken cancellationToken)
+    /// <summary>The plan, and its run once applied.</summary>
+    public static async Task<Results<Ok<RolloutPlanView>, ProblemHttpResult>> GetAsync(string cluster, string planId, RolloutPlanning planning, RolloutRunner runner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(planning);
-        if (ApiNames.CheckCluster(cluster) is { } invalidCluster)
+        ArgumentNullException.ThrowIfNull(runner);
+        if (CheckPath(cluster, planId) is { } invalid)
         {
-            return invalidCluster;
+            return invalid;
         }
 
-        if (ApiNames.CheckToken(planId, "planId", 64) is { } invalidId)
+        if (await planning.GetAsync(cluster, planId, cancellationToken) is not { } plan)
         {
-            return invalidId;
+            return UnknownPlan(cluster, planId);
         }
 
-        return await planning.GetAsync(cluster, planId, cancellationToken) is { } plan
-            ? TypedResults.Ok(View(plan))
-            : ApiProblems.Create(StatusCodes.Status404NotFound, RolloutCodes.UnknownPlan, "Unknown plan", $"Cluster {cluster} has no partition count plan {planId}.");
+        return TypedResults.Ok(View(plan, await runner.GetRunAsync(plan.Cluster, plan.Id, cancellationToken)));
     }
 
-    public static RolloutPlanView View(RolloutPlan plan)
+    /// <summary>
+    /// Starts the rollout (202): refused 409 when the plan has blockers, moves VMs (not built yet), or the inventory
+    /// changed since it was made (plan again) or is stale. Applying an applied plan answers its run.
+    /// </summary>
+    public static async Task<Results<Accepted<RolloutPlanView>, ProblemHttpResult>> ApplyAsync(string cluster, string planId, ClaimsPrincipal user, RolloutRunner runner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        if (CheckPath(cluster, planId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        try
+        {
+            var run = await runner.ApplyAsync(cluster, planId, ApiServices.Caller(user), cancellationToken);
+            var plan = (await runner.GetPlanAsync(run.Cluster, run.PlanId, cancellationToken))!;
+            return TypedResults.Accepted(Location(plan), View(plan, run));
+        }
+        catch (ControlPlaneException ex)
+        {
+            return Problem(ex);
+        }
+    }
+
+    /// <summary>Pause, resume or cancel: the run as it is afterwards; 409 when it isn't running (or paused, to resume).</summary>
+    private static async Task<Results<Ok<RolloutRunView>, ProblemHttpResult>> ChangeAsync(string cluster, string planId, RolloutRunner runner, Func<Task<RolloutRun>> change)
+    {
+        if (CheckPath(cluster, planId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        try
+        {
+            if (await runner.GetPlanAsync(cluster, planId, default) is not { } plan)
+            {
+                return UnknownPlan(cluster, planId);
+            }
+
+            return TypedResults.Ok(RunView(plan, await change()));
+        }
+        catch (ControlPlaneException ex)
+        {
+            return Problem(ex);
+        }
+    }
+
+    public static RolloutPlanView View(RolloutPlan plan, RolloutRun? run = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var e = plan.Estimates;
@@ -135,8 +200,43 @@ public static class RolloutsApi
                 ["changeCount"] = e.ChangeCount.TotalSeconds,
                 ["quickMove"] = e.QuickMove.TotalSeconds,
             },
-            [.. plan.Inventory.Select(m => new InventoryMarkView(m.Node, m.TakenAt, m.Sequence))]);
+            [.. plan.Inventory.Select(m => new InventoryMarkView(m.Node, m.TakenAt, m.Sequence))],
+            run is null ? null : RunView(plan, run));
     }
+
+    public static RolloutRunView RunView(RolloutPlan plan, RolloutRun run)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(run);
+        return new RolloutRunView(
+            Kebab(run.Status.ToString()),
+            Math.Min(run.Stage + 1, plan.Stages.Count),
+            plan.Stages.Count,
+            Kebab(run.Phase.ToString()),
+            [.. run.Current.Select(c => c.RequestId)],
+            run.Requests,
+            run.StartedAt,
+            run.UpdatedAt,
+            run.StartedBy,
+            run.Note is null ? null : ApiViews.Notice(run.Note),
+            run.Status == RolloutStatus.Succeeded ? "nothing." : RolloutRunner.LeftToDo(plan, run));
+    }
+
+    private static ProblemHttpResult? CheckPath(string cluster, string planId)
+        => ApiNames.CheckCluster(cluster) ?? ApiNames.CheckToken(planId, "planId", 64);
+
+    private static ProblemHttpResult UnknownPlan(string cluster, string planId)
+        => ApiProblems.Create(StatusCodes.Status404NotFound, RolloutCodes.UnknownPlan, "Unknown plan", $"Cluster {cluster} has no partition count plan {planId}.");
+
+    /// <summary>404 for an unknown plan; 409 for a plan or run whose state forbids it (plan again, or look at the run).</summary>
+    private static ProblemHttpResult Problem(ControlPlaneException ex)
+        => ApiProblems.Create(
+            ex.Code == RolloutCodes.UnknownPlan ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict,
+            ex.Code,
+            ex.Code == RolloutCodes.UnknownPlan ? "Unknown plan" : "Rollout refused",
+            ex.Message);
+
+    private static string Location(RolloutPlan plan) => $"/api/clusters/{Uri.EscapeDataString(plan.Cluster)}/partition-count/plans/{plan.Id}";
 
     private static StageHeadroomView Headroom(StageHeadroom h) => new(h.FreePartitions, h.SurvivesAnyNodeLoss, h.WorstNode, h.Short);
 

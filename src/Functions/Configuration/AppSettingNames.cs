@@ -39,6 +39,15 @@ public static class AppSettingNames
     /// <summary>Prefix of the registered nodes: GpuAutomation__NodeList__&lt;i&gt;__{Cluster,Node,PrincipalId}.</summary>
     public const string NodeListPrefix = "GpuAutomation__NodeList__";
 
+    /// <summary>Application Insights' connection string (set by infra/ and read by the Functions host as well).</summary>
+    public const string ApplicationInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary>
+    /// The handler's telemetry section (GpuAutomation__Telemetry__Exporter, __SamplingRatio, __OtlpEndpoint, __SpanFile).
+    /// Without an Exporter, Application Insights is used when its connection string is set, else nothing is exported.
+    /// </summary>
+    public const string Telemetry = "GpuAutomation__Telemetry";
+
     /// <summary>Reader and operator app roles the API checks in X-MS-CLIENT-PRINCIPAL.</summary>
     public const string ReaderRole = "GpuAutomation.Reader";
 

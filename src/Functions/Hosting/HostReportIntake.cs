@@ -59,7 +59,7 @@ public sealed partial class HostReportIntake(
             ReportVerdict verdict;
             try
             {
-                verdict = await reports.ReceiveAsync(report, delivery.Trigger, delivery.BrokerMessageId, cancellationToken);
+                verdict = await reports.ReceiveAsync(report, delivery.Trigger, delivery.BrokerMessageId, cancellationToken, delivery.TraceParent);
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not TriggerFailureException)
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using GpuAutomation.Messaging.Diagnostics;
 
 namespace GpuAutomation.Functions.Hosting;
 
@@ -34,7 +35,8 @@ public static partial class InvocationEndpoints
                 MetadataString(metadata, "MessageId"),
                 (int)Math.Clamp(MetadataInteger(metadata, "DeliveryCount") ?? 1, 1, int.MaxValue),
                 MetadataTime(metadata, "EnqueuedTimeUtc"),
-                SenderToken(metadata));
+                SenderToken(metadata),
+                TraceParent(metadata));
             var outcome = await intake.ProcessAsync(InvocationValue.ReadBytes(payload), delivery, ct);
             logs.Add($"{outcome.Status}: {outcome.Code ?? outcome.Detail}");
             return outcome;
@@ -146,6 +148,22 @@ public static partial class InvocationEndpoints
     /// Metadata as ApplicationProperties (and, for older consumers, UserProperties) — reference
     /// functions-custom-handler.md, "Service Bus trigger"; decoded defensively (inline object or encoded JSON).
     /// </summary>
+    /// <summary>
+    /// The sender's trace context from the same application properties, read as the Service Bus SDK reads it
+    /// (traceparent, else Diagnostic-Id: MessagingClientDiagnostics.TryExtractTraceContext), so the intake joins the
+    /// agent's trace whether or not the Functions host traced the trigger itself.
+    /// </summary>
+    private static string? TraceParent(Dictionary<string, JsonElement>? metadata)
+    {
+        var properties = InvocationValue.Find(metadata, "ApplicationProperties") ?? InvocationValue.Find(metadata, "UserProperties");
+        if (properties is not { } element || InvocationValue.ReadJson(element) is not { ValueKind: JsonValueKind.Object } map)
+        {
+            return null;
+        }
+
+        return TraceContextProperties.Extract(name => map.TryGetProperty(name, out var value) ? InvocationValue.ReadString(value) : null).TraceParent;
+    }
+
     private static string? SenderToken(Dictionary<string, JsonElement>? metadata)
     {
         var properties = InvocationValue.Find(metadata, "ApplicationProperties") ?? InvocationValue.Find(metadata, "UserProperties");

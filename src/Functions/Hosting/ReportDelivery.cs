@@ -6,4 +6,8 @@ namespace GpuAutomation.Functions.Hosting;
 /// <param name="DeliveryCount">1 on the first delivery; higher on redelivery after a failure.</param>
 /// <param name="EnqueuedAt">When the broker accepted it, if known (the host drops sub-second precision).</param>
 /// <param name="SenderToken">The message's sender-token application property (the node's access token), if it had one.</param>
-public sealed record ReportDelivery(string Trigger, string? BrokerMessageId, int DeliveryCount, DateTimeOffset? EnqueuedAt, string? SenderToken = null);
+/// <param name="TraceParent">
+/// The sender's W3C context from the message's application properties (Diagnostic-Id/traceparent), when the trigger
+/// has no span of its own in it; null when the local consumer's span already continues it.
+/// </param>
+public sealed record ReportDelivery(string Trigger, string? BrokerMessageId, int DeliveryCount, DateTimeOffset? EnqueuedAt, string? SenderToken = null, string? TraceParent = null);

@@ -1,18 +1,20 @@
 using GpuAutomation.ControlPlane.Compliance;
 using GpuAutomation.ControlPlane.Outbox;
 using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Rollout;
 
 namespace GpuAutomation.Functions.Hosting;
 
 /// <summary>
 /// What the two timers do, whichever drives them (the Functions host's timer triggers or <see cref="LocalTimers"/>):
-/// ComplianceScan scans every cluster; OutboxSweep re-publishes commands left in the outbox and then times out
-/// requests that never got a result. Both are bounded per run and safe to run again.
+/// ComplianceScan scans every cluster; OutboxSweep re-publishes commands left in the outbox, times out requests that
+/// never got a result, and advances every running rollout by one reconcile. Both are bounded per run and safe to run again.
 /// </summary>
 public sealed partial class ScheduledWork(
     ComplianceScan scan,
     OutboxSweeper sweeper,
     RequestTimeouts timeouts,
+    RolloutRunner rollouts,
     ILogger<ScheduledWork> logger)
 {
     public async Task<string> ComplianceScanAsync(TimerTick tick, CancellationToken cancellationToken)
@@ -28,13 +30,14 @@ public sealed partial class ScheduledWork(
         ArgumentNullException.ThrowIfNull(tick);
         var republished = await sweeper.SweepAsync(cancellationToken);
         var timedOut = await timeouts.TimeOutStaleAsync(cancellationToken);
-        LogSwept(republished, timedOut, tick.FiredAt);
-        return $"outbox sweep: {republished} re-published, {timedOut} timed out (past due: {tick.IsPastDue})";
+        var advanced = await rollouts.AdvanceAllAsync(cancellationToken);
+        LogSwept(republished, timedOut, advanced, tick.FiredAt);
+        return $"outbox sweep: {republished} re-published, {timedOut} timed out, {advanced} rollouts advanced (past due: {tick.IsPastDue})";
     }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Compliance scan of {Clusters} clusters (tick {FiredAt}, past due {IsPastDue})")]
     private partial void LogScanned(int clusters, DateTimeOffset firedAt, bool isPastDue);
 
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Outbox sweep: {Republished} commands re-published, {TimedOut} requests timed out (tick {FiredAt})")]
-    private partial void LogSwept(int republished, int timedOut, DateTimeOffset firedAt);
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Outbox sweep: {Republished} commands re-published, {TimedOut} requests timed out, {Rollouts} rollouts advanced (tick {FiredAt})")]
+    private partial void LogSwept(int republished, int timedOut, int rollouts, DateTimeOffset firedAt);
 }

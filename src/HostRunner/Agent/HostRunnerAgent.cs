@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Contracts.Reports;
@@ -5,10 +6,12 @@ using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Commands;
 using GpuAutomation.HostRunner.Configuration;
 using GpuAutomation.HostRunner.Devices;
+using GpuAutomation.HostRunner.Diagnostics;
 using GpuAutomation.HostRunner.HyperV;
 using GpuAutomation.HostRunner.Journal;
 using GpuAutomation.HostRunner.Reporting;
 using GpuAutomation.Messaging;
+using GpuAutomation.Messaging.Diagnostics;
 using GpuAutomation.Messaging.Topology;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -69,7 +72,8 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             StatePollInterval = options.PollInterval,
             EnsureGpuVmSettings = options.EnsureGpuVmSettings,
         };
-        _host = new HyperVHost(options.Node, cim, hyperV, this._time, _loggers, nvidiaSmi);
+        // Every CIM call the agent makes gets a span and a latency measurement (only names, never values).
+        _host = new HyperVHost(options.Node, cim as TracedCimClient ?? new TracedCimClient(cim), hyperV, this._time, _loggers, nvidiaSmi);
         _publisher = new ReportPublisher(bus, options.Cluster, options.Node, this._time, newId ?? (() => Guid.NewGuid().ToString("N")), reportTokens);
         _inventory = new InventoryReporter(_host, _publisher, _loggers.CreateLogger<InventoryReporter>());
     }
@@ -179,7 +183,8 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         }
 
         // Journaled (and flushed) before the broker forgets it: from here the command survives a crash.
-        var command = journal.Receive(message);
+        // The consumer span's context (the sender's when nothing listens here): the execution joins the sender's trace.
+        var command = journal.Receive(message, Activity.Current is { IdFormat: ActivityIdFormat.W3C } consuming ? consuming.Id : received.TraceParent);
         LogReceived(envelope.MessageId, envelope.MessageType, envelope.CorrelationId);
         _queue.Writer.TryWrite(command);
         return Task.FromResult(Settlement.Complete);
@@ -191,9 +196,11 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
         {
             await foreach (var command in _queue.Reader.ReadAllAsync(cancellationToken))
             {
+                using var activity = StartExecution(command);
                 if (command.IsFinished)
                 {
                     // A duplicate delivery of a finished command: send its result again.
+                    activity?.SetTag("gpu.command.duplicate", true);
                     await ReportResultAsync(command, cancellationToken);
                     continue;
                 }
@@ -223,6 +230,7 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
                     }
 
                     _journal!.Complete(command, result);
+                    Completed(activity, result);
                     LogCompleted(command.CommandId, command.Message.Envelope.MessageType, result.Outcome, (result.CompletedAt - result.StartedAt).TotalMilliseconds);
                     await ReportResultAsync(command, cancellationToken);
                     await ReportInventoryAsync(InventoryReason.AfterCommand, result.InventoryAfter, cancellationToken);
@@ -244,6 +252,46 @@ public sealed partial class HostRunnerAgent : IAsyncDisposable
             // Without a writable journal no command can be executed safely: stop executing, keep the rest in the broker.
             LogJournalFailed(e, e.Code);
         }
+    }
+
+    /// <summary>
+    /// The span of one command's execution, a child of the span it was received in (journaled with it, so a command
+    /// resumed after a restart still joins its request's trace). Its steps, CIM calls and the result it publishes are
+    /// inside it: the result carries this trace back to the control plane.
+    /// </summary>
+    private static Activity? StartExecution(JournaledCommand command)
+    {
+        var envelope = command.Message.Envelope;
+        var parent = TraceContextProperties.Parse(command.TraceParent, null);
+        var activity = HostRunnerTelemetry.Source.StartActivity("execute " + envelope.MessageType, ActivityKind.Internal, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(HostRunnerTelemetry.CommandIdAttribute, envelope.MessageId);
+            activity.SetTag(HostRunnerTelemetry.RequestIdAttribute, envelope.CorrelationId);
+            activity.SetTag("gpu.command.type", envelope.MessageType);
+            activity.SetTag("gpu.node", envelope.Node);
+            activity.SetTag("gpu.command.resumed", command.Steps.Count > 0);
+        }
+
+        return activity;
+    }
+
+    private static void Completed(Activity? activity, CommandResult result)
+    {
+        var outcome = result.Outcome.ToString();
+        if (activity is not null)
+        {
+            activity.SetTag("gpu.command.outcome", outcome);
+            if (result.Error is { } error)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, error.Code);
+                activity.SetTag("error.type", error.Code);
+            }
+        }
+
+        HostRunnerTelemetry.CommandDuration.Record(
+            (result.CompletedAt - result.StartedAt).TotalSeconds,
+            new TagList { { "gpu.command.type", result.CommandType }, { "gpu.command.outcome", outcome } });
     }
 
     private async Task PollLoopAsync(CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using GpuAutomation.HostRunner.Devices;
 using GpuAutomation.HostRunner.Reporting;
 using GpuAutomation.HostRunner.Simulation;
 using GpuAutomation.Messaging;
+using GpuAutomation.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -52,7 +53,30 @@ public static class HostRunnerApp
                 : null,
             nvidiaSmi: CreateNvidiaSmi(options)));
         builder.Services.AddHostedService<AgentService>();
+        AddTelemetry(builder, options);
         return builder.Build();
+    }
+
+    public const string TelemetryServiceName = "gpu-automation-host-runner";
+
+    /// <summary>
+    /// Spans and metrics as the Telemetry section says (HOSTRUNNER_Telemetry__Exporter = AzureMonitor with
+    /// __AzureMonitorConnectionString, or Otlp with __OtlpEndpoint; __SamplingRatio; __SpanFile): Application Insights is
+    /// reached with the Arc machine's managed identity, as the bus is. Nothing is exported unless configured.
+    /// </summary>
+    private static void AddTelemetry(HostApplicationBuilder builder, HostRunnerOptions options)
+    {
+        TelemetryOptions telemetry;
+        try
+        {
+            telemetry = TelemetryOptions.From(builder.Configuration.GetSection("Telemetry"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new HostRunnerConfigurationException([e.Message]);
+        }
+
+        builder.Services.AddGpuAutomationTelemetry(TelemetryServiceName, telemetry, () => ManagedIdentity(options));
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ public static class Wql
                 .Append(condition.IsLike ? " LIKE " : " = ").Append(condition.Literal);
         }
 
-        return new WqlQuery(text.ToString());
+        return new WqlQuery(text.ToString(), className);
     }
 
     public static WqlCondition Equal(string property, string value) => new(property, Quote(value), false);

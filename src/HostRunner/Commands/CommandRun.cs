@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.HostRunner.Cim;
+using GpuAutomation.HostRunner.Diagnostics;
 using GpuAutomation.HostRunner.Journal;
 
 namespace GpuAutomation.HostRunner.Commands;
@@ -27,6 +29,12 @@ public sealed class CommandRun(JournaledCommand command, CommandJournal journal,
         }
 
         var started = time.GetUtcNow();
+        var family = HostRunnerTelemetry.StepFamily(name);
+        using var activity = HostRunnerTelemetry.Source.StartActivity("step " + family);
+        activity?.SetTag("gpu.step", name);
+        activity?.SetTag("gpu.step.kind", kind == StepKind.Check ? "check" : "change");
+        activity?.SetTag(HostRunnerTelemetry.CommandIdAttribute, Command.CommandId);
+        var startedTicks = Stopwatch.GetTimestamp();
         StepResult result;
         try
         {
@@ -42,20 +50,38 @@ public sealed class CommandRun(JournaledCommand command, CommandJournal journal,
                 e.NativeCode,
                 e.Code is CimErrors.JobFailed or CimErrors.MethodFailed or CimErrors.InvalidState or CimErrors.AccessDenied ? e.Message : null,
                 e);
+            Ended(activity, family, kind, StepOutcome.Failed, startedTicks, failure.Code);
             await RecordFailureAsync(name, started, failure, cancellationToken);
             throw failure;
         }
         catch (CommandStepException e)
         {
             var failure = e.InStep(name, kind);
+            Ended(activity, family, kind, StepOutcome.Failed, startedTicks, failure.Code);
             await RecordFailureAsync(name, started, failure, cancellationToken);
             throw failure;
         }
 
+        Ended(activity, family, kind, result.Outcome, startedTicks, null);
         var step = new StepRecord(name, result.Outcome, started, time.GetUtcNow(), result.Detail);
         journal.RecordStep(Command, step, result.Memo);
         await onStepFinished(step, cancellationToken);
         return result.Memo;
+    }
+
+    private static void Ended(Activity? activity, string family, StepKind kind, StepOutcome outcome, long startedTicks, string? errorCode)
+    {
+        var outcomeName = outcome.ToString();
+        activity?.SetTag("gpu.step.outcome", outcomeName);
+        if (errorCode is not null)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, errorCode);
+            activity?.SetTag("error.type", errorCode);
+        }
+
+        HostRunnerTelemetry.StepDuration.Record(
+            Stopwatch.GetElapsedTime(startedTicks).TotalSeconds,
+            new TagList { { "gpu.step", family }, { "gpu.step.kind", kind == StepKind.Check ? "check" : "change" }, { "gpu.step.outcome", outcomeName } });
     }
 
     private async Task RecordFailureAsync(string name, DateTimeOffset started, CommandStepException failure, CancellationToken cancellationToken)

@@ -7,6 +7,9 @@ namespace GpuAutomation.HostRunner.Devices;
 /// <param name="MemoryMiB">fb_memory_usage/total ("15356 MiB" → 15356).</param>
 /// <param name="VirtualizationMode">gpu_virtualization_mode/virtualization_mode; null for "N/A".</param>
 /// <param name="HostVgpuMode">gpu_virtualization_mode/host_vgpu_mode; null for "N/A".</param>
+/// <param name="GpuUtilizationPercent">utilization/gpu_util ("23 %" → 23); null for "N/A" or when absent.</param>
+/// <param name="MemoryUtilizationPercent">utilization/memory_util.</param>
+/// <param name="MemoryUsedMiB">fb_memory_usage/used ("6 MiB" → 6).</param>
 public sealed record NvidiaSmiGpu(
     string? ProductName,
     string? PciBusId,
@@ -15,4 +18,7 @@ public sealed record NvidiaSmiGpu(
     int? PciFunction,
     long? MemoryMiB,
     string? VirtualizationMode,
-    string? HostVgpuMode);
+    string? HostVgpuMode,
+    int? GpuUtilizationPercent = null,
+    int? MemoryUtilizationPercent = null,
+    long? MemoryUsedMiB = null);

@@ -46,7 +46,10 @@ public sealed record NvidiaSmiLog(string? DriverVersion, IReadOnlyList<NvidiaSmi
                 busId is not null && busId.LastIndexOf('.') is var dot and > 0 ? Hex(busId[(dot + 1)..]) : null,
                 MiB(Text(g.Element("fb_memory_usage")?.Element("total"))),
                 Text(g.Element("gpu_virtualization_mode")?.Element("virtualization_mode")),
-                Text(g.Element("gpu_virtualization_mode")?.Element("host_vgpu_mode")));
+                Text(g.Element("gpu_virtualization_mode")?.Element("host_vgpu_mode")),
+                Percent(Text(g.Element("utilization")?.Element("gpu_util"))),
+                Percent(Text(g.Element("utilization")?.Element("memory_util"))),
+                MiB(Text(g.Element("fb_memory_usage")?.Element("used"))));
         }).ToList();
         return new NvidiaSmiLog(Text(root.Element("driver_version")), gpus);
     }
@@ -55,6 +58,13 @@ public sealed record NvidiaSmiLog(string? DriverVersion, IReadOnlyList<NvidiaSmi
     {
         var value = element?.Value.Trim();
         return string.IsNullOrEmpty(value) || value == "N/A" ? null : value;
+    }
+
+    /// <summary>"23 %" → 23; anything else (N/A, a missing element) → null, never 0.</summary>
+    private static int? Percent(string? text)
+    {
+        var parts = text?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parts is [var number, "%"] && int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var percent) && percent <= 100 ? percent : null;
     }
 
     private static int? Hex(string? text)

@@ -73,7 +73,8 @@ public sealed partial class HostInventoryReader(
                 gpu.PartitionCount,
                 gpu.Resources,
                 held,
-                DriverOf(driver, device, smi, board)));
+                DriverOf(driver, device, smi, board),
+                UtilizationOf(board)));
         }
 
         var partitionableIds = gpuInventory.Select(g => g.PnpInstanceId).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -172,6 +173,12 @@ public sealed partial class HostInventoryReader(
     }
 
     /// <summary>The driver as read; nvidia-smi's driver version is host-wide, so it applies to every NVIDIA device.</summary>
+    /// <summary>The board's load as nvidia-smi reported it; null (absent, not zero) without the tool or a matched board.</summary>
+    private static GpuUtilization? UtilizationOf(NvidiaSmiGpu? board)
+        => board is { GpuUtilizationPercent: var gpu, MemoryUtilizationPercent: var memory, MemoryUsedMiB: var used } && (gpu ?? memory ?? (long?)used) is not null
+            ? new GpuUtilization(gpu, memory, used)
+            : null;
+
     private static GpuDriver? DriverOf(PnpDriver? driver, PnpDevice? device, NvidiaSmiLog? smi, NvidiaSmiGpu? board)
     {
         var vendorVersion = IsNvidia(device) ? smi?.DriverVersion : null;

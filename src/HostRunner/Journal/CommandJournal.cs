@@ -106,7 +106,8 @@ public sealed partial class CommandJournal : IDisposable
     }
 
     /// <summary>Records a command on receipt; returns the existing record (and writes nothing) when the id is known.</summary>
-    public JournaledCommand Receive(Message message)
+    /// <param name="traceParent">The W3C context the command arrived in; journaled with it.</param>
+    public JournaledCommand Receive(Message message, string? traceParent = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         lock (_gate)
@@ -116,9 +117,9 @@ public sealed partial class CommandJournal : IDisposable
                 return known;
             }
 
-            var entry = new JournalEntry(JournalEntryKind.Received, message.Envelope.MessageId, _time.GetUtcNow(), Encoding.UTF8.GetString(MessageCodec.Encode(message)));
+            var entry = new JournalEntry(JournalEntryKind.Received, message.Envelope.MessageId, _time.GetUtcNow(), Encoding.UTF8.GetString(MessageCodec.Encode(message)), TraceParent: traceParent);
             Append(entry);
-            var command = new JournaledCommand(message, entry.At);
+            var command = new JournaledCommand(message, entry.At) { TraceParent = traceParent };
             _commands.Add(command.CommandId, command);
             _order.Add(command.CommandId);
             return command;
@@ -245,7 +246,7 @@ public sealed partial class CommandJournal : IDisposable
                 throw new JournalException(JournalErrors.Corrupt, $"Line {line} of {Path} holds an undecodable command {entry.CommandId}: {e.Message}", e);
             }
 
-            if (_commands.TryAdd(entry.CommandId, new JournaledCommand(message, entry.At)))
+            if (_commands.TryAdd(entry.CommandId, new JournaledCommand(message, entry.At) { TraceParent = entry.TraceParent }))
             {
                 _order.Add(entry.CommandId);
             }
@@ -289,7 +290,7 @@ public sealed partial class CommandJournal : IDisposable
             foreach (var command in _order.Select(id => _commands[id]))
             {
                 var message = Encoding.UTF8.GetString(MessageCodec.Encode(command.Message));
-                Write(output, new JournalEntry(JournalEntryKind.Received, command.CommandId, command.ReceivedAt, message));
+                Write(output, new JournalEntry(JournalEntryKind.Received, command.CommandId, command.ReceivedAt, message, TraceParent: command.TraceParent));
                 if (command.Result is { } result)
                 {
                     // A finished command needs only its result (the steps are in it); a reported one not even its

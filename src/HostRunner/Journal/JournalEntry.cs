@@ -7,6 +7,7 @@ namespace GpuAutomation.HostRunner.Journal;
 /// <param name="Step">For Step: the step as it finished.</param>
 /// <param name="Memo">For Step: what later steps or a resume must know (e.g. the VM's power state before it was stopped).</param>
 /// <param name="Result">For Completed: the result to report (and to re-send for a duplicate).</param>
+/// <param name="TraceParent">For Received: the W3C context the command arrived in, so its execution (also after a restart) joins that trace.</param>
 public sealed record JournalEntry(
     JournalEntryKind Kind,
     string CommandId,
@@ -14,4 +15,5 @@ public sealed record JournalEntry(
     string? Message = null,
     StepRecord? Step = null,
     string? Memo = null,
-    CommandResult? Result = null);
+    CommandResult? Result = null,
+    string? TraceParent = null);

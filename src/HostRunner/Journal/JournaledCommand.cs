@@ -14,6 +14,9 @@ public sealed class JournaledCommand(Message message, DateTimeOffset receivedAt)
 
     public DateTimeOffset ReceivedAt { get; } = receivedAt;
 
+    /// <summary>The W3C context the command arrived in (the consumer span), if it came with one.</summary>
+    public string? TraceParent { get; internal set; }
+
     public CommandResult? Result { get; internal set; }
 
     /// <summary>Whether the broker accepted the result; an unreported result is re-sent at start.</summary>

@@ -6,7 +6,7 @@ namespace GpuAutomation.HostRunner.Simulation;
 
 /// <summary>
 /// <c>nvidia-smi -q -x</c> on an emulated node: the elements the agent reads, shaped as public captures show them
-/// (root nvidia_smi_log, driver_version, one gpu per board with pci, gpu_virtualization_mode, fb_memory_usage; see
+/// (root nvidia_smi_log, driver_version, one gpu per board with pci, gpu_virtualization_mode, fb_memory_usage, utilization; see
 /// <see cref="NvidiaSmiLog"/>). Like the real tool it lists only boards whose driver runs on the host: a DDA GPU (given
 /// to a VM) or a GPU without a working driver is absent. The virtualization mode of a GPU-P host driver ("Host VGPU",
 /// host_vgpu_mode "SR-IOV") and the frame-buffer total (the model's full memory; real boards report somewhat less,
@@ -61,6 +61,13 @@ internal sealed class EmulatedNvidiaSmi(EmulatedCluster cluster, string node) : 
             new XElement(
                 "fb_memory_usage",
                 new XElement("total", string.Create(CultureInfo.InvariantCulture, $"{gpu.Model.MemoryGiB * 1024} MiB")),
-                new XElement("used", "0 MiB")));
+                new XElement("used", "0 MiB")),
+            // An emulated GPU runs nothing: idle, as a real board's utilization element shows it ("0 %").
+            new XElement(
+                "utilization",
+                new XElement("gpu_util", "0 %"),
+                new XElement("memory_util", "0 %"),
+                new XElement("encoder_util", "0 %"),
+                new XElement("decoder_util", "0 %")));
     }
 }

@@ -159,14 +159,16 @@ internal sealed partial class AmqpConsumer : IMessageConsumer
 
     private async Task HandleAsync(ReceiverLink receiver, AmqpMessage message)
     {
+        var (traceParent, traceState) = AmqpMessageMapper.TraceContext(message);
         var settlement = await _processor.ProcessAsync(
             AmqpMessageMapper.Body(message),
             AmqpMessageMapper.ContentEncoding(message),
             AmqpMessageMapper.MessageId(message),
             AmqpMessageMapper.DeliveryCount(message),
-            AmqpMessageMapper.TraceParent(message),
+            traceParent,
             _lifetime.HandlersAborted,
-            AmqpMessageMapper.SenderToken(message));
+            AmqpMessageMapper.SenderToken(message),
+            traceState);
         try
         {
             switch (settlement.Kind)

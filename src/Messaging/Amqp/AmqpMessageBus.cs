@@ -1,5 +1,6 @@
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Messaging.Consuming;
+using GpuAutomation.Messaging.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -51,6 +52,22 @@ public sealed partial class AmqpMessageBus : IMessageBus
         ArgumentException.ThrowIfNullOrWhiteSpace(queue);
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfDisposed();
+        using var activity = MessagingTelemetry.StartPublish("amqp", queue, message);
+        try
+        {
+            await SendAsync(queue, message, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            MessagingTelemetry.PublishFailed(activity, queue, message, ex);
+            throw;
+        }
+
+        MessagingTelemetry.PublishSucceeded(queue, message);
+    }
+
+    private async Task SendAsync(string queue, Message message, CancellationToken cancellationToken)
+    {
         var body = MessageCodec.EncodeForWire(message);
         var time = _options.TimeProvider;
         var deadline = time.GetUtcNow() + _options.PublishTimeout;

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using Amqp;
 using Amqp.Framing;
 using Amqp.Types;
 using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Messaging.Diagnostics;
 using AmqpMessage = Amqp.Message;
 using Message = GpuAutomation.Contracts.Messaging.Message;
 
@@ -14,7 +14,6 @@ internal static class AmqpMessageMapper
     public const string SchemaVersionProperty = "schema-version";
     public const string ClusterProperty = "cluster";
     public const string NodeProperty = "node";
-    public const string TraceParentProperty = "traceparent";
 
     /// <summary>
     /// The body's content encoding when it is not plain JSON (gzip). An application property rather than AMQP's own
@@ -61,9 +60,15 @@ internal static class AmqpMessageMapper
             application.Map[Message.SenderTokenProperty] = senderToken;
         }
 
-        if (CurrentTraceParent() is { } traceParent)
+        // The Service Bus SDK's names (TraceContextProperties), so either adapter's messages continue the trace.
+        if (TraceContextProperties.Current() is { } trace)
         {
-            application.Map[TraceParentProperty] = traceParent;
+            application.Map[TraceContextProperties.DiagnosticId] = trace.TraceParent;
+            application.Map[TraceContextProperties.TraceParent] = trace.TraceParent;
+            if (trace.TraceState is { } state)
+            {
+                application.Map[TraceContextProperties.TraceState] = state;
+            }
         }
 
         return new AmqpMessage
@@ -93,9 +98,6 @@ internal static class AmqpMessageMapper
     public static string? SenderToken(AmqpMessage message)
         => message.ApplicationProperties?.Map[Message.SenderTokenProperty] as string;
 
-    public static string? TraceParent(AmqpMessage message)
-        => message.ApplicationProperties?.Map[TraceParentProperty] as string;
-
-    private static string? CurrentTraceParent()
-        => Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null;
+    public static (string? TraceParent, string? TraceState) TraceContext(AmqpMessage message)
+        => message.ApplicationProperties?.Map is { } map ? TraceContextProperties.Extract(name => map[name]) : (null, null);
 }

@@ -1,4 +1,5 @@
 using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Messaging.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace GpuAutomation.Messaging.Consuming;
@@ -17,7 +18,9 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
     /// <param name="contentEncoding">The content encoding the message declared (gzip), or null for plain JSON.</param>
     /// <param name="messageId">The AMQP message-id, used to count failures across redeliveries.</param>
     /// <param name="brokerDeliveryCount">Prior failed deliveries as the broker counts them.</param>
+    /// <param name="traceParent">The publisher's W3C context (<see cref="TraceContextProperties.Extract"/>): the consumer span continues its trace.</param>
     /// <param name="senderToken">The <see cref="Message.SenderTokenProperty"/> application property, if the message had one.</param>
+    /// <param name="traceState">The W3C tracestate that came with <paramref name="traceParent"/>.</param>
     public async ValueTask<Settlement> ProcessAsync(
         ReadOnlyMemory<byte>? body,
         string? contentEncoding,
@@ -25,7 +28,25 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
         int brokerDeliveryCount,
         string? traceParent,
         CancellationToken cancellationToken,
-        string? senderToken = null)
+        string? senderToken = null,
+        string? traceState = null)
+    {
+        // The handler runs inside this span, so what it does (journal, intake, further publishes) joins the sender's trace.
+        using var activity = MessagingTelemetry.StartProcess(queue, messageId, traceParent, traceState);
+        var (settlement, messageType) = await ProcessAsync(body, contentEncoding, messageId, brokerDeliveryCount, traceParent, senderToken, activity, cancellationToken);
+        MessagingTelemetry.Settled(activity, queue, messageType, settlement);
+        return settlement;
+    }
+
+    private async ValueTask<(Settlement Settlement, string? MessageType)> ProcessAsync(
+        ReadOnlyMemory<byte>? body,
+        string? contentEncoding,
+        string? messageId,
+        int brokerDeliveryCount,
+        string? traceParent,
+        string? senderToken,
+        System.Diagnostics.Activity? activity,
+        CancellationToken cancellationToken)
     {
         Message message;
         try
@@ -38,9 +59,11 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
         {
             LogUndecodable(queue, messageId, ex.Code, ex.Message);
             _failures.Forget(messageId);
-            return Settlement.DeadLetter(ex.Code, Truncate(ex.Message));
+            return (Settlement.DeadLetter(ex.Code, Truncate(ex.Message)), null);
         }
 
+        var type = message.Envelope.MessageType;
+        MessagingTelemetry.Describe(activity, message);
         var attempt = Math.Max(brokerDeliveryCount, _failures.Get(messageId)) + 1;
         var received = new ReceivedMessage(senderToken is null ? message : message with { SenderToken = senderToken }, queue, attempt, traceParent);
         Settlement settlement;
@@ -52,7 +75,7 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
             if (settlement.Kind != SettlementKind.Abandon)
             {
                 _failures.Forget(messageId);
-                return settlement;
+                return (settlement, type);
             }
 
             failure = "the handler abandoned it";
@@ -62,6 +85,8 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
 #pragma warning restore CA1031
         {
             LogHandlerFailed(ex, queue, message.Envelope.MessageId, message.Envelope.MessageType, attempt);
+            // The type only: an exception message may quote what the handler saw.
+            activity?.SetTag("error.type", ex.GetType().FullName);
             failure = $"{ex.GetType().Name}: {ex.Message}";
         }
 
@@ -70,12 +95,12 @@ internal sealed partial class DeliveryProcessor(string queue, MessageHandler han
         {
             _failures.Forget(messageId);
             LogGaveUp(queue, message.Envelope.MessageId, failed);
-            return Settlement.DeadLetter(
+            return (Settlement.DeadLetter(
                 DeadLetterReasons.MaxDeliveryAttemptsExceeded,
-                Truncate($"{message.Envelope.MessageType} {message.Envelope.MessageId} failed {failed} of {options.MaxDeliveryAttempts} allowed attempts; last: {failure}"));
+                Truncate($"{message.Envelope.MessageType} {message.Envelope.MessageId} failed {failed} of {options.MaxDeliveryAttempts} allowed attempts; last: {failure}")), type);
         }
 
-        return Settlement.Abandon;
+        return (Settlement.Abandon, type);
     }
 
     private static string Truncate(string value) => value.Length <= MaxDescriptionLength ? value : value[..MaxDescriptionLength];

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Messaging.Consuming;
+using GpuAutomation.Messaging.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,7 +32,9 @@ public sealed class InMemoryMessageBus : IMessageBus
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
-        Queue(queue).Enqueue(InMemoryQueue.From(message, Activity.Current?.Id));
+        using var activity = MessagingTelemetry.StartPublish("in-memory", queue, message);
+        Queue(queue).Enqueue(InMemoryQueue.From(message));
+        MessagingTelemetry.PublishSucceeded(queue, message);
         return Task.CompletedTask;
     }
 
@@ -40,7 +42,7 @@ public sealed class InMemoryMessageBus : IMessageBus
     public void PublishRaw(string queue, ReadOnlyMemory<byte> body, string? messageId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(queue);
-        Queue(queue).Enqueue(new InMemoryQueue.Delivery(messageId, body.ToArray(), null, null, 0));
+        Queue(queue).Enqueue(new InMemoryQueue.Delivery(messageId, body.ToArray(), null, InMemoryQueue.NoProperties, 0));
     }
 
     public Task<IMessageConsumer> StartConsumerAsync(
@@ -119,7 +121,7 @@ public sealed class InMemoryMessageBus : IMessageBus
         public void Start() => _lifetime.Workers.Start<InMemoryQueue.Delivery>(
             async ct => await source.ReceiveAsync(ct),
             async delivery => source.Settle(delivery, await processor.ProcessAsync(
-                delivery.Body, null, delivery.MessageId, delivery.DeliveryCount, delivery.TraceParent, _lifetime.HandlersAborted, delivery.SenderToken)),
+                delivery.Body, null, delivery.MessageId, delivery.DeliveryCount, delivery.TraceParent, _lifetime.HandlersAborted, delivery.SenderToken, delivery.TraceState)),
             _lifetime.Receiving);
 
         public async Task StopAsync(CancellationToken cancellationToken = default)

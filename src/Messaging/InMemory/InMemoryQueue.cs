@@ -1,4 +1,5 @@
 using GpuAutomation.Contracts.Messaging;
+using GpuAutomation.Messaging.Diagnostics;
 
 namespace GpuAutomation.Messaging.InMemory;
 
@@ -102,9 +103,26 @@ internal sealed class InMemoryQueue
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>A message as stored: the encoded body plus the properties a broker would keep beside it.</summary>
-    internal sealed record Delivery(string? MessageId, ReadOnlyMemory<byte> Body, DateTimeOffset? ExpiresAt, string? TraceParent, int DeliveryCount, string? SenderToken = null);
+    internal static readonly IReadOnlyDictionary<string, object> NoProperties = new Dictionary<string, object>();
 
-    internal static Delivery From(Message message, string? traceParent)
-        => new(message.Envelope.MessageId, MessageCodec.EncodeForWire(message).Bytes, message.Envelope.ExpiresAt, traceParent, 0, message.SenderToken);
+    /// <summary>
+    /// A message as stored: the encoded body plus the properties a broker would keep beside it. Trace context is in
+    /// <paramref name="ApplicationProperties"/> under the names the broker adapters write (<see cref="TraceContextProperties"/>).
+    /// </summary>
+    internal sealed record Delivery(string? MessageId, ReadOnlyMemory<byte> Body, DateTimeOffset? ExpiresAt, IReadOnlyDictionary<string, object> ApplicationProperties, int DeliveryCount, string? SenderToken = null)
+    {
+        public string? TraceParent => TraceContextProperties.Extract(Property).TraceParent;
+
+        public string? TraceState => TraceContextProperties.Extract(Property).TraceState;
+
+        private object? Property(string name) => ApplicationProperties.TryGetValue(name, out var value) ? value : null;
+    }
+
+    /// <summary>The message as a broker would store it, with the current span's trace context (the producer span).</summary>
+    internal static Delivery From(Message message)
+    {
+        var properties = new Dictionary<string, object>(StringComparer.Ordinal);
+        TraceContextProperties.Inject(properties);
+        return new(message.Envelope.MessageId, MessageCodec.EncodeForWire(message).Bytes, message.Envelope.ExpiresAt, properties, 0, message.SenderToken);
+    }
 }

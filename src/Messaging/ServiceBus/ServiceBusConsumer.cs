@@ -85,15 +85,17 @@ internal sealed partial class ServiceBusConsumer : IMessageConsumer
         // Read once: the SDK wraps the AMQP map in a new ReadOnlyDictionary on every get (azure-sdk-for-net
         // sdk/servicebus/Azure.Messaging.ServiceBus/src/Primitives/ServiceBusReceivedMessage.cs, ApplicationProperties).
         var properties = message.ApplicationProperties;
+        var (traceParent, traceState) = ServiceBusMessageMapper.TraceContext(properties);
         var settlement = await _deliveries.ProcessAsync(
             Body(message),
             ServiceBusMessageMapper.ContentEncoding(properties),
             message.MessageId,
             // The SDK reports header.delivery-count + 1 (AmqpMessageConverter; audit row 3.8): prior failures are one less.
             Math.Max(0, message.DeliveryCount - 1),
-            ServiceBusMessageMapper.TraceParent(properties),
+            traceParent,
             _handlersAborted.Token,
-            ServiceBusMessageMapper.SenderToken(properties));
+            ServiceBusMessageMapper.SenderToken(properties),
+            traceState);
         try
         {
             // No cancellation token: a settlement started while stopping must still reach the broker.

@@ -3,6 +3,7 @@ using Azure.Core;
 using Azure.Messaging.ServiceBus;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Messaging.Consuming;
+using GpuAutomation.Messaging.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -16,6 +17,9 @@ namespace GpuAutomation.Messaging.ServiceBus;
 /// </summary>
 public sealed class ServiceBusMessageBus : IMessageBus
 {
+    /// <summary>messaging.system for Service Bus (OpenTelemetry messaging conventions).</summary>
+    private const string MessagingSystem = "servicebus";
+
     private readonly ServiceBusClient _client;
     private readonly MessageBusOptions _options;
     private readonly ILoggerFactory _loggers;
@@ -60,6 +64,22 @@ public sealed class ServiceBusMessageBus : IMessageBus
         ArgumentException.ThrowIfNullOrWhiteSpace(queue);
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfDisposed();
+        using var activity = MessagingTelemetry.StartPublish(MessagingSystem, queue, message);
+        try
+        {
+            await SendAsync(queue, message, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            MessagingTelemetry.PublishFailed(activity, queue, message, ex);
+            throw;
+        }
+
+        MessagingTelemetry.PublishSucceeded(queue, message);
+    }
+
+    private async Task SendAsync(string queue, Message message, CancellationToken cancellationToken)
+    {
         var body = MessageCodec.EncodeForWire(message);
         var sent = ServiceBusMessageMapper.ToServiceBus(message, body, _options.TimeProvider.GetUtcNow());
         var sender = _senders.GetOrAdd(queue, static (q, client) => client.CreateSender(q), _client);

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Azure.Messaging.ServiceBus;
 using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.Messaging.Amqp;
+using GpuAutomation.Messaging.Diagnostics;
 
 namespace GpuAutomation.Messaging.ServiceBus;
 
@@ -41,17 +41,14 @@ internal static class ServiceBusMessageMapper
             sent.ApplicationProperties[Message.SenderTokenProperty] = senderToken;
         }
 
-        // The SDK adds its own Diagnostic-Id from Activity.Current; traceparent keeps one name across all adapters.
-        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
-        {
-            sent.ApplicationProperties[AmqpMessageMapper.TraceParentProperty] = activity.Id;
-        }
-
+        // Our producer span's context, under the names the SDK uses; finding Diagnostic-Id already set, the SDK's own
+        // InstrumentMessage leaves it as it is (MessagingClientDiagnostics.InstrumentMessage), so both agree.
+        TraceContextProperties.Inject(sent.ApplicationProperties);
         return sent;
     }
 
-    public static string? TraceParent(IReadOnlyDictionary<string, object> applicationProperties)
-        => applicationProperties.TryGetValue(AmqpMessageMapper.TraceParentProperty, out var value) ? value as string : null;
+    public static (string? TraceParent, string? TraceState) TraceContext(IReadOnlyDictionary<string, object> applicationProperties)
+        => TraceContextProperties.Extract(name => applicationProperties.TryGetValue(name, out var value) ? value : null);
 
     public static string? SenderToken(IReadOnlyDictionary<string, object> applicationProperties)
         => applicationProperties.TryGetValue(Message.SenderTokenProperty, out var value) ? value as string : null;

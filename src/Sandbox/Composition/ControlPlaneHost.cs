@@ -22,8 +22,13 @@ public static class ControlPlaneHost
             "--GpuAutomation:Security:DevelopmentIdentity=true",
             // The simulated agents carry no tokens: reports are trusted by the node they claim (logged as a warning at start).
             "--GpuAutomation:ReportAuthentication:DevelopmentTrust=true",
+            // A demo doesn't wait a minute per rollout phase: the outbox timer (which also advances rollouts) runs every 2 s.
+            "--GpuAutomation:Local:OutboxSweepInterval=00:00:02",
             "--Logging:LogLevel:Default=" + (options.Verbose ? "Information" : "Warning"),
             "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
+            // Nothing leaves the Sandbox (not even with APPLICATIONINSIGHTS_CONNECTION_STRING in the shell); --verbose
+            // prints every span, of the control plane and the agents alike (one process, one tracer provider).
+            "--GpuAutomation:Telemetry:Exporter=" + (options.Verbose ? "Console" : "None"),
         ];
         return Functions.Program.CreateApp(args, builder =>
         {

@@ -1,3 +1,4 @@
+using GpuAutomation.Functions.Api;
 using System.Globalization;
 using GpuAutomation.Sandbox.Scenario;
 using Spectre.Console;
@@ -62,6 +63,11 @@ public sealed class ScenarioConsole(IAnsiConsole console)
             console.Write(table);
         }
 
+        if (report.RolloutPlan is { } plan)
+        {
+            console.Write(PlanTable(plan));
+        }
+
         if (report.FinalInventory is { } inventory)
         {
             var gpus = new Table().Title("[bold]GPUs (as the hosts report them)[/]").Border(TableBorder.Rounded)
@@ -91,6 +97,32 @@ public sealed class ScenarioConsole(IAnsiConsole console)
         console.MarkupLine(report.Passed
             ? $"[green bold]Scenario passed[/]: {passed} of {report.Steps.Count} steps as expected."
             : $"[red bold]Scenario failed[/]: {passed} of {report.Steps.Count} steps as expected; see the first FAILED step.");
+    }
+
+    /// <summary>A rollout plan as an operator reads it: per stage, each VM's step, its estimated downtime, and N+1 while the stage runs.</summary>
+    private static Table PlanTable(RolloutPlanView plan)
+    {
+        var table = new Table().Title($"[bold]Rollout plan {Markup.Escape(plan.Id)}: {plan.PartitionCount} partitions, moves {Markup.Escape(plan.Moves)}[/]").Border(TableBorder.Rounded)
+            .AddColumn(new TableColumn("Stage").RightAligned()).AddColumn("Nodes").AddColumn("VM").AddColumn("Step").AddColumn("To")
+            .AddColumn(new TableColumn("Downtime (est.)").RightAligned()).AddColumn("N+1 during").AddColumn("N+1 after");
+        foreach (var stage in plan.Stages)
+        {
+            var during = stage.During.SurvivesAnyNodeLoss ? "[green]yes[/]" : $"[yellow]no, {stage.During.Short} short[/]";
+            var after = stage.After.SurvivesAnyNodeLoss ? "[green]yes[/]" : $"[yellow]no, {stage.After.Short} short[/]";
+            var nodes = Markup.Escape(string.Join(", ", stage.Nodes));
+            var number = stage.Number.ToString(CultureInfo.InvariantCulture);
+            if (stage.Steps.Count == 0)
+            {
+                table.AddRow(number, nodes, "-", "count change only", "-", "0 s", during, after);
+            }
+
+            foreach (var step in stage.Steps)
+            {
+                table.AddRow(number, nodes, Markup.Escape(step.Vm), Markup.Escape(step.Kind), Markup.Escape(step.ToNode ?? "-"), step.DowntimeSeconds.ToString("0 s", CultureInfo.InvariantCulture), during, after);
+            }
+        }
+
+        return table;
     }
 
     private sealed class LiveProgress(ProgressContext context) : IScenarioProgress

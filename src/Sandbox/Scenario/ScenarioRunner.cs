@@ -20,7 +20,12 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
 
     public const int PartitionCount = 4;
 
+    /// <summary>The count the rolling change goes to, with GPU VMs assigned and running.</summary>
+    public const int RolledCount = 8;
+
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
+
+    private RolloutPlanView? _rolloutPlan;
 
     public async Task<ScenarioReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -34,6 +39,7 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
             ($"Drift on {ApiVm} → compliance scan → remediated", DriftAndRemediateAsync),
             ($"Unassign {ApiVm}", UnassignAsync),
             ($"Refused request: a second partition for {CreatedVm}", RefusedRequestAsync),
+            ($"Rolling change of the cluster to {RolledCount} partitions with {CreatedVm} running: plan, then apply", RollingChangeAsync),
         ];
 
         var results = new List<ScenarioStep>();
@@ -75,7 +81,7 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
             // The report says what the steps saw; a final inventory is a bonus when the API still answers.
         }
 
-        return new ScenarioReport(results, final);
+        return new ScenarioReport(results, final, _rolloutPlan);
     }
 
     private async Task<(string, IReadOnlyList<RequestView>)> WaitForInventoryAsync(CancellationToken cancellationToken)
@@ -189,6 +195,40 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
         var done = (await WaitForRequestsAsync([accepted[0].Id], cancellationToken))[0];
         Expect(done.Is("Rejected") && done.ErrorCode is not null, $"expected a rejection with a reason, got {done}");
         return ($"request {done.Id} Rejected — {done.ErrorCode}: {done.ErrorMessage}", [done]);
+    }
+
+    /// <summary>
+    /// Plans the rolling change (shown as a table), applies it and waits for the rollout to finish: node by node, the
+    /// node's GPU VMs give up their partitions and stay off, its count changes, they get them back and start again.
+    /// </summary>
+    private async Task<(string, IReadOnlyList<RequestView>)> RollingChangeAsync(CancellationToken cancellationToken)
+    {
+        progress.StepActivity($"POST partition-count/plans {{ partitionCount: {RolledCount} }}");
+        var planned = await api.PostAsync($"api/clusters/{cluster}/partition-count/plans", $$"""{ "partitionCount": {{RolledCount}} }""", cancellationToken);
+        Expect(planned.Status == HttpStatusCode.Created && planned.Body is not null, $"POST plans answered {planned.Describe()}");
+        var plan = ApiBodies.Read(planned.Body, ApiJsonContext.Default.RolloutPlanView);
+        Expect(plan.CanApply, $"the plan can't be applied: {string.Join(" ", plan.Blockers.Select(b => b.Message))}");
+        Expect(plan.Stages.SelectMany(s => s.Steps).Any(s => s.Vm == CreatedVm), $"the plan doesn't touch {CreatedVm}, which holds a partition");
+        _rolloutPlan = plan;
+
+        progress.StepActivity($"POST plans/{plan.Id}/apply");
+        var applied = await api.PostAsync($"api/clusters/{cluster}/partition-count/plans/{plan.Id}/apply", null, cancellationToken);
+        Expect(applied.Status == HttpStatusCode.Accepted, $"apply answered {applied.Describe()}");
+        var done = await WaitForAsync(
+            async ct => ApiBodies.Read((await api.GetAsync($"api/clusters/{cluster}/partition-count/plans/{plan.Id}", ct)).Body, ApiJsonContext.Default.RolloutPlanView).Run is { Status: not "running" and not "paused" } run ? run : null,
+            $"the rollout of plan {plan.Id} to finish",
+            cancellationToken);
+        Expect(done.Status == "succeeded", $"the rollout ended {done.Status}: {done.Note?.Message}");
+        var view = await WaitForInventoryAsync(v => v.Gpus.All(g => g.PartitionCount == RolledCount), $"every GPU at {RolledCount} partitions", cancellationToken);
+        var vm = await WaitForVmAsync(CreatedVm, v => v.Partitions == 1 && v.PowerState == VmPowerState.Running, "its partition back and running", cancellationToken);
+        var requests = new List<RequestView>();
+        foreach (var id in done.Requests)
+        {
+            requests.Add((await api.GetRequestAsync(id, cancellationToken))!);
+        }
+
+        ExpectAll(requests, "Succeeded");
+        return ($"plan {plan.Id}: {plan.Stages.Count} stages (table below); {done.Requests.Count} requests, all succeeded; {view.Gpus.Count} GPUs at {RolledCount}; {CreatedVm} on {vm.Node}, 1 partition, {vm.PowerState}", requests);
     }
 
     private async Task<RequestView> SubmitAndWaitAsync(string vm, string action, CancellationToken cancellationToken)

@@ -115,7 +115,7 @@ public sealed class RolloutPlannerTests
 
         var mark = Assert.Single(Plan(Cluster(node), 2).Inventory);
 
-        Assert.Equal(new InventoryMark("node1", Sample.Start, node.AgentStart, 7), mark);
+        Assert.Equal(("node1", Sample.Start, node.AgentStart, (long?)7, InventoryMark.FingerprintOf(node)), (mark.Node, mark.TakenAt, mark.AgentStart, mark.Sequence, mark.Fingerprint));
     }
 
     internal static ClusterInventory Cluster(params NodeInventory[] nodes) => new(Sample.Cluster, nodes);

@@ -114,7 +114,7 @@ public sealed class WqlTests
         var cim = cluster.ClientFor("node1");
         var query = Wql.Select(HyperVClasses.ComputerSystem, Wql.Equal("ElementName", "vm1"));
         var tampered = (WqlQuery)typeof(WqlQuery).GetConstructors(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)[0]
-            .Invoke([query.Text + " OR Name = 'x'"]);
+            .Invoke([query.Text + " OR Name = 'x'", query.ClassName]);
 
         var error = await Assert.ThrowsAsync<CimException>(() => cim.QueryAsync(CimNamespaces.Virtualization, tampered, CancellationToken.None));
 

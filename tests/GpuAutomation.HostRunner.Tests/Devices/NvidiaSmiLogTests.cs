@@ -30,8 +30,14 @@ public sealed class NvidiaSmiLogTests
                 </pci>
                 <fb_memory_usage>
                     <total>15356 MiB</total>
-                    <used>0 MiB</used>
+                    <used>2048 MiB</used>
                 </fb_memory_usage>
+                <utilization>
+                    <gpu_util>37 %</gpu_util>
+                    <memory_util>12 %</memory_util>
+                    <encoder_util>0 %</encoder_util>
+                    <decoder_util>0 %</decoder_util>
+                </utilization>
             </gpu>
             <gpu id="00000000:AF:00.1">
                 <product_name>NVIDIA A2</product_name>
@@ -44,6 +50,10 @@ public sealed class NvidiaSmiLogTests
                     <pci_device>00</pci_device>
                     <pci_bus_id>00000000:AF:00.1</pci_bus_id>
                 </pci>
+                <utilization>
+                    <gpu_util>N/A</gpu_util>
+                    <memory_util>N/A</memory_util>
+                </utilization>
             </gpu>
         </nvidia_smi_log>
         """;
@@ -54,8 +64,19 @@ public sealed class NvidiaSmiLogTests
         var log = NvidiaSmiLog.Parse(Capture);
 
         Assert.Equal("553.24", log.DriverVersion);
-        Assert.Equal(new NvidiaSmiGpu("NVIDIA A2", "00000000:3B:00.0", 0x3B, 0, 0, 15356, "Host VGPU", "SR-IOV"), log.Gpus[0]);
+        Assert.Equal(new NvidiaSmiGpu("NVIDIA A2", "00000000:3B:00.0", 0x3B, 0, 0, 15356, "Host VGPU", "SR-IOV", 37, 12, 2048), log.Gpus[0]);
         Assert.Equal(new NvidiaSmiGpu("NVIDIA A2", "00000000:AF:00.1", 0xAF, 0, 1, null, "None", null), log.Gpus[1]);
+    }
+
+    [Fact]
+    public void Utilization_the_tool_reports_as_N_A_or_leaves_out_is_absent_not_zero()
+    {
+        var log = NvidiaSmiLog.Parse(Capture);
+
+        Assert.Equal((37, 12, 2048L), (log.Gpus[0].GpuUtilizationPercent, log.Gpus[0].MemoryUtilizationPercent, log.Gpus[0].MemoryUsedMiB));
+        Assert.Null(log.Gpus[1].GpuUtilizationPercent);
+        Assert.Null(log.Gpus[1].MemoryUtilizationPercent);
+        Assert.Null(log.Gpus[1].MemoryUsedMiB);
     }
 
     [Theory]

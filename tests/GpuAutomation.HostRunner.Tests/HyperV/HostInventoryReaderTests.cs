@@ -230,6 +230,20 @@ public sealed class HostInventoryReaderTests
     }
 
     [Fact]
+    public async Task Utilization_comes_from_nvidia_smi_and_is_absent_not_zero_without_it()
+    {
+        var withTool = Solo(new NodeDescription("solo", [new GpuDescription("NVIDIA A2", 4)], [], NvidiaSmi: true));
+        var withoutTool = Solo(new NodeDescription("solo", [new GpuDescription("NVIDIA A2", 4)], []));
+        var failing = Solo(new NodeDescription("solo", [new GpuDescription("NVIDIA A2", 4)], [], NvidiaSmi: true));
+        failing.Faults.Add(new EmulatedFault("NvidiaSmi", EmulatedFaultKind.Fail));
+
+        // The emulated board is idle: the tool's "0 %" is a reading, reported as 0.
+        Assert.Equal(new GpuUtilization(0, 0, 0), (await withTool.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None)).Gpus[0].Utilization);
+        Assert.Null((await withoutTool.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None)).Gpus[0].Utilization);
+        Assert.Null((await failing.HostFor("solo", Emulator.Fast).Inventory.ReadAsync(None)).Gpus[0].Utilization);
+    }
+
+    [Fact]
     public async Task A_gpu_without_an_installed_driver_reports_no_driver_version()
     {
         var cluster = Solo(new NodeDescription("solo", [new GpuDescription("NVIDIA A2", 4, PnpStatus: "Error", PnpErrorCode: 28)], []));
