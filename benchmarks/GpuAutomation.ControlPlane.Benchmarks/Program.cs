@@ -142,5 +142,8 @@ internal sealed class CountingPublisher : IMessageBus
     public Task<IMessageConsumer> StartConsumerAsync(string queue, MessageHandler handler, ConsumerOptions? options = null, CancellationToken cancellationToken = default)
         => throw new NotSupportedException("The benchmark only publishes.");
 
+    public Task<ProbeResult> ProbeAsync(string queue, ProbeAccess access, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("The benchmark only publishes.");
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

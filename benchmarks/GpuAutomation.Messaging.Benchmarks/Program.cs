@@ -42,6 +42,9 @@ if (mode is "both" or "sdk")
     using var peer = new GpuAutomation.Messaging.Tests.ServiceBusPeer();
     Console.WriteLine();
     Console.WriteLine($"== Service Bus SDK adapter vs bare Azure.Messaging.ServiceBus, on the in-process peer 127.0.0.1:{peer.Port}");
+    // The peer, like Service Bus, refuses links to queues that were not created first.
+    peer.CreateQueue($"gpu-bench-bare-{run}");
+    peer.CreateQueue($"gpu-bench-bus-{run}");
     await using var bareSdk = new BareSdk(peer.ConnectionString, $"gpu-bench-bare-{run}");
     await using var sdkBus = new OurBus(MessageBusFactory.Create(peer.ConnectionString), $"gpu-bench-bus-{run}");
     await CompareAsync(bareSdk, sdkBus, "1.05x");

@@ -20,4 +20,16 @@ public interface IMessageBus : IAsyncDisposable
         MessageHandler handler,
         ConsumerOptions? options = null,
         CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Asks the broker whether this bus's identity may <paramref name="access"/> <paramref name="queue"/>, without sending,
+    /// receiving or creating anything: the broker must grant the link (and, for <see cref="ProbeAccess.Receive"/> on
+    /// Service Bus, answer a peek). Honours <paramref name="cancellationToken"/> as the time box; the SDK's own retries
+    /// of transient failures run inside it.
+    /// </summary>
+    /// <exception cref="MessagingException">
+    /// queue-not-found (no such queue), unauthorized (credentials, token or rights refused), broker-unavailable (not
+    /// reachable), queue-refused (another refusal, e.g. a disabled entity), bus-closed.
+    /// </exception>
+    Task<ProbeResult> ProbeAsync(string queue, ProbeAccess access, CancellationToken cancellationToken = default);
 }

@@ -21,6 +21,12 @@ public static class MessagingErrors
     /// <summary>The broker refused the message (e.g. unknown queue, too large).</summary>
     public const string PublishRejected = "publish-rejected";
 
+    /// <summary>The queue does not exist on the broker (Service Bus: amqp:not-found on the link; RabbitMQ: no such queue).</summary>
+    public const string QueueNotFound = "queue-not-found";
+
+    /// <summary>The broker refused a link to the queue for another reason than rights or existence (e.g. a disabled entity).</summary>
+    public const string QueueRefused = "queue-refused";
+
     /// <summary>The bus was disposed.</summary>
     public const string Closed = "bus-closed";
 }

@@ -131,6 +131,9 @@ public sealed class AgentEdgeCaseTests
         public Task<IMessageConsumer> StartConsumerAsync(string queue, MessageHandler handler, ConsumerOptions? options = null, CancellationToken cancellationToken = default)
             => inner.StartConsumerAsync(queue, handler, options, cancellationToken);
 
+        public Task<ProbeResult> ProbeAsync(string queue, ProbeAccess access, CancellationToken cancellationToken = default)
+            => inner.ProbeAsync(queue, access, cancellationToken);
+
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 

@@ -20,6 +20,8 @@ public sealed class CommandSettlementTests
         // Locks shorter than one report publish, and no renewal: a command still locked while the agent publishes
         // progress loses its lock and comes back.
         using var peer = new ServiceBusPeer { LockDuration = TimeSpan.FromSeconds(1) };
+        peer.CreateQueue(CommandQueue);
+        peer.CreateQueue(QueueNames.Reports);
         var bus = MessageBusFactory.Create(peer.ConnectionString, new MessageBusOptions { MaxAutoLockRenewalDuration = TimeSpan.Zero });
         await using var h = new AgentHarness(new SlowReportsBus(bus, TimeSpan.FromSeconds(1.5)));
         await h.StartAgentAsync();

@@ -70,7 +70,12 @@ public sealed class AmqpLinkRecoveryTests(ITestOutputHelper output) : IDisposabl
         Assert.All(received, id => Assert.Equal(1, _peer.Transfers(id)));
     }
 
-    private static string NewQueue() => "gpu-test-" + Guid.NewGuid().ToString("N")[..16];
+    private string NewQueue()
+    {
+        var queue = "gpu-test-" + Guid.NewGuid().ToString("N")[..16];
+        _peer.CreateQueue(queue);
+        return queue;
+    }
 
     private static Message NewMessage(string id) => Message.Create(new CollectInventory(), id, "cluster1", "node-a", IssuedAt, "request-1");
 

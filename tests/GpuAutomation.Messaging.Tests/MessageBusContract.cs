@@ -30,10 +30,62 @@ public abstract class MessageBusContract
     /// </summary>
     protected virtual bool CarriesOversizedMessages => true;
 
-    protected static string NewQueue() => "gpu-test-" + Guid.NewGuid().ToString("N")[..16];
+    /// <summary>A fresh queue name, created on the broker where queues must exist before use (Service Bus).</summary>
+    protected string NewQueue()
+    {
+        var queue = "gpu-test-" + Guid.NewGuid().ToString("N")[..16];
+        CreateQueue(queue);
+        return queue;
+    }
+
+    /// <summary>Creates <paramref name="queue"/> as a deployment would; brokers that create queues on first use need nothing.</summary>
+    protected virtual void CreateQueue(string queue)
+    {
+    }
 
     protected static Message NewMessage(string id, string? correlationId = "request-1", DateTimeOffset? expiresAt = null)
         => Message.Create(new CollectInventory(), id, "cluster1", "node-a", IssuedAt, correlationId, expiresAt);
+
+    [Fact]
+    public async Task A_probe_of_an_existing_queue_is_granted_both_ways_and_takes_nothing()
+    {
+        await using var bus = CreateBus();
+        var queue = NewQueue();
+        await bus.PublishAsync(queue, NewMessage("waiting-" + queue));
+
+        var send = await bus.ProbeAsync(queue, ProbeAccess.Send);
+        var receive = await bus.ProbeAsync(queue, ProbeAccess.Receive);
+
+        Assert.Equal((queue, ProbeAccess.Send), (send.Queue, send.Access));
+        Assert.Equal((queue, ProbeAccess.Receive), (receive.Queue, receive.Access));
+        Assert.Contains(queue, send.Detail, StringComparison.Ordinal);
+        Assert.Contains(queue, receive.Detail, StringComparison.Ordinal);
+
+        // Nothing was received, locked or counted: the one message arrives once, as its first delivery.
+        var arrived = new TaskCompletionSource<ReceivedMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var consumer = await bus.StartConsumerAsync(queue, (m, _) =>
+        {
+            arrived.TrySetResult(m);
+            return Task.FromResult(Settlement.Complete);
+        });
+        var message = await arrived.Task.WaitAsync(Wait);
+        Assert.Equal(("waiting-" + queue, 1), (message.MessageId, message.DeliveryAttempt));
+    }
+
+    [Fact]
+    public async Task A_probe_of_a_missing_queue_fails_with_queue_not_found_and_creates_nothing()
+    {
+        await using var bus = CreateBus();
+        var missing = "gpu-test-missing-" + Guid.NewGuid().ToString("N")[..16];
+
+        // Send, receive, then send again: a probe that created the queue would let a later one pass.
+        foreach (var access in new[] { ProbeAccess.Send, ProbeAccess.Receive, ProbeAccess.Send })
+        {
+            var error = await Assert.ThrowsAsync<MessagingException>(() => bus.ProbeAsync(missing, access));
+            Assert.Equal(MessagingErrors.QueueNotFound, error.Code);
+            Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+        }
+    }
 
     [Fact]
     public async Task Messages_arrive_in_publish_order_with_their_envelope()

@@ -138,6 +138,50 @@ public sealed class ServiceBusAdapterTests : IDisposable
         Assert.Equal(MessagingErrors.Unauthorized, error.Code);
     }
 
+    [Theory]
+    [InlineData(ProbeAccess.Send)]
+    [InlineData(ProbeAccess.Receive)]
+    public async Task A_probe_with_a_wrong_key_fails_unauthorized(ProbeAccess access)
+    {
+        await using var bus = MessageBusFactory.Create(_peer.ConnectionStringWithWrongKey, new MessageBusOptions { RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(50) });
+
+        var error = await Assert.ThrowsAsync<MessagingException>(() => bus.ProbeAsync(NewQueue(), access));
+
+        Assert.Equal(MessagingErrors.Unauthorized, error.Code);
+    }
+
+    [Theory]
+    [InlineData(ServiceBusPeer.SendOnlyKeyName, ProbeAccess.Send, ProbeAccess.Receive)]
+    [InlineData(ServiceBusPeer.ListenOnlyKeyName, ProbeAccess.Receive, ProbeAccess.Send)]
+    public async Task A_probe_passes_only_for_the_right_the_policy_grants(string policy, ProbeAccess granted, ProbeAccess refused)
+    {
+        var queue = NewQueue();
+        await using var bus = MessageBusFactory.Create(_peer.ConnectionStringFor(policy), new MessageBusOptions { RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(50) });
+
+        var passed = await bus.ProbeAsync(queue, granted);
+        var error = await Assert.ThrowsAsync<MessagingException>(() => bus.ProbeAsync(queue, refused));
+
+        Assert.Equal(granted, passed.Access);
+        Assert.Equal(MessagingErrors.Unauthorized, error.Code);
+        Assert.Contains($"'{(refused == ProbeAccess.Send ? "Send" : "Listen")}' claim(s) are required", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_receive_probe_peeks_through_management_and_leaves_the_message_unlocked()
+    {
+        await using var bus = CreateBus();
+        var queue = NewQueue();
+        await bus.PublishAsync(queue, NewMessage("peeked-" + queue));
+
+        var empty = await bus.ProbeAsync(NewQueue(), ProbeAccess.Receive);
+        var waiting = await bus.ProbeAsync(queue, ProbeAccess.Receive);
+
+        Assert.Contains("empty", empty.Detail, StringComparison.Ordinal);
+        Assert.Contains("a message is waiting", waiting.Detail, StringComparison.Ordinal);
+        Assert.Equal((1, 0), (await _peer.ReadyCountAsync(queue), await _peer.LockedCountAsync(queue)));
+        Assert.Equal(0, _peer.Transfers("peeked-" + queue));
+    }
+
     [Fact]
     public async Task A_body_that_fits_only_without_its_properties_is_refused_whole()
     {
@@ -150,7 +194,12 @@ public sealed class ServiceBusAdapterTests : IDisposable
         Assert.Equal(MessagingErrors.PublishRejected, error.Code);
     }
 
-    private static string NewQueue() => "gpu-test-" + Guid.NewGuid().ToString("N")[..16];
+    private string NewQueue()
+    {
+        var queue = "gpu-test-" + Guid.NewGuid().ToString("N")[..16];
+        _peer.CreateQueue(queue);
+        return queue;
+    }
 
     private static Message NewMessage(string id) => Message.Create(new CollectInventory(), id, "cluster1", "node-a", IssuedAt, "request-1");
 

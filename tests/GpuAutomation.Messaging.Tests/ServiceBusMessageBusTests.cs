@@ -15,6 +15,8 @@ public sealed class ServiceBusMessageBusTests(ITestOutputHelper output) : Messag
     protected override IMessageBus CreateBus()
         => MessageBusFactory.Create(_peer.ConnectionString, new MessageBusOptions { RetryDelay = TimeSpan.FromMilliseconds(100) }, loggerFactory: new TestOutputLoggerFactory(output));
 
+    protected override void CreateQueue(string queue) => _peer.CreateQueue(queue);
+
     protected override Task SendRawAsync(string queue, byte[] body, string messageId) => _peer.SendRawAsync(queue, body, messageId);
 
     protected override async Task<DeadLetter> WaitForDeadLetterAsync(IMessageBus bus, string queue, string messageId)

@@ -19,8 +19,9 @@ namespace GpuAutomation.Messaging.Tests;
 /// <summary>
 /// An in-process peer shaped like Azure Service Bus, for running the official SDK (Azure.Messaging.ServiceBus) over
 /// real AMQP 1.0 on 127.0.0.1: queues with peek-lock, lock expiry, delivery counts, dead-lettering, <c>$cbs</c>
-/// (SAS tokens verified against the key) and <c>$management</c> (renew-lock, update-disposition), link-level forced
-/// detach and idle detach. It tests our use of the SDK, not Service Bus: what it does and does not do is listed in
+/// (SAS tokens verified against the key) and <c>$management</c> (renew-lock, update-disposition, peek-message),
+/// link-level forced detach and idle detach. Queues exist only once created (<see cref="CreateQueue"/>), as a
+/// deployment creates them: a link to any other entity is refused with <c>amqp:not-found</c>, as Service Bus does. It tests our use of the SDK, not Service Bus: what it does and does not do is listed in
 /// <c>reference/servicebus-amqp.md</c> ("The official SDK …"). Every AMQPNetLite callback only queues work for one
 /// actor loop, so the peer's state has a single writer and no AMQPNetLite lock is ever held while waiting on ours.
 /// </summary>
@@ -30,6 +31,12 @@ public sealed class ServiceBusPeer : IDisposable
     public const int MaxMessageSize = 256 * 1024;
 
     public const string KeyName = "peer-policy";
+
+    /// <summary>A SAS policy with only the Send right (Service Bus policies carry Manage, Send and/or Listen).</summary>
+    public const string SendOnlyKeyName = "send-only";
+
+    /// <summary>A SAS policy with only the Listen right.</summary>
+    public const string ListenOnlyKeyName = "listen-only";
 
     // reference/servicebus-amqp.md: a send of several messages arrives as one transfer of this format, one data section per message.
     private const uint BatchFormat = 0x80013700;
@@ -57,8 +64,11 @@ public sealed class ServiceBusPeer : IDisposable
     private readonly Dictionary<string, PeerQueue> _queues = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ReplyEndpoint> _replies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<AmqpMessage, Guid> _tags = new(ReferenceEqualityComparer.Instance);
-    private readonly ConditionalWeakTable<Connection, HashSet<string>> _authorized = [];
+    // Per connection: the audiences (entity paths) a token was put for, with the rights of that token's policy.
+    private readonly ConditionalWeakTable<Connection, Dictionary<string, Rights>> _authorized = [];
+    private readonly Dictionary<string, (byte[] Key, Rights Rights)> _policies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _transfers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _created = new(StringComparer.OrdinalIgnoreCase);
     private readonly byte[] _key;
     private readonly bool _anonymousAmqp;
     private long _sequence;
@@ -76,6 +86,9 @@ public sealed class ServiceBusPeer : IDisposable
         _anonymousAmqp = anonymousAmqp;
         Port = FreePort();
         _key = RandomNumberGenerator.GetBytes(32);
+        _policies[KeyName] = (_key, Rights.Manage | Rights.Send | Rights.Listen);
+        _policies[SendOnlyKeyName] = (RandomNumberGenerator.GetBytes(32), Rights.Send);
+        _policies[ListenOnlyKeyName] = (RandomNumberGenerator.GetBytes(32), Rights.Listen);
         _host = new ContainerHost(new Address($"amqp://127.0.0.1:{Port}"));
         var listener = _host.Listeners[0];
         // The SDK offers only its own mechanism name and expects Ok, then authorizes every entity through $cbs.
@@ -93,6 +106,9 @@ public sealed class ServiceBusPeer : IDisposable
 
     /// <summary>A SAS connection string for this peer; <c>UseDevelopmentEmulator=true</c> makes the SDK use plain AMQP on the port given.</summary>
     public string ConnectionString => $"Endpoint=sb://127.0.0.1:{Port};SharedAccessKeyName={KeyName};SharedAccessKey={Convert.ToBase64String(_key)};UseDevelopmentEmulator=true";
+
+    /// <summary>A connection string of the policy named <paramref name="keyName"/> (<see cref="SendOnlyKeyName"/>, <see cref="ListenOnlyKeyName"/>, <see cref="KeyName"/>).</summary>
+    public string ConnectionStringFor(string keyName) => $"Endpoint=sb://127.0.0.1:{Port};SharedAccessKeyName={keyName};SharedAccessKey={Convert.ToBase64String(_policies[keyName].Key)};UseDevelopmentEmulator=true";
 
     /// <summary>The same endpoint with a wrong key: every put-token is refused.</summary>
     public string ConnectionStringWithWrongKey => $"Endpoint=sb://127.0.0.1:{Port};SharedAccessKeyName={KeyName};SharedAccessKey={Convert.ToBase64String(new byte[32])};UseDevelopmentEmulator=true";
@@ -119,6 +135,9 @@ public sealed class ServiceBusPeer : IDisposable
 
     /// <summary>How many times a message id was transferred to a receiver.</summary>
     public int Transfers(string messageId) => _transfers.GetValueOrDefault(messageId);
+
+    /// <summary>Creates a queue (and its dead-letter queue), as infra/ does before any client attaches; creating it again changes nothing.</summary>
+    public void CreateQueue(string queue) => _created.TryAdd(Normalize(queue), 0);
 
     /// <summary>Messages waiting in a queue, not locked.</summary>
     public Task<int> ReadyCountAsync(string queue) => AskAsync(() => Queue(queue).Ready.Count);
@@ -456,10 +475,17 @@ public sealed class ServiceBusPeer : IDisposable
         }
         else
         {
+            // Peek, renew-lock and settling by lock token are receiver operations: they need Listen (service-bus-sas,
+            // "Rights required for Service Bus operations"). Whether the $management attach itself is checked is not
+            // documented; the peer answers each operation instead.
+            var listening = (RightsFor(node.Link.Session.Connection, node.Entity + "/$management") & Rights.Listen) != 0;
             reply = operation switch
             {
+                "com.microsoft:renew-lock" or "com.microsoft:update-disposition" or "com.microsoft:peek-message" when !listening
+                    => ManagementReply(401, MissingClaim(Rights.Listen, node.Entity).Description, null),
                 "com.microsoft:renew-lock" => RenewLock(Queue(node.Entity), request),
                 "com.microsoft:update-disposition" => UpdateDisposition(Queue(node.Entity), request),
+                "com.microsoft:peek-message" => Peek(Queue(node.Entity), request),
                 _ => ManagementReply(501, $"The peer does not implement {operation}.", null),
             };
         }
@@ -478,16 +504,19 @@ public sealed class ServiceBusPeer : IDisposable
         var type = request.ApplicationProperties?.Map["type"] as string;
         var audience = request.ApplicationProperties?.Map["name"] as string ?? string.Empty;
         var token = request.Body as string ?? string.Empty;
-        var ok = type switch
+        var rights = type switch
         {
-            "servicebus.windows.net:sastoken" => IsValidSas(token, audience),
-            // An Entra ID token can't be verified here; any non-empty one is taken.
-            "jwt" => token.Length > 0,
-            _ => false,
+            "servicebus.windows.net:sastoken" => SasRights(token, audience),
+            // An Entra ID token can't be verified here, nor its role assignments known: any non-empty one gets every right.
+            "jwt" when token.Length > 0 => Rights.Manage | Rights.Send | Rights.Listen,
+            _ => null,
         };
-        if (ok)
+        var ok = rights is not null;
+        if (rights is { } granted)
         {
-            _authorized.GetOrCreateValue(connection).Add(Normalize(new Uri(audience).AbsolutePath));
+            var entities = _authorized.GetOrCreateValue(connection);
+            var path = Normalize(new Uri(audience).AbsolutePath);
+            entities[path] = entities.GetValueOrDefault(path) | granted;
         }
 
         var reply = new AmqpMessage { ApplicationProperties = new ApplicationProperties() };
@@ -497,12 +526,13 @@ public sealed class ServiceBusPeer : IDisposable
     }
 
     // learn.microsoft.com/azure/service-bus-messaging/service-bus-sas: sig = HMAC-SHA256(key, url-encoded resource + "\n" + expiry).
-    private bool IsValidSas(string token, string audience)
+    // The rights of the token's policy when the signature holds, else null.
+    private Rights? SasRights(string token, string audience)
     {
         const string Prefix = "SharedAccessSignature ";
         if (!token.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            return false;
+            return null;
         }
 
         var fields = token[Prefix.Length..].Split('&')
@@ -510,23 +540,25 @@ public sealed class ServiceBusPeer : IDisposable
             .Where(p => p.Length == 2)
             .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
         if (!fields.TryGetValue("sr", out var resource) || !fields.TryGetValue("sig", out var signature)
-            || !fields.TryGetValue("se", out var expiry) || !fields.TryGetValue("skn", out var keyName) || keyName != KeyName)
+            || !fields.TryGetValue("se", out var expiry) || !fields.TryGetValue("skn", out var keyName) || !_policies.TryGetValue(keyName, out var policy))
         {
-            return false;
+            return null;
         }
 
         if (!long.TryParse(expiry, CultureInfo.InvariantCulture, out var expires) || DateTimeOffset.FromUnixTimeSeconds(expires) <= DateTimeOffset.UtcNow)
         {
-            return false;
+            return null;
         }
 
         // The SDK signs with the key string's UTF-8 bytes, not its base64 decoding.
-        using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(Convert.ToBase64String(_key)));
+        using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(Convert.ToBase64String(policy.Key)));
         var expected = Convert.ToBase64String(hmac.ComputeHash(Encoding.UTF8.GetBytes(resource + "\n" + expiry)));
         var audiencePath = Normalize(new Uri(audience).AbsolutePath);
         var resourcePath = Normalize(new Uri(WebUtility.UrlDecode(resource)).AbsolutePath);
         return expected == WebUtility.UrlDecode(signature)
-            && (resourcePath.Length == 0 || audiencePath.StartsWith(resourcePath, StringComparison.OrdinalIgnoreCase));
+            && (resourcePath.Length == 0 || audiencePath.StartsWith(resourcePath, StringComparison.OrdinalIgnoreCase))
+            ? policy.Rights
+            : null;
     }
 
     private AmqpMessage RenewLock(PeerQueue queue, AmqpMessage request)
@@ -586,6 +618,39 @@ public sealed class ServiceBusPeer : IDisposable
         return ManagementReply(200, "OK", null);
     }
 
+    /// <summary>
+    /// <c>com.microsoft:peek-message</c> as the SDK speaks it (Azure.Messaging.ServiceBus AmqpReceiver.PeekMessagesInternalAsync,
+    /// ManagementConstants): request body map <c>from-sequence-number</c> (long) and <c>message-count</c> (int); reply
+    /// 200 with <c>messages</c>, a list of maps whose <c>message</c> is the encoded message, or 204 when there is none.
+    /// Peek sees locked messages too and changes nothing (no lock, no delivery count).
+    /// </summary>
+    private static AmqpMessage Peek(PeerQueue queue, AmqpMessage request)
+    {
+        var map = request.Body as Map;
+        if (map?["from-sequence-number"] is not long from || map["message-count"] is not int count || count < 1)
+        {
+            return ManagementReply(400, "peek-message needs from-sequence-number (long) and message-count (int ≥ 1).", null);
+        }
+
+        var found = queue.Ready.Values.Concat(queue.Locked.Values.Select(l => l.Message))
+            .Where(m => m.Sequence >= from)
+            .OrderBy(m => m.Sequence)
+            .Take(count)
+            .ToList();
+        if (found.Count == 0)
+        {
+            return ManagementReply(204, "No messages to peek.", null);
+        }
+
+        var messages = new List();
+        foreach (var stored in found)
+        {
+            messages.Add(new Map { ["message"] = stored.Encoded });
+        }
+
+        return ManagementReply(200, "OK", new Map { ["messages"] = messages });
+    }
+
     private static Guid[] LockTokens(AmqpMessage request)
         => (request.Body as Map)?["lock-tokens"] switch
         {
@@ -612,9 +677,16 @@ public sealed class ServiceBusPeer : IDisposable
         if (address.Equals("$cbs", StringComparison.OrdinalIgnoreCase) || address.EndsWith("/$management", StringComparison.OrdinalIgnoreCase))
         {
             var entity = address.Equals("$cbs", StringComparison.OrdinalIgnoreCase) ? null : address[..^"/$management".Length];
-            if (entity is not null && !IsAuthorized(connection, entity))
+            // The SDK puts a token for the node itself (<entity>/$management); one for the entity covers it too.
+            if (entity is not null && RightsFor(connection, address) == Rights.None)
             {
                 context.Complete(new Error(new Symbol(ErrorCode.UnauthorizedAccess)) { Description = $"No token was put for {entity} on this connection." });
+                return;
+            }
+
+            if (entity is not null && !Exists(entity))
+            {
+                context.Complete(NotFound(entity));
                 return;
             }
 
@@ -633,10 +705,25 @@ public sealed class ServiceBusPeer : IDisposable
             return;
         }
 
-        if (!IsAuthorized(connection, address))
+        var rights = RightsFor(connection, address);
+        if (rights == Rights.None)
         {
             // Service Bus refuses a link to an entity the connection holds no token for (AMQP guide, "Claims-based authorization").
             context.Complete(new Error(new Symbol(ErrorCode.UnauthorizedAccess)) { Description = $"No token was put for {address} on this connection." });
+            return;
+        }
+
+        // A sender needs Send, a receiver Listen (service-bus-sas, "Rights required for Service Bus operations").
+        var needed = clientReceives ? Rights.Listen : Rights.Send;
+        if ((rights & needed) == 0)
+        {
+            context.Complete(MissingClaim(needed, address));
+            return;
+        }
+
+        if (!Exists(address))
+        {
+            context.Complete(NotFound(address));
             return;
         }
 
@@ -657,9 +744,45 @@ public sealed class ServiceBusPeer : IDisposable
         }
     }
 
-    private bool IsAuthorized(Connection connection, string entity)
-        => _anonymousAmqp || _authorized.TryGetValue(connection, out var entities)
-            && entities.Any(e => e.Length == 0 || entity.Equals(e, StringComparison.OrdinalIgnoreCase) || entity.StartsWith(e + "/", StringComparison.OrdinalIgnoreCase));
+    // A queue's dead-letter queue exists with it (address <queue>/$DeadLetterQueue).
+    private bool Exists(string entity)
+    {
+        const string DeadLetterSuffix = "/$DeadLetterQueue";
+        var queue = entity.EndsWith(DeadLetterSuffix, StringComparison.OrdinalIgnoreCase) ? entity[..^DeadLetterSuffix.Length] : entity;
+        return _created.ContainsKey(queue);
+    }
+
+    // Service Bus refuses a link to an entity that does not exist with amqp:not-found (the SDK's MessagingEntityNotFound).
+    private static Error NotFound(string entity)
+        => new(new Symbol(ErrorCode.NotFound)) { Description = $"The messaging entity '{entity}' could not be found." };
+
+    // Service Bus detaches a link whose token lacks the right with amqp:unauthorized-access and this text
+    // (Azure/azure-service-bus#258 shows the receiver's detach; Azure/azure-sdk-for-net#24289 the same for Listen).
+    private Error MissingClaim(Rights needed, string entity)
+        => new(new Symbol(ErrorCode.UnauthorizedAccess)) { Description = $"Unauthorized access. '{needed}' claim(s) are required to perform this operation. Resource: 'sb://127.0.0.1:{Port}/{entity}'." };
+
+    // The rights every token put on this connection for the entity (or a path above it) grants together.
+    private Rights RightsFor(Connection connection, string entity)
+    {
+        if (_anonymousAmqp)
+        {
+            return Rights.Manage | Rights.Send | Rights.Listen;
+        }
+
+        var rights = Rights.None;
+        if (_authorized.TryGetValue(connection, out var entities))
+        {
+            foreach (var (path, granted) in entities)
+            {
+                if (path.Length == 0 || entity.Equals(path, StringComparison.OrdinalIgnoreCase) || entity.StartsWith(path + "/", StringComparison.OrdinalIgnoreCase))
+                {
+                    rights |= granted;
+                }
+            }
+        }
+
+        return rights;
+    }
 
     private void Detached(QueueEndpoint endpoint)
     {
@@ -670,6 +793,15 @@ public sealed class ServiceBusPeer : IDisposable
             // releases them at detach; keeping them locked is the stricter choice (a client can't rely on a release).
             endpoint.Queue.Receivers.Remove(receiver);
         }
+    }
+
+    [Flags]
+    private enum Rights
+    {
+        None = 0,
+        Send = 1,
+        Listen = 2,
+        Manage = 4,
     }
 
     private sealed class PeerQueue(string name)
@@ -690,6 +822,8 @@ public sealed class ServiceBusPeer : IDisposable
         public long Sequence => sequence;
 
         public int DeliveryCount { get; set; }
+
+        public byte[] Encoded => encoded;
 
         public AmqpMessage Decode() => AmqpMessage.Decode(new ByteBuffer(encoded, 0, encoded.Length, encoded.Length));
     }

@@ -84,11 +84,12 @@ public static class HostRunnerApp
     /// goes through the official SDK (with its SAS key, or else the Arc machine's managed identity), amqp:// through
     /// the AMQP 1.0 adapter.
     /// </summary>
-    public static IMessageBus CreateBus(HostRunnerOptions options, ILoggerFactory loggers)
+    /// <param name="busOptions">Retry tuning; null takes the bus's defaults (the service's). <c>check</c> retries faster so a refusal shows within its time box.</param>
+    public static IMessageBus CreateBus(HostRunnerOptions options, ILoggerFactory loggers, MessageBusOptions? busOptions = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         // Only used when the setting carries no key; creating it contacts nothing.
-        return MessageBusFactory.Create(options.Bus, credential: ManagedIdentity(options), loggerFactory: loggers);
+        return MessageBusFactory.Create(options.Bus, busOptions, credential: ManagedIdentity(options), loggerFactory: loggers);
     }
 
     /// <summary>The node's managed identity: on an Arc-enabled server, the Arc agent's local token endpoint (no secret on the host).</summary>

@@ -13,7 +13,8 @@ namespace GpuAutomation.HostRunner.Tools;
 /// audits/fidelity-hyperv.md) and says for each what was read and what to do. Safe on a production node: it only
 /// queries and reads, and writes nothing but a probe file in the journal folder.
 /// </summary>
-public sealed class NodeCheck(HyperVHost host, string? journalFolder)
+/// <param name="bus">The bus rows' probe; null when no bus is configured (its rows then say so, as warnings).</param>
+public sealed class NodeCheck(HyperVHost host, string? journalFolder, BusCheck? bus = null)
 {
     /// <summary>Client GPU-PV drivers report TotalVRAM as this relative unit, server GPU-P drivers in bytes (D-DXGK, EGPV #361).</summary>
     public const ulong RelativeUnit = 1_000_000_000;
@@ -68,6 +69,7 @@ public sealed class NodeCheck(HyperVHost host, string? journalFolder)
         await AddAsync(rows, "GPU VMs: cluster resource OfflineAction and GPU-P VM settings", string.Empty, GpuVmRowsAsync, cancellationToken);
         await AddAsync(rows, LiveMigrationAssumption, "Check WMI access to root\\virtualization\\v2 and root\\cimv2.", LiveMigrationRowsAsync, cancellationToken);
         rows.AddRange(await new PlatformCheck(host).RunAsync(gpus, devices, cancellationToken));
+        rows.AddRange(bus is null ? BusCheck.NotConfigured() : await bus.RunAsync(cancellationToken));
         rows.Add(JournalRow());
         return rows;
     }

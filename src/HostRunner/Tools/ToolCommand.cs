@@ -1,8 +1,14 @@
+using System.Globalization;
+using GpuAutomation.HostRunner.Agent;
 using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Cim.Mi;
 using GpuAutomation.HostRunner.Devices;
 using GpuAutomation.HostRunner.HyperV;
+using GpuAutomation.HostRunner.Configuration;
 using GpuAutomation.HostRunner.Simulation;
+using GpuAutomation.Messaging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GpuAutomation.HostRunner.Tools;
 
@@ -10,7 +16,10 @@ namespace GpuAutomation.HostRunner.Tools;
 /// The operator commands run before the agent is installed: <c>check</c> (read-only), <c>capture --out &lt;file&gt;
 /// [--redact]</c> (read-only) and <c>canary --vm &lt;test VM&gt; [--allow-restart]</c> (assigns and unassigns one
 /// partition). Common options: <c>--journal &lt;folder&gt;</c>, and <c>--simulate &lt;file&gt; --node &lt;name&gt;</c> to
-/// run over the emulator instead of this machine's Hyper-V. Exit codes: 0 success, 1 a check row, canary step or the
+/// run over the emulator instead of this machine's Hyper-V. <c>check</c> probes the bus with the service's own settings
+/// (appsettings.json beside the program, HOSTRUNNER_Bus / _Cluster / _Node / _ManagedIdentityClientId), which
+/// <c>--bus</c>, <c>--cluster</c> and <c>--managed-identity-client-id</c> override; <c>--bus-timeout &lt;seconds&gt;</c>
+/// bounds each probe (15 s by default). Exit codes: 0 success, 1 a check row, canary step or the
 /// VM's state afterwards failed, 2 the command could not run (or the canary refused) and changed nothing.
 /// </summary>
 public static class ToolCommand
@@ -20,7 +29,7 @@ public static class ToolCommand
     public const string Canary = "canary";
 
     private const string Usage = """
-        Usage: HostRunner check   [--journal <folder>] [--simulate <file> --node <name>]
+        Usage: HostRunner check   [--journal <folder>] [--bus <setting> --cluster <name>] [--managed-identity-client-id <id>] [--bus-timeout <seconds>] [--simulate <file> --node <name>]
                HostRunner capture --out <file> [--redact] [--simulate <file> --node <name>]
                HostRunner canary  --vm <test VM> [--allow-restart] [--journal <folder>] [--simulate <file> --node <name>]
         """;
@@ -116,7 +125,14 @@ public static class ToolCommand
                     var traced = new HyperVHost(node, new TracingCimClient(cim, output), nvidiaSmi: nvidiaSmi);
                     return await new PartitionCanary(traced, journal ?? Path.GetTempPath(), output).RunAsync(options["vm"], options.ContainsKey("allow-restart"), cancellationToken);
                 default:
-                    var rows = await new NodeCheck(new HyperVHost(node, cim, nvidiaSmi: nvidiaSmi), journal).RunAsync(cancellationToken);
+                    var bus = BusCheckFrom(options, node, out var busProblem);
+                    if (busProblem is not null)
+                    {
+                        await errors.WriteLineAsync(busProblem);
+                        return 2;
+                    }
+
+                    var rows = await new NodeCheck(new HyperVHost(node, cim, nvidiaSmi: nvidiaSmi), journal, bus).RunAsync(cancellationToken);
                     await output.WriteAsync(NodeCheck.Format(rows));
                     return NodeCheck.ExitCode(rows);
             }
@@ -149,6 +165,50 @@ public static class ToolCommand
         var node = description.Nodes[0];
         await output.WriteLineAsync($"capture: wrote {path}{(redact ? " (redacted)" : string.Empty)}: node {node.Name}, {node.Gpus.Count} partitionable GPU(s), {node.Vms.Count} VM(s), {node.Vms.Count(v => v.HasPartition)} with a GPU partition adapter. Load it with --simulate {path} --node {node.Name} or the Sandbox's --cluster-file.");
         return 0;
+    }
+
+    /// <summary>
+    /// The bus rows' probe with the settings the service reads (its configuration sources, then this command's options),
+    /// so the identity tested is the one the service will use; null when no Bus is configured.
+    /// </summary>
+    private static BusCheck? BusCheckFrom(IReadOnlyDictionary<string, string> options, string toolNode, out string? problem)
+    {
+        problem = null;
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables(HostRunnerApp.EnvironmentPrefix)
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Bus"] = options.GetValueOrDefault("bus"),
+                ["Cluster"] = options.GetValueOrDefault("cluster"),
+                ["ManagedIdentityClientId"] = options.GetValueOrDefault("managed-identity-client-id"),
+            }.Where(p => p.Value is not null))
+            .Build();
+        var setting = configuration["Bus"];
+        if (string.IsNullOrWhiteSpace(setting))
+        {
+            return null;
+        }
+
+        var timeout = BusCheck.DefaultTimeout;
+        if (options.TryGetValue("bus-timeout", out var text))
+        {
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+            {
+                problem = $"--bus-timeout '{text}' is not a positive number of seconds.";
+                return null;
+            }
+
+            timeout = TimeSpan.FromSeconds(seconds);
+        }
+
+        // The queue is named after the service's Node; a --simulate run checks the simulated node's.
+        var node = options.ContainsKey("simulate") ? toolNode : configuration["Node"] is { Length: > 0 } configured ? configured : toolNode;
+        var service = new HostRunnerOptions { Bus = setting, ManagedIdentityClientId = configuration["ManagedIdentityClientId"] is { Length: > 0 } id ? id : null };
+        // The SDK retries even a refused token (10 tries); with the service's back-off (up to 10 s apart) a wrong key would
+        // read as "no answer" at the time box, so check backs off within a fraction of it and the refusal itself shows.
+        var retries = new MessageBusOptions { RetryDelay = TimeSpan.FromMilliseconds(50), MaxRetryDelay = TimeSpan.FromMilliseconds(Math.Max(50, timeout.TotalMilliseconds / 20)) };
+        return new BusCheck(setting, () => HostRunnerApp.CreateBus(service, NullLoggerFactory.Instance, retries), configuration["Cluster"], node, timeout);
     }
 
     private static bool Is(string actual, string expected) => string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase);

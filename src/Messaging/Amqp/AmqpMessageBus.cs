@@ -148,6 +148,114 @@ public sealed partial class AmqpMessageBus : IMessageBus
         return consumer;
     }
 
+    /// <summary>
+    /// Attaches links and waits for the broker's answer, on a session of its own so a refusal can't end the publishers'
+    /// session; no credit is granted and nothing is sent. RabbitMQ declares the queue of a plain address on attach
+    /// (<see cref="AmqpTerminus"/>), so the probe first attaches a receiver with no credit to <c>/amq/queue/&lt;name&gt;</c>,
+    /// which RabbitMQ resolves without declaring (rabbitmq-server v3.10.x deps/rabbitmq_amqp1_0 rabbit_amqp1_0_outgoing_link
+    /// ensure_source → rabbit_routing_util ensure_endpoint for amqqueue: no queue.declare) and refuses for a missing queue;
+    /// a send probe then attaches the sender link exactly as <see cref="PublishAsync"/> does. RabbitMQ checks write
+    /// permission per message, not per link, so a user who may consume but not publish still passes the send probe.
+    /// </summary>
+    public async Task<ProbeResult> ProbeAsync(string queue, ProbeAccess access, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        ThrowIfDisposed();
+        AmqpConnectionScope.Live live;
+        try
+        {
+            live = await _scope.LiveAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not MessagingException && AmqpConnectionScope.IsTransient(ex))
+        {
+            throw new MessagingException(MessagingErrors.BrokerUnavailable, $"{Settings.Host}:{Settings.Port} could not be reached: {ex.Message}", ex);
+        }
+
+        var session = new global::Amqp.Session(live.Connection);
+        try
+        {
+            var probeName = $"probe-{queue}-{Guid.NewGuid():N}";
+            await AttachedAsync(onAttached => new global::Amqp.ReceiverLink(session, probeName, AmqpTerminus.ExistingQueueReceiver(queue), onAttached), cancellationToken);
+            if (access == ProbeAccess.Receive)
+            {
+                return new ProbeResult(queue, access, $"receiver link to {queue} granted by {Settings.Host} (no credit given; nothing received)");
+            }
+
+            await AttachedAsync(onAttached => new global::Amqp.SenderLink(session, probeName + "-send", AmqpTerminus.Sender(queue), onAttached), cancellationToken);
+            return new ProbeResult(queue, access, $"{queue} exists and a sender link to it was granted by {Settings.Host}; nothing sent");
+        }
+        catch (global::Amqp.AmqpException ex)
+        {
+            // RabbitMQ 3.10 refuses a missing queue with amqp:not-found "NOT_FOUND - no queue '<name>' in vhost '/'" (seen
+            // on the test broker); a permission refusal was not observed here, so its 0-9-1 text is matched as well.
+            var condition = ex.Error?.Condition?.ToString();
+            var description = ex.Error?.Description ?? string.Empty;
+            var code = condition == global::Amqp.ErrorCode.NotFound || description.Contains("NOT_FOUND", StringComparison.Ordinal) ? MessagingErrors.QueueNotFound
+                : condition == global::Amqp.ErrorCode.UnauthorizedAccess || description.Contains("ACCESS_REFUSED", StringComparison.Ordinal) ? MessagingErrors.Unauthorized
+                : MessagingErrors.QueueRefused;
+            throw new MessagingException(code, $"{Settings.Host} refused {(access == ProbeAccess.Send ? "sending to" : "receiving from")} {queue}: {condition} {description}", ex);
+        }
+        finally
+        {
+            try
+            {
+                await session.CloseAsync(TimeSpan.FromSeconds(5), null);
+            }
+#pragma warning disable CA1031 // A session the broker ended on a refusal fails to close; it is gone either way.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    /// <summary>Creates a link and waits until the broker attached it; a refusal (an attach without terminus, then a detach with an error) throws the broker's error.</summary>
+    private static async Task AttachedAsync(Func<global::Amqp.OnAttached, global::Amqp.Link> create, CancellationToken cancellationToken)
+    {
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Closed(global::Amqp.IAmqpObject sender, global::Amqp.Framing.Error? error)
+            => answered.TrySetException(new global::Amqp.AmqpException(error ?? new global::Amqp.Framing.Error(global::Amqp.ErrorCode.DetachForced) { Description = "The broker closed the link without an error." }));
+
+        var link = create((_, attach) =>
+        {
+            // AMQP 1.0 §2.6.3: a refusing peer attaches with a null terminus and detaches at once with the reason.
+            if ((attach.Role ? attach.Target : attach.Source) is not null)
+            {
+                answered.TrySetResult();
+            }
+        });
+        link.Closed += Closed;
+        if (link.IsClosed)
+        {
+            Closed(link, link.Error);
+        }
+
+        try
+        {
+            await answered.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            link.Closed -= Closed;
+            if (!link.IsClosed)
+            {
+                try
+                {
+                    await link.CloseAsync(TimeSpan.FromSeconds(5), null);
+                }
+#pragma warning disable CA1031 // Best effort: the session's close ends the link too.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed)

@@ -22,6 +22,16 @@ internal static class AmqpTerminus
         Target = new Target { Address = queue, Durable = ConfigurationDurability },
     };
 
+    /// <summary>
+    /// A receiver of an existing queue only: RabbitMQ resolves <c>/amq/queue/&lt;name&gt;</c> without declaring it
+    /// (rabbit_routing_util ensure_endpoint, amqqueue), so a missing queue is refused instead of created. For probes.
+    /// </summary>
+    public static Attach ExistingQueueReceiver(string queue) => new()
+    {
+        Source = new Source { Address = "/amq/queue/" + queue, Durable = ConfigurationDurability },
+        Target = new Target(),
+    };
+
     public static Attach Receiver(string queue) => new()
     {
         Source = new Source { Address = queue, Durable = ConfigurationDurability },

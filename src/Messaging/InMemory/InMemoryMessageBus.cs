@@ -64,6 +64,31 @@ public sealed class InMemoryMessageBus : IMessageBus
         return Task.FromResult<IMessageConsumer>(consumer);
     }
 
+    /// <summary>Creates <paramref name="queue"/> if it does not exist, as a deployment creates queues before anything probes them.</summary>
+    public void CreateQueue(string queue)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        Queue(queue);
+    }
+
+    /// <summary>
+    /// In one process there are no rights to check: a queue exists once something published to, consumed from or
+    /// created it, and only then is the probe granted.
+    /// </summary>
+    public Task<ProbeResult> ProbeAsync(string queue, ProbeAccess access, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_disposed)
+        {
+            throw new MessagingException(MessagingErrors.Closed, "The message bus was disposed.");
+        }
+
+        return _queues.TryGetValue(queue, out var found)
+            ? Task.FromResult(new ProbeResult(queue, access, $"in-memory queue {queue} exists ({found.ReadyCount} ready)"))
+            : throw new MessagingException(MessagingErrors.QueueNotFound, $"The in-memory bus has no queue {queue}.");
+    }
+
     /// <summary>The messages dead-lettered from <paramref name="queue"/>, oldest first.</summary>
     public IReadOnlyList<DeadLetteredMessage> DeadLetters(string queue) => Queue(queue).DeadLetters();
 

@@ -139,6 +139,60 @@ public sealed class ServiceBusMessageBus : IMessageBus
         return consumer;
     }
 
+    /// <summary>
+    /// Send: a fresh sender's <c>CreateMessageBatchAsync</c>, which attaches the sender link to learn the link's size
+    /// limit (Azure.Messaging.ServiceBus AmqpSender.CreateMessageBatchInternalAsync: <c>_sendLink.GetOrCreateAsync</c> while
+    /// the limits are unknown) and sends nothing; fresh because the cached publishing sender may already hold its link.
+    /// Receive: <c>PeekMessageAsync</c>, the <c>com.microsoft:peek-message</c> operation on the queue's <c>$management</c>
+    /// link (AmqpReceiver.PeekMessagesInternalAsync), which needs the Listen right and neither locks nor settles anything.
+    /// </summary>
+    public async Task<ProbeResult> ProbeAsync(string queue, ProbeAccess access, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        ThrowIfDisposed();
+        var what = $"{(access == ProbeAccess.Send ? "sending to" : "receiving from")} {queue} on {Endpoint}";
+        try
+        {
+            if (access == ProbeAccess.Send)
+            {
+                await using var sender = _client.CreateSender(queue);
+                using var batch = await sender.CreateMessageBatchAsync(cancellationToken);
+                return new ProbeResult(queue, access, $"sender link to {queue} granted on {Endpoint} (batch limit {batch.MaxSizeInBytes} bytes); nothing sent");
+            }
+
+            await using var receiver = _client.CreateReceiver(queue);
+            var head = await receiver.PeekMessageAsync(cancellationToken: cancellationToken);
+            return new ProbeResult(queue, access, head is null
+                ? $"peek on {queue} answered on {Endpoint}: the queue is empty"
+                : $"peek on {queue} answered on {Endpoint}: a message is waiting (sequence {head.SequenceNumber}); nothing was locked or settled");
+        }
+        catch (ServiceBusException ex) when (ex.Reason == ServiceBusFailureReason.MessagingEntityNotFound)
+        {
+            throw new MessagingException(MessagingErrors.QueueNotFound, $"{Endpoint} has no queue {queue}: {ex.Message}", ex);
+        }
+        catch (ServiceBusException ex) when (ex.IsTransient)
+        {
+            throw new MessagingException(MessagingErrors.BrokerUnavailable, $"{what} failed after the SDK's retries: {ex.Reason}: {ex.Message}", ex);
+        }
+        catch (ServiceBusException ex)
+        {
+            throw new MessagingException(MessagingErrors.QueueRefused, $"{what} was refused: {ex.Reason}: {ex.Message}", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new MessagingException(MessagingErrors.Unauthorized, $"{Endpoint} refused {what}: {ex.Message}", ex);
+        }
+        catch (Azure.Identity.AuthenticationFailedException ex)
+        {
+            // The managed identity got no token (e.g. no Arc agent, or an unknown client id): nothing reached the namespace.
+            throw new MessagingException(MessagingErrors.Unauthorized, $"No token for {what}: {ex.Message}", ex);
+        }
+        catch (ObjectDisposedException ex) when (_disposed)
+        {
+            throw new MessagingException(MessagingErrors.Closed, "The message bus was disposed.", ex);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed)

@@ -39,5 +39,8 @@ internal sealed class RecordingPublisher : IMessageBus
     public Task<IMessageConsumer> StartConsumerAsync(string queue, MessageHandler handler, ConsumerOptions? options = null, CancellationToken cancellationToken = default)
         => _bus.StartConsumerAsync(queue, handler, options, cancellationToken);
 
+    public Task<ProbeResult> ProbeAsync(string queue, ProbeAccess access, CancellationToken cancellationToken = default)
+        => _bus.ProbeAsync(queue, access, cancellationToken);
+
     public ValueTask DisposeAsync() => _bus.DisposeAsync();
 }
