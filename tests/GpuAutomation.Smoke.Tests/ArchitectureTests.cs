@@ -5,8 +5,9 @@ namespace GpuAutomation.Smoke.Tests;
 
 /// <summary>
 /// The project graph ARCHITECTURE.md draws, read from the .csproj files: Contracts ← Messaging ← ControlPlane ←
-/// Functions; HostRunner never references the control plane; the core has no web or Functions types. And the house
-/// rules no analyzer enforces.
+/// Functions; HostRunner never references the control plane; the core has no web or Functions types; Telemetry (the
+/// only project with the OpenTelemetry SDK and exporters) references none of ours and only the hosts use it. And the
+/// house rules no analyzer enforces.
 /// </summary>
 public sealed partial class ArchitectureTests
 {
@@ -34,8 +35,9 @@ public sealed partial class ArchitectureTests
     [InlineData("Contracts", new string[0])]
     [InlineData("Messaging", new[] { "Contracts" })]
     [InlineData("ControlPlane", new[] { "Contracts", "Messaging" })]
-    [InlineData("Functions", new[] { "Contracts", "ControlPlane", "Messaging" })]
-    [InlineData("HostRunner", new[] { "Contracts", "Messaging" })]
+    [InlineData("Telemetry", new string[0])]
+    [InlineData("Functions", new[] { "Contracts", "ControlPlane", "Messaging", "Telemetry" })]
+    [InlineData("HostRunner", new[] { "Contracts", "Messaging", "Telemetry" })]
     public void Each_project_references_exactly_the_layers_below_it(string project, string[] expected)
         => Assert.Equal(expected, References(project));
 
