@@ -72,6 +72,15 @@ public static class RolloutPlanner
                 string.Create(CultureInfo.InvariantCulture, $"The cluster's GPUs have different partition counts between stage 1 and stage {stages.Count}: failover between changed and unchanged nodes may find no matching partition until the rollout ends.")));
         }
 
+        if (ReserveBreaches(policy, before, stages) is var (stageWarnings, endBlocker))
+        {
+            warnings.AddRange(stageWarnings);
+            if (endBlocker is not null)
+            {
+                blockers.Add(endBlocker);
+            }
+        }
+
         var vms = cluster.Vms
             .OrderBy(v => v.Priority)
             .Select(v => new PlannedVm(v.Name, v.Id, v.Priority, v.OriginalNode, v.Pool?.Node.Name, v.Downtime))
@@ -81,7 +90,50 @@ public static class RolloutPlanner
             .OrderBy(v => v.Priority)
             .Select(v => new RequestNotice(RolloutCodes.PartitionLost, $"VM '{v.Name}' ({v.Id}) on {v.OriginalNode} loses its partition: {v.LossReason}"))
             .ToList();
-        return new RolloutPlan(id, inventory.Cluster, request, now, marks, before, stages, vms, losers, warnings, [], estimates);
+        return new RolloutPlan(id, inventory.Cluster, request, now, marks, before, stages, vms, losers, warnings, blockers, estimates);
+    }
+
+    /// <summary>
+    /// The cluster policy's reserve at every stage. While a stage runs its nodes' partitions are out of use, much as
+    /// if the node were lost, so a breach during a stage is a warning: the rollout can't avoid it, the operator should
+    /// know. A stage that ends below the reserve leaves the cluster so afterwards; with <c>onReserveBreach: refuse</c>
+    /// that blocks the plan (unless the cluster was already below it before, which the rollout doesn't make worse
+    /// than the policy already tolerates), with <c>warn</c> it is a warning too.
+    /// </summary>
+    private static (List<RequestNotice> Warnings, RequestNotice? Blocker)? ReserveBreaches(ProvisioningPolicy policy, StageHeadroom before, IReadOnlyList<RolloutStage> stages)
+    {
+        if (policy.Reserve == ReserveMode.None || stages.Count == 0)
+        {
+            return null;
+        }
+
+        bool Holds(StageHeadroom h) => policy.Reserve == ReserveMode.Fixed
+            ? h.FreePartitions >= (policy.ReservePartitions ?? 0)
+            : h.SurvivesAnyNodeLoss;
+        var what = policy.Reserve == ReserveMode.Fixed
+            ? string.Create(CultureInfo.InvariantCulture, $"the reserve of {policy.ReservePartitions ?? 0} free partition(s)")
+            : "the n+1 reserve";
+        var warnings = new List<RequestNotice>();
+        var during = stages.Where(s => !Holds(s.During)).Select(s => s.Number).ToList();
+        if (during.Count > 0)
+        {
+            warnings.Add(new RequestNotice(RequestCodes.HeadroomReserved, $"While stage(s) {string.Join(", ", during)} run, the cluster is below {what}: the nodes being changed have no partition to restart a failed node's VMs on."));
+        }
+
+        var after = stages.Where(s => !Holds(s.After)).Select(s => s.Number).ToList();
+        if (after.Count == 0)
+        {
+            return (warnings, null);
+        }
+
+        var notice = new RequestNotice(RequestCodes.HeadroomReserved, $"After stage(s) {string.Join(", ", after)} the cluster stays below {what} (policy onReserveBreach: {policy.OnReserveBreach}).");
+        if (policy.OnReserveBreach == ReserveBreachAction.Warn || !Holds(before))
+        {
+            warnings.Add(notice);
+            return (warnings, null);
+        }
+
+        return (warnings, notice);
     }
 
     /// <summary>

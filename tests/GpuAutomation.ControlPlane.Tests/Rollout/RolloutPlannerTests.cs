@@ -118,6 +118,26 @@ public sealed class RolloutPlannerTests
         Assert.Equal(("node1", Sample.Start, node.AgentStart, (long?)7, InventoryMark.FingerprintOf(node)), (mark.Node, mark.TakenAt, mark.AgentStart, mark.Sequence, mark.Fingerprint));
     }
 
+    [Fact]
+    public void A_plan_that_ends_below_the_policys_reserve_is_blocked_when_the_policy_refuses_and_warned_when_it_warns()
+    {
+        var cluster = Cluster(Sample.Node("node1", Sample.Start, 4, withPartition: 2), Sample.Node("node2", Sample.Start, 4, withPartition: 2));
+        var refuse = new ProvisioningPolicy([], Reserve: ReserveMode.NPlusOne);
+        var warn = refuse with { OnReserveBreach = ReserveBreachAction.Warn };
+
+        // 4 -> 2: four partitions for four VMs, none left to restart a lost node's VMs.
+        var blocked = RolloutPlanner.Plan("p1", new RolloutPlanRequest(Sample.Cluster, 2), cluster, refuse, Sample.Start, MaxAge, RolloutEstimates.Default);
+        var warned = RolloutPlanner.Plan("p2", new RolloutPlanRequest(Sample.Cluster, 2), cluster, warn, Sample.Start, MaxAge, RolloutEstimates.Default);
+        var growing = RolloutPlanner.Plan("p3", new RolloutPlanRequest(Sample.Cluster, 8), cluster, refuse, Sample.Start, MaxAge, RolloutEstimates.Default);
+
+        Assert.False(blocked.CanApply);
+        Assert.Contains("After stage(s) 1, 2 the cluster stays below the n+1 reserve", Assert.Single(blocked.Blockers, b => b.Code == RequestCodes.HeadroomReserved).Message, StringComparison.Ordinal);
+        Assert.True(warned.CanApply);
+        Assert.Equal(2, warned.Warnings.Count(w => w.Code == RequestCodes.HeadroomReserved));
+        Assert.True(growing.CanApply);
+        Assert.Contains(growing.Warnings, w => w.Code == RequestCodes.HeadroomReserved && w.Message.StartsWith("While stage(s) 1, 2 run", StringComparison.Ordinal));
+    }
+
     internal static ClusterInventory Cluster(params NodeInventory[] nodes) => new(Sample.Cluster, nodes);
 
     private static RolloutPlan Plan(ClusterInventory cluster, int count, MovePolicy moves = MovePolicy.Never, int maxNodesAtOnce = 1)
