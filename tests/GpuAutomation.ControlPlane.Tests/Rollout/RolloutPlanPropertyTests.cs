@@ -3,6 +3,7 @@ using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.ControlPlane.Inventory;
+using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Provisioning;
 using GpuAutomation.ControlPlane.Rollout;
 using GpuAutomation.ControlPlane.Tests.Support;
@@ -66,6 +67,37 @@ public sealed class RolloutPlanPropertyTests
         }
     }
 
+    [Property(MaxTest = 200)]
+    public void A_plan_that_can_be_applied_keeps_the_policys_reserve_after_every_stage_and_a_blocked_one_would_not(int seed, bool nPlusOne)
+    {
+        var random = new Random(seed);
+        var cluster = RandomCluster(random);
+        var policy = nPlusOne
+            ? new ProvisioningPolicy([], Reserve: ReserveMode.NPlusOne)
+            : new ProvisioningPolicy([], Reserve: ReserveMode.Fixed, ReservePartitions: random.Next(8));
+        var request = new RolloutPlanRequest(Sample.Cluster, Counts[random.Next(Counts.Length)], 1 + random.Next(2));
+
+        var plan = RolloutPlanner.Plan("p", request, cluster, policy, Sample.Start, TimeSpan.FromMinutes(15), RolloutEstimates.Default);
+
+        // The reserve as this test computes it from its own replay of the plan, not from the plan's figures.
+        var replay = new Replay(cluster, request.PartitionCount);
+        bool Holds() => nPlusOne ? replay.SurvivesAnyNodeLoss() : replay.FreePartitions() >= policy.ReservePartitions;
+        var heldBefore = Holds();
+        var heldAfterEveryStage = true;
+        foreach (var stage in plan.Stages)
+        {
+            replay.Run(stage, first: stage.Number == 1);
+            heldAfterEveryStage &= Holds();
+        }
+
+        var blockedForReserve = plan.Blockers.Any(b => b.Code == RequestCodes.HeadroomReserved);
+        Assert.Equal(heldBefore && !heldAfterEveryStage, blockedForReserve);
+        if (plan.CanApply && heldBefore)
+        {
+            Assert.True(heldAfterEveryStage);
+        }
+    }
+
     /// <summary>Up to 5 nodes of 1–3 GPUs (a model per node), counts from the valid ones, some VMs holding partitions, running or off, clustered or not.</summary>
     private static ClusterInventory RandomCluster(Random random)
     {
@@ -103,6 +135,7 @@ public sealed class RolloutPlanPropertyTests
         private readonly HashSet<string> _changed = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<Guid, (string Node, string Model)> _holding = [];
         private readonly Dictionary<Guid, bool> _running;
+        private readonly HashSet<Guid> _clustered;
 
         public Replay(ClusterInventory cluster, int count)
         {
@@ -119,6 +152,7 @@ public sealed class RolloutPlanPropertyTests
             }
 
             _running = cluster.Nodes.SelectMany(n => n.Vms).ToDictionary(v => v.Id, v => v.PowerState == VmPowerState.Running);
+            _clustered = [.. cluster.Nodes.SelectMany(n => n.Vms).Where(v => v.IsClustered).Select(v => v.Id)];
             Demand = ModelOf.Values.GroupBy(m => m).ToDictionary(g => g.Key, g => g.Count());
             AllClustered = cluster.Nodes.SelectMany(n => n.Vms).Where(v => v.HasPartition).All(v => v.IsClustered);
         }
@@ -130,6 +164,19 @@ public sealed class RolloutPlanPropertyTests
         public bool AllClustered { get; }
 
         public HashSet<Guid> Lost { get; } = [];
+
+        /// <summary>Free partitions across the cluster now (every GPU of the generator is partitioned and healthy).</summary>
+        public int FreePartitions() => _cluster.Nodes.Sum(n => n.Gpus.Select(g => g.Model).Distinct().Sum(m => Free(n, m)));
+
+        /// <summary>N+1 as Failover Clustering needs it: each node's clustered GPU VMs fit in the free partitions of their model on the other nodes.</summary>
+        public bool SurvivesAnyNodeLoss()
+            => _cluster.Nodes.All(node => node.Gpus.Select(g => g.Model).Distinct().All(model =>
+                _holding.Count(h => h.Value.Node == node.Node && h.Value.Model == model && _clustered.Contains(h.Key))
+                    <= _cluster.Nodes.Where(o => o != node).Sum(o => Free(o, model))));
+
+        private int Free(NodeInventory node, string model)
+            => node.Gpus.Where(g => g.Model == model).Sum(g => _changed.Contains(node.Node) ? _count : g.PartitionCount)
+                - _holding.Values.Count(h => h.Node == node.Node && h.Model == model);
 
         public int HeldOn(string node) => _holding.Values.Count(h => string.Equals(h.Node, node, StringComparison.OrdinalIgnoreCase));
 
