@@ -72,13 +72,11 @@ public static class RolloutPlanner
                 string.Create(CultureInfo.InvariantCulture, $"The cluster's GPUs have different partition counts between stage 1 and stage {stages.Count}: failover between changed and unchanged nodes may find no matching partition until the rollout ends.")));
         }
 
-        if (ReserveBreaches(policy, before, stages) is var (stageWarnings, endBlocker))
+        var (reserveWarnings, reserveBlocker) = ReserveBreaches(policy, before, stages);
+        warnings.AddRange(reserveWarnings);
+        if (reserveBlocker is not null)
         {
-            warnings.AddRange(stageWarnings);
-            if (endBlocker is not null)
-            {
-                blockers.Add(endBlocker);
-            }
+            blockers.Add(reserveBlocker);
         }
 
         var vms = cluster.Vms
@@ -100,11 +98,11 @@ public static class RolloutPlanner
     /// that blocks the plan (unless the cluster was already below it before, which the rollout doesn't make worse
     /// than the policy already tolerates), with <c>warn</c> it is a warning too.
     /// </summary>
-    private static (List<RequestNotice> Warnings, RequestNotice? Blocker)? ReserveBreaches(ProvisioningPolicy policy, StageHeadroom before, IReadOnlyList<RolloutStage> stages)
+    private static (List<RequestNotice> Warnings, RequestNotice? Blocker) ReserveBreaches(ProvisioningPolicy policy, StageHeadroom before, IReadOnlyList<RolloutStage> stages)
     {
         if (policy.Reserve == ReserveMode.None || stages.Count == 0)
         {
-            return null;
+            return ([], null);
         }
 
         bool Holds(StageHeadroom h) => policy.Reserve == ReserveMode.Fixed

@@ -47,23 +47,12 @@ public sealed partial class AmqpMessageBus : IMessageBus
         ILoggerFactory? loggerFactory = null)
         => new(AmqpConnectionSettings.Parse(connectionString), options ?? new AmqpMessageBusOptions(), loggerFactory ?? NullLoggerFactory.Instance);
 
-    public async Task PublishAsync(string queue, Message message, CancellationToken cancellationToken = default)
+    public Task PublishAsync(string queue, Message message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(queue);
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfDisposed();
-        using var activity = MessagingTelemetry.StartPublish("amqp", queue, message);
-        try
-        {
-            await SendAsync(queue, message, cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            MessagingTelemetry.PublishFailed(activity, queue, message, ex);
-            throw;
-        }
-
-        MessagingTelemetry.PublishSucceeded(queue, message);
+        return MessagingTelemetry.PublishAsync("amqp", queue, message, () => SendAsync(queue, message, cancellationToken));
     }
 
     private async Task SendAsync(string queue, Message message, CancellationToken cancellationToken)

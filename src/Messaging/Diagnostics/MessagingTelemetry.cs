@@ -48,6 +48,26 @@ public static class MessagingTelemetry
         return activity;
     }
 
+    /// <summary>
+    /// One publish inside its producer span (the adapter's send reads the span's context into the message), counted as
+    /// published or failed: the one way every adapter traces a publish.
+    /// </summary>
+    internal static async Task PublishAsync(string system, string queue, Message message, Func<Task> send)
+    {
+        using var activity = StartPublish(system, queue, message);
+        try
+        {
+            await send();
+        }
+        catch (Exception ex)
+        {
+            PublishFailed(activity, queue, message, ex);
+            throw;
+        }
+
+        PublishSucceeded(queue, message);
+    }
+
     internal static void PublishSucceeded(string queue, Message message)
         => Published.Add(1, new TagList { { "queue", QueueKind(queue) }, { MessageTypeAttribute, message.Envelope.MessageType } });
 

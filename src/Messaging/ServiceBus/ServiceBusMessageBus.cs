@@ -59,23 +59,12 @@ public sealed class ServiceBusMessageBus : IMessageBus
         return new ServiceBusMessageBus(new ServiceBusClient(fullyQualifiedNamespace, credential, ClientOptions(options)), fullyQualifiedNamespace, options, loggerFactory ?? NullLoggerFactory.Instance);
     }
 
-    public async Task PublishAsync(string queue, Message message, CancellationToken cancellationToken = default)
+    public Task PublishAsync(string queue, Message message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(queue);
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfDisposed();
-        using var activity = MessagingTelemetry.StartPublish(MessagingSystem, queue, message);
-        try
-        {
-            await SendAsync(queue, message, cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            MessagingTelemetry.PublishFailed(activity, queue, message, ex);
-            throw;
-        }
-
-        MessagingTelemetry.PublishSucceeded(queue, message);
+        return MessagingTelemetry.PublishAsync(MessagingSystem, queue, message, () => SendAsync(queue, message, cancellationToken));
     }
 
     private async Task SendAsync(string queue, Message message, CancellationToken cancellationToken)
