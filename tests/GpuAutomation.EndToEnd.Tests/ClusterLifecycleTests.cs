@@ -10,6 +10,7 @@ namespace GpuAutomation.EndToEnd.Tests;
 /// HostRunner processes in --simulate mode as one cluster, driven through the REST API and the local Event Grid
 /// endpoint. What the emulated hosts did is read back from the inventory they report.
 /// </summary>
+[Collection(SharedBrokerCollection.Name)]
 public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IClassFixture<ControlPlaneProcess>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);

@@ -9,6 +9,7 @@ namespace GpuAutomation.EndToEnd.Tests;
 /// process (issue 20): each writes its finished spans to a file, and the test joins them by trace id. The trace
 /// crosses RabbitMQ in the messages' application properties (Diagnostic-Id/traceparent), nowhere else.
 /// </summary>
+[Collection(SharedBrokerCollection.Name)]
 public sealed class TraceAcrossProcessesTests(TracedControlPlaneProcess controlPlane, ITestOutputHelper output) : IClassFixture<TracedControlPlaneProcess>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
