@@ -14,7 +14,9 @@ using Message = GpuAutomation.Contracts.Messaging.Message;
 // Publish→consume through our bus beside the bare client library doing the same work: the Service Bus adapter
 // against the bare Azure.Messaging.ServiceBus SDK on the in-process Service Bus-shaped peer of the tests, and the AMQP
 // adapter against bare AMQPNetLite on the RabbitMQ of scripts/dev-services.sh. Prints figures; asserts nothing.
-// Usage: dotnet run -c Release -- [repetitions] [both|sdk|amqp]
+// Usage: dotnet run -c Release -- [repetitions] [both|sdk|amqp|tracing]
+// "tracing": the round trip through the bus with the OpenTelemetry SDK off and on (TracingOverhead), on the in-memory
+// bus (the Sandbox's) and the AMQP adapter on RabbitMQ (the end-to-end tests' and on-prem setups').
 //
 // Like with like, so the ratio is the bus's own overhead: both sides send the same AMQP message (the bus's
 // properties and body, encoded inside the timed part), publish one awaited send at a time per publisher, receive on
@@ -34,6 +36,28 @@ const int RoundTripPrefetch = 8;
 var run = Guid.NewGuid().ToString("N")[..8];
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $".NET {Environment.Version}, {Environment.ProcessorCount} cores; load {LoadAverage()}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{repetitions} repetitions of: {RoundTrips} sequential round trips (1 consumer, prefetch {RoundTripPrefetch}); {Bulk} messages by {Publishers} publishers ({BulkConsumers} consumers, prefetch {BulkPrefetch})"));
+
+if (mode == "tracing")
+{
+    // Sequential round trips as above; the in-memory bus shows the instrumentation against the smallest base.
+    await using (var memory = new OurBus(new GpuAutomation.Messaging.InMemory.InMemoryMessageBus(), $"gpu-bench-trace-{run}"))
+    {
+        await TracingOverhead.RunAsync(memory, "in-memory bus", repetitions, RoundTrips, RoundTripPrefetch);
+    }
+
+    if (Environment.GetEnvironmentVariable("GPUAUTO_TEST_AMQP") is not { Length: > 0 } amqp)
+    {
+        Console.Error.WriteLine("GPUAUTO_TEST_AMQP is not set: run `bash scripts/dev-services.sh &` and `source scratch/dev-services.env` first.");
+        return 1;
+    }
+
+    await using (var rabbit = new OurBus(AmqpMessageBus.Create(amqp), $"gpu-bench-trace-{run}"))
+    {
+        await TracingOverhead.RunAsync(rabbit, $"AMQP 1.0 adapter on RabbitMQ {amqp}", repetitions, RoundTrips, RoundTripPrefetch);
+    }
+
+    return 0;
+}
 
 if (mode is "both" or "sdk")
 {
