@@ -106,6 +106,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         });
         services.AddHostedService<ReportAuthenticationStartup>();
         services.TryAddSingleton<CapacityMetrics>();
+        services.TryAddSingleton<QueueMetrics>();
         services.TryAddSingleton<ReportIntake>();
         services.TryAddSingleton<OutboxSweeper>();
         services.TryAddSingleton<RequestTimeouts>();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using GpuAutomation.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,30 @@ public sealed class TelemetryRegistrationTests
 
         Assert.NotNull(app.Services.GetService<TracerProvider>());
         Assert.NotNull(app.Services.GetService<MeterProvider>());
+    }
+
+    [Fact]
+    public async Task With_metrics_exported_the_queue_and_capacity_gauges_exist_before_any_report_arrives()
+    {
+        await using var app = Program.CreateApp(["--GpuAutomation:Telemetry:Exporter=Otlp", "--GpuAutomation:Telemetry:OtlpEndpoint=http://127.0.0.1:9"]);
+        var factory = app.Services.GetRequiredService<IMeterFactory>();
+        var published = new List<string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Scope == factory)
+                {
+                    published.Add(instrument.Name);
+                }
+            },
+        };
+
+        Assert.NotNull(app.Services.GetService<MeterProvider>());
+        listener.Start();
+
+        Assert.Contains("gpu.queue.length", published);
+        Assert.Contains("gpu.partitions.free", published);
     }
 
     [Fact]

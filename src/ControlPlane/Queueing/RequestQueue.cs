@@ -97,6 +97,33 @@ public sealed class RequestQueue
         return [.. entries.Select(e => e.Cluster).Distinct(StringComparer.OrdinalIgnoreCase)];
     }
 
+    /// <summary>
+    /// How many entries each cluster's queue holds (cluster names lower-cased), reading at most <paramref name="max"/>
+    /// entries of the whole table (only their Cluster property); Truncated when it stopped there, so the counts are lower bounds.
+    /// </summary>
+    public async Task<(Dictionary<string, int> Counts, bool Truncated)> CountByClusterAsync(int max, CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var read = 0;
+        var query = new RowQuery(RowKeyPrefix: EntryPrefix, Select: ["Cluster"], PageSize: Math.Min(max, 1000));
+        string? token = null;
+        do
+        {
+            var page = await _table.QueryAsync(query with { ContinuationToken = token }, cancellationToken);
+            foreach (var row in page.Rows)
+            {
+                var cluster = (row.GetString("Cluster") ?? string.Empty).ToLowerInvariant();
+                counts[cluster] = counts.GetValueOrDefault(cluster) + 1;
+                read++;
+            }
+
+            token = page.ContinuationToken;
+        }
+        while (token is not null && read < max);
+
+        return (counts, token is not null);
+    }
+
     private async Task<List<QueueEntry>> QueryAsync(RowQuery query, int max, CancellationToken cancellationToken)
     {
         var entries = new List<QueueEntry>();

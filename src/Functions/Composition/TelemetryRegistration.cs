@@ -1,6 +1,8 @@
 using Azure.Identity;
 using GpuAutomation.Functions.Configuration;
 using GpuAutomation.Telemetry;
+using GpuAutomation.ControlPlane.Diagnostics;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
 namespace GpuAutomation.Functions.Composition;
@@ -31,13 +33,22 @@ public static class TelemetryRegistration
         }
 
         // The app's system-assigned identity in Azure (the role assignment is in infra/modules/access.bicep).
-        return builder.Services.AddGpuAutomationTelemetry(
+        var registered = builder.Services.AddGpuAutomationTelemetry(
             ServiceName,
             options,
             () => new DefaultAzureCredential(),
             // Spans are named by route template; query values are redacted by the instrumentation by default and no
             // header is recorded, so the bearer token and X-MS-CLIENT-PRINCIPAL stay out.
             traces => traces.AddAspNetCoreInstrumentation());
+
+        // The gauges exist once their classes do: create them with the meter provider, not at the first report, so an
+        // instance that only serves the API or the timers exports them too. (Runs only when metrics are exported.)
+        builder.Services.ConfigureOpenTelemetryMeterProvider((services, meters) =>
+        {
+            _ = services.GetRequiredService<CapacityMetrics>();
+            _ = services.GetRequiredService<QueueMetrics>();
+        });
+        return registered;
     }
 
     private static string Key(string appSetting) => appSetting.Replace("__", ":", StringComparison.Ordinal);
