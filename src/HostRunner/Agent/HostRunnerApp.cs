@@ -3,6 +3,7 @@ using GpuAutomation.HostRunner.Cim;
 using GpuAutomation.HostRunner.Cim.Mi;
 using GpuAutomation.HostRunner.Configuration;
 using GpuAutomation.HostRunner.Devices;
+using GpuAutomation.HostRunner.Diagnostics;
 using GpuAutomation.HostRunner.Reporting;
 using GpuAutomation.HostRunner.Simulation;
 using GpuAutomation.Messaging;
@@ -36,6 +37,7 @@ public static class HostRunnerApp
         });
         var options = HostRunnerOptions.From(builder.Configuration);
         builder.Services.AddWindowsService(o => o.ServiceName = "GpuAutomation HostRunner");
+        HostRunnerEventLog.Configure(builder);
         // Leave the command in progress its grace period before the host gives up on stopping.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.StopGracePeriod + TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(options);
