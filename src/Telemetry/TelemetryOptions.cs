@@ -9,8 +9,9 @@ public sealed class TelemetryOptions
     public TelemetryExporter Exporter { get; set; } = TelemetryExporter.None;
 
     /// <summary>
-    /// The share of traces kept, 0 to 1 (parent-based: a trace is kept or dropped whole, across processes, because the
-    /// consumer follows the sampled flag the publisher sent). Metrics are never sampled.
+    /// The share of traces kept, 0 to 1, decided on the trace id. A span whose parent was sampled is kept; one whose
+    /// remote parent was not decides by the same ratio, so with the same ratio in every process a trace is kept or
+    /// dropped whole (see <see cref="TelemetryServiceCollectionExtensions.Sampler"/>). Metrics are never sampled.
     /// </summary>
     public double SamplingRatio { get; set; } = 1.0;
 

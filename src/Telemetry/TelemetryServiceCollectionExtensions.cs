@@ -47,8 +47,7 @@ public static class TelemetryServiceCollectionExtensions
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithTracing(traces =>
             {
-                traces.AddSource(ProductSources, AzureSdkSources)
-                    .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.SamplingRatio)));
+                traces.AddSource(ProductSources, AzureSdkSources).SetSampler(Sampler(options.SamplingRatio));
                 tracing?.Invoke(traces);
                 if (options.SpanFile is { } file)
                 {
@@ -89,6 +88,19 @@ public static class TelemetryServiceCollectionExtensions
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Parent-based, except that a remote parent marked not sampled doesn't silence this process: the ratio decides
+    /// then, on the trace id. Our own processes decide with the same deterministic ratio sampler, so with equal ratios a
+    /// consumer drops exactly the traces its publisher dropped and a trace stays whole. A caller outside the product
+    /// can't mute it: whether the Functions host forwards a traceparent to the custom handler, and with which sampled
+    /// flag, no public source settles (README, Telemetry), and an unsampled one would otherwise drop every API span.
+    /// </summary>
+    public static Sampler Sampler(double ratio)
+    {
+        var byRatio = new TraceIdRatioBasedSampler(ratio);
+        return new ParentBasedSampler(byRatio, remoteParentSampled: null, remoteParentNotSampled: byRatio);
     }
 
     private static void AzureMonitor(AzureMonitorExporterOptions exporter, TelemetryOptions options, Func<TokenCredential>? credential)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using GpuAutomation.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -53,6 +54,91 @@ public sealed class TelemetryRegistrationTests
 
         Assert.Contains("gpu.queue.length", published);
         Assert.Contains("gpu.partitions.free", published);
+    }
+
+    [Theory]
+    [InlineData(ActivityTraceFlags.None)]
+    [InlineData(ActivityTraceFlags.Recorded)]
+    public void A_remote_parent_marked_not_sampled_does_not_silence_the_handler(ActivityTraceFlags parentFlags)
+    {
+        // E.g. a traceparent the Functions host or a client sends with flags 00: the configured ratio (1 here) decides.
+        var spans = Path.Combine(Path.GetTempPath(), $"spans-{Guid.NewGuid():N}.jsonl");
+        var services = new ServiceCollection();
+        services.AddGpuAutomationTelemetry("test", new TelemetryOptions { SpanFile = spans, SamplingRatio = 1 });
+        using var provider = services.BuildServiceProvider();
+        _ = provider.GetRequiredService<TracerProvider>();
+        using var source = new ActivitySource("GpuAutomation.Tests.Sampling");
+        var remote = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), parentFlags, isRemote: true);
+
+        using var span = source.StartActivity("POST partition-requests", ActivityKind.Server, remote);
+
+        Assert.NotNull(span);
+        Assert.True(span.Recorded);
+        Assert.Equal(remote.TraceId, span.TraceId);
+    }
+
+    [Fact]
+    public async Task A_traceparent_the_host_forwards_is_continued_by_the_handler_even_marked_not_sampled()
+    {
+        // Whether the Functions host forwards one is not settled by a public source (README, Telemetry); if it does,
+        // the API call joins that trace, and flags 00 (e.g. a host span nobody samples) don't drop it.
+        var spans = Path.Combine(Path.GetTempPath(), $"spans-{Guid.NewGuid():N}.jsonl");
+        await using var app = await RunningApp.StartAsync(Hosting.HostingMode.FunctionsHost, settings: new Dictionary<string, string>
+        {
+            ["GpuAutomation:Telemetry:SpanFile"] = spans,
+        });
+        var parent = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/health");
+        request.Headers.Add("traceparent", $"00-{parent.TraceId.ToHexString()}-{parent.SpanId.ToHexString()}-00");
+
+        using var response = await app.Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+
+        var lines = await SpanLinesAsync(spans, l => l.Contains(parent.TraceId.ToHexString(), StringComparison.Ordinal));
+        var server = Assert.Single(lines);
+        Assert.Contains($"\"parentSpanId\":\"{parent.SpanId.ToHexString()}\"", server, StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"Server\"", server, StringComparison.Ordinal);
+    }
+
+    /// <summary>The span file's lines that match, once some have been written (a span is written when it ends).</summary>
+    private static async Task<List<string>> SpanLinesAsync(string file, Func<string, bool> match)
+    {
+        for (var wait = 0; wait < 100; wait++)
+        {
+            if (File.Exists(file))
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new StreamReader(stream);
+                var lines = (await reader.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(match).ToList();
+                if (lines.Count > 0)
+                {
+                    return lines;
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        return [];
+    }
+
+    [Fact]
+    public void With_equal_ratios_a_consumer_keeps_exactly_the_traces_its_publisher_kept()
+    {
+        var sampler = TelemetryServiceCollectionExtensions.Sampler(0.5);
+        var kept = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            var traceId = ActivityTraceId.CreateRandom();
+            var root = sampler.ShouldSample(new SamplingParameters(default, traceId, "publish", ActivityKind.Producer)).Decision == SamplingDecision.RecordAndSample;
+            var flags = root ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
+            var parent = new ActivityContext(traceId, ActivitySpanId.CreateRandom(), flags, isRemote: true);
+            var consumer = sampler.ShouldSample(new SamplingParameters(parent, traceId, "process", ActivityKind.Consumer)).Decision == SamplingDecision.RecordAndSample;
+            Assert.Equal(root, consumer);
+            kept += root ? 1 : 0;
+        }
+
+        Assert.InRange(kept, 50, 150);
     }
 
     [Fact]
