@@ -20,7 +20,10 @@ namespace GpuAutomation.HostRunner.Diagnostics;
 /// to every process on Windows with a Warning floor (Microsoft.Extensions.Hosting HostingHostBuilderExtensions,
 /// "Default the EventLogLoggerProvider to warning or above"), and AddWindowsService adds it again as a service with the
 /// application name as source (Microsoft.Extensions.Hosting.WindowsServices, AddWindowsServiceLifetime and
-/// EventLogSettingsSetup). The provider writes each message with the log call's EventId as the event's id, Information
+/// EventLogSettingsSetup; documented for UseWindowsService: "enables logging to the event log with the application name
+/// as the default source name", https://learn.microsoft.com/dotnet/api/microsoft.extensions.hosting.windowsservicelifetimehostbuilderextensions.usewindowsservice).
+/// Without a source name the provider writes as ".NET Runtime"
+/// (https://learn.microsoft.com/dotnet/api/microsoft.extensions.logging.eventlog.eventlogsettings.sourcename). The provider writes each message with the log call's EventId as the event's id, Information
 /// for Trace/Debug/Information, Warning, and Error for Error/Critical, and splits a message longer than 31,839
 /// characters into several entries (Microsoft.Extensions.Logging.EventLog EventLogLogger and WindowsEventLog). Writing
 /// creates the source in the named log if it doesn't exist, which needs administrator rights; without them the
