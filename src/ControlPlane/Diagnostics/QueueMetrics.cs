@@ -77,9 +77,9 @@ public sealed partial class QueueMetrics : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 3130, Level = LogLevel.Warning, Message = "Queue length: more than {Max} queue entries, the gpu.queue.length figures are lower bounds")]
+    [LoggerMessage(EventId = 3140, Level = LogLevel.Warning, Message = "Queue length: more than {Max} queue entries, the gpu.queue.length figures are lower bounds")]
     private static partial void LogTruncated(ILogger logger, int max);
 
-    [LoggerMessage(EventId = 3131, Level = LogLevel.Warning, Message = "Queue length: the queue table could not be read; gpu.queue.length is not reported this time")]
+    [LoggerMessage(EventId = 3141, Level = LogLevel.Warning, Message = "Queue length: the queue table could not be read; gpu.queue.length is not reported this time")]
     private static partial void LogReadFailed(ILogger logger, Exception exception);
 }
