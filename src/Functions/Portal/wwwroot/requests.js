@@ -4,7 +4,7 @@ import { duration, statusKind, when } from "./format.js";
 import { stepsView } from "./actions.js";
 
 const filters = { cluster: "", vm: "", status: "", origin: "", since: "" };
-const statuses = ["Accepted", "Dispatched", "Running", "Succeeded", "Failed", "Rejected", "TimedOut"];
+const statuses = ["Queued", "Accepted", "Dispatched", "Running", "Succeeded", "Failed", "Rejected", "TimedOut", "Expired", "Cancelled"];
 
 function query() {
   const parts = [["cluster", filters.cluster], ["vm", filters.vm], ["status", filters.status]].filter(([, v]) => v);
@@ -62,6 +62,9 @@ export const requestPage = {
       ["Origin", r.origin], ["Requested by", r.requestedBy], ["OfflineAction", r.offlineAction ?? "—"],
       ["Created", when(r.createdAt)], ["Completed", r.completedAt ? `${when(r.completedAt)} (${duration(r.createdAt, r.completedAt)})` : "still running"],
       ["Command", r.commandId ?? "—"],
+      ...(r.status === "Queued"
+        ? [["Queue position", r.queuePosition ?? "—"], ["Queue priority", r.queuePriority ?? 0], ["Expires", when(r.queuedUntil)]]
+        : []),
     ];
     const steps = h("div", {});
     replace(steps, stepsView(r.steps));
