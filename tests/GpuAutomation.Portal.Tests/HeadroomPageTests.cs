@@ -5,7 +5,7 @@ namespace GpuAutomation.Portal.Tests;
 
 /// <summary>
 /// The cluster page's failover headroom against a control plane seeded with a cluster whose figures the test chose:
-/// node-a holds 3 GPU VMs (1 partition free), node-b 1 (1 free), node-c none (1 free). Losing node-a leaves 2 free
+/// node-a holds 3 GPU VMs (1 partition free), node-b and node-c 1 each (1 free each). Losing node-a leaves 2 free
 /// partitions for 3 VMs: one would not restart; node-b's and node-c's losses strand nothing.
 /// </summary>
 [Collection(PortalCollection.Name)]
@@ -15,9 +15,9 @@ public sealed class HeadroomPageTests(PortalFixture portal)
 
     private static NodeInventory[] Lab() =>
     [
-        SeededControlPlane.Node("node-a", 4, ["desk-1", "desk-2", "desk-3"], "desk-4"),
-        SeededControlPlane.Node("node-b", 2, ["cad-1"], "cad-2"),
-        SeededControlPlane.Node("node-c", 1, []),
+        SeededControlPlane.Node("node-a", 2, ["desk-1", "desk-2", "desk-3"], "desk-4"),
+        SeededControlPlane.Node("node-b", 1, ["cad-1"], "cad-2"),
+        SeededControlPlane.Node("node-c", 1, ["render-1"]),
     ];
 
     [Fact]
@@ -43,7 +43,8 @@ public sealed class HeadroomPageTests(PortalFixture portal)
         await Assertions.Expect(Row("node-a").GetByRole(AriaRole.Rowheader)).ToContainTextAsync("worst");
         await Assertions.Expect(Row("node-b").Locator("td").Nth(2)).ToHaveTextAsync("none");
         await Assertions.Expect(Row("node-b").Locator("td").Nth(3)).ToHaveTextAsync("node-a (1 free partition), node-c (1 free partition)");
-        await Assertions.Expect(Row("node-c").Locator("td").Nth(2)).ToHaveTextAsync("nothing: no GPU VM");
+        await Assertions.Expect(Row("node-c").Locator("td").Nth(0)).ToHaveTextAsync("render-1");
+        await Assertions.Expect(Row("node-c").Locator("td").Nth(2)).ToHaveTextAsync("none");
 
         // n+1 as admission counts it: node-a's 3 GPU VMs need 3 free partitions on the others, 2 are.
         var reserve = headroom.Locator("#reserve");
@@ -54,7 +55,7 @@ public sealed class HeadroomPageTests(PortalFixture portal)
         await Artifacts.ScreenshotAsync(page, "cluster-headroom");
 
         // Freeing a partition on node-b (cad-1 gone) is seen on the next poll: the cluster now survives any one loss.
-        await plane.SeedAsync(Cluster, SeededControlPlane.Node("node-b", 2, []));
+        await plane.SeedAsync(Cluster, SeededControlPlane.Node("node-b", 1, []));
         await Assertions.Expect(headroom).ToContainTextAsync("survives any one node's loss", new() { Timeout = 15_000 });
         await Assertions.Expect(reserve.Locator(".badge")).ToHaveTextAsync("holds");
         Assert.Empty(PortalFixture.ErrorsOf(page));
@@ -64,7 +65,7 @@ public sealed class HeadroomPageTests(PortalFixture portal)
     [Fact]
     public async Task A_single_node_cluster_says_there_is_nowhere_to_restart_and_a_cluster_without_inventory_says_so()
     {
-        await using var plane = await SeededControlPlane.StartAsync("solo", SeededControlPlane.Node("only-node", 2, ["vdi-9"]));
+        await using var plane = await SeededControlPlane.StartAsync("solo", SeededControlPlane.Node("only-node", 1, ["vdi-9"]));
         var page = await portal.NewPageAsync();
         await page.GotoAsync(plane.PortalAddress + "#/clusters/solo");
         var headroom = page.Locator("#headroom");

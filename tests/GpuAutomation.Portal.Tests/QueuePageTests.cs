@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using GpuAutomation.Contracts.Reports;
 using Microsoft.Playwright;
@@ -19,8 +20,8 @@ public sealed class QueuePageTests(PortalFixture portal)
     {
         NodeInventory[] nodes =
         [
-            SeededControlPlane.Node("node-a", 4, ["desk-1", "desk-2", "desk-3"], "desk-4"),
-            SeededControlPlane.Node("node-b", 2, ["cad-1"], "cad-2"),
+            SeededControlPlane.Node("node-a", 2, ["desk-1", "desk-2", "desk-3"], "desk-4"),
+            SeededControlPlane.Node("node-b", 1, ["cad-1"], "cad-2"),
         ];
         var plane = await SeededControlPlane.StartAsync(Cluster, nodes);
         await plane.SendAsync(HttpMethod.Put, $"/api/clusters/{Cluster}/policy", """{"rules":[],"reserve":"n+1"}""");
@@ -30,7 +31,7 @@ public sealed class QueuePageTests(PortalFixture portal)
     private static async Task<JsonElement> QueueAsync(SeededControlPlane plane, string vm, int priority, int maxWaitMinutes)
     {
         var request = await plane.SendAsync(HttpMethod.Post, "/api/partition-requests",
-            $$"""{"cluster":"{{Cluster}}","vm":"{{vm}}","action":"assign","queue":{"maxWaitMinutes":{{maxWaitMinutes}},"priority":{{priority}}}}""");
+            string.Create(CultureInfo.InvariantCulture, $"{{\"cluster\":\"{Cluster}\",\"vm\":\"{vm}\",\"action\":\"assign\",\"queue\":{{\"maxWaitMinutes\":{maxWaitMinutes},\"priority\":{priority}}}}}"));
         Assert.Equal("Queued", request.GetProperty("status").GetString());
         return request;
     }

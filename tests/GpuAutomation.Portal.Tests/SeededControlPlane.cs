@@ -6,6 +6,7 @@ using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.Messaging.InMemory;
 using GpuAutomation.Sandbox;
 using GpuAutomation.Sandbox.Composition;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,16 +61,29 @@ public sealed class SeededControlPlane : IAsyncDisposable
         }
     }
 
-    /// <summary>A node with one NVIDIA A2 of <paramref name="partitionCount"/> partitions; VMs named in <paramref name="holders"/> hold one each, the others none. Every VM is clustered.</summary>
-    public static NodeInventory Node(string node, int partitionCount, string[] holders, params string[] others)
+    /// <summary>Partitions per GPU on every seeded node: a cluster must be homogeneous, or admission refuses everything.</summary>
+    public const int PartitionsPerGpu = 2;
+
+    /// <summary>
+    /// A node with <paramref name="gpus"/> NVIDIA A2s of <see cref="PartitionsPerGpu"/> partitions; the VMs named in
+    /// <paramref name="holders"/> hold one each (filling GPU after GPU), the <paramref name="others"/> none. Every VM is clustered.
+    /// </summary>
+    public static NodeInventory Node(string node, int gpus, string[] holders, params string[] others)
     {
-        var gpuPath = $@"PCI\VEN_10DE&DEV_25B6\{node}&0010";
-        var vms = holders.Select((name, i) => Vm(name, node, [new PartitionAdapter($"adapter-{i}", gpuPath, i, null)]))
+        ArgumentNullException.ThrowIfNull(holders);
+        if (holders.Length > gpus * PartitionsPerGpu)
+        {
+            throw new ArgumentException($"{holders.Length} holders don't fit {gpus} GPU(s) of {PartitionsPerGpu} partitions.", nameof(holders));
+        }
+
+        string PathOf(int gpu) => $@"PCI\VEN_10DE&DEV_25B6\{node}&{gpu:D4}";
+        var vms = holders.Select((name, i) => Vm(name, node, [new PartitionAdapter($"adapter-{i}", PathOf(i / PartitionsPerGpu), i % PartitionsPerGpu, null)]))
             .Concat(others.Select(name => Vm(name, node, [])))
             .ToList();
-        var gpu = new GpuInventory(gpuPath, null, "NVIDIA", Model, 16384, "OK", 0, GpuAssignedStatus.Partitioned, [16, 8, 4, 2, 1], partitionCount, null,
-            [.. holders.Select((name, i) => new GpuPartitionAssignment(i, name, IdOf(name), null))]);
-        return new NodeInventory(node, DateTimeOffset.UtcNow, new HostFacts("26100.1", true, true), [gpu], vms);
+        var cards = Enumerable.Range(0, gpus).Select(g => new GpuInventory(
+            PathOf(g), null, "NVIDIA", Model, 16384, "OK", 0, GpuAssignedStatus.Partitioned, [16, 8, 4, 2, 1], PartitionsPerGpu, null,
+            [.. holders.Select((name, i) => (name, i)).Where(x => x.i / PartitionsPerGpu == g).Select(x => new GpuPartitionAssignment(x.i % PartitionsPerGpu, x.name, IdOf(x.name), null))]));
+        return new NodeInventory(node, DateTimeOffset.UtcNow, new HostFacts("26100.1", true, true), [.. cards], vms);
     }
 
     private static VmInventory Vm(string name, string node, IReadOnlyList<PartitionAdapter> adapters)
