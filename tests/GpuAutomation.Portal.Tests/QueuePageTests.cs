@@ -60,7 +60,7 @@ public sealed class QueuePageTests(PortalFixture portal)
         await Assertions.Expect(cells.Nth(1)).ToHaveTextAsync("cad-2");
         await Assertions.Expect(cells.Nth(2)).ToHaveTextAsync("node-b");
         await Assertions.Expect(cells.Nth(3)).ToHaveTextAsync("7");
-        await Assertions.Expect(cells.Nth(4)).ToContainTextAsync(await ShownAsync(page, urgent.GetProperty("createdAt").GetString()!));
+        await Assertions.Expect(cells.Nth(4)).ToHaveTextAsync(await ShownAsync(page, urgent.GetProperty("createdAt").GetString()!));
         await Assertions.Expect(cells.Nth(5)).ToHaveTextAsync(await ShownAsync(page, urgent.GetProperty("queuedUntil").GetString()!));
         await Assertions.Expect(cells.Nth(6)).ToContainTextAsync("(headroom-reserved)");
         await Assertions.Expect(QueueRow(page, olderId).Locator("td").Nth(0)).ToHaveTextAsync("2");

@@ -1,19 +1,15 @@
 import { encode, h, table } from "./dom.js";
-import { age, when } from "./format.js";
+import { when } from "./format.js";
 import { cancelQueuedDialog } from "./actions.js";
 
 // A cluster's Queued requests (GET /api/partition-requests?cluster=…&status=Queued), in admission order: priority
 // first (higher first), then oldest; the API gives each its queuePosition (1: admitted next when capacity frees).
+// Times are absolute: the page re-renders only when the data changes, so a relative "waiting for" would go stale.
 
 function byPosition(a, b) {
   return (a.queuePosition ?? Number.MAX_SAFE_INTEGER) - (b.queuePosition ?? Number.MAX_SAFE_INTEGER)
     || (b.queuePriority ?? 0) - (a.queuePriority ?? 0)
     || new Date(a.createdAt) - new Date(b.createdAt);
-}
-
-function waitingSince(request) {
-  const seconds = Math.max(0, Math.round((Date.now() - new Date(request.createdAt)) / 1000));
-  return [when(request.createdAt), h("div", { class: "muted" }, `${age(seconds)} ago`)];
 }
 
 export function queueView(list, context) {
@@ -32,7 +28,7 @@ export function queueView(list, context) {
         h("td", {}, r.vm ?? "—"),
         h("td", {}, r.node),
         h("td", { class: "num" }, r.queuePriority ?? 0),
-        h("td", {}, waitingSince(r)),
+        h("td", {}, when(r.createdAt)),
         h("td", {}, when(r.queuedUntil)),
         h("td", {}, r.warnings.length ? r.warnings.map(w => h("div", {}, `${w.message} (${w.code})`)) : "—"),
         operator ? h("td", {}, h("button", { type: "button", onclick: () => cancelQueuedDialog(r, context.refresh) },
