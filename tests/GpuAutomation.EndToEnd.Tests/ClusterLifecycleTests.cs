@@ -105,17 +105,7 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         await WaitForNodesAsync(hosts);
 
         var request = await SubmitAsync(hosts, vm, "assign");
-        await Eventually.WaitAsync(
-            async () => await Api.GetRequestAsync(request.Id, CancellationToken.None) is { } r && (r.Is("Running") || r.IsTerminal) ? r : null,
-            Wait,
-            () => $"request {request.Id} to run{Environment.NewLine}{Describe(hosts)}");
-        var beforeKill = (await Api.GetRequestAsync(request.Id, CancellationToken.None))!;
-        Assert.True(beforeKill.Is("Running"), $"the command finished before the kill: {beforeKill}");
-
-        await hosts.KillAsync("node1");
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.False((await Api.GetRequestAsync(request.Id, CancellationToken.None))!.IsTerminal);
-        hosts.StartNode("node1");
+        await KillMidCommandAndRestartAsync(hosts, "node1", request.Id, request.Id);
 
         var done = await WaitForTerminalAsync(hosts, request.Id);
         Assert.True(done.Is("Succeeded"), $"{done}{Environment.NewLine}{Describe(hosts)}");
@@ -184,6 +174,54 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         }
 
         Assert.Equal(3, inventory.Gpus.Sum(g => g.AssignedPartitions));
+    }
+
+    [Fact]
+    public async Task A_vm_on_a_full_node_moves_to_the_other_node_and_gets_its_partition_across_an_agent_crash_mid_move()
+    {
+        // node1's 2 + 2 partitions are all held; the running VM asking for one moves to node2 (moves: when-off: shut
+        // down, moved, assigned, started). node1's agent dies while the move runs and resumes it from its journal.
+        var vm = $"mv-{controlPlane.RunId}";
+        var holders = string.Join(", ", Enumerable.Range(0, 4).Select(i => $$"""{ "name": "h{{i}}-{{controlPlane.RunId}}", "state": "Off", "offlineAction": "ForceShutdown", "hasPartition": true }"""));
+        await using var hosts = SimulatedHosts.Start(Description(
+            "m",
+            1500,
+            node1Vms: $$"""{{holders}}, { "name": "{{vm}}", "state": "Running", "offlineAction": "Save" }""",
+            partitionCount: 2));
+        await WaitForNodesAsync(hosts);
+        await WaitForVmAsync(hosts, vm, v => v.Node == "node1");
+        var put = await Api.PutAsync($"api/clusters/{hosts.Cluster}/policy", """{ "rules": [], "moves": "when-off", "strategy": "spread" }""", CancellationToken.None);
+        Assert.True(put.IsSuccess, put.Describe());
+
+        var request = await SubmitAsync(hosts, vm, "assign");
+        var placement = request.View.Placement;
+        Assert.True(placement is { From: "node1", To: "node2", Mode: "quick" }, $"{request} placement {placement}");
+        await KillMidCommandAndRestartAsync(hosts, "node1", placement!.MoveRequestId, request.Id);
+
+        var done = await WaitForTerminalAsync(hosts, request.Id);
+        Assert.True(done.Is("Succeeded"), $"{done}{Environment.NewLine}{Describe(hosts)}");
+        Assert.True((await Api.GetRequestAsync(placement!.MoveRequestId, CancellationToken.None))!.Is("Succeeded"));
+        Assert.NotNull(done.View.Placement?.Moved);
+        var seen = await WaitForVmAsync(hosts, vm, v => v.Node == "node2" && v.Partitions == 1);
+        Assert.Equal(VmPowerState.Running, seen.PowerState);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="runningId"/> runs on <paramref name="node"/>, kills that node's agent (SIGKILL) and
+    /// starts it again a second later; <paramref name="openId"/> must not have ended meanwhile.
+    /// </summary>
+    private async Task KillMidCommandAndRestartAsync(SimulatedHosts hosts, string node, string runningId, string openId)
+    {
+        var running = await Eventually.WaitAsync(
+            async () => await Api.GetRequestAsync(runningId, CancellationToken.None) is { } r && (r.Is("Running") || r.IsTerminal) ? r : null,
+            Wait,
+            () => $"request {runningId} to run{Environment.NewLine}{Describe(hosts)}");
+        Assert.True(running.Is("Running"), $"the command finished before the kill: {running}");
+
+        await hosts.KillAsync(node);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False((await Api.GetRequestAsync(openId, CancellationToken.None))!.IsTerminal);
+        hosts.StartNode(node);
     }
 
     private async Task<RolloutPlanView> ReadPlanAsync(SimulatedHosts hosts, string planId)
