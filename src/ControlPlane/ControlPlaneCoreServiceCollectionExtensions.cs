@@ -7,6 +7,7 @@ using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Placement;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Policies;
 using GpuAutomation.ControlPlane.Provisioning;
@@ -88,6 +89,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<DispatchQueue>();
         services.TryAddSingleton<RequestQueue>();
+        services.TryAddSingleton<RequestCommands>();
         services.TryAddSingleton<PartitionRequestService>();
         services.TryAddSingleton<QueueBackfill>();
         services.TryAddSingleton<QueueExpiry>();
@@ -106,6 +108,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         });
         services.AddHostedService<ReportAuthenticationStartup>();
         services.TryAddSingleton<CapacityMetrics>();
+        services.TryAddSingleton<PlacementContinuation>();
         services.TryAddSingleton<ReportIntake>();
         services.TryAddSingleton<OutboxSweeper>();
         services.TryAddSingleton<RequestTimeouts>();

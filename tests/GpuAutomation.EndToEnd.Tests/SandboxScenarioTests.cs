@@ -16,7 +16,7 @@ public sealed class SandboxScenarioTests
         Assert.True(await sandbox.WaitForExitAsync(TimeSpan.FromMinutes(3)), "the scenario did not finish in 3 minutes" + Environment.NewLine + sandbox.Describe());
         Assert.True(sandbox.ExitCode == 0, $"exit code {sandbox.ExitCode}{Environment.NewLine}{sandbox.Describe()}");
         var output = sandbox.Output;
-        Assert.Contains("Scenario passed: 11 of 11 steps as expected.", output, StringComparison.Ordinal);
+        Assert.Contains("Scenario passed: 12 of 12 steps as expected.", output, StringComparison.Ordinal);
 
         // The final inventory table: the policy-provisioned VM gave its partition back (unassigned in the last step),
         // and the VM whose queued assign that freed capacity admitted holds one and runs with forced shutdown.

@@ -88,6 +88,22 @@ public sealed class AgentMoveTests
     }
 
     [Fact]
+    public async Task A_stop_move_start_that_asks_to_leave_the_vm_off_does_not_start_it_on_the_target()
+    {
+        // What the control plane sends to place a running VM under moves: when-off: the assignment that follows
+        // needs the VM off, so starting it on the target would only cost another restart.
+        await using var h = new AgentHarness();
+        await h.StartAgentAsync();
+
+        var result = await h.ResultAsync(await h.SendAsync(new MoveVm("web", Web, "node2", MoveMode.Quick, LiveMigrationFallback.StopMoveStart, PowerAfterChange.LeaveOff)));
+
+        Assert.Equal(CommandOutcome.Succeeded, result.Outcome);
+        Assert.Equal(("node2", VmPowerState.Off), (h.Cluster.Vm(Web).Node, h.Cluster.Vm(Web).PowerState));
+        Assert.Equal((MoveMethod.StopMoveStart, VmPowerState.Off), (result.Placement!.Method, result.Placement.PowerState));
+        Assert.Equal(StepOutcome.AlreadyDone, result.Steps.Single(s => s.Name == "ensure-vm-power-after").Outcome);
+    }
+
+    [Fact]
     public async Task A_live_migration_the_cluster_refuses_for_the_target_falls_back_to_stop_move_start_when_allowed()
     {
         // node1 meets the prerequisites, node2 runs an older build: only the cluster can tell.

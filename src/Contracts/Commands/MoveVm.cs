@@ -10,12 +10,16 @@ namespace GpuAutomation.Contracts.Commands;
 /// <param name="VmId">The VM's GUID: the cluster's VmID, the same on every node.</param>
 /// <param name="TargetNode">The cluster node the VM should end on.</param>
 /// <param name="WhenLiveImpossible">What to do with a running VM that can't live-migrate.</param>
+/// <param name="PowerAfter">A running VM the move shut down is started on the target (<see cref="PowerAfterChange.RestorePrevious"/>)
+/// or left off (<see cref="PowerAfterChange.LeaveOff"/>: the control plane moves a VM to give it a partition, and the
+/// assignment that follows needs it off anyway). A live-migrated VM keeps running either way.</param>
 public sealed record MoveVm(
     string VmName,
     Guid VmId,
     string TargetNode,
     MoveMode Mode = MoveMode.Quick,
-    LiveMigrationFallback WhenLiveImpossible = LiveMigrationFallback.Fail) : ICommand
+    LiveMigrationFallback WhenLiveImpossible = LiveMigrationFallback.Fail,
+    PowerAfterChange PowerAfter = PowerAfterChange.RestorePrevious) : ICommand
 {
     public void Validate(FieldCheck check)
     {
@@ -24,5 +28,6 @@ public sealed record MoveVm(
         check.That(ResourceNames.IsValidHostName(TargetNode), "targetNode", $"'{TargetNode}' is not a valid node name");
         check.Defined(Mode, "mode");
         check.Defined(WhenLiveImpossible, "whenLiveImpossible");
+        check.That(PowerAfter is PowerAfterChange.RestorePrevious or PowerAfterChange.LeaveOff, "powerAfter", "a move restores the VM's power state or leaves it off; it never starts a VM that was off");
     }
 }

@@ -90,7 +90,7 @@ public sealed record NodeLedger(
         {
             PartitionAction.Assign => Math.Max(0, FreePartitions - 1),
             PartitionAction.Unassign => FreePartitions + 1,
-            PartitionAction.SetOfflineAction => FreePartitions,
+            PartitionAction.SetOfflineAction or PartitionAction.Move => FreePartitions,
             _ => 0,
         };
         return this with { FreePartitions = free, AsOf = hostTime > AsOf ? hostTime : AsOf, Reservations = remaining };
@@ -119,6 +119,8 @@ public sealed record NodeLedger(
         {
             PartitionAction.Assign => vms.TryGetValue(id, out var vm) && vm.HasPartition,
             PartitionAction.Unassign => !vms.TryGetValue(id, out var vm) || !vm.HasPartition,
+            // A move away from this node is shown done when the VM is no longer here.
+            PartitionAction.Move => !vms.ContainsKey(id),
             _ => false,
         };
 }

@@ -1,6 +1,7 @@
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Placement;
 using GpuAutomation.ControlPlane.Queueing;
 
 namespace GpuAutomation.ControlPlane.Partitioning;
@@ -15,7 +16,8 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// <param name="TraceId">The W3C trace the request was submitted in (API call, command, agent steps, result); null when nothing traced it.</param>
 /// <param name="Queue">The terms it waits for capacity on (its own or the policy's); null when it never asked to wait.</param>
 /// <param name="QueuedUntil">While Queued: when it expires.</param>
-/// <param name="PowerAfter">While Queued: the power state asked for after the change, when not the default (restore).</param>
+/// <param name="PowerAfter">While Queued or waiting for its VM to move: the power state its command will ask for, when not the default (restore).</param>
+/// <param name="Placement">The move that gives the VM its partition on another node (both the Move and the Assign it is for carry it); null when nothing moves.</param>
 public sealed record PartitionRequest(
     string Id,
     string? IdempotencyKey,
@@ -40,7 +42,11 @@ public sealed record PartitionRequest(
     string? TraceId = null,
     QueueTerms? Queue = null,
     DateTimeOffset? QueuedUntil = null,
-    PowerAfterChange? PowerAfter = null)
+    PowerAfterChange? PowerAfter = null,
+    VmMove? Placement = null)
 {
     public bool IsTerminal => Status >= RequestStatus.Succeeded;
+
+    /// <summary>An assignment admitted on the node its VM is moving to, whose command waits for the move to succeed.</summary>
+    public bool WaitsForMove => Action == PartitionAction.Assign && Placement is not null && CommandId is null && !IsTerminal;
 }

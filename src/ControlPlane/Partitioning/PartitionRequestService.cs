@@ -6,6 +6,7 @@ using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Placement;
 using GpuAutomation.ControlPlane.Policies;
 using GpuAutomation.ControlPlane.Provisioning;
 using GpuAutomation.ControlPlane.Queueing;
@@ -32,6 +33,7 @@ public sealed partial class PartitionRequestService(
     PolicyStore policies,
     RequestQueue queue,
     DispatchQueue dispatches,
+    RequestCommands commands,
     IIdSource ids,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
@@ -106,6 +108,17 @@ public sealed partial class PartitionRequestService(
             cancellationToken);
         if (admission.Refusal is { } refusal)
         {
+            if (refusal.Code == RequestCodes.NoFreePartition && submission.GpuInstancePaths is not { Count: > 0 })
+            {
+                var placement = await PlaceAsync(request, clusterInventory, policy, submission.PowerAfter, refusal, cancellationToken);
+                if (placement.Placed is { } placed)
+                {
+                    return placed;
+                }
+
+                refusal = placement.Refusal;
+            }
+
             return terms is not null && WaitsFor(refusal.Code)
                 ? await EnqueueAsync(request, terms, submission.PowerAfter, refusal, cancellationToken)
                 : await RejectAsync(request, refusal, cancellationToken);
@@ -173,7 +186,7 @@ public sealed partial class PartitionRequestService(
                 var accepted = withCommand with { Status = RequestStatus.Accepted, UpdatedAt = now, QueuedUntil = null };
                 try
                 {
-                    return await requests.AdmitQueuedAsync(current, accepted, ledger, outbox, cancellationToken);
+                    return await requests.AdmitQueuedAsync(current, accepted, ledger, outbox!, cancellationToken);
                 }
                 catch (StoreException ex) when (ex.IsConflict)
                 {
@@ -307,13 +320,16 @@ public sealed partial class PartitionRequestService(
     /// Admits <paramref name="request"/> on its node's ledger and, for an assignment, the cluster's reserve, and
     /// writes it through <paramref name="write"/> (null from it: the request is no longer to be admitted).
     /// </summary>
+    /// <param name="waitForMove">A placement's assignment: admitted and holding its partition, but written without a
+    /// command (no outbox row) until its VM has moved (<see cref="PlacementContinuation"/> sends it).</param>
     private async Task<Admission> AdmitAsync(
         PartitionRequest request,
         ClusterInventory cluster,
         ProvisioningPolicy policy,
         PowerAfterChange powerAfter,
-        Func<PartitionRequest, StoredLedger, OutboxEntry, Task<StoredRequest?>> write,
-        CancellationToken cancellationToken)
+        Func<PartitionRequest, StoredLedger, OutboxEntry?, Task<StoredRequest?>> write,
+        CancellationToken cancellationToken,
+        bool waitForMove = false)
     {
         var node = cluster.FindNode(request.Node)!;
         StoredLedger OrFromInventory(Contracts.Reports.NodeInventory n, StoredLedger? stored) => stored ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, n), null);
@@ -370,7 +386,7 @@ public sealed partial class PartitionRequestService(
                 }
             }
 
-            var (withCommand, outbox) = WithCommand(candidate, powerAfter, now);
+            var (withCommand, outbox) = waitForMove ? (candidate, (OutboxEntry?)null) : commands.WithCommand(candidate, powerAfter, now);
             var written = await write(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox);
             return new Admission(written, written is null ? null : outbox, null);
         });
@@ -405,6 +421,124 @@ public sealed partial class PartitionRequestService(
             await requests.SaveCapacityHoldsAsync(holds.Holds with { Holds = [.. holds.Holds.Holds.Where(h => h.RequestId != requestId)] }, holds.ETag, cancellationToken);
             return true;
         });
+
+    /// <summary>
+    /// Gives the VM its partition on another node when its own has none and the cluster policy allows moves: the
+    /// assignment is admitted on the best candidate's ledger (and the reserve) first, holding the partition, written
+    /// without its command; then the Move request on the VM's node, with its MoveVm command, and only that is sent.
+    /// The assignment's command follows once the move succeeded (<see cref="PlacementContinuation"/>). A candidate
+    /// that refuses (another request took its last partition, the reserve) gives way to the next.
+    /// </summary>
+    /// <returns>The accepted assignment; or, when nothing could move, the refusal saying why.</returns>
+    private async Task<(SubmitOutcome? Placed, RequestNotice Refusal)> PlaceAsync(
+        PartitionRequest request,
+        ClusterInventory cluster,
+        ProvisioningPolicy policy,
+        PowerAfterChange powerAfter,
+        RequestNotice refusal,
+        CancellationToken cancellationToken)
+    {
+        var from = cluster.FindNode(request.Node)!;
+        var vm = from.Vms.First(v => v.Id == request.VmId);
+        var ledgers = new Dictionary<string, NodeLedger>(StringComparer.OrdinalIgnoreCase);
+        if (policy.Moves != MovePolicy.Never)
+        {
+            foreach (var (node, ledger) in await Task.WhenAll(cluster.Nodes.Select(async n => (n, await requests.GetLedgerAsync(request.Cluster, n.Node, cancellationToken)))))
+            {
+                ledgers[node.Node] = ledger?.Ledger ?? NodeLedger.FromInventory(request.Cluster, node);
+            }
+        }
+
+        var choice = PlacementChooser.Choose(cluster, from, vm, ledgers, policy, time.GetUtcNow(), _options.InventoryMaxAge);
+        if (choice.Candidates.Count == 0)
+        {
+            return (null, refusal with { Message = $"{refusal.Message} Not moved to another node: {choice.WhyNone}." });
+        }
+
+        // The assignment starts the VM when it ran before: a move that had to shut it down leaves it off for that.
+        var assignPowerAfter = powerAfter == PowerAfterChange.RestorePrevious && vm.PowerState == VmPowerState.Running ? PowerAfterChange.Start : powerAfter;
+        var moveId = ids.NewId();
+        var refusals = new List<string>();
+        foreach (var candidate in choice.Candidates)
+        {
+            var placement = new VmMove(from.Node, candidate.Node, candidate.Mode, candidate.Reason, moveId, request.Id);
+            var assign = request with
+            {
+                Node = candidate.Node,
+                Placement = placement,
+                PowerAfter = assignPowerAfter == PowerAfterChange.RestorePrevious ? null : assignPowerAfter,
+            };
+            var admission = await AdmitAsync(
+                assign,
+                cluster,
+                policy,
+                assignPowerAfter,
+                async (held, ledger, _) => await requests.CreateAsync(held, ledger, null, cancellationToken),
+                cancellationToken,
+                waitForMove: true);
+            if (admission.Refusal is { } refused)
+            {
+                refusals.Add($"{candidate.Node}: {refused.Message}");
+                continue;
+            }
+
+            var held = admission.Stored!;
+            var move = await WriteMoveAsync(request, placement, from, cancellationToken);
+            if (move.Refusal is { } moveRefused)
+            {
+                await WithdrawAsync([held], new RequestNotice(moveRefused.Code, $"Withdrawn before anything was sent: the move of VM '{request.VmName}' from {from.Node} was refused ({moveRefused.Message})."), time.GetUtcNow(), cancellationToken);
+                await ReleaseClaimsAsync([request], cancellationToken);
+                return (new SubmitOutcome((await requests.GetAsync(held.Request.Cluster, held.Request.Node, held.Request.Id, cancellationToken))?.Request ?? held.Request, IsExisting: false), refusal);
+            }
+
+            LogPlaced(logger, held.Request.Id, held.Request.VmName, from.Node, candidate.Node, candidate.Mode, move.Stored!.Request.Id);
+            dispatches.Enqueue(new PendingDispatch(move.Outbox!, move.Stored));
+            return (new SubmitOutcome(held.Request, IsExisting: false), refusal);
+        }
+
+        return (null, refusal with { Message = $"{refusal.Message} No other node could take it either: {string.Join("; ", refusals)}." });
+    }
+
+    /// <summary>The Move request of a placement, on the VM's node with its reservation there (the VM is busy until it moved) and its MoveVm command.</summary>
+    private async Task<Admission> WriteMoveAsync(PartitionRequest assign, VmMove placement, Contracts.Reports.NodeInventory from, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var move = new PartitionRequest(
+            placement.MoveRequestId,
+            null,
+            assign.Cluster,
+            from.Node,
+            PartitionAction.Move,
+            assign.VmName,
+            assign.VmId,
+            null,
+            [],
+            assign.Origin,
+            assign.RequestedBy,
+            RequestStatus.Accepted,
+            now,
+            now,
+            null,
+            null,
+            [],
+            [],
+            null,
+            null,
+            assign.TraceId,
+            Placement: placement);
+        return await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Accepting move {move.Id}", async () =>
+        {
+            var ledger = await requests.GetLedgerAsync(move.Cluster, move.Node, cancellationToken) ?? new StoredLedger(NodeLedger.FromInventory(move.Cluster, from), null);
+            if (ledger.Ledger.Admit(move) is { } notice)
+            {
+                return new Admission(null, null, notice);
+            }
+
+            var (withCommand, outbox) = commands.WithCommand(move, PowerAfterChange.LeaveOff, now);
+            var stored = await requests.CreateAsync(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox, cancellationToken);
+            return new Admission(stored, outbox, null);
+        });
+    }
 
     /// <summary>What <see cref="AdmitAsync"/> did: stored the request (with its outbox row), refused it, or neither (the write declined).</summary>
     private sealed record Admission(StoredRequest? Stored, OutboxEntry? Outbox, RequestNotice? Refusal);
@@ -561,7 +695,7 @@ public sealed partial class PartitionRequestService(
                     return (default(StoredRequest), default(OutboxEntry), notice);
                 }
 
-                var (withCommand, entry) = WithCommand(request, PowerAfterChange.RestorePrevious, now);
+                var (withCommand, entry) = commands.WithCommand(request, PowerAfterChange.RestorePrevious, now);
                 try
                 {
                     return (await requests.CreateAsync(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, entry, cancellationToken), entry, (RequestNotice?)null);
@@ -574,7 +708,7 @@ public sealed partial class PartitionRequestService(
             });
             if (refusal is not null)
             {
-                await WithdrawAsync(written.Select(w => w.Stored), refusal, request.Node, now, cancellationToken);
+                await WithdrawAsync(written.Select(w => w.Stored), new RequestNotice(refusal.Code, $"Withdrawn before it was sent: node {request.Node} of the same partition count change refused it ({refusal.Message})."), now, cancellationToken);
                 await ReleaseClaimsAsync(pending.Skip(i), cancellationToken);
                 return ClusterChangeOutcome.Refused(request.Node, refusal);
             }
@@ -619,14 +753,6 @@ public sealed partial class PartitionRequestService(
         null,
         submission.Action is PartitionAction.ConfigurePartitionCount ? null : submission.OfflineAction,
         ControlPlaneTelemetry.CurrentTraceId());
-
-    /// <summary>The request with a new command id, and the outbox row that carries its command.</summary>
-    private (PartitionRequest Request, OutboxEntry Outbox) WithCommand(PartitionRequest request, PowerAfterChange powerAfter, DateTimeOffset now)
-    {
-        var withCommand = request with { CommandId = ids.NewId() };
-        var command = Command(withCommand, powerAfter, now);
-        return (withCommand, new OutboxEntry(request.Cluster, request.Node, withCommand.CommandId!, request.Id, QueueNames.Commands(request.Cluster, request.Node), MessageCodec.Encode(command), now, ControlPlaneTelemetry.CurrentTraceParent()));
-    }
 
     /// <summary>
     /// The GPUs a count change targets, per node: every partitionable GPU, or the named ones (nodes built alike report
@@ -689,11 +815,10 @@ public sealed partial class PartitionRequestService(
     /// Takes back requests written but not yet sent (a later node of the same change refused): each ends Rejected with
     /// the reason, its reservation released and its outbox row removed, in one batch per node.
     /// </summary>
-    private async Task WithdrawAsync(IEnumerable<StoredRequest> written, RequestNotice cause, string causeNode, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task WithdrawAsync(IEnumerable<StoredRequest> written, RequestNotice notice, DateTimeOffset now, CancellationToken cancellationToken)
     {
         foreach (var first in written)
         {
-            var notice = new RequestNotice(cause.Code, $"Withdrawn before it was sent: node {causeNode} of the same partition count change refused it ({cause.Message}).");
             await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Withdrawing request {first.Request.Id}", async () =>
             {
                 var current = await requests.GetAsync(first.Request.Cluster, first.Request.Node, first.Request.Id, cancellationToken) ?? first;
@@ -721,17 +846,8 @@ public sealed partial class PartitionRequestService(
         return new SubmitOutcome(rejected, IsExisting: false);
     }
 
-    private Message Command(PartitionRequest request, PowerAfterChange powerAfter, DateTimeOffset now)
-    {
-        ICommand body = request.Action switch
-        {
-            PartitionAction.Assign => new AssignPartition(request.VmName!, request.VmId, request.GpuInstancePaths.FirstOrDefault(), request.OfflineAction ?? OfflineAction.ForceShutdown, powerAfter),
-            PartitionAction.Unassign => new UnassignPartition(request.VmName!, request.VmId, request.OfflineAction ?? OfflineAction.ForceShutdown, powerAfter),
-            PartitionAction.SetOfflineAction => new SetOfflineAction(request.VmName!, request.OfflineAction ?? OfflineAction.ForceShutdown, request.VmId),
-            _ => new ConfigurePartitionCount(request.GpuInstancePaths, request.PartitionCount!.Value),
-        };
-        return Message.Create(body, request.CommandId!, request.Cluster, request.Node, now, request.Id, now + _options.CommandTimeToLive);
-    }
+    [LoggerMessage(EventId = 3108, Level = LogLevel.Information, Message = "Placed request {RequestId}: VM {VmName} moves from {FromNode} to {ToNode} ({Mode}) by move {MoveRequestId}, then gets its partition there")]
+    private static partial void LogPlaced(ILogger logger, string requestId, string? vmName, string fromNode, string toNode, MoveMode mode, string moveRequestId);
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "Queued request {RequestId} on {Cluster}/{Node} for VM {VmName} (priority {Priority}, position {Position}): {Code}")]
     private static partial void LogQueued(ILogger logger, string requestId, string cluster, string node, string? vmName, int priority, int position, string code);

@@ -51,6 +51,9 @@ public static class RequestCodes
     /// <summary>The queued request's VM is now on another node than the one it queued for; submit it again.</summary>
     public const string VmMoved = "vm-moved";
 
+    /// <summary>The VM was to move to another node for its partition, and the move failed (or was never sent): nothing was assigned.</summary>
+    public const string MoveFailed = "move-failed";
+
     /// <summary>Warning: the change covers only part of the cluster's homogeneous GPU set.</summary>
     public const string PartialSelection = "partial-selection";
 

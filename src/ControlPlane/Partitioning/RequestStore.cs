@@ -169,6 +169,19 @@ public sealed class RequestStore
     }
 
     /// <summary>
+    /// Gives a request that waited without one its command: the request (conditional on the ETag it was read with,
+    /// so a second instance continuing the same placement loses) and the command's outbox row, in one batch.
+    /// </summary>
+    public async Task<StoredRequest> AttachCommandAsync(StoredRequest waiting, PartitionRequest withCommand, OutboxEntry outbox, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(waiting);
+        ArgumentNullException.ThrowIfNull(withCommand);
+        ArgumentNullException.ThrowIfNull(outbox);
+        var etags = await _table.SubmitAsync([RowChange.Write(ToRow(withCommand, waiting.ETag)), RowChange.Insert(ToRow(outbox))], cancellationToken);
+        return new StoredRequest(withCommand, etags[0] ?? string.Empty);
+    }
+
+    /// <summary>
     /// The ledger as this store last read or wrote it, read when it has none. It may be stale when another
     /// instance wrote since: a write conditional on its ETag finds that out (and forgets it), and a refusal decided
     /// on it must be confirmed on <see cref="GetLedgerAsync"/> before it is final.

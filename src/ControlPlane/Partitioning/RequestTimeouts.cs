@@ -52,7 +52,10 @@ public sealed partial class RequestTimeouts(
                 Status = RequestStatus.TimedOut,
                 UpdatedAt = now,
                 CompletedAt = now,
-                Error = new RequestNotice(RequestCodes.TimedOut, $"No result for command {request.CommandId} from node {request.Node} within {minutes} minutes; the request was {request.Status}."),
+                Error = new RequestNotice(RequestCodes.TimedOut, request.WaitsForMove
+                    ? $"VM '{request.VmName}' did not finish moving from {request.Placement!.FromNode} to {request.Node} (move {request.Placement.MoveRequestId}) within {minutes} minutes; nothing was assigned."
+                    : $"No result for command {request.CommandId} from node {request.Node} within {minutes} minutes; the request was {request.Status}."),
+                PowerAfter = null,
             };
             await requests.UpdateAsync(stored, updated, ledger, ledger?.Ledger.Release(request.Id, changeApplied: false, now), request.CommandId, cancellationToken);
             LogTimedOut(logger, request.Id, request.CommandId, request.Status);

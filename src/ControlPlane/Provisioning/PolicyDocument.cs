@@ -135,6 +135,16 @@ public static class PolicyDocument
             problems.Add($"onReserveBreach: '{policy.OnReserveBreach}' is not one of refuse, warn.");
         }
 
+        if (!Enum.IsDefined(policy.Moves))
+        {
+            problems.Add($"moves: '{policy.Moves}' is not one of never, when-off, live-migrate.");
+        }
+
+        if (!Enum.IsDefined(policy.Strategy))
+        {
+            problems.Add($"strategy: '{policy.Strategy}' is not one of spread, pack.");
+        }
+
         if (policy.Queue is { } queue)
         {
             problems.AddRange(queue.Problems("queue"));

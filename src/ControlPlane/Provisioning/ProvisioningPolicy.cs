@@ -10,6 +10,8 @@ namespace GpuAutomation.ControlPlane.Provisioning;
 /// <param name="Reserve">Free partitions admission keeps back from assignments (failover headroom).</param>
 /// <param name="ReservePartitions">With <see cref="ReserveMode.Fixed"/>: how many partitions stay free across the cluster.</param>
 /// <param name="OnReserveBreach">Refuse an assignment that would break the reserve, or accept it with a warning.</param>
+/// <param name="Moves">Whether an assignment whose VM's node has no free partition may move the VM to a node that has one.</param>
+/// <param name="Strategy">Which node such a VM moves to.</param>
 /// <param name="Queue">Requests that name no queue terms of their own wait on these instead of being refused for capacity; null: they are refused.</param>
 public sealed record ProvisioningPolicy(
     IReadOnlyList<ProvisioningRule> Rules,
@@ -18,7 +20,9 @@ public sealed record ProvisioningPolicy(
     ReserveMode Reserve = ReserveMode.None,
     int? ReservePartitions = null,
     ReserveBreachAction OnReserveBreach = ReserveBreachAction.Refuse,
-    QueueTerms? Queue = null)
+    QueueTerms? Queue = null,
+    MovePolicy Moves = MovePolicy.Never,
+    PlacementStrategy Strategy = PlacementStrategy.Spread)
 {
     /// <summary>The policy of a cluster nobody configured: selects nothing, fixes only OfflineAction.</summary>
     public static ProvisioningPolicy Default { get; } = new([]);

@@ -8,6 +8,7 @@ using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Placement;
 using GpuAutomation.ControlPlane.Queueing;
 using GpuAutomation.ControlPlane.Rejections;
 using GpuAutomation.ControlPlane.Storage;
@@ -30,6 +31,7 @@ public sealed partial class ReportIntake(
     ReportAuthenticator authenticator,
     RejectedMessageStore rejectedMessages,
     QueueBackfill backfill,
+    PlacementContinuation placements,
     IEnumerable<IClusterEventObserver> observers,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
@@ -220,6 +222,7 @@ public sealed partial class ReportIntake(
         }
 
         var applied = false;
+        PartitionRequest? completed = null;
         var changed = await OptimisticRetry.RunAsync(_maxAttempts, $"Applying result {result.CommandId}", async () =>
             {
                 applied = false;
@@ -258,6 +261,7 @@ public sealed partial class ReportIntake(
                     : ledger?.Ledger;
                 var released = held?.Release(request.Id, status == RequestStatus.Succeeded, result.InventoryAfter?.TakenAt ?? result.CompletedAt);
                 await requests.UpdateAsync(stored, updated, ledger, released, result.CommandId, cancellationToken);
+                completed = updated;
                 ControlPlaneTelemetry.Completed(request, status);
                 LogCompleted(logger, request.Id, result.CommandId, status);
                 return true;
@@ -268,6 +272,12 @@ public sealed partial class ReportIntake(
         if (applied && result.InventoryAfter is { } after)
         {
             changed |= await ApplySnapshotAsync(envelope.Cluster, after, cancellationToken);
+        }
+
+        // A placement's move ended: its assignment on the target node is sent now, or ends with the move's reason.
+        if (completed is { Action: PartitionAction.Move })
+        {
+            await placements.MoveEndedAsync(completed, result.Placement, cancellationToken);
         }
 
         return changed;

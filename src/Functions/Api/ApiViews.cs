@@ -88,7 +88,10 @@ public static class ApiViews
             request.TraceId,
             queuePosition,
             request.QueuedUntil,
-            request.Queue?.Priority);
+            request.Queue?.Priority,
+            request.Placement is { } p
+                ? new PlacementView(p.FromNode, p.ToNode, JsonNamingPolicy.CamelCase.ConvertName(p.Mode.ToString()), p.Reason, p.MoveRequestId, p.AssignRequestId, p.Moved)
+                : null);
     }
 
     public static NoticeView Notice(RequestNotice notice)

@@ -1,7 +1,7 @@
 namespace GpuAutomation.Functions.Api;
 
 /// <summary>A partition request and where it is in its lifecycle (body of GET and of the 202 answers).</summary>
-/// <param name="Action">assign, unassign, configurePartitionCount or setOfflineAction.</param>
+/// <param name="Action">assign, unassign, configurePartitionCount, setOfflineAction, or move (a placement's move, asked by the control plane).</param>
 /// <param name="Status">Queued, Accepted, Dispatched, Running, Succeeded, Failed, Rejected, TimedOut, Expired or Cancelled.</param>
 /// <param name="Gpus">The GPUs the request targets (instance paths).</param>
 /// <param name="Error">Why it was rejected, failed, timed out, expired or was cancelled.</param>
@@ -13,6 +13,7 @@ namespace GpuAutomation.Functions.Api;
 /// <param name="QueuePosition">While Queued: its place in the cluster's queue (1: admitted next when capacity frees).</param>
 /// <param name="QueuedUntil">While Queued: when it expires unless admitted.</param>
 /// <param name="QueuePriority">The priority it waits with (higher first); null when it never asked to wait.</param>
+/// <param name="Placement">When its VM moves to another node for the partition: from where, to where, how and why.</param>
 public sealed record PartitionRequestView(
     string Id,
     string Cluster,
@@ -36,4 +37,5 @@ public sealed record PartitionRequestView(
     string? TraceId = null,
     int? QueuePosition = null,
     DateTimeOffset? QueuedUntil = null,
-    int? QueuePriority = null);
+    int? QueuePriority = null,
+    PlacementView? Placement = null);

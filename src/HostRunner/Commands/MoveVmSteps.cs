@@ -111,6 +111,11 @@ internal sealed class MoveVmSteps(HyperVHost host)
                 return StepResult.AlreadyDone($"VM stays {before}");
             }
 
+            if (method == MoveMethod.StopMoveStart && command.PowerAfter == PowerAfterChange.LeaveOff)
+            {
+                return StepResult.AlreadyDone($"VM left off on {target}, as the command asked (it was running before the move)");
+            }
+
             return await StartWhereItIsAsync(groupName, ct)
                 ? StepResult.Done($"VM started on {target} (cluster group brought online), as it was running before")
                 : StepResult.AlreadyDone($"VM is running on {target}");

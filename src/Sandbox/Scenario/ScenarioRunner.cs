@@ -18,6 +18,9 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
     /// <summary>The VM the scenario assigns through the API, drifts, and unassigns.</summary>
     public const string ApiVm = "render-01";
 
+    /// <summary>The running VM the placement step moves off its full node to give it a partition.</summary>
+    public const string PlacedVm = "vdi-01";
+
     public const int PartitionCount = 4;
 
     /// <summary>The count the rolling change goes to, with GPU VMs assigned and running.</summary>
@@ -39,6 +42,7 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
             ($"Drift on {ApiVm} → compliance scan → remediated", DriftAndRemediateAsync),
             ($"Unassign {ApiVm}", UnassignAsync),
             ($"Refused request: a second partition for {CreatedVm}", RefusedRequestAsync),
+            ($"Placement: {PlacedVm} on a full node live-migrates where a partition is free and gets it there", PlacementAsync),
             ($"Rolling change of the cluster to {RolledCount} partitions with {CreatedVm} running: plan, then apply", RollingChangeAsync),
             ($"Failover reserve: an assign for {ApiVm} that would break it is refused", HeadroomRefusalAsync),
             ($"Queued request for {ApiVm} fulfilled when {CreatedVm} is unassigned", QueuedAndFulfilledAsync),
@@ -197,6 +201,64 @@ public sealed class ScenarioRunner(ControlPlaneClient api, EmulatedCluster world
         var done = (await WaitForRequestsAsync([accepted[0].Id], cancellationToken))[0];
         Expect(done.Is("Rejected") && done.ErrorCode is not null, $"expected a rejection with a reason, got {done}");
         return ($"request {done.Id} Rejected — {done.ErrorCode}: {done.ErrorMessage}", [done]);
+    }
+
+    /// <summary>
+    /// Fills the node <see cref="PlacedVm"/> runs on (new VMs given its free partitions through the API), lets the policy
+    /// move VMs, and asks for a partition for <see cref="PlacedVm"/>: accepted on the other node, it live-migrates
+    /// there (it holds no partition yet) and is assigned. The filler VMs are deleted afterwards, as an admin would.
+    /// </summary>
+    private async Task<(string, IReadOnlyList<RequestView>)> PlacementAsync(CancellationToken cancellationToken)
+    {
+        var full = world.Vm(PlacedVm).Node;
+        var before = await WaitForInventoryAsync(_ => true, "the inventory", cancellationToken);
+        var free = before.Gpus.Where(g => string.Equals(g.Node, full, StringComparison.OrdinalIgnoreCase)).Sum(g => g.PartitionCount - g.AssignedPartitions);
+        var fillers = Enumerable.Range(1, free).Select(i => $"batch-{i:00}").ToList();
+        progress.StepActivity($"filling {full}: {free} new VMs (batch-01…) get its free partitions");
+        var fillerIds = fillers.Select(f => world.AddVm(full, new VmDescription(f, State: VmPowerState.Off))).ToList();
+        await WaitForInventoryAsync(v => fillers.All(f => v.Vm(f) is not null), $"{full} to report {fillers.Count} new VMs", cancellationToken);
+        var filled = new List<string>();
+        foreach (var filler in fillers)
+        {
+            var answer = await api.PostAsync("api/partition-requests", Submission(filler, "assign"), cancellationToken);
+            Expect(answer.Status == HttpStatusCode.Accepted && answer.Body is not null, $"POST partition-requests (assign {filler}) answered {answer.Describe()}");
+            filled.Add(RequestView.From(answer.Body).Id);
+        }
+
+        ExpectAll(await WaitForRequestsAsync(filled, cancellationToken), "Succeeded");
+
+        progress.StepActivity("PUT policy: moves live-migrate, strategy spread");
+        var put = await api.PutAsync($"api/clusters/{cluster}/policy", """
+            {
+              "rules": [
+                { "name": "vdi", "namePattern": "vdi-*", "assignPartition": true, "offlineAction": "ForceShutdown", "startAfter": true }
+              ],
+              "remediation": { "fixOfflineAction": true, "maxRequestsPerScan": 5 },
+              "moves": "live-migrate",
+              "strategy": "spread"
+            }
+            """, cancellationToken);
+        Expect(put.IsSuccess, $"PUT policy answered {put.Describe()}");
+
+        progress.StepActivity($"POST partition-requests assign {PlacedVm} ({full} has no free partition)");
+        var accepted = await api.PostAsync("api/partition-requests", Submission(PlacedVm, "assign"), cancellationToken);
+        Expect(accepted.Status == HttpStatusCode.Accepted && accepted.Body is not null, $"POST partition-requests (assign {PlacedVm}) answered {accepted.Describe()}");
+        var placed = RequestView.From(accepted.Body);
+        Expect(placed.View.Placement is { } p && string.Equals(p.From, full, StringComparison.OrdinalIgnoreCase), $"expected the request placed away from {full}, got {placed} (placement {placed.View.Placement})");
+        var placement = placed.View.Placement!;
+        var done = (await WaitForRequestsAsync([placed.Id, placement.MoveRequestId], cancellationToken)).ToList();
+        ExpectAll(done, "Succeeded");
+        var vm = await WaitForVmAsync(PlacedVm, v => v.Partitions == 1 && v.PowerState == VmPowerState.Running && string.Equals(v.Node, placement.To, StringComparison.OrdinalIgnoreCase), $"1 partition, running on {placement.To}", cancellationToken);
+        var moved = (await api.GetRequestAsync(placed.Id, cancellationToken))!.View.Placement?.Moved;
+
+        progress.StepActivity($"deleting the {fillers.Count} filler VMs");
+        foreach (var id in fillerIds)
+        {
+            world.RemoveVm(id);
+        }
+
+        await WaitForInventoryAsync(v => fillers.All(f => v.Vm(f) is null), $"{full} to report the filler VMs gone", cancellationToken);
+        return ($"{full} full ({fillers.Count} partitions given to batch-01…{fillers[^1]}); request {placed.Id} placed on {placement.To} from {placement.From} ({placement.Mode}): {placement.Reason} Move {placement.MoveRequestId} and assign succeeded, {moved}; {PlacedVm} on {vm.Node}, 1 partition, {vm.PowerState}; filler VMs deleted", done);
     }
 
     /// <summary>

@@ -50,7 +50,7 @@ public abstract class RequestLifecycleContract
         var rejection = (await plane.AssignAsync("node1-vm0")).Request.Error;
 
         Assert.Equal(RequestCodes.NoFreePartition, rejection?.Code);
-        Assert.Equal("No free GPU partition on node node1 of cluster clus1: 0 free in the last inventory, 0 reserved by requests in flight.", rejection!.Message);
+        Assert.Equal("No free GPU partition on node node1 of cluster clus1: 0 free in the last inventory, 0 reserved by requests in flight. Not moved to another node: the cluster policy doesn't move VMs (moves: never).", rejection!.Message);
         Assert.Empty(plane.Bus.Published);
     }
 

@@ -1,0 +1,141 @@
+using GpuAutomation.Contracts.Commands;
+using GpuAutomation.Contracts.Reports;
+using GpuAutomation.ControlPlane.Outbox;
+using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GpuAutomation.ControlPlane.Placement;
+
+/// <summary>
+/// The second half of a placement (<see cref="VmMove"/>): once the Move request ends, its assignment — admitted on
+/// the target node and holding its partition — gets its command (the move succeeded) or ends Failed with the move's
+/// reason and gives the partition back. Idempotent, in the manner of a reconcile: the result's intake calls it as the
+/// move completes, and the timer calls <see cref="SweepAsync"/> for anything a crash between the two left waiting.
+/// </summary>
+public sealed partial class PlacementContinuation(
+    RequestStore requests,
+    RequestCommands commands,
+    DispatchQueue dispatches,
+    TimeProvider time,
+    IOptions<ControlPlaneOptions> options,
+    ILogger<PlacementContinuation> logger)
+{
+    private readonly ControlPlaneOptions _options = options.Value;
+
+    /// <summary>Continues the placement of a Move request that reached a terminal status; anything else changes nothing.</summary>
+    /// <param name="moved">How the host moved the VM, from the move's result; null when not known (a sweep).</param>
+    /// <returns>True when the assignment was sent or ended.</returns>
+    public async Task<bool> MoveEndedAsync(PartitionRequest move, VmPlacement? moved, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(move);
+        if (move.Action != PartitionAction.Move || move.Placement is not { } placement || !move.IsTerminal)
+        {
+            return false;
+        }
+
+        var sent = await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Continuing placement {placement.AssignRequestId}", async () =>
+        {
+            var waiting = await requests.GetAsync(move.Cluster, placement.ToNode, placement.AssignRequestId, cancellationToken);
+            if (waiting is null || !waiting.Request.WaitsForMove || waiting.Request.Placement!.MoveRequestId != move.Id)
+            {
+                return (PendingDispatch?)null;
+            }
+
+            var now = time.GetUtcNow();
+            if (move.Status == RequestStatus.Succeeded)
+            {
+                var how = moved is null ? "moved" : $"moved by {Describe(moved.Method)}: {moved.Reason}";
+                var request = waiting.Request with { Placement = placement with { Moved = how }, UpdatedAt = now };
+                var (withCommand, outbox) = commands.WithCommand(request, request.PowerAfter ?? PowerAfterChange.RestorePrevious, now);
+                var stored = await requests.AttachCommandAsync(waiting, withCommand with { PowerAfter = null }, outbox, cancellationToken);
+                LogSending(logger, request.Id, request.VmName, placement.FromNode, placement.ToNode, withCommand.CommandId!);
+                return new PendingDispatch(outbox, stored);
+            }
+
+            var why = move.Error is { } error ? $"{error.Code}: {error.Message}" : $"the move ended {move.Status}";
+            await FailAsync(waiting, $"VM '{move.VmName}' was to move from {placement.FromNode} to {placement.ToNode} for its partition, and the move (request {move.Id}) did not succeed ({why}); nothing was assigned.", now, cancellationToken);
+            return null;
+        });
+        if (sent is not null)
+        {
+            dispatches.Enqueue(sent);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Finds assignments still waiting for a move older than the outbox grace period, and continues each from its
+    /// move's status; one whose move was never written (the writer stopped between the two) ends Failed.
+    /// </summary>
+    /// <returns>How many placements it continued.</returns>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow() - _options.OutboxGracePeriod;
+        var continued = 0;
+        foreach (var waiting in await requests.ListByStatusAsync(RequestStatus.Accepted, cutoff, _options.MaxRowsPerRun, cancellationToken))
+        {
+            if (!waiting.Request.WaitsForMove)
+            {
+                continue;
+            }
+
+            var placement = waiting.Request.Placement!;
+            var move = await requests.GetAsync(waiting.Request.Cluster, placement.FromNode, placement.MoveRequestId, cancellationToken);
+            if (move is null)
+            {
+                await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Ending placement {waiting.Request.Id}", async () =>
+                {
+                    var current = await requests.GetAsync(waiting.Request.Cluster, waiting.Request.Node, waiting.Request.Id, cancellationToken);
+                    if (current?.Request.WaitsForMove == true)
+                    {
+                        await FailAsync(current, $"The move of VM '{waiting.Request.VmName}' from {placement.FromNode} to {placement.ToNode} was never sent (the control plane stopped while placing it); nothing was assigned. Submit the request again.", time.GetUtcNow(), cancellationToken);
+                    }
+
+                    return true;
+                });
+                continued++;
+            }
+            else if (await MoveEndedAsync(move.Request, null, cancellationToken))
+            {
+                continued++;
+            }
+        }
+
+        return continued;
+    }
+
+    /// <summary>Ends the waiting assignment Failed and gives its reserved partition back, in one batch.</summary>
+    private async Task FailAsync(StoredRequest waiting, string message, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var request = waiting.Request;
+        var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken);
+        var failed = request with
+        {
+            Status = RequestStatus.Failed,
+            Error = new RequestNotice(RequestCodes.MoveFailed, message),
+            UpdatedAt = now,
+            CompletedAt = now,
+            PowerAfter = null,
+        };
+        await requests.UpdateAsync(waiting, failed, ledger, ledger?.Ledger.Release(request.Id, changeApplied: false, now), null, cancellationToken);
+        LogFailed(logger, request.Id, request.VmName, message);
+    }
+
+    private static string Describe(MoveMethod method) => method switch
+    {
+        MoveMethod.Live => "live migration",
+        MoveMethod.Quick => "a quick move",
+        MoveMethod.StopMoveStart => "shutting it down and moving it",
+        MoveMethod.AlreadyThere => "nothing (it was there already)",
+        _ => method.ToString(),
+    };
+
+    [LoggerMessage(EventId = 3130, Level = LogLevel.Information, Message = "Placement {RequestId}: VM {VmName} moved from {FromNode} to {ToNode}; sending its assignment as command {CommandId}")]
+    private static partial void LogSending(ILogger logger, string requestId, string? vmName, string fromNode, string toNode, string commandId);
+
+    [LoggerMessage(EventId = 3131, Level = LogLevel.Warning, Message = "Placement {RequestId} of VM {VmName} failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string requestId, string? vmName, string reason);
+}
