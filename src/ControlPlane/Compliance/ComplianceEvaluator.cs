@@ -42,7 +42,9 @@ public static class ComplianceEvaluator
     /// The policy's reserve, checked with admission's own computation (<see cref="ClusterReserve"/>) over the stored
     /// inventory alone: requests in flight are not counted, so a scan reports what the hosts last showed. A cluster
     /// gets below its reserve although admission keeps it: grants accepted under onReserveBreach warn, assignments made
-    /// outside this product (Windows Admin Center, PowerShell), a reserve raised on a full cluster, a node added back.
+    /// outside this product (Windows Admin Center, PowerShell), a reserve raised on a full cluster, a GPU or node gone
+    /// from the inventory with its free partitions. Like admission, it counts free partitions on every GPU whatever
+    /// its health, where <see cref="FailoverHeadroom"/> (failover-capacity-short) counts healthy GPUs only.
     /// </summary>
     private static void Reserve(IReadOnlyList<NodeInventory> nodes, ProvisioningPolicy policy, List<ComplianceFinding> findings)
     {
