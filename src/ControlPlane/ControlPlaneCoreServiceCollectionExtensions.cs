@@ -90,6 +90,8 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<DispatchQueue>();
         services.TryAddSingleton<RequestQueue>();
         services.TryAddSingleton<RequestCommands>();
+        services.TryAddSingleton<RequestAdmission>();
+        services.TryAddSingleton<VmPlacer>();
         services.TryAddSingleton<PartitionRequestService>();
         services.TryAddSingleton<QueueBackfill>();
         services.TryAddSingleton<QueueExpiry>();

@@ -186,6 +186,45 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         Assert.Equal(3, inventory.Gpus.Sum(g => g.AssignedPartitions));
     }
 
+    [Fact]
+    public async Task A_vm_on_a_full_node_moves_to_the_other_node_and_gets_its_partition_across_an_agent_crash_mid_move()
+    {
+        // node1's 2 + 2 partitions are all held; the running VM asking for one moves to node2 (moves: when-off: shut
+        // down, moved, assigned, started). node1's agent dies while the move runs and resumes it from its journal.
+        var vm = $"mv-{controlPlane.RunId}";
+        var holders = string.Join(", ", Enumerable.Range(0, 4).Select(i => $$"""{ "name": "h{{i}}-{{controlPlane.RunId}}", "state": "Off", "offlineAction": "ForceShutdown", "hasPartition": true }"""));
+        await using var hosts = SimulatedHosts.Start(Description(
+            "m",
+            1500,
+            node1Vms: $$"""{{holders}}, { "name": "{{vm}}", "state": "Running", "offlineAction": "Save" }""",
+            partitionCount: 2));
+        await WaitForNodesAsync(hosts);
+        await WaitForVmAsync(hosts, vm, v => v.Node == "node1");
+        var put = await Api.PutAsync($"api/clusters/{hosts.Cluster}/policy", """{ "rules": [], "moves": "when-off", "strategy": "spread" }""", CancellationToken.None);
+        Assert.True(put.IsSuccess, put.Describe());
+
+        var request = await SubmitAsync(hosts, vm, "assign");
+        var placement = request.View.Placement;
+        Assert.True(placement is { From: "node1", To: "node2", Mode: "quick" }, $"{request} placement {placement}");
+        var move = await Eventually.WaitAsync(
+            async () => await Api.GetRequestAsync(placement!.MoveRequestId, CancellationToken.None) is { } r && (r.Is("Running") || r.IsTerminal) ? r : null,
+            Wait,
+            () => $"move {placement!.MoveRequestId} to run{Environment.NewLine}{Describe(hosts)}");
+        Assert.True(move.Is("Running"), $"the move finished before the kill: {move}");
+
+        await hosts.KillAsync("node1");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False((await Api.GetRequestAsync(request.Id, CancellationToken.None))!.IsTerminal);
+        hosts.StartNode("node1");
+
+        var done = await WaitForTerminalAsync(hosts, request.Id);
+        Assert.True(done.Is("Succeeded"), $"{done}{Environment.NewLine}{Describe(hosts)}");
+        Assert.True((await Api.GetRequestAsync(placement!.MoveRequestId, CancellationToken.None))!.Is("Succeeded"));
+        Assert.NotNull(done.View.Placement?.Moved);
+        var seen = await WaitForVmAsync(hosts, vm, v => v.Node == "node2" && v.Partitions == 1);
+        Assert.Equal(VmPowerState.Running, seen.PowerState);
+    }
+
     private async Task<RolloutPlanView> ReadPlanAsync(SimulatedHosts hosts, string planId)
         => ApiBodies.Read((await Api.GetAsync($"api/clusters/{hosts.Cluster}/partition-count/plans/{planId}", CancellationToken.None)).Body, ApiJsonContext.Default.RolloutPlanView);
 

@@ -22,9 +22,10 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// validated against stored inventory, then either stored as Rejected (nothing sent) or stored as Accepted together
 /// with its capacity reservation and outbox row in one batch and handed to the <see cref="DispatchQueue"/>: the
 /// answer is the Accepted request, and the relay publishes its command and marks it Dispatched right after.
-/// An assignment is also held to the cluster policy's failover reserve (<see cref="ClusterCapacityHolds"/> says how
-/// that stays true under concurrency); one refused for capacity that asked to wait is stored Queued instead, and
-/// <see cref="QueueBackfill"/> admits it through <see cref="AdmitQueuedAsync"/> — the same admission — when capacity frees.
+/// Admission itself (ledger, failover reserve) is <see cref="RequestAdmission"/>'s. An assignment refused for capacity
+/// on its VM's node is placed on another node when the cluster policy allows moves (<see cref="VmPlacer"/>); one still
+/// refused that asked to wait is stored Queued instead, and <see cref="QueueBackfill"/> admits it through
+/// <see cref="AdmitQueuedAsync"/> — the same admission — when capacity frees.
 /// </summary>
 public sealed partial class PartitionRequestService(
     InventoryStore inventory,
@@ -33,7 +34,9 @@ public sealed partial class PartitionRequestService(
     PolicyStore policies,
     RequestQueue queue,
     DispatchQueue dispatches,
+    RequestAdmission admissions,
     RequestCommands commands,
+    VmPlacer placer,
     IIdSource ids,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
@@ -99,7 +102,7 @@ public sealed partial class PartitionRequestService(
                 : await RejectAsync(request, rejection, cancellationToken);
         }
 
-        var admission = await AdmitAsync(
+        var admission = await admissions.AdmitAsync(
             request,
             clusterInventory,
             policy,
@@ -110,10 +113,10 @@ public sealed partial class PartitionRequestService(
         {
             if (refusal.Code == RequestCodes.NoFreePartition && submission.GpuInstancePaths is not { Count: > 0 })
             {
-                var placement = await PlaceAsync(request, clusterInventory, policy, submission.PowerAfter, refusal, cancellationToken);
-                if (placement.Placed is { } placed)
+                var placement = await placer.PlaceAsync(request, clusterInventory, policy, submission.PowerAfter, refusal, cancellationToken);
+                if (placement.Request is { } placed)
                 {
-                    return placed;
+                    return new SubmitOutcome(placed, IsExisting: false);
                 }
 
                 refusal = placement.Refusal;
@@ -176,7 +179,7 @@ public sealed partial class PartitionRequestService(
         }
 
         var current = stored;
-        var admission = await AdmitAsync(
+        var admission = await admissions.AdmitAsync(
             queued with { Warnings = [.. validation.Warnings] },
             inventorySnapshot,
             policy,
@@ -315,233 +318,6 @@ public sealed partial class PartitionRequestService(
         LogQueued(logger, queued.Id, queued.Cluster, queued.Node, queued.VmName, terms.Priority, position ?? 0, why.Code);
         return new SubmitOutcome(queued, IsExisting: false, position);
     }
-
-    /// <summary>
-    /// Admits <paramref name="request"/> on its node's ledger and, for an assignment, the cluster's reserve, and
-    /// writes it through <paramref name="write"/> (null from it: the request is no longer to be admitted).
-    /// </summary>
-    /// <param name="waitForMove">A placement's assignment: admitted and holding its partition, but written without a
-    /// command (no outbox row) until its VM has moved (<see cref="PlacementContinuation"/> sends it).</param>
-    private async Task<Admission> AdmitAsync(
-        PartitionRequest request,
-        ClusterInventory cluster,
-        ProvisioningPolicy policy,
-        PowerAfterChange powerAfter,
-        Func<PartitionRequest, StoredLedger, OutboxEntry?, Task<StoredRequest?>> write,
-        CancellationToken cancellationToken,
-        bool waitForMove = false)
-    {
-        var node = cluster.FindNode(request.Node)!;
-        StoredLedger OrFromInventory(Contracts.Reports.NodeInventory n, StoredLedger? stored) => stored ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, n), null);
-        var reserved = request.Action == PartitionAction.Assign && policy.Reserve != ReserveMode.None;
-        var holding = reserved && policy.OnReserveBreach == ReserveBreachAction.Refuse;
-        var admission = await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Accepting request {request.Id}", async () =>
-        {
-            var now = time.GetUtcNow();
-            var candidate = request;
-            StoredLedger ledger;
-            if (reserved)
-            {
-                // The holds row before the ledgers: see ClusterCapacityHolds for why this order makes the check safe.
-                var holds = await requests.GetCapacityHoldsAsync(request.Cluster, cancellationToken);
-                var ledgers = await Task.WhenAll(cluster.Nodes.Select(async n => OrFromInventory(n, await requests.GetLedgerAsync(request.Cluster, n.Node, cancellationToken))));
-                ledger = ledgers.First(l => string.Equals(l.Ledger.Node, node.Node, StringComparison.OrdinalIgnoreCase));
-                var others = holds.Holds.Prune(ledgers.Select(l => l.Ledger), now, _options.IdempotencyClaimTimeout, request.Id);
-                var breach = ledger.Ledger.Admit(request) is { } notice
-                    ? notice
-                    : ClusterReserve.From(cluster, [.. ledgers.Select(l => l.Ledger)], others.Holds).CheckGrant(node.Node, policy.Reserve, policy.ReservePartitions);
-                if (breach is not null && (holding || breach.Code != RequestCodes.HeadroomReserved))
-                {
-                    if (holding && holds.Holds.Holds.Any(h => h.RequestId == request.Id))
-                    {
-                        await requests.SaveCapacityHoldsAsync(others, holds.ETag, cancellationToken);
-                    }
-
-                    return new Admission(null, null, breach);
-                }
-
-                if (breach is not null)
-                {
-                    candidate = request with { Warnings = [.. request.Warnings, breach] };
-                }
-
-                if (holding)
-                {
-                    await requests.SaveCapacityHoldsAsync(others with { Holds = [.. others.Holds, new CapacityHold(request.Id, node.Node, now)] }, holds.ETag, cancellationToken);
-                }
-            }
-            else
-            {
-                // Admit on the ledger as last seen; a refusal is only final on a fresh read (another instance may have
-                // released capacity since), and an acceptance is checked by the batch's condition on the ledger's ETag.
-                // A node without a stored ledger starts from its inventory.
-                ledger = OrFromInventory(node, await requests.GetRecentLedgerAsync(request.Cluster, request.Node, cancellationToken));
-                if (ledger.Ledger.Admit(request) is not null)
-                {
-                    ledger = OrFromInventory(node, await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken));
-                    if (ledger.Ledger.Admit(request) is { } notice)
-                    {
-                        return new Admission(null, null, notice);
-                    }
-                }
-            }
-
-            var (withCommand, outbox) = waitForMove ? (candidate, (OutboxEntry?)null) : commands.WithCommand(candidate, powerAfter, now);
-            var written = await write(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox);
-            return new Admission(written, written is null ? null : outbox, null);
-        });
-
-        if (holding && admission.Refusal is null)
-        {
-            // The ledger holds the reservation now (or the request left the queue): the hold has done its work. A
-            // hold left behind only keeps a partition back until it is pruned, so failing to remove it doesn't fail
-            // the admission.
-            try
-            {
-                await ReleaseHoldAsync(request.Cluster, request.Id, cancellationToken);
-            }
-            catch (StoreException ex)
-            {
-                LogHoldKept(logger, request.Id, request.Cluster, ex.Message);
-            }
-        }
-
-        return admission;
-    }
-
-    private Task ReleaseHoldAsync(string cluster, string requestId, CancellationToken cancellationToken)
-        => OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Releasing the capacity hold of request {requestId}", async () =>
-        {
-            var holds = await requests.GetCapacityHoldsAsync(cluster, cancellationToken);
-            if (holds.Holds.Holds.All(h => h.RequestId != requestId))
-            {
-                return false;
-            }
-
-            await requests.SaveCapacityHoldsAsync(holds.Holds with { Holds = [.. holds.Holds.Holds.Where(h => h.RequestId != requestId)] }, holds.ETag, cancellationToken);
-            return true;
-        });
-
-    /// <summary>
-    /// Gives the VM its partition on another node when its own has none and the cluster policy allows moves: the
-    /// assignment is admitted on the best candidate's ledger (and the reserve) first, holding the partition, written
-    /// without its command; then the Move request on the VM's node, with its MoveVm command, and only that is sent.
-    /// The assignment's command follows once the move succeeded (<see cref="PlacementContinuation"/>). A candidate
-    /// that refuses (another request took its last partition, the reserve) gives way to the next.
-    /// </summary>
-    /// <returns>The accepted assignment; or, when nothing could move, the refusal saying why.</returns>
-    private async Task<(SubmitOutcome? Placed, RequestNotice Refusal)> PlaceAsync(
-        PartitionRequest request,
-        ClusterInventory cluster,
-        ProvisioningPolicy policy,
-        PowerAfterChange powerAfter,
-        RequestNotice refusal,
-        CancellationToken cancellationToken)
-    {
-        var from = cluster.FindNode(request.Node)!;
-        var vm = from.Vms.First(v => v.Id == request.VmId);
-        var ledgers = new Dictionary<string, NodeLedger>(StringComparer.OrdinalIgnoreCase);
-        if (policy.Moves != MovePolicy.Never)
-        {
-            foreach (var (node, ledger) in await Task.WhenAll(cluster.Nodes.Select(async n => (n, await requests.GetLedgerAsync(request.Cluster, n.Node, cancellationToken)))))
-            {
-                ledgers[node.Node] = ledger?.Ledger ?? NodeLedger.FromInventory(request.Cluster, node);
-            }
-        }
-
-        var choice = PlacementChooser.Choose(cluster, from, vm, ledgers, policy, time.GetUtcNow(), _options.InventoryMaxAge);
-        if (choice.Candidates.Count == 0)
-        {
-            return (null, refusal with { Message = $"{refusal.Message} Not moved to another node: {choice.WhyNone}." });
-        }
-
-        // The assignment starts the VM when it ran before: a move that had to shut it down leaves it off for that.
-        var assignPowerAfter = powerAfter == PowerAfterChange.RestorePrevious && vm.PowerState == VmPowerState.Running ? PowerAfterChange.Start : powerAfter;
-        var moveId = ids.NewId();
-        var refusals = new List<string>();
-        foreach (var candidate in choice.Candidates)
-        {
-            var placement = new VmMove(from.Node, candidate.Node, candidate.Mode, candidate.Reason, moveId, request.Id);
-            var assign = request with
-            {
-                Node = candidate.Node,
-                Placement = placement,
-                PowerAfter = assignPowerAfter == PowerAfterChange.RestorePrevious ? null : assignPowerAfter,
-            };
-            var admission = await AdmitAsync(
-                assign,
-                cluster,
-                policy,
-                assignPowerAfter,
-                async (held, ledger, _) => await requests.CreateAsync(held, ledger, null, cancellationToken),
-                cancellationToken,
-                waitForMove: true);
-            if (admission.Refusal is { } refused)
-            {
-                refusals.Add($"{candidate.Node}: {refused.Message}");
-                continue;
-            }
-
-            var held = admission.Stored!;
-            var move = await WriteMoveAsync(request, placement, from, cancellationToken);
-            if (move.Refusal is { } moveRefused)
-            {
-                await WithdrawAsync([held], new RequestNotice(moveRefused.Code, $"Withdrawn before anything was sent: the move of VM '{request.VmName}' from {from.Node} was refused ({moveRefused.Message})."), time.GetUtcNow(), cancellationToken);
-                await ReleaseClaimsAsync([request], cancellationToken);
-                return (new SubmitOutcome((await requests.GetAsync(held.Request.Cluster, held.Request.Node, held.Request.Id, cancellationToken))?.Request ?? held.Request, IsExisting: false), refusal);
-            }
-
-            LogPlaced(logger, held.Request.Id, held.Request.VmName, from.Node, candidate.Node, candidate.Mode, move.Stored!.Request.Id);
-            dispatches.Enqueue(new PendingDispatch(move.Outbox!, move.Stored));
-            return (new SubmitOutcome(held.Request, IsExisting: false), refusal);
-        }
-
-        return (null, refusal with { Message = $"{refusal.Message} No other node could take it either: {string.Join("; ", refusals)}." });
-    }
-
-    /// <summary>The Move request of a placement, on the VM's node with its reservation there (the VM is busy until it moved) and its MoveVm command.</summary>
-    private async Task<Admission> WriteMoveAsync(PartitionRequest assign, VmMove placement, Contracts.Reports.NodeInventory from, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var move = new PartitionRequest(
-            placement.MoveRequestId,
-            null,
-            assign.Cluster,
-            from.Node,
-            PartitionAction.Move,
-            assign.VmName,
-            assign.VmId,
-            null,
-            [],
-            assign.Origin,
-            assign.RequestedBy,
-            RequestStatus.Accepted,
-            now,
-            now,
-            null,
-            null,
-            [],
-            [],
-            null,
-            null,
-            assign.TraceId,
-            Placement: placement);
-        return await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Accepting move {move.Id}", async () =>
-        {
-            var ledger = await requests.GetLedgerAsync(move.Cluster, move.Node, cancellationToken) ?? new StoredLedger(NodeLedger.FromInventory(move.Cluster, from), null);
-            if (ledger.Ledger.Admit(move) is { } notice)
-            {
-                return new Admission(null, null, notice);
-            }
-
-            var (withCommand, outbox) = commands.WithCommand(move, PowerAfterChange.LeaveOff, now);
-            var stored = await requests.CreateAsync(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox, cancellationToken);
-            return new Admission(stored, outbox, null);
-        });
-    }
-
-    /// <summary>What <see cref="AdmitAsync"/> did: stored the request (with its outbox row), refused it, or neither (the write declined).</summary>
-    private sealed record Admission(StoredRequest? Stored, OutboxEntry? Outbox, RequestNotice? Refusal);
 
     /// <summary>
     /// Changes the partition count on every node that has a target GPU, all or nothing: every node's change is
@@ -708,7 +484,7 @@ public sealed partial class PartitionRequestService(
             });
             if (refusal is not null)
             {
-                await WithdrawAsync(written.Select(w => w.Stored), new RequestNotice(refusal.Code, $"Withdrawn before it was sent: node {request.Node} of the same partition count change refused it ({refusal.Message})."), now, cancellationToken);
+                await admissions.WithdrawAsync(written.Select(w => w.Stored), new RequestNotice(refusal.Code, $"Withdrawn before it was sent: node {request.Node} of the same partition count change refused it ({refusal.Message})."), now, cancellationToken);
                 await ReleaseClaimsAsync(pending.Skip(i), cancellationToken);
                 return ClusterChangeOutcome.Refused(request.Node, refusal);
             }
@@ -811,26 +587,6 @@ public sealed partial class PartitionRequestService(
     private async Task ReleaseClaimsAsync(IEnumerable<PartitionRequest> claimed, CancellationToken cancellationToken)
         => await Task.WhenAll(claimed.Where(r => r.IdempotencyKey is not null).Select(r => index.ReleaseAsync(r.IdempotencyKey!, r.Id, cancellationToken)));
 
-    /// <summary>
-    /// Takes back requests written but not yet sent (a later node of the same change refused): each ends Rejected with
-    /// the reason, its reservation released and its outbox row removed, in one batch per node.
-    /// </summary>
-    private async Task WithdrawAsync(IEnumerable<StoredRequest> written, RequestNotice notice, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        foreach (var first in written)
-        {
-            await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Withdrawing request {first.Request.Id}", async () =>
-            {
-                var current = await requests.GetAsync(first.Request.Cluster, first.Request.Node, first.Request.Id, cancellationToken) ?? first;
-                var ledger = await requests.GetLedgerAsync(current.Request.Cluster, current.Request.Node, cancellationToken);
-                var withdrawn = current.Request with { Status = RequestStatus.Rejected, Error = notice, CompletedAt = now, UpdatedAt = now };
-                await requests.UpdateAsync(current, withdrawn, ledger, ledger?.Ledger.Release(current.Request.Id, changeApplied: false, now), current.Request.CommandId, cancellationToken);
-                return true;
-            });
-            LogRejected(logger, first.Request.Id, first.Request.Action, first.Request.Cluster, notice.Code, notice.Message);
-        }
-    }
-
     private async Task<SubmitOutcome> RejectAsync(PartitionRequest request, RequestNotice rejection, CancellationToken cancellationToken)
     {
         var rejected = request with { Status = RequestStatus.Rejected, Error = rejection, CompletedAt = request.CreatedAt };
@@ -846,9 +602,6 @@ public sealed partial class PartitionRequestService(
         return new SubmitOutcome(rejected, IsExisting: false);
     }
 
-    [LoggerMessage(EventId = 3108, Level = LogLevel.Information, Message = "Placed request {RequestId}: VM {VmName} moves from {FromNode} to {ToNode} ({Mode}) by move {MoveRequestId}, then gets its partition there")]
-    private static partial void LogPlaced(ILogger logger, string requestId, string? vmName, string fromNode, string toNode, MoveMode mode, string moveRequestId);
-
     [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "Queued request {RequestId} on {Cluster}/{Node} for VM {VmName} (priority {Priority}, position {Position}): {Code}")]
     private static partial void LogQueued(ILogger logger, string requestId, string cluster, string node, string? vmName, int priority, int position, string code);
 
@@ -857,9 +610,6 @@ public sealed partial class PartitionRequestService(
 
     [LoggerMessage(EventId = 3106, Level = LogLevel.Information, Message = "Queued request {RequestId} ended {Status}: {Code} {Reason}")]
     private static partial void LogQueueEnded(ILogger logger, string requestId, RequestStatus status, string code, string reason);
-
-    [LoggerMessage(EventId = 3107, Level = LogLevel.Warning, Message = "Capacity hold of request {RequestId} on {Cluster} left in place (pruned after the claim timeout): {Reason}")]
-    private static partial void LogHoldKept(ILogger logger, string requestId, string cluster, string reason);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Partition count change of cluster {Cluster} to {PartitionCount} refused, nothing stored or sent: {Refusals}")]
     private static partial void LogClusterChangeRefused(ILogger logger, string cluster, int partitionCount, string refusals);
