@@ -105,17 +105,7 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         await WaitForNodesAsync(hosts);
 
         var request = await SubmitAsync(hosts, vm, "assign");
-        await Eventually.WaitAsync(
-            async () => await Api.GetRequestAsync(request.Id, CancellationToken.None) is { } r && (r.Is("Running") || r.IsTerminal) ? r : null,
-            Wait,
-            () => $"request {request.Id} to run{Environment.NewLine}{Describe(hosts)}");
-        var beforeKill = (await Api.GetRequestAsync(request.Id, CancellationToken.None))!;
-        Assert.True(beforeKill.Is("Running"), $"the command finished before the kill: {beforeKill}");
-
-        await hosts.KillAsync("node1");
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.False((await Api.GetRequestAsync(request.Id, CancellationToken.None))!.IsTerminal);
-        hosts.StartNode("node1");
+        await KillMidCommandAndRestartAsync(hosts, "node1", request.Id, request.Id);
 
         var done = await WaitForTerminalAsync(hosts, request.Id);
         Assert.True(done.Is("Succeeded"), $"{done}{Environment.NewLine}{Describe(hosts)}");
@@ -206,16 +196,7 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         var request = await SubmitAsync(hosts, vm, "assign");
         var placement = request.View.Placement;
         Assert.True(placement is { From: "node1", To: "node2", Mode: "quick" }, $"{request} placement {placement}");
-        var move = await Eventually.WaitAsync(
-            async () => await Api.GetRequestAsync(placement!.MoveRequestId, CancellationToken.None) is { } r && (r.Is("Running") || r.IsTerminal) ? r : null,
-            Wait,
-            () => $"move {placement!.MoveRequestId} to run{Environment.NewLine}{Describe(hosts)}");
-        Assert.True(move.Is("Running"), $"the move finished before the kill: {move}");
-
-        await hosts.KillAsync("node1");
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.False((await Api.GetRequestAsync(request.Id, CancellationToken.None))!.IsTerminal);
-        hosts.StartNode("node1");
+        await KillMidCommandAndRestartAsync(hosts, "node1", placement!.MoveRequestId, request.Id);
 
         var done = await WaitForTerminalAsync(hosts, request.Id);
         Assert.True(done.Is("Succeeded"), $"{done}{Environment.NewLine}{Describe(hosts)}");
@@ -223,6 +204,24 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         Assert.NotNull(done.View.Placement?.Moved);
         var seen = await WaitForVmAsync(hosts, vm, v => v.Node == "node2" && v.Partitions == 1);
         Assert.Equal(VmPowerState.Running, seen.PowerState);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="runningId"/> runs on <paramref name="node"/>, kills that node's agent (SIGKILL) and
+    /// starts it again a second later; <paramref name="openId"/> must not have ended meanwhile.
+    /// </summary>
+    private async Task KillMidCommandAndRestartAsync(SimulatedHosts hosts, string node, string runningId, string openId)
+    {
+        var running = await Eventually.WaitAsync(
+            async () => await Api.GetRequestAsync(runningId, CancellationToken.None) is { } r && (r.Is("Running") || r.IsTerminal) ? r : null,
+            Wait,
+            () => $"request {runningId} to run{Environment.NewLine}{Describe(hosts)}");
+        Assert.True(running.Is("Running"), $"the command finished before the kill: {running}");
+
+        await hosts.KillAsync(node);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False((await Api.GetRequestAsync(openId, CancellationToken.None))!.IsTerminal);
+        hosts.StartNode(node);
     }
 
     private async Task<RolloutPlanView> ReadPlanAsync(SimulatedHosts hosts, string planId)

@@ -114,6 +114,57 @@ public sealed class ApiTests : IAsyncLifetime
         AssertProblem(HttpStatusCode.NotFound, RequestCodes.UnknownCluster, unknown, unknownBody);
     }
 
+    [Fact]
+    public async Task Failover_headroom_names_where_each_nodes_gpu_vms_could_restart_and_whether_the_policy_reserve_holds()
+    {
+        // node1: 4 partitions, vm-one holds one (3 free); node2: 4 free and no GPU VM.
+        var inventory = _app.Services.GetRequiredService<InventoryStore>();
+        await inventory.ChangeAsync(ControlPlaneFixture.Cluster, "node1", _ => ControlPlaneFixture.Node("node1", vmOneHolds: true, takenAt: DateTimeOffset.UtcNow.AddSeconds(1)), default);
+
+        var (status, body) = await SendAsync(HttpMethod.Get, "/api/clusters/cl1/headroom", Principals.Reader);
+        var (fixedStatus, _) = await SendAsync(HttpMethod.Put, "/api/clusters/cl1/policy", Principals.Operator, """{"rules":[],"reserve":"fixed","reservePartitions":8,"onReserveBreach":"warn"}""");
+        var (_, fixedBody) = await SendAsync(HttpMethod.Get, "/api/clusters/cl1/headroom", Principals.Reader);
+        var (nPlusOneStatus, _) = await SendAsync(HttpMethod.Put, "/api/clusters/cl1/policy", Principals.Operator, """{"rules":[],"reserve":"n+1"}""");
+        var (_, nPlusOneBody) = await SendAsync(HttpMethod.Get, "/api/clusters/cl1/headroom", Principals.Reader);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (status, fixedStatus, nPlusOneStatus));
+        static JsonNode Loss(JsonNode view, string node) => view["nodes"]!.AsArray().Single(n => n!["node"]!.GetValue<string>() == node)!;
+        static (string, int)[] Targets(JsonNode loss) => [.. loss["restartTargets"]!.AsArray().Select(t => (t!["node"]!.GetValue<string>(), t["freePartitions"]!.GetValue<int>()))];
+        Assert.Equal([("node2", 4)], Targets(Loss(body!, "node1")));
+        Assert.Equal([("node1", 3)], Targets(Loss(body!, "node2")));
+        Assert.Equal(4, Loss(body!, "node1")["freeElsewhere"]!.GetValue<int>());
+
+        var none = body!["reserve"]!;
+        Assert.Equal(("none", true, 7), (none["mode"]!.GetValue<string>(), none["holds"]!.GetValue<bool>(), none["freePartitions"]!.GetValue<int>()));
+        var kept = fixedBody!["reserve"]!;
+        Assert.Equal(("fixed", 8, "warn", false), (kept["mode"]!.GetValue<string>(), kept["partitions"]!.GetValue<int>(), kept["onBreach"]!.GetValue<string>(), kept["holds"]!.GetValue<bool>()));
+        Assert.Equal("7 partition(s) free across the cluster; the policy keeps 8 free: below the reserve.", kept["detail"]!.GetValue<string>());
+        var nPlusOne = nPlusOneBody!["reserve"]!;
+        Assert.Equal(("n+1", true), (nPlusOne["mode"]!.GetValue<string>(), nPlusOne["holds"]!.GetValue<bool>()));
+        Assert.Equal("Losing node node1 would need 1 free partition(s) on the other nodes for its GPU VM(s); 4 are free there.", nPlusOne["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Queued_requests_listed_carry_their_position_in_the_clusters_queue()
+    {
+        // Both nodes full (one partition each, vm-one holds it): assigns of vm-two wait in the queue.
+        var inventory = _app.Services.GetRequiredService<InventoryStore>();
+        foreach (var node in new[] { "node1", "node2" })
+        {
+            await inventory.ChangeAsync(ControlPlaneFixture.Cluster, node, _ => ControlPlaneFixture.Node(node, partitionCount: 1, vmOneHolds: true, takenAt: DateTimeOffset.UtcNow.AddSeconds(1)), default);
+        }
+
+        var (lowStatus, low) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, """{"cluster":"cl1","vm":"vm-two","action":"assign","node":"node1","queue":{"maxWaitMinutes":30,"priority":1}}""");
+        var (highStatus, high) = await SendAsync(HttpMethod.Post, "/api/partition-requests", Principals.Operator, """{"cluster":"cl1","vm":"vm-two","action":"assign","node":"node2","queue":{"maxWaitMinutes":30,"priority":5}}""");
+        var (listStatus, list) = await SendAsync(HttpMethod.Get, "/api/partition-requests?cluster=cl1&status=Queued", Principals.Reader);
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.OK), (lowStatus, highStatus, listStatus));
+        Assert.Equal(("Queued", "Queued"), (low!["status"]!.GetValue<string>(), high!["status"]!.GetValue<string>()));
+        var listed = list!["requests"]!.AsArray().ToDictionary(r => r!["id"]!.GetValue<string>(), r => (r!["queuePosition"]!.GetValue<int>(), r["queuePriority"]!.GetValue<int>()));
+        Assert.Equal((1, 5), listed[high["id"]!.GetValue<string>()]);
+        Assert.Equal((2, 1), listed[low["id"]!.GetValue<string>()]);
+    }
+
     [Theory]
     [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"vm\":\"vm-two\",\"action\":\"assign\"}")]
     [InlineData("{\"cluster\":\"cl1\",\"vm\":\"vm-one\",\"VM\":\"vm-two\",\"action\":\"assign\"}")]

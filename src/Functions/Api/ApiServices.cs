@@ -5,6 +5,7 @@ using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Nodes;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Queueing;
 using GpuAutomation.ControlPlane.Rejections;
 
 namespace GpuAutomation.Functions.Api;
@@ -22,6 +23,7 @@ public sealed class ApiServices(
     [FromServices] NodeRegistry nodes,
     [FromServices] InventoryReset inventoryReset,
     [FromServices] RejectedMessageStore rejectedMessages,
+    [FromServices] RequestQueue queue,
     [FromServices] TimeProvider time)
 {
     public NodeRegistry Nodes { get; } = nodes;
@@ -31,6 +33,9 @@ public sealed class ApiServices(
     public RejectedMessageStore RejectedMessages { get; } = rejectedMessages;
 
     public PartitionRequestService Requests { get; } = requests;
+
+    /// <summary>The clusters' queues of waiting requests, read for the positions a request list shows.</summary>
+    public RequestQueue Queue { get; } = queue;
 
     public InventoryQueries Inventory { get; } = inventory;
 

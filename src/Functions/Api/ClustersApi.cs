@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Security.Claims;
 using GpuAutomation.ControlPlane;
 using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Provisioning;
 using GpuAutomation.Functions.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -69,12 +71,67 @@ public static class ClustersApi
             return RequestProblems.UnknownCluster(cluster);
         }
 
-        var headroom = FailoverHeadroom.Compute(view.Cluster, view.Nodes);
+        var policy = await services.Policies.GetEffectiveAsync(cluster, cancellationToken);
+        var capacities = view.Nodes.Select(FailoverHeadroom.CapacityOf).ToList();
+        var headroom = FailoverHeadroom.Compute(view.Cluster, capacities);
         return TypedResults.Ok(new HeadroomView(
             headroom.Cluster,
             headroom.SurvivesAnyNodeLoss,
             headroom.Worst?.Node,
-            [.. headroom.Losses.Select(l => new NodeLossView(l.Node, l.GpuVms, l.FreeElsewhere, l.Short))]));
+            [.. headroom.Losses.Select(l => new NodeLossView(l.Node, l.GpuVms, l.FreeElsewhere, l.Short, RestartTargets(l.Node, capacities)))],
+            Reserve(ClusterReserve.From(view, [], []), policy)));
+    }
+
+    /// <summary>
+    /// The other nodes' free partitions on the models <paramref name="lost"/>'s GPU VMs use, counted as
+    /// <see cref="FailoverHeadroom"/> counts them (healthy GPUs; a VM whose model the host didn't say, or a node
+    /// without GPU VMs, can use any model), so they add up to the loss's FreeElsewhere for a single-model node.
+    /// </summary>
+    private static List<RestartTargetView> RestartTargets(string lost, IReadOnlyList<NodeCapacity> nodes)
+    {
+        var own = nodes.First(n => string.Equals(n.Node, lost, StringComparison.OrdinalIgnoreCase));
+        var models = own.GpuVms.Select(vm => vm.Model).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var anyModel = models.Count == 0 || models.Contains(string.Empty);
+        return [.. nodes
+            .Where(n => !ReferenceEquals(n, own))
+            .Select(n => new RestartTargetView(n.Node, n.FreeByModel.Where(f => anyModel || models.Contains(f.Key)).Sum(f => f.Value)))
+            .Where(t => t.FreePartitions > 0)
+            .OrderByDescending(t => t.FreePartitions)
+            .ThenBy(t => t.Node, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>Whether the policy's reserve holds on the last inventory, with the figures admission would quote.</summary>
+    private static ReserveView Reserve(ClusterReserve reserve, ProvisioningPolicy policy)
+    {
+        var mode = policy.Reserve switch
+        {
+            ReserveMode.Fixed => "fixed",
+            ReserveMode.NPlusOne => "n+1",
+            _ => "none",
+        };
+        var onBreach = policy.OnReserveBreach == ReserveBreachAction.Warn ? "warn" : "refuse";
+        var holds = reserve.Satisfies(policy.Reserve, policy.ReservePartitions);
+        var free = reserve.Free;
+        var detail = policy.Reserve switch
+        {
+            ReserveMode.Fixed => string.Create(CultureInfo.InvariantCulture, $"{free} partition(s) free across the cluster; the policy keeps {policy.ReservePartitions ?? 0} free") + (holds ? "." : ": below the reserve."),
+            ReserveMode.NPlusOne when reserve.Nodes.Count == 0 => "No node has reported.",
+            ReserveMode.NPlusOne => NPlusOneDetail(reserve, holds),
+            _ => "The policy keeps no reserve: the last free partition can be granted.",
+        };
+        return new ReserveView(mode, policy.Reserve == ReserveMode.Fixed ? policy.ReservePartitions : null, onBreach, holds, free, detail);
+    }
+
+    private static string NPlusOneDetail(ClusterReserve reserve, bool holds)
+    {
+        // The node with the least to spare: the first to break the reserve (ClusterReserve.Satisfies asks this of every node).
+        var worst = reserve.Nodes
+            .Select(n => (n.Node, Needed: n.GpuVms, Elsewhere: reserve.Free - n.Free))
+            .OrderByDescending(x => x.Needed - x.Elsewhere)
+            .ThenByDescending(x => x.Needed)
+            .First();
+        return string.Create(CultureInfo.InvariantCulture, $"Losing node {worst.Node} would need {worst.Needed} free partition(s) on the other nodes for its GPU VM(s); {worst.Elsewhere} are free there")
+            + (holds ? "." : ": below the reserve.");
     }
 
     /// <summary>

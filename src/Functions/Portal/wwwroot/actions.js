@@ -66,10 +66,10 @@ export async function follow(requests, container, onDone) {
   onDone?.([...views.values()]);
 }
 
-function confirmArea(summary, confirmLabel, act) {
+function confirmArea(summary, confirmLabel, act, dismissLabel = "Cancel") {
   const status = h("div", { class: "follow", "aria-live": "polite" });
   const confirm = h("button", { type: "button", class: "primary", id: "dialog-confirm" }, confirmLabel);
-  const cancel = h("button", { type: "button", id: "dialog-cancel" }, "Cancel");
+  const cancel = h("button", { type: "button", id: "dialog-cancel" }, dismissLabel);
   const area = h("div", {}, summary, h("div", { class: "buttons" }, confirm, cancel), status);
   cancel.addEventListener("click", () => area.closest("dialog").close());
   confirm.addEventListener("click", async () => {
@@ -81,7 +81,9 @@ function confirmArea(summary, confirmLabel, act) {
       await follow(requests, status);
     } catch (error) {
       replace(status, problemView(error));
-      confirm.disabled = false;
+      // A refusal that depends on state (409) won't change by clicking again: e.g. a request no longer queued.
+      confirm.disabled = error instanceof ApiError && error.status === 409;
+      if (confirm.disabled) cancel.textContent = "Close";
     }
   });
   return area;
@@ -145,4 +147,25 @@ export function countDialog(cluster, summary, onChanged) {
     async () => (await change("PUT", `/api/clusters/${encode(cluster)}/partition-count`, { partitionCount: Number(select.value) })).requests);
   openDialog(`Partition count of ${cluster}`, area, onChanged);
   if (holders.length) area.querySelector("#dialog-confirm").disabled = true;
+}
+
+// Ends a queued request (POST …/cancel, Operator). Once it was admitted or ended meanwhile the API answers 409
+// not-queued; that is said in words, since the list behind the dialog may still show it queued until the next poll.
+export function cancelQueuedDialog(request, onChanged) {
+  const area = confirmArea(
+    h("p", { class: "what" }, `Request ${request.id} (assign a partition to ${request.vm} on node ${request.node}) will leave the queue `
+      + "and end Cancelled; nothing is sent to the node. The VM keeps running as it is."),
+    "Cancel the request",
+    async () => {
+      try {
+        return [await change("POST", `/api/partition-requests/${encode(request.id)}/cancel`)];
+      } catch (error) {
+        if (error instanceof ApiError && error.code === "not-queued") {
+          error.message = `It is no longer queued, so it can't be cancelled: ${error.message}`;
+        }
+        throw error;
+      }
+    },
+    "Keep it queued");
+  openDialog(`Cancel queued request for ${request.vm}`, area, onChanged);
 }

@@ -1,8 +1,40 @@
+import { ApiError, get } from "./api.js";
 import { badge, encode, h, table } from "./dom.js";
 import { age, mib } from "./format.js";
 import { loadCluster, openFindings } from "./fleet.js";
 import { commonValidCounts, gpuName, summarize, vramPerPartition } from "./inventory.js";
 import { assignDialog, countDialog, unassignDialog } from "./actions.js";
+import { headroomView } from "./headroom.js";
+import { queueView } from "./queue.js";
+
+const queuePageSize = 200;
+
+// The headroom and queue panels fail on their own: a refusal there (e.g. an API without them) leaves the rest of the page.
+async function orProblem(read) {
+  try {
+    return await read;
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return { changed: true, data: { error } };
+  }
+}
+
+async function loadClusterPage(cluster) {
+  const base = `/api/clusters/${encode(cluster)}`;
+  const [page, headroom, queued] = await Promise.all([
+    loadCluster(cluster).catch(error => {
+      // A cluster is known from its nodes' reports: before the first one there is nothing to show but that.
+      if (error instanceof ApiError && error.code === "unknown-cluster") return { changed: true, data: { missing: error } };
+      throw error;
+    }),
+    orProblem(get(`${base}/headroom`)),
+    orProblem(get(`/api/partition-requests?cluster=${encode(cluster)}&status=Queued&pageSize=${queuePageSize}`)),
+  ]);
+  return {
+    changed: page.changed || headroom.changed || queued.changed,
+    data: { ...page.data, headroom: headroom.data, queued: queued.data },
+  };
+}
 
 export function vmActions(cluster, vm, summary, context) {
   if (!context.caller?.canOperate) return null;
@@ -27,8 +59,16 @@ function gpuCell(gpu, index) {
 
 export const clusterPage = {
   title: "Cluster",
-  load: ([cluster]) => loadCluster(cluster),
-  view({ inventory, policy, compliance }, [cluster], context) {
+  load: ([cluster]) => loadClusterPage(cluster),
+  view({ missing, inventory, policy, compliance, headroom, queued }, [cluster], context) {
+    if (missing) {
+      return h("section", { "aria-labelledby": "page-title" },
+        h("h1", { id: "page-title" }, `Cluster ${cluster}`),
+        h("p", { class: "panel" }, `No node of cluster ${cluster} has reported inventory yet, so it has no GPUs, VMs or headroom to show. `
+          + "Nodes appear once their agent reports (they must be registered for the cluster). ",
+          h("a", { href: `#/clusters/${encode(cluster)}/policy` }, "Its policy can be set already.")),
+        headroomView({ nodes: [], reserve: null }, cluster, []));
+    }
     const s = summarize(inventory, policy.staleInventoryAfterMinutes);
     const width = Math.max(0, ...inventory.nodes.map(node => node.gpus.length));
     const counts = commonValidCounts(s.gpus);
@@ -59,6 +99,10 @@ export const clusterPage = {
           h("td", {}, vm.powerState),
           h("td", {}, vm.partition ? `yes${vm.partition.partitionId !== null ? ` (#${vm.partition.partitionId})` : ""}` : "—"),
           h("td", {}, vm.offlineAction ?? "not clustered"),
-          context.caller?.canOperate ? h("td", {}, vmActions(cluster, vm, s, context)) : null))));
+          context.caller?.canOperate ? h("td", {}, vmActions(cluster, vm, s, context)) : null))),
+      headroomView(headroom, cluster, s.staleNodes),
+      queued.error
+        ? h("section", { id: "queue" }, h("h2", {}, "Queued requests"), h("p", { class: "bad-text" }, `Queue unknown: ${queued.error.message}`))
+        : queueView(queued, context));
   },
 };

@@ -24,9 +24,11 @@ export function mib(value) {
 export function statusKind(status) {
   switch (status) {
     case "Succeeded": case "AlreadyDone": return "ok";
-    case "Failed": case "Rejected": case "TimedOut": return "bad";
+    case "Failed": case "Rejected": case "TimedOut": case "Expired": return "bad";
+    case "Cancelled": return "";
     default: return "busy";
   }
 }
 
-export const terminal = new Set(["Succeeded", "Failed", "Rejected", "TimedOut"]);
+// Statuses a request never leaves (PartitionRequestView.Status): Expired and Cancelled end a queued request.
+export const terminal = new Set(["Succeeded", "Failed", "Rejected", "TimedOut", "Expired", "Cancelled"]);

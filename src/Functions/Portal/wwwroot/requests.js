@@ -4,7 +4,7 @@ import { duration, statusKind, when } from "./format.js";
 import { stepsView } from "./actions.js";
 
 const filters = { cluster: "", vm: "", status: "", origin: "", since: "" };
-const statuses = ["Accepted", "Dispatched", "Running", "Succeeded", "Failed", "Rejected", "TimedOut"];
+const statuses = ["Queued", "Accepted", "Dispatched", "Running", "Succeeded", "Failed", "Rejected", "TimedOut", "Expired", "Cancelled"];
 
 function query() {
   const parts = [["cluster", filters.cluster], ["vm", filters.vm], ["status", filters.status]].filter(([, v]) => v);
@@ -13,6 +13,20 @@ function query() {
 
 function field(id, label, control) {
   return h("div", { class: "field" }, h("label", { for: id }, label), control);
+}
+
+// PlacementView: the VM had no free partition on its node, so the policy moved it (or is moving it) to another.
+function placedText(p) {
+  return `placed on ${p.to} from ${p.from}`;
+}
+
+function placementFact(p) {
+  return h("div", { id: "placement" },
+    h("strong", {}, placedText(p)), ` by ${p.mode === "live" ? "live migration" : "a quick move"}; `,
+    p.moved ? `moved (${p.moved}).` : "still moving.",
+    h("div", { class: "muted" }, p.reason),
+    h("div", {}, h("a", { href: `#/requests/${encode(p.moveRequestId)}` }, "Move request"), " · ",
+      h("a", { href: `#/requests/${encode(p.assignRequestId)}` }, "Assign request")));
 }
 
 export const requestsPage = {
@@ -43,7 +57,7 @@ export const requestsPage = {
         shown.map(r => h("tr", {},
           h("th", { scope: "row" }, h("a", { href: `#/requests/${encode(r.id)}` }, r.id)),
           h("td", {}, r.action + (r.partitionCount ? ` → ${r.partitionCount}` : "")),
-          h("td", {}, r.cluster), h("td", {}, r.node), h("td", {}, r.vm ?? "—"),
+          h("td", {}, r.cluster), h("td", {}, r.node, r.placement ? h("div", { class: "muted" }, placedText(r.placement)) : null), h("td", {}, r.vm ?? "—"),
           h("td", {}, badge(r.status, statusKind(r.status))),
           h("td", {}, r.origin), h("td", {}, r.requestedBy), h("td", {}, when(r.createdAt))))),
       list.continuationToken ? h("p", { class: "muted" }, "Older requests exist; narrow the filters to see them.") : null);
@@ -62,6 +76,10 @@ export const requestPage = {
       ["Origin", r.origin], ["Requested by", r.requestedBy], ["OfflineAction", r.offlineAction ?? "—"],
       ["Created", when(r.createdAt)], ["Completed", r.completedAt ? `${when(r.completedAt)} (${duration(r.createdAt, r.completedAt)})` : "still running"],
       ["Command", r.commandId ?? "—"],
+      ...(r.placement ? [["Placement", placementFact(r.placement)]] : []),
+      ...(r.status === "Queued"
+        ? [["Queue position", r.queuePosition ?? "—"], ["Queue priority", r.queuePriority ?? 0], ["Expires", when(r.queuedUntil)]]
+        : []),
     ];
     const steps = h("div", {});
     replace(steps, stepsView(r.steps));
