@@ -26,7 +26,8 @@ public static class PartitionRequestLatency
 
     /// <returns>p50 and p99 in milliseconds.</returns>
     /// <param name="extraSettings">More app settings, e.g. the telemetry of a tracing-on run.</param>
-    public static async Task<(double P50, double P99)> RunAsync(string build, string executable, string appRoot, int requests, int warmup, TextWriter output, IReadOnlyDictionary<string, string>? extraSettings = null)
+    /// <param name="policy">A cluster policy document PUT through the API before the first request (e.g. a reserve); null: the default policy.</param>
+    public static async Task<(double P50, double P99)> RunAsync(string build, string executable, string appRoot, int requests, int warmup, TextWriter output, IReadOnlyDictionary<string, string>? extraSettings = null, string? policy = null)
     {
         var settings = new Dictionary<string, string>
         {
@@ -57,6 +58,11 @@ public static class PartitionRequestLatency
             for (var n = 1; n <= Nodes; n++)
             {
                 await SeedAsync(client, n);
+            }
+
+            if (policy is not null)
+            {
+                await PutPolicyAsync(client, policy);
             }
 
             var total = Math.Min(requests + warmup, Nodes * VmsPerNode);
@@ -126,6 +132,17 @@ public static class PartitionRequestLatency
         if (!response.IsSuccessStatusCode || !body.Contains("\"processed\"", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"Seeding {node} failed: {(int)response.StatusCode} {body}");
+        }
+    }
+
+    private static async Task PutPolicyAsync(HttpClient client, string policy)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"api/clusters/{Cluster}/policy") { Content = new StringContent(policy, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-MS-CLIENT-PRINCIPAL", OperatorPrincipal);
+        using var response = await client.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Storing the policy {policy} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
     }
 

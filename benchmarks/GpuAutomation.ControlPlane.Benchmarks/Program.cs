@@ -26,8 +26,15 @@ if (args.Contains("--queue-only") && azurite is { Length: > 0 })
     return;
 }
 
+if (args.Contains("--compliance-only"))
+{
+    ComplianceScanFigures.Run(output, rounds: 9);
+    return;
+}
+
 SnapshotSizes(output);
 RolloutPlanningFigures.Run(output, rounds: 50);
+ComplianceScanFigures.Run(output, rounds: 9);
 await Acceptance(output, "in-memory", () => new InMemoryRecordTableSource(), sequential: 1000, contenders: 500, free: 16);
 if (azurite is { Length: > 0 })
 {

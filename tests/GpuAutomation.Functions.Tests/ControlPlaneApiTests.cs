@@ -315,6 +315,31 @@ public sealed class ControlPlaneApiTests : IAsyncLifetime
         AssertProblem(404, RequestCodes.UnknownCluster, unknownStatus, unknown);
     }
 
+    [Fact]
+    public async Task A_compliance_scan_names_the_gpu_vms_a_node_loss_would_strand_and_reports_the_policy_s_reserve_breached()
+    {
+        // node1's only partition is held by vm-one; node2 has no GPU: if node1 fails, vm-one can't restart anywhere.
+        var node2 = ControlPlaneFixture.Node("node2") with { Gpus = [], Vms = [] };
+        await _cp.SeedAsync(ControlPlaneFixture.Node("node1", partitionCount: 1, vmOneHolds: true), node2);
+        var (putStatus, _, _) = await _cp.SendAsync(HttpMethod.Put, "/api/clusters/cl1/policy", """{"rules":[],"reserve":"n+1"}""");
+
+        var (status, report, _) = await _cp.SendAsync(HttpMethod.Post, "/api/clusters/cl1/compliance/scan");
+        var (_, compliance, _) = await _cp.SendAsync(HttpMethod.Get, "/api/clusters/cl1/compliance");
+
+        Assert.Equal(200, putStatus);
+        Assert.Equal(200, status);
+        var findings = report!["findings"]!.AsArray();
+        var shortfall = findings.Single(f => f!["rule"]!.GetValue<string>() == "failover-capacity-short")!;
+        Assert.Equal(("node/node1", "Warning"), (shortfall["resource"]!.GetValue<string>(), shortfall["severity"]!.GetValue<string>()));
+        Assert.Contains("(vm-one)", shortfall["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        var breach = findings.Single(f => f!["rule"]!.GetValue<string>() == "reserve-breached")!;
+        Assert.Equal(("cluster", "Error"), (breach["resource"]!.GetValue<string>(), breach["severity"]!.GetValue<string>()));
+        Assert.Contains("losing node node1 would need 1 free partition(s) on the other nodes for its 1 GPU VM(s), and 0 are free there", breach["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("GPU VMs of node1: vm-one.", breach["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.False(report["compliant"]!.GetValue<bool>());
+        Assert.Contains(compliance!["latest"]!["findings"]!.AsArray(), f => f!["rule"]!.GetValue<string>() == "reserve-breached");
+    }
+
     private static NodeInventory WithThirdVm(NodeInventory node)
         => node with { Vms = [.. node.Vms, node.Vms[1] with { Name = "vm-three", Id = Guid.Parse("33333333-3333-4333-8333-333333333333") }] };
 

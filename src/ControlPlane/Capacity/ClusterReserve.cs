@@ -65,6 +65,28 @@ public sealed record ClusterReserve(string Cluster, IReadOnlyList<NodeReserveFig
         }
     }
 
+    /// <summary>
+    /// How the reserve fails to hold as things stand (not after a grant, unlike <see cref="CheckGrant"/>); null when it
+    /// holds or the policy keeps none. The same figures admission checks, so compliance reports a breach exactly when
+    /// these capacities would already be below what admission keeps back.
+    /// </summary>
+    public ReserveBreach? Breach(ReserveMode mode, int? fixedPartitions)
+    {
+        switch (mode)
+        {
+            case ReserveMode.Fixed when fixedPartitions is { } keep && Free < keep:
+                return new ReserveBreach(
+                    string.Create(CultureInfo.InvariantCulture, $"{Free} partition(s) free across the cluster, below the {keep} its policy reserves (reserve fixed)."),
+                    null);
+            case ReserveMode.NPlusOne when Shortest() is { Short: > 0 } worst:
+                return new ReserveBreach(
+                    string.Create(CultureInfo.InvariantCulture, $"Below the policy's reserve (n+1): losing node {worst.Node} would need {worst.Needed} free partition(s) on the other nodes for its {worst.Needed} GPU VM(s), and {worst.Elsewhere} are free there."),
+                    worst.Node);
+            default:
+                return null;
+        }
+    }
+
     /// <summary>Whether the reserve holds as things stand.</summary>
     public bool Satisfies(ReserveMode mode, int? fixedPartitions) => mode switch
     {

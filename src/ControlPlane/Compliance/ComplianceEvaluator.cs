@@ -2,6 +2,7 @@ using System.Globalization;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Capacity;
+using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Provisioning;
 
 namespace GpuAutomation.ControlPlane.Compliance;
@@ -33,7 +34,36 @@ public static class ComplianceEvaluator
 
         Vms(nodes, policy, azureTags ?? (_ => null), findings);
         FailoverCapacity(nodes, findings);
+        Reserve(nodes, policy, findings);
         return findings;
+    }
+
+    /// <summary>
+    /// The policy's reserve, checked with admission's own computation (<see cref="ClusterReserve"/>) over the stored
+    /// inventory alone: requests in flight are not counted, so a scan reports what the hosts last showed. A cluster
+    /// gets below its reserve although admission keeps it: grants accepted under onReserveBreach warn, assignments made
+    /// outside this product (Windows Admin Center, PowerShell), a reserve raised on a full cluster, a GPU or node gone
+    /// from the inventory with its free partitions. Like admission, it counts free partitions on every GPU whatever
+    /// its health, where <see cref="FailoverHeadroom"/> (failover-capacity-short) counts healthy GPUs only.
+    /// </summary>
+    private static void Reserve(IReadOnlyList<NodeInventory> nodes, ProvisioningPolicy policy, List<ComplianceFinding> findings)
+    {
+        if (policy.Reserve == ReserveMode.None
+            || ClusterReserve.From(new ClusterInventory(string.Empty, nodes), [], []).Breach(policy.Reserve, policy.ReservePartitions) is not { } breach)
+        {
+            return;
+        }
+
+        var stranded = breach.Node is { } worst
+            ? nodes.First(n => string.Equals(n.Node, worst, StringComparison.OrdinalIgnoreCase)).Vms.Where(vm => vm.IsClustered && vm.HasPartition).Select(vm => vm.Name).Order(StringComparer.OrdinalIgnoreCase).ToList()
+            : [];
+        var names = stranded.Count > 0 ? $" GPU VMs of {breach.Node}: {string.Join(", ", stranded)}." : string.Empty;
+        findings.Add(new ComplianceFinding(
+            ComplianceRules.ReserveBreached,
+            policy.OnReserveBreach == ReserveBreachAction.Refuse ? FindingSeverity.Error : FindingSeverity.Warning,
+            "cluster",
+            breach.Message + names,
+            new Remediation(RemediationKind.Manual, "Unassign partitions the cluster can spare, add GPUs or nodes, or lower the policy's reserve; until then admission refuses (or warns about) every assignment.", Automatic: false)));
     }
 
     /// <summary>A node whose loss would strand clustered GPU VMs (see <see cref="FailoverHeadroom"/>); one node has no failover to check.</summary>

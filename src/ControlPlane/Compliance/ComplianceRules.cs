@@ -22,4 +22,10 @@ public static class ComplianceRules
 
     /// <summary>Losing this node would leave some of its clustered GPU VMs without a partition on the others.</summary>
     public const string FailoverCapacityShort = "failover-capacity-short";
+
+    /// <summary>
+    /// The cluster is below its policy's reserve (fixed or n+1) as last reported: an error when the policy refuses
+    /// grants that break it, a warning when it only warns.
+    /// </summary>
+    public const string ReserveBreached = "reserve-breached";
 }
