@@ -1,6 +1,7 @@
 using GpuAutomation.Contracts.Commands;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.ControlPlane.Capacity;
+using GpuAutomation.ControlPlane.Diagnostics;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Outbox;
 using GpuAutomation.ControlPlane.Partitioning;
@@ -104,7 +105,9 @@ public sealed partial class VmPlacer(
                 return ((await requests.GetAsync(held.Request.Cluster, held.Request.Node, held.Request.Id, cancellationToken))?.Request ?? held.Request, refusal);
             }
 
-            LogPlaced(logger, held.Request.Id, held.Request.VmName, from.Node, candidate.Node, candidate.Mode, move.Stored!.Request.Id);
+            // The move is a request of its own (action move): counted as the assignment it serves is by the submission.
+            ControlPlaneTelemetry.Admitted(null, move.Stored!.Request, existing: false);
+            LogPlaced(logger, held.Request.Id, held.Request.VmName, from.Node, candidate.Node, candidate.Mode, move.Stored.Request.Id);
             dispatches.Enqueue(new PendingDispatch(move.Outbox!, move.Stored));
             return (held.Request, refusal);
         }
