@@ -94,6 +94,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.TryAddSingleton<VmPlacer>();
         services.TryAddSingleton<PartitionRequestService>();
         services.TryAddSingleton<QueueBackfill>();
+        services.TryAddSingleton<QueuePlacer>();
         services.TryAddSingleton<QueueExpiry>();
         services.TryAddSingleton<RolloutStore>();
         services.TryAddSingleton<RolloutPlanning>();

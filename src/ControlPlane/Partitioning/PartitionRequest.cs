@@ -17,7 +17,8 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// <param name="Queue">The terms it waits for capacity on (its own or the policy's); null when it never asked to wait.</param>
 /// <param name="QueuedUntil">While Queued: when it expires.</param>
 /// <param name="PowerAfter">While Queued or waiting for its VM to move: the power state its command will ask for, when not the default (restore).</param>
-/// <param name="Placement">The move that gives the VM its partition on another node (both the Move and the Assign it is for carry it); null when nothing moves.</param>
+/// <param name="AdmittedAt">When a request that waited in the queue was admitted (its time limit counts from then); null: admitted when created.</param>
+/// <param name="Placement">The move that gives the VM its partition on another node (both the Move and the Assign it is for carry it); null when nothing moves. On a Queued request: the placement an instance has claimed it for and is carrying out.</param>
 public sealed record PartitionRequest(
     string Id,
     string? IdempotencyKey,
@@ -43,10 +44,14 @@ public sealed record PartitionRequest(
     QueueTerms? Queue = null,
     DateTimeOffset? QueuedUntil = null,
     PowerAfterChange? PowerAfter = null,
-    VmMove? Placement = null)
+    VmMove? Placement = null,
+    DateTimeOffset? AdmittedAt = null)
 {
     public bool IsTerminal => Status >= RequestStatus.Succeeded;
 
     /// <summary>An assignment admitted on the node its VM is moving to, whose command waits for the move to succeed.</summary>
-    public bool WaitsForMove => Action == PartitionAction.Assign && Placement is not null && CommandId is null && !IsTerminal;
+    public bool WaitsForMove => Action == PartitionAction.Assign && Placement is not null && CommandId is null && !IsTerminal && Status != RequestStatus.Queued;
+
+    /// <summary>A queued request claimed by an instance placing it on <see cref="VmMove.ToNode"/> (see <see cref="Queueing.QueuePlacer"/>).</summary>
+    public bool IsBeingPlaced => Status == RequestStatus.Queued && Placement is not null;
 }

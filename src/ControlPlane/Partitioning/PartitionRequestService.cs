@@ -37,6 +37,7 @@ public sealed partial class PartitionRequestService(
     RequestAdmission admissions,
     RequestCommands commands,
     VmPlacer placer,
+    QueuePlacer queuePlacer,
     IIdSource ids,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
@@ -153,6 +154,12 @@ public sealed partial class PartitionRequestService(
             return new QueueAdmission(QueueAdmissionOutcome.Gone, queued, null);
         }
 
+        if (queued.IsBeingPlaced)
+        {
+            // Another instance is placing it; QueuePlacer.SettleAsync takes a claim back once it is older than the grace period.
+            return new QueueAdmission(QueueAdmissionOutcome.Waiting, queued, null);
+        }
+
         var now = time.GetUtcNow();
         var submission = new PartitionRequestSubmission(
             queued.Action,
@@ -166,6 +173,11 @@ public sealed partial class PartitionRequestService(
         var validation = PartitionRequestValidator.Validate(submission, inventorySnapshot, now, _options.InventoryMaxAge);
         if (validation.Rejection is { } rejection)
         {
+            if (rejection.Code == RequestCodes.NoFreePartition && string.Equals(validation.Node, queued.Node, StringComparison.OrdinalIgnoreCase) && QueuePlacer.MayPlace(queued, policy))
+            {
+                return await queuePlacer.PlaceAsync(stored, inventorySnapshot, policy, validation.Warnings, rejection, cancellationToken);
+            }
+
             // Capacity, or something in flight that will end: keep waiting. Anything else (the VM is gone, or holds a
             // partition already) won't change by waiting: the request ends with that reason.
             return WaitsFor(rejection.Code) || (RequestCodes.DependsOnState(rejection.Code) && rejection.Code != RequestCodes.VmHasPartition)
@@ -186,7 +198,7 @@ public sealed partial class PartitionRequestService(
             queued.PowerAfter ?? PowerAfterChange.RestorePrevious,
             async (withCommand, ledger, outbox) =>
             {
-                var accepted = withCommand with { Status = RequestStatus.Accepted, UpdatedAt = now, QueuedUntil = null };
+                var accepted = withCommand with { Status = RequestStatus.Accepted, UpdatedAt = now, QueuedUntil = null, AdmittedAt = now };
                 try
                 {
                     return await requests.AdmitQueuedAsync(current, accepted, ledger, outbox!, cancellationToken);
@@ -207,6 +219,11 @@ public sealed partial class PartitionRequestService(
             cancellationToken);
         if (admission.Refusal is { } refusal)
         {
+            if (refusal.Code == RequestCodes.NoFreePartition && QueuePlacer.MayPlace(queued, policy))
+            {
+                return await queuePlacer.PlaceAsync(current, inventorySnapshot, policy, validation.Warnings, refusal, cancellationToken);
+            }
+
             return WaitsFor(refusal.Code) || RequestCodes.DependsOnState(refusal.Code)
                 ? new QueueAdmission(QueueAdmissionOutcome.Waiting, queued, refusal)
                 : await EndAsync(current, RequestStatus.Rejected, refusal, cancellationToken);
@@ -269,21 +286,29 @@ public sealed partial class PartitionRequestService(
         var now = time.GetUtcNow();
         var ended = await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Ending queued request {stored.Request.Id}", async () =>
         {
-            var current = await requests.GetAsync(stored.Request.Cluster, stored.Request.Node, stored.Request.Id, cancellationToken) ?? stored;
-            if (current.Request.Status != RequestStatus.Queued)
+            var current = await requests.GetAsync(stored.Request.Cluster, stored.Request.Node, stored.Request.Id, cancellationToken);
+            if (current is null)
             {
-                return (current.Request, false);
+                // Placed on another node (QueuePlacer): the queued row went in the placement's commit.
+                return ((await requests.GetAsync(stored.Request.Id, cancellationToken))?.Request ?? stored.Request, false, (PartitionRequest?)null);
             }
 
-            var updated = current.Request with { Status = status, Error = reason, UpdatedAt = now, CompletedAt = now, QueuedUntil = null };
+            if (current.Request.Status != RequestStatus.Queued)
+            {
+                return (current.Request, false, (PartitionRequest?)null);
+            }
+
+            // Ending wins over a placement claim: the claim's commit is conditional on the version this replaces.
+            var updated = current.Request with { Status = status, Error = reason, UpdatedAt = now, CompletedAt = now, QueuedUntil = null, Placement = null };
             await requests.UpdateAsync(current, updated, null, null, null, cancellationToken);
-            return (updated, true);
+            return (updated, true, current.Request);
         });
         if (!ended.Item2)
         {
             return new QueueAdmission(QueueAdmissionOutcome.Gone, ended.Item1, null);
         }
 
+        await queuePlacer.ReleaseClaimAsync(ended.Item3!, cancellationToken);
         await queue.RemoveAsync(EntryOf(ended.Item1), cancellationToken);
         if (ended.Item1.IdempotencyKey is { } key)
         {
@@ -294,8 +319,7 @@ public sealed partial class PartitionRequestService(
         return new QueueAdmission(QueueAdmissionOutcome.Ended, ended.Item1, reason);
     }
 
-    private static QueueEntry EntryOf(PartitionRequest request)
-        => new(request.Cluster, request.Node, request.Id, request.Queue?.Priority ?? 0, request.CreatedAt, request.QueuedUntil ?? request.CreatedAt);
+    private static QueueEntry EntryOf(PartitionRequest request) => QueueEntry.Of(request);
 
     /// <summary>
     /// Stores a request refused for capacity as Queued, with the refusal among its warnings (why it waits). The queue

@@ -70,7 +70,33 @@ public sealed class RequestStore
         }
 
         var row = await _table.GetAsync(partition, RequestPrefix + requestId, cancellationToken);
+        if (row is null && partition.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot)
+        {
+            // A queued request placed on another node left its node's partition in the commit batch; an instance that
+            // stopped before re-indexing it leaves the index pointing there. Find it in the cluster and fix the index.
+            return await SearchClusterAsync(requestId, partition[..dot], cancellationToken);
+        }
+
         return row is null ? null : ToStoredRequest(row);
+    }
+
+    private async Task<StoredRequest?> SearchClusterAsync(string requestId, string cluster, CancellationToken cancellationToken)
+    {
+        var rowKey = RequestPrefix + requestId;
+        var query = new RowQuery(PartitionKeyPrefix: ClusterPrefix(cluster), RowKeyPrefix: rowKey, PageSize: 1000);
+        var found = (await QueryAllAsync(query, int.MaxValue, cancellationToken))
+            .Where(r => r.RowKey == rowKey)
+            .Select(r => (r.PartitionKey, Stored: ToStoredRequest(r)))
+            .OrderBy(r => r.Stored.Request.IsTerminal)
+            .ThenByDescending(r => r.Stored.Request.UpdatedAt)
+            .FirstOrDefault();
+        if (found.Stored is null)
+        {
+            return null;
+        }
+
+        await IndexAsync(requestId, found.PartitionKey, cancellationToken);
+        return found.Stored;
     }
 
     /// <summary>
@@ -310,6 +336,76 @@ public sealed class RequestStore
         catch (StoreException ex) when (ex.Code == StoreErrors.RowMissing)
         {
         }
+    }
+
+    /// <summary>Replaces a request read with its ETag (a lost race throws a conflict) and returns it with its new ETag.</summary>
+    public async Task<StoredRequest> ReplaceAsync(StoredRequest stored, PartitionRequest updated, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(updated);
+        var etags = await _table.SubmitAsync([RowChange.Write(ToRow(updated, stored.ETag))], cancellationToken);
+        return new StoredRequest(updated, etags[0] ?? string.Empty);
+    }
+
+    /// <summary>
+    /// Writes a queued request's assignment on the node it is being placed on, with that node's ledger, in one batch
+    /// and without touching the id index: the index keeps finding the queued row until the placement is committed
+    /// (<see cref="CommitQueuedPlacementAsync"/>). Inserted, or replacing the leftover row <paramref name="replacing"/>.
+    /// </summary>
+    public async Task<StoredRequest> WriteTentativeAsync(PartitionRequest held, StoredLedger ledger, StoredRequest? replacing, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(ledger);
+        var partition = PartitionOf(held.Cluster, held.Node);
+        var etags = await SubmitWithLedgerAsync(partition, [RowChange.Write(ToRow(held, replacing?.ETag)), RowChange.Write(ToRow(ledger.Ledger, ledger.ETag))], ledger.Ledger, cancellationToken);
+        return new StoredRequest(held, etags[0] ?? string.Empty);
+    }
+
+    /// <summary>
+    /// Commits the placement of a queued request, in one batch of its VM's node's partition: the queued row goes
+    /// (conditional on the ETag of the claim, so at most one commit, and none after the claim was rolled back, the
+    /// request admitted in place or ended), the Move request comes with its reservation on that node's ledger and its
+    /// outbox row. Then the request's id is indexed to <paramref name="assignPartitionNode"/>, where its assignment waits.
+    /// </summary>
+    public async Task<StoredRequest> CommitQueuedPlacementAsync(StoredRequest claimed, PartitionRequest move, StoredLedger ledger, OutboxEntry outbox, string assignPartitionNode, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        ArgumentNullException.ThrowIfNull(move);
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(outbox);
+        var partition = PartitionOf(move.Cluster, move.Node);
+
+        // The move's index row first: a row that is never found is worse than an index row without its row.
+        await IndexAsync(move.Id, partition, cancellationToken);
+        var etags = await SubmitWithLedgerAsync(
+            partition,
+            [RowChange.Delete(partition, RequestPrefix + claimed.Request.Id, claimed.ETag), RowChange.Insert(ToRow(move, etag: null)), RowChange.Write(ToRow(ledger.Ledger, ledger.ETag)), RowChange.Insert(ToRow(outbox))],
+            ledger.Ledger,
+            cancellationToken);
+        try
+        {
+            await IndexAsync(claimed.Request.Id, PartitionOf(claimed.Request.Cluster, assignPartitionNode), cancellationToken);
+        }
+        catch (StoreException)
+        {
+            // Committed all the same: GetAsync finds the assignment by searching the cluster and writes the index then.
+        }
+
+        return new StoredRequest(move, etags[1] ?? string.Empty);
+    }
+
+    /// <summary>Deletes a request read with its ETag that never took effect (an uncommitted placement), releasing its ledger reservation in the same batch.</summary>
+    public async Task DiscardAsync(StoredRequest stored, StoredLedger? ledger, NodeLedger? updatedLedger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var partition = PartitionOf(stored.Request.Cluster, stored.Request.Node);
+        var changes = new List<RowChange> { RowChange.Delete(partition, RequestPrefix + stored.Request.Id, stored.ETag) };
+        if (updatedLedger is not null)
+        {
+            changes.Add(RowChange.Write(ToRow(updatedLedger, ledger?.ETag)));
+        }
+
+        await SubmitWithLedgerAsync(partition, changes, updatedLedger, cancellationToken);
     }
 
     /// <summary>Outbox rows written before <paramref name="writtenBefore"/> (younger ones are still being dispatched by their writer).</summary>

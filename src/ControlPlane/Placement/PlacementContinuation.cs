@@ -84,6 +84,13 @@ public sealed partial class PlacementContinuation(
 
             var placement = waiting.Request.Placement!;
             var move = await requests.GetAsync(waiting.Request.Cluster, placement.FromNode, placement.MoveRequestId, cancellationToken);
+            if (move is null && await ClaimStandsAsync(waiting.Request, cancellationToken))
+            {
+                continue;
+            }
+
+            // Read again after the claim: a commit between the first read and the claim's wrote the move.
+            move ??= await requests.GetAsync(waiting.Request.Cluster, placement.FromNode, placement.MoveRequestId, cancellationToken);
             if (move is null)
             {
                 await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Ending placement {waiting.Request.Id}", async () =>
@@ -106,6 +113,14 @@ public sealed partial class PlacementContinuation(
 
         return continued;
     }
+
+    /// <summary>
+    /// True for a queued request's placement still claimed for this move (<see cref="Queueing.QueuePlacer"/>): its move is
+    /// written when the claim commits, or the claim is rolled back and the assignment discarded; not this sweep's to end.
+    /// </summary>
+    private async Task<bool> ClaimStandsAsync(PartitionRequest waiting, CancellationToken cancellationToken)
+        => await requests.GetAsync(waiting.Cluster, waiting.Placement!.FromNode, waiting.Id, cancellationToken) is { Request: { IsBeingPlaced: true } claim }
+            && claim.Placement!.MoveRequestId == waiting.Placement.MoveRequestId;
 
     /// <summary>Ends the waiting assignment Failed and gives its reserved partition back, in one batch.</summary>
     private async Task FailAsync(StoredRequest waiting, string message, DateTimeOffset now, CancellationToken cancellationToken)

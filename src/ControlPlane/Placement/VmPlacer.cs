@@ -119,29 +119,7 @@ public sealed partial class VmPlacer(
     private async Task<AdmissionResult> WriteMoveAsync(PartitionRequest assign, VmMove placement, Contracts.Reports.NodeInventory from, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var move = new PartitionRequest(
-            placement.MoveRequestId,
-            null,
-            assign.Cluster,
-            from.Node,
-            PartitionAction.Move,
-            assign.VmName,
-            assign.VmId,
-            null,
-            [],
-            assign.Origin,
-            assign.RequestedBy,
-            RequestStatus.Accepted,
-            now,
-            now,
-            null,
-            null,
-            [],
-            [],
-            null,
-            null,
-            assign.TraceId,
-            Placement: placement);
+        var move = MoveRequest(assign, placement, now);
         return await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Accepting move {move.Id}", async () =>
         {
             var ledger = await requests.GetLedgerAsync(move.Cluster, move.Node, cancellationToken) ?? new StoredLedger(NodeLedger.FromInventory(move.Cluster, from), null);
@@ -155,6 +133,31 @@ public sealed partial class VmPlacer(
             return new AdmissionResult(stored, outbox, null);
         });
     }
+
+    /// <summary>The Move request of <paramref name="placement"/> (id <see cref="VmMove.MoveRequestId"/>, on <see cref="VmMove.FromNode"/>), before its command.</summary>
+    internal static PartitionRequest MoveRequest(PartitionRequest assign, VmMove placement, DateTimeOffset now) => new(
+        placement.MoveRequestId,
+        null,
+        assign.Cluster,
+        placement.FromNode,
+        PartitionAction.Move,
+        assign.VmName,
+        assign.VmId,
+        null,
+        [],
+        assign.Origin,
+        assign.RequestedBy,
+        RequestStatus.Accepted,
+        now,
+        now,
+        null,
+        null,
+        [],
+        [],
+        null,
+        null,
+        assign.TraceId,
+        Placement: placement);
 
     [LoggerMessage(EventId = 3108, Level = LogLevel.Information, Message = "Placed request {RequestId}: VM {VmName} moves from {FromNode} to {ToNode} ({Mode}) by move {MoveRequestId}, then gets its partition there")]
     private static partial void LogPlaced(ILogger logger, string requestId, string? vmName, string fromNode, string toNode, MoveMode mode, string moveRequestId);

@@ -1,6 +1,7 @@
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Policies;
+using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.Contracts.Messaging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,8 +14,11 @@ namespace GpuAutomation.ControlPlane.Queueing;
 /// a trigger missed by a stopped instance). It walks the cluster's queue in admission order (priority, then age) and
 /// admits each request that fits through <see cref="PartitionRequestService.AdmitQueuedAsync"/>: the same admission
 /// as a fresh request, so never past capacity or the reserve; each admission is conditional on the request's ETag, so
-/// two instances backfilling at once never admit one twice. A request that doesn't fit is passed over for the next,
-/// and a node that refused for capacity is skipped for the rest of the pass.
+/// two instances backfilling at once never admit one twice. A request that doesn't fit on its VM's node is placed on
+/// another node when the cluster policy allows moves (<see cref="QueuePlacer"/>), and a placement claim older than the
+/// grace period (its instance stopped) is rolled back first. A request that doesn't fit is passed over for the next,
+/// and without moves a node that refused for capacity is skipped for the rest of the pass (with moves, a later request
+/// on it may still fit elsewhere).
 /// </summary>
 public sealed partial class QueueBackfill(
     RequestQueue queue,
@@ -22,6 +26,7 @@ public sealed partial class QueueBackfill(
     InventoryStore inventory,
     PolicyStore policies,
     PartitionRequestService service,
+    QueuePlacer placer,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
     ILogger<QueueBackfill> logger)
@@ -82,13 +87,24 @@ public sealed partial class QueueBackfill(
                 continue;
             }
 
+            if (stored.Request.IsBeingPlaced)
+            {
+                // Another instance is placing it, or stopped doing so: only a claim older than the grace period is taken back.
+                if (await placer.SettleAsync(stored, cancellationToken) is not { } released)
+                {
+                    continue;
+                }
+
+                stored = released;
+            }
+
             var result = await service.AdmitQueuedAsync(stored, clusterInventory, policy, cancellationToken);
             switch (result.Outcome)
             {
                 case QueueAdmissionOutcome.Admitted:
                     admitted++;
                     break;
-                case QueueAdmissionOutcome.Waiting when result.Reason is { } reason && PartitionRequestService.WaitsFor(reason.Code):
+                case QueueAdmissionOutcome.Waiting when result.Reason is { } reason && PartitionRequestService.WaitsFor(reason.Code) && policy.Moves == MovePolicy.Never:
                     full.Add(entry.Node);
                     break;
                 case QueueAdmissionOutcome.Gone:

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GpuAutomation.ControlPlane.Partitioning;
 
 namespace GpuAutomation.ControlPlane.Queueing;
 
@@ -10,4 +11,11 @@ public sealed record QueueEntry(string Cluster, string Node, string RequestId, i
     /// partition scan in key order is the admission order, with no index to keep.
     /// </summary>
     public string RowKey => string.Create(CultureInfo.InvariantCulture, $"q-{QueueTerms.MaxPriority - Priority}-{CreatedAt.UtcTicks:D19}-{RequestId}");
+
+    /// <summary>The entry of a queued request (its row key depends only on the request's id, priority and age, not on its node).</summary>
+    public static QueueEntry Of(PartitionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new(request.Cluster, request.Node, request.Id, request.Queue?.Priority ?? 0, request.CreatedAt, request.QueuedUntil ?? request.CreatedAt);
+    }
 }
