@@ -39,7 +39,7 @@ public sealed partial class RequestTimeouts(
         => OptimisticRetry.RunAsync(options.Value.MaxConcurrencyAttempts, $"Timing out request {candidate.Id}", async () =>
         {
             var stored = await requests.GetAsync(candidate.Cluster, candidate.Node, candidate.Id, cancellationToken);
-            if (stored is null || stored.Request.IsTerminal || stored.Request.CreatedAt >= cutoff)
+            if (stored is null || stored.Request.IsTerminal || (stored.Request.AdmittedAt ?? stored.Request.CreatedAt) >= cutoff)
             {
                 return false;
             }

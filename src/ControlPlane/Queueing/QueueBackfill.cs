@@ -18,7 +18,8 @@ namespace GpuAutomation.ControlPlane.Queueing;
 /// another node when the cluster policy allows moves (<see cref="QueuePlacer"/>), and a placement claim older than the
 /// grace period (its instance stopped) is rolled back first. A request that doesn't fit is passed over for the next,
 /// and without moves a node that refused for capacity is skipped for the rest of the pass (with moves, a later request
-/// on it may still fit elsewhere).
+/// on it may still fit elsewhere). A pass that meets a request another pass is placing stops there: that pass walks on
+/// in the same order, and overtaking it could give the partition it is about to take to a lower-priority request.
 /// </summary>
 public sealed partial class QueueBackfill(
     RequestQueue queue,
@@ -55,7 +56,8 @@ public sealed partial class QueueBackfill(
         var policy = await policyRead;
         var full = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var admitted = 0;
-        foreach (var entry in entries)
+        var stopped = false;
+        foreach (var entry in entries.TakeWhile(_ => !stopped))
         {
             if (full.Contains(entry.Node))
             {
@@ -89,10 +91,11 @@ public sealed partial class QueueBackfill(
 
             if (stored.Request.IsBeingPlaced)
             {
-                // Another instance is placing it, or stopped doing so: only a claim older than the grace period is taken back.
+                // Another pass is placing it, or its instance stopped doing so (a claim older than the grace period is
+                // taken back). That pass goes on down the queue after it; this one going on would overtake it.
                 if (await placer.SettleAsync(stored, cancellationToken) is not { } released)
                 {
-                    continue;
+                    break;
                 }
 
                 stored = released;
@@ -106,6 +109,10 @@ public sealed partial class QueueBackfill(
                     break;
                 case QueueAdmissionOutcome.Waiting when result.Reason is { } reason && PartitionRequestService.WaitsFor(reason.Code) && policy.Moves == MovePolicy.Never:
                     full.Add(entry.Node);
+                    break;
+                case QueueAdmissionOutcome.Waiting when result.Request.IsBeingPlaced:
+                    // Lost the claim to another pass placing it: as above, that pass serves the rest of the queue.
+                    stopped = true;
                     break;
                 case QueueAdmissionOutcome.Gone:
                     await queue.RemoveAsync(entry, cancellationToken);
