@@ -1,11 +1,14 @@
 using FsCheck.Xunit;
 using GpuAutomation.Contracts.Inventory;
 using GpuAutomation.Contracts.Reports;
+using GpuAutomation.Contracts.Messaging;
 using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.ControlPlane.Partitioning;
+using GpuAutomation.ControlPlane.Placement;
 using GpuAutomation.ControlPlane.Policies;
 using GpuAutomation.ControlPlane.Provisioning;
 using GpuAutomation.ControlPlane.Queueing;
+using GpuAutomation.ControlPlane.Storage;
 using GpuAutomation.ControlPlane.Tests.Support;
 
 namespace GpuAutomation.ControlPlane.Tests.Queueing;
@@ -188,6 +191,131 @@ public sealed class QueuePropertyTests
             }
         }
     }
+
+    /// <summary>
+    /// Queued requests on a full node1, partitions freeing on node2 and node3 (moves allowed), restarts, and instances
+    /// that stop at any step of a placement (the claim, the tentative assignment, the commit, the index write), in any
+    /// order: after the timer's pass every request is one row, placed at most once (one move request per placed VM),
+    /// exactly as many placed as partitions freed, never more reserved than freed, and every request still waiting is
+    /// in the queue without a claim.
+    /// </summary>
+    [Property(MaxTest = 30)]
+    public async Task Placements_from_the_queue_survive_racing_and_stopped_instances(int[] script)
+    {
+        const int Vms = 8;
+        var tables = Backends.InMemory();
+        var now = Sample.Start;
+        var planes = new List<ControlPlaneHarness> { new(tables, "i0-") };
+        ControlPlaneHarness Current()
+        {
+            planes[^1].Time.SetUtcNow(now);
+            return planes[^1];
+        }
+
+        try
+        {
+            await planes[0].SeedAsync(
+                Sample.Node("node1", Sample.Start, partitionCount: 2, withPartition: 2, without: Vms),
+                Sample.Node("node2", Sample.Start, partitionCount: 2, withPartition: 2, without: 0),
+                Sample.Node("node3", Sample.Start, partitionCount: 2, withPartition: 2, without: 0));
+            await planes[0].Get<PolicyStore>().SaveAsync(Sample.Cluster, new ProvisioningPolicy([], Moves: MovePolicy.WhenOff), Sample.Start, "tester", null, default);
+            var ids = new List<string>();
+            var freed = new Dictionary<string, int> { ["node2"] = 0, ["node3"] = 0 };
+            var publishedByStopped = new List<string?>();
+            foreach (var step in (script ?? []).Take(25))
+            {
+                now += TimeSpan.FromSeconds(1);
+                var n = step & 0x7fffffff;
+                switch (n % 5)
+                {
+                    case 0 or 1 when ids.Count < Vms:
+                        var queued = await Current().SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, $"node1-vm{ids.Count}") with { Queue = new QueueTerms(600, n / 5 % 3) });
+                        ids.Add(queued.Request.Id);
+                        break;
+                    case 2:
+                        var node = n / 5 % 2 == 0 ? "node2" : "node3";
+                        if (freed[node] < 2)
+                        {
+                            var plane = Current();
+                            var unassign = await plane.SubmitAsync(PartitionRequestSubmission.Unassign(Sample.Cluster, $"{node}-gpuvm{freed[node]}"));
+                            await plane.Intake.HandleAsync(plane.Result(unassign.Request, CommandOutcome.Succeeded), default);
+                            await plane.DispatchWaitingAsync();
+                            freed[node]++;
+                        }
+
+                        break;
+                    case 3:
+                        planes.Add(new ControlPlaneHarness(tables, $"i{planes.Count}-"));
+                        break;
+                    default:
+                        var crashing = new CrashingTables(tables) { CrashOn = CrashPoint(n / 5 % 4) };
+                        using (var stopping = new ControlPlaneHarness(crashing, $"c{planes.Count}-{n}-"))
+                        {
+                            stopping.Time.SetUtcNow(now);
+                            try
+                            {
+                                await stopping.Get<QueueBackfill>().BackfillAsync(Sample.Cluster, default);
+                                await stopping.DispatchWaitingAsync();
+                            }
+                            catch (SimulatedCrashException)
+                            {
+                            }
+
+                            publishedByStopped.AddRange(stopping.Bus.Published.Where(p => p.Command.Envelope.MessageType == MessageTypes.MoveVm).Select(p => p.Command.Envelope.CorrelationId));
+                        }
+
+                        break;
+                }
+            }
+
+            // The timer's pass, past every grace period, on the last instance.
+            now += TimeSpan.FromMinutes(3);
+            var last = Current();
+            await last.Sweeper.SweepAsync(default);
+            await last.Get<PlacementContinuation>().SweepAsync(default);
+            await last.Get<QueueBackfill>().BackfillAllAsync(default);
+            await last.DispatchWaitingAsync();
+
+            var states = (await Task.WhenAll(ids.Select(id => last.Requests.GetAsync(id, default)))).Select(s => s!).ToList();
+            var rows = (await last.Requests.ListAsync(new RequestListQuery(Sample.Cluster, PageSize: 1000), default)).Requests;
+            Assert.All(ids, id => Assert.Single(rows, r => r.Id == id));
+            var placed = states.Where(s => s.Status != RequestStatus.Queued).ToList();
+            Assert.All(placed, s => Assert.True(s.WaitsForMove && s.Node != "node1", $"{s.Id}: {s.Status} on {s.Node}"));
+            Assert.Equal(Math.Min(freed.Values.Sum(), ids.Count), placed.Count);
+            var moves = rows.Where(r => r.Action == PartitionAction.Move).ToList();
+            Assert.Equal(placed.Count, moves.Count);
+            Assert.Equal(placed.Select(p => p.Placement!.MoveRequestId).Order(), moves.Select(m => m.Id).Order());
+            var published = planes.SelectMany(p => p.Bus.Published).Where(p => p.Command.Envelope.MessageType == MessageTypes.MoveVm).Select(p => p.Command.Envelope.CorrelationId).Concat(publishedByStopped).Distinct().Order();
+            Assert.Equal(moves.Select(m => m.Id).Order(), published);
+            foreach (var node in freed.Keys)
+            {
+                var ledger = (await last.Store.GetLedgerAsync(Sample.Cluster, node, default))!.Ledger;
+                Assert.Equal(placed.Count(p => p.Node == node), ledger.ReservedPartitions);
+                Assert.True(ledger.ReservedPartitions <= freed[node], $"{node}: {ledger.ReservedPartitions} reserved, {freed[node]} freed");
+            }
+
+            var waiting = states.Where(s => s.Status == RequestStatus.Queued).ToList();
+            Assert.All(waiting, s => Assert.Null(s.Placement));
+            var entries = await last.Get<RequestQueue>().ListAsync(Sample.Cluster, 100, default);
+            Assert.Equal(waiting.Select(s => s.Id).Order(), entries.Select(e => e.RequestId).Order());
+        }
+        finally
+        {
+            foreach (var plane in planes)
+            {
+                plane.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Where a stopping instance dies in a placement: claim, tentative assignment, commit, or the index write after it.</summary>
+    private static Func<string, IReadOnlyList<RowChange>, bool> CrashPoint(int which) => which switch
+    {
+        0 => (table, changes) => table == RequestStore.TableName && changes.Count == 1 && changes[0].Kind == RowChangeKind.Replace && changes[0].Row.PartitionKey.EndsWith(".node1", StringComparison.Ordinal) && changes[0].Row.RowKey.StartsWith("r-", StringComparison.Ordinal),
+        1 => (table, changes) => table == RequestStore.TableName && changes.Any(c => c.Row.RowKey.StartsWith("r-", StringComparison.Ordinal) && !c.Row.PartitionKey.EndsWith(".node1", StringComparison.Ordinal)),
+        2 => (table, changes) => table == RequestStore.TableName && changes.Any(c => c.Kind == RowChangeKind.Delete && c.Row.RowKey.StartsWith("r-", StringComparison.Ordinal)),
+        _ => (table, changes) => table == RequestIndex.TableName && changes.Any(c => c.Row.GetString("Partition") is { } partition && !partition.EndsWith(".node1", StringComparison.Ordinal)),
+    };
 
     /// <summary>The node's inventory after a result, as the model has it: assigned VMs hold a partition unless still in flight.</summary>
     private static NodeInventory After(string node, DateTimeOffset at, HashSet<string> assigned, List<PartitionRequest> inFlight, int capacity)
