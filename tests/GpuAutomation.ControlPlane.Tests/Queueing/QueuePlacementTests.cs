@@ -209,6 +209,43 @@ public sealed class QueuePlacementTests
     }
 
     [Fact]
+    public async Task A_claimer_that_resumes_after_its_claim_was_taken_back_commits_nothing()
+    {
+        var tables = Backends.InMemory();
+        string id;
+        using (var setup = await ClusterAsync(tables, "s-"))
+        {
+            id = (await setup.SubmitAsync(Waiting("node1-vm0"))).Request.Id;
+            await FreeWithoutBackfillAsync(setup, "node2", 1);
+        }
+
+        // Instance a stalls right before its commit, long enough for its claim to count as left behind.
+        var stalling = new PausingTables(tables)
+        {
+            PauseOn = (table, changes) => table == RequestStore.TableName && changes.Any(c => c.Kind == RowChangeKind.Delete && c.Row.RowKey == "r-" + id),
+        };
+        using var a = new ControlPlaneHarness(stalling, "a-");
+        var run = Task.Run(() => a.Get<QueueBackfill>().BackfillAsync(Sample.Cluster, default));
+        await stalling.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        using var b = new ControlPlaneHarness(tables, "b-");
+        b.Time.Advance(TimeSpan.FromMinutes(1));
+        var claimed = (await b.Store.GetAsync(Sample.Cluster, "node1", id, default))!;
+        Assert.NotNull(await b.Get<QueuePlacer>().SettleAsync(claimed, default));
+
+        stalling.Resume();
+        Assert.Equal(0, await run);
+        await a.DispatchWaitingAsync();
+
+        Assert.Empty(Moves(a));
+        var queued = (await b.Requests.GetAsync(id, default))!;
+        Assert.Equal((RequestStatus.Queued, "node1", (VmMove?)null), (queued.Status, queued.Node, queued.Placement));
+        Assert.Empty((await b.Store.GetLedgerAsync(Sample.Cluster, "node2", default))!.Ledger.Reservations);
+        Assert.Empty((await b.Store.GetLedgerAsync(Sample.Cluster, "node1", default))!.Ledger.Reservations);
+        Assert.Single(await RowsOfAsync(b, id));
+        Assert.Single(await b.Get<RequestQueue>().ListAsync(Sample.Cluster, 10, default));
+    }
+
+    [Fact]
     public async Task Cancelling_a_request_a_stopped_instance_was_placing_gives_its_partition_back()
     {
         var (tables, id) = await StoppedBeforeCommitAsync();

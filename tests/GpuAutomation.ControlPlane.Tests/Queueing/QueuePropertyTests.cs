@@ -199,13 +199,17 @@ public sealed class QueuePropertyTests
     /// exactly as many placed as partitions freed, never more reserved than freed, and every request still waiting is
     /// in the queue without a claim.
     /// </summary>
-    [Property(MaxTest = 30)]
-    public async Task Placements_from_the_queue_survive_racing_and_stopped_instances(int[] script)
+    [Property(MaxTest = 60)]
+    public async Task Placements_from_the_queue_survive_racing_and_stopped_instances(byte[] script)
     {
         const int Vms = 8;
+        const int Held = 4;
         var tables = Backends.InMemory();
         var now = Sample.Start;
         var planes = new List<ControlPlaneHarness> { new(tables, "i0-") };
+        var ids = new List<string>();
+        var freed = new Dictionary<string, int> { ["node2"] = 0, ["node3"] = 0 };
+        var publishedByStopped = new List<string?>();
         ControlPlaneHarness Current()
         {
             planes[^1].Time.SetUtcNow(now);
@@ -215,26 +219,31 @@ public sealed class QueuePropertyTests
         try
         {
             await planes[0].SeedAsync(
-                Sample.Node("node1", Sample.Start, partitionCount: 2, withPartition: 2, without: Vms),
-                Sample.Node("node2", Sample.Start, partitionCount: 2, withPartition: 2, without: 0),
-                Sample.Node("node3", Sample.Start, partitionCount: 2, withPartition: 2, without: 0));
+                Sample.Node("node1", Sample.Start, partitionCount: Held, withPartition: Held, without: Vms),
+                Sample.Node("node2", Sample.Start, partitionCount: Held, withPartition: Held, without: 0),
+                Sample.Node("node3", Sample.Start, partitionCount: Held, withPartition: Held, without: 0));
             await planes[0].Get<PolicyStore>().SaveAsync(Sample.Cluster, new ProvisioningPolicy([], Moves: MovePolicy.WhenOff), Sample.Start, "tester", null, default);
-            var ids = new List<string>();
-            var freed = new Dictionary<string, int> { ["node2"] = 0, ["node3"] = 0 };
-            var publishedByStopped = new List<string?>();
-            foreach (var step in (script ?? []).Take(25))
+            async Task FreeWithoutBackfillAsync(string node)
+            {
+                // Freed by an instance that stopped before its backfill: a later pass (or a stopping one) finds it.
+                var ledger = (await Current().Store.GetLedgerAsync(Sample.Cluster, node, default))!;
+                await Current().Store.SaveLedgerAsync(ledger.Ledger with { FreePartitions = ledger.Ledger.FreePartitions + 1 }, ledger.ETag, default);
+                freed[node]++;
+            }
+
+            foreach (var step in (script ?? []).Take(30))
             {
                 now += TimeSpan.FromSeconds(1);
-                var n = step & 0x7fffffff;
-                switch (n % 5)
+                var n = (int)step;
+                switch (n % 6)
                 {
                     case 0 or 1 when ids.Count < Vms:
-                        var queued = await Current().SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, $"node1-vm{ids.Count}") with { Queue = new QueueTerms(600, n / 5 % 3) });
+                        var queued = await Current().SubmitAsync(PartitionRequestSubmission.Assign(Sample.Cluster, $"node1-vm{ids.Count}") with { Queue = new QueueTerms(600, n / 6 % 3) });
                         ids.Add(queued.Request.Id);
                         break;
-                    case 2:
-                        var node = n / 5 % 2 == 0 ? "node2" : "node3";
-                        if (freed[node] < 2)
+                    case 2 or 3:
+                        var node = n / 6 % 2 == 0 ? "node2" : "node3";
+                        if (freed[node] < Held && n % 6 == 2)
                         {
                             var plane = Current();
                             var unassign = await plane.SubmitAsync(PartitionRequestSubmission.Unassign(Sample.Cluster, $"{node}-gpuvm{freed[node]}"));
@@ -242,14 +251,24 @@ public sealed class QueuePropertyTests
                             await plane.DispatchWaitingAsync();
                             freed[node]++;
                         }
+                        else if (freed[node] < Held)
+                        {
+                            await FreeWithoutBackfillAsync(node);
+                        }
 
                         break;
-                    case 3:
+                    case 4:
                         planes.Add(new ControlPlaneHarness(tables, $"i{planes.Count}-"));
                         break;
                     default:
-                        var crashing = new CrashingTables(tables) { CrashOn = CrashPoint(n / 5 % 4) };
-                        using (var stopping = new ControlPlaneHarness(crashing, $"c{planes.Count}-{n}-"))
+                        // An instance applies a result that freed a partition, and stops somewhere in the backfill that follows.
+                        if (freed[n / 24 % 2 == 0 ? "node2" : "node3"] < Held)
+                        {
+                            await FreeWithoutBackfillAsync(n / 24 % 2 == 0 ? "node2" : "node3");
+                        }
+
+                        var crashing = new CrashingTables(tables) { CrashOn = CrashPoint(n / 6 % 4) };
+                        using (var stopping = new ControlPlaneHarness(crashing, $"c{publishedByStopped.Count}-{now.Ticks}-"))
                         {
                             stopping.Time.SetUtcNow(now);
                             try
