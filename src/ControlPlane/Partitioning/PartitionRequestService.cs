@@ -234,6 +234,12 @@ public sealed partial class PartitionRequestService(
             return new QueueAdmission(QueueAdmissionOutcome.Gone, queued, null);
         }
 
+        if (current.Request.IsBeingPlaced)
+        {
+            // Admitted here over another instance's placement claim (read on a retry): that claim can't commit now.
+            await queuePlacer.ReleaseClaimAsync(current.Request, cancellationToken);
+        }
+
         await queue.RemoveAsync(EntryOf(admitted.Request), cancellationToken);
         LogAdmittedFromQueue(logger, admitted.Request.Id, admitted.Request.Cluster, admitted.Request.Node, admitted.Request.VmName, admitted.Request.CommandId, now - queued.CreatedAt);
         dispatches.Enqueue(new PendingDispatch(admission.Outbox!, admitted));

@@ -13,7 +13,7 @@ namespace GpuAutomation.Functions.Api;
 /// <param name="QueuePosition">While Queued: its place in the cluster's queue (1: admitted next when capacity frees).</param>
 /// <param name="QueuedUntil">While Queued: when it expires unless admitted.</param>
 /// <param name="QueuePriority">The priority it waits with (higher first); null when it never asked to wait.</param>
-/// <param name="Placement">When its VM moves to another node for the partition: from where, to where, how and why.</param>
+/// <param name="Placement">When its VM moves to another node for the partition: from where, to where, how and why. On a Queued request: the control plane is placing it there right now; it becomes the assignment on that node, or waits on.</param>
 public sealed record PartitionRequestView(
     string Id,
     string Cluster,
