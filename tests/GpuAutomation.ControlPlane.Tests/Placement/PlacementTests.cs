@@ -208,4 +208,49 @@ public sealed class PlacementTests
         Assert.Empty(plane.Bus.Published);
         Assert.Empty((await plane.Store.GetLedgerAsync(Sample.Cluster, "node2", default))!.Ledger.Reservations);
     }
+    /// <summary>The assignment the control plane admitted on the target after the move finished late, found by the link the move carries.</summary>
+    private static async Task<PartitionRequest?> LateAssignOfAsync(ControlPlaneHarness plane, string moveId)
+        => (await plane.Requests.GetAsync(moveId, default))!.Placement!.LateAssignRequestId is { } id ? await plane.Requests.GetAsync(id, default) : null;
+
+    [Fact]
+    public async Task A_move_that_finishes_after_its_time_out_still_gets_the_vm_its_partition_on_the_target()
+    {
+        using var plane = await FullNodeAsync(new ProvisioningPolicy([], Moves: MovePolicy.WhenOff));
+        var assign = (await plane.AssignAsync("node1-vm0")).Request;
+        var move = (await plane.Requests.GetAsync(assign.Placement!.MoveRequestId, default))!;
+
+        // No result within the time-out: the move times out, and its assignment with it, giving node2's partition back.
+        plane.Time.Advance(TimeSpan.FromMinutes(31));
+        await plane.Timeouts.TimeOutStaleAsync(default);
+        var timedOut = (await plane.Requests.GetAsync(assign.Id, default))!;
+        Assert.Equal((RequestStatus.TimedOut, RequestCodes.TimedOut), (timedOut.Status, timedOut.Error!.Code));
+        Assert.Equal(RequestStatus.TimedOut, (await plane.Requests.GetAsync(move.Id, default))!.Status);
+        Assert.Empty((await plane.Store.GetLedgerAsync(Sample.Cluster, "node2", default))!.Ledger.Reservations);
+
+        // The host finishes the move later: the VM is on node2, so it gets its partition there, through admission.
+        Assert.True(await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default));
+        await plane.DispatchWaitingAsync();
+
+        var late = (await LateAssignOfAsync(plane, move.Id))!;
+        Assert.Equal((PartitionAction.Assign, "node2", RequestStatus.Dispatched, "node1-vm0"), (late.Action, late.Node, late.Status, late.VmName));
+        Assert.Equal($"late-move:{move.Id}", late.IdempotencyKey);
+        Assert.Equal((move.Id, assign.Id, late.Id), (late.Placement!.MoveRequestId, late.Placement.AssignRequestId, late.Placement.LateAssignRequestId));
+        var assignPartition = Command<AssignPartition>(plane, "node2");
+        Assert.Equal(("node1-vm0", PowerAfterChange.Start), (assignPartition.VmName, assignPartition.PowerAfter));
+        Assert.Contains((await plane.Store.GetLedgerAsync(Sample.Cluster, "node2", default))!.Ledger.Reservations, r => r.RequestId == late.Id);
+
+        // The move's record says the VM moved, late; the timed-out assignment stays TimedOut and links the new one.
+        var movedLate = (await plane.Requests.GetAsync(move.Id, default))!;
+        Assert.Contains(movedLate.Warnings, w => w.Code == RequestCodes.LateResult);
+        Assert.StartsWith("moved late", movedLate.Placement!.Moved, StringComparison.Ordinal);
+        var original = (await plane.Requests.GetAsync(assign.Id, default))!;
+        Assert.Equal((RequestStatus.TimedOut, late.Id), (original.Status, original.Placement!.LateAssignRequestId));
+        Assert.Null(original.Placement.WithoutPartition);
+
+        // Delivered again (an instance that stopped before settling it): nothing more is admitted or sent.
+        Assert.False(await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default));
+        await plane.DispatchWaitingAsync();
+        Assert.Single(plane.Bus.Published, p => p.Command.Body is AssignPartition);
+        Assert.Equal(late.Id, (await LateAssignOfAsync(plane, move.Id))!.Id);
+    }
 }
