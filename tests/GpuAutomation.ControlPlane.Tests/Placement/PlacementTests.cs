@@ -7,6 +7,7 @@ using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Placement;
 using GpuAutomation.ControlPlane.Policies;
 using GpuAutomation.ControlPlane.Provisioning;
+using GpuAutomation.ControlPlane.Storage;
 using GpuAutomation.ControlPlane.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,9 +17,9 @@ namespace GpuAutomation.ControlPlane.Tests.Placement;
 public sealed class PlacementTests
 {
     /// <summary>Every GPU has 4 partitions. node1: all held, and VMs node1-vm0 (running) and node1-vm1 without; node2: 4 free; node3: 1 free.</summary>
-    private static async Task<ControlPlaneHarness> FullNodeAsync(ProvisioningPolicy policy, VmPowerState vmState = VmPowerState.Running)
+    private static async Task<ControlPlaneHarness> FullNodeAsync(ProvisioningPolicy policy, VmPowerState vmState = VmPowerState.Running, IRecordTableSource? tables = null, string idPrefix = "")
     {
-        var plane = new ControlPlaneHarness(Backends.InMemory());
+        var plane = new ControlPlaneHarness(tables ?? Backends.InMemory(), idPrefix);
         var node1 = Sample.Node("node1", Sample.Start, partitionCount: 4, withPartition: 4, without: 2);
         node1 = node1 with { Vms = [.. node1.Vms.Select(v => v.Name == "node1-vm0" ? v with { PowerState = vmState } : v)] };
         await plane.SeedAsync(
@@ -252,5 +253,117 @@ public sealed class PlacementTests
         await plane.DispatchWaitingAsync();
         Assert.Single(plane.Bus.Published, p => p.Command.Body is AssignPartition);
         Assert.Equal(late.Id, (await LateAssignOfAsync(plane, move.Id))!.Id);
+    }
+    [Fact]
+    public async Task A_waiting_assignment_does_not_time_out_while_its_move_is_still_open()
+    {
+        using var plane = await FullNodeAsync(new ProvisioningPolicy([], Moves: MovePolicy.WhenOff));
+        var assign = (await plane.AssignAsync("node1-vm0")).Request;
+        // The move is written a moment after the assignment it is for, as it is outside a frozen test clock.
+        var stored = (await plane.Store.GetAsync(Sample.Cluster, "node1", assign.Placement!.MoveRequestId, default))!;
+        await plane.Store.UpdateAsync(stored, stored.Request with { CreatedAt = stored.Request.CreatedAt.AddSeconds(1) }, null, null, null, default);
+
+        // Past the assignment's time-out, not yet the move's.
+        plane.Time.Advance(TimeSpan.FromMinutes(30) + TimeSpan.FromMilliseconds(500));
+        Assert.Equal(0, await plane.Timeouts.TimeOutStaleAsync(default));
+        Assert.True((await plane.Requests.GetAsync(assign.Id, default))!.WaitsForMove);
+
+        // The move finishes within its own time-out: the assignment that waited for it is sent.
+        var move = (await plane.Requests.GetAsync(assign.Placement.MoveRequestId, default))!;
+        Assert.True(await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default));
+        await plane.DispatchWaitingAsync();
+        Assert.Equal(RequestStatus.Dispatched, (await plane.Requests.GetAsync(assign.Id, default))!.Status);
+        Assert.Null((await plane.Requests.GetAsync(move.Id, default))!.Placement!.LateAssignRequestId);
+        Assert.Equal("node1-vm0", Command<AssignPartition>(plane, "node2").VmName);
+    }
+
+    [Fact]
+    public async Task A_late_move_with_no_partition_left_on_the_target_says_the_vm_is_there_without_one()
+    {
+        // Strategy pack: node3, with its one free partition.
+        using var plane = await FullNodeAsync(new ProvisioningPolicy([], Moves: MovePolicy.WhenOff, Strategy: PlacementStrategy.Pack));
+        var assign = (await plane.AssignAsync("node1-vm0")).Request;
+        var move = (await plane.Requests.GetAsync(assign.Placement!.MoveRequestId, default))!;
+        Assert.Equal("node3", assign.Node);
+        plane.Time.Advance(TimeSpan.FromMinutes(31));
+        await plane.Timeouts.TimeOutStaleAsync(default);
+        // The partition the time-out gave back goes to another VM of node3.
+        var other = (await plane.AssignAsync("node3-vm0")).Request;
+        Assert.Equal((RequestStatus.Dispatched, "node3"), (other.Status, other.Node));
+
+        await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default);
+        await plane.DispatchWaitingAsync();
+
+        foreach (var id in new[] { move.Id, assign.Id })
+        {
+            var placement = (await plane.Requests.GetAsync(id, default))!.Placement!;
+            Assert.Null(placement.LateAssignRequestId);
+            Assert.Equal(RequestCodes.MovedWithoutPartition, placement.WithoutPartition?.Code);
+            Assert.Contains("now runs on node3 without a GPU partition", placement.WithoutPartition!.Message, StringComparison.Ordinal);
+            Assert.Contains(RequestCodes.NoFreePartition, placement.WithoutPartition.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(RequestStatus.TimedOut, (await plane.Requests.GetAsync(assign.Id, default))!.Status);
+        Assert.DoesNotContain(plane.Bus.Published, p => p.Command.Body is AssignPartition a && a.VmName == "node1-vm0");
+
+        // Once node3 has a partition again, the same result delivered again gets the VM its partition after all.
+        await plane.Intake.HandleAsync(plane.Result(other, CommandOutcome.Failed), default);
+        await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default);
+        await plane.DispatchWaitingAsync();
+        var late = (await LateAssignOfAsync(plane, move.Id))!;
+        Assert.Equal(("node3", RequestStatus.Dispatched), (late.Node, late.Status));
+        Assert.Null((await plane.Requests.GetAsync(assign.Id, default))!.Placement!.WithoutPartition);
+        Assert.Single(plane.Bus.Published, p => p.Command.Body is AssignPartition a && a.VmName == "node1-vm0");
+    }
+
+    [Fact]
+    public async Task A_late_move_continued_by_two_instances_at_once_admits_one_assignment()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var tables = Backends.InMemory();
+            using var a = await FullNodeAsync(new ProvisioningPolicy([], Moves: MovePolicy.WhenOff), tables: tables, idPrefix: "a-");
+            using var b = new ControlPlaneHarness(tables, "b-");
+            var assign = (await a.AssignAsync("node1-vm0")).Request;
+            var move = (await a.Requests.GetAsync(assign.Placement!.MoveRequestId, default))!;
+            a.Time.Advance(TimeSpan.FromMinutes(31));
+            b.Time.Advance(TimeSpan.FromMinutes(31));
+            await a.Timeouts.TimeOutStaleAsync(default);
+
+            // The late result reaches both instances at once (its lock expired while the first still worked on it).
+            var result = MoveResult(a, move, CommandOutcome.Succeeded);
+            using var gate = new SemaphoreSlim(0);
+            var one = Task.Run(async () => { await gate.WaitAsync(); await a.Intake.HandleAsync(result, default); });
+            var two = Task.Run(async () => { await gate.WaitAsync(); await b.Intake.HandleAsync(result, default); });
+            gate.Release(2);
+            await Task.WhenAll(one, two);
+            await a.DispatchWaitingAsync();
+            await b.DispatchWaitingAsync();
+
+            var onNode2 = (await a.Requests.ListAsync(new RequestListQuery(Sample.Cluster, "node2"), default)).Requests.Where(r => r.VmName == "node1-vm0").ToList();
+            Assert.Equal(2, onNode2.Count);
+            var late = Assert.Single(onNode2, r => r.Status == RequestStatus.Dispatched);
+            Assert.Equal(late.Id, (await a.Requests.GetAsync(assign.Id, default))!.Placement!.LateAssignRequestId);
+            Assert.Single(a.Bus.Published.Concat(b.Bus.Published), p => p.Command.Body is AssignPartition);
+        }
+    }
+
+    [Fact]
+    public async Task A_late_move_applied_by_an_instance_that_stopped_before_continuing_is_continued_when_its_result_comes_again()
+    {
+        using var plane = await FullNodeAsync(new ProvisioningPolicy([], Moves: MovePolicy.WhenOff));
+        var assign = (await plane.AssignAsync("node1-vm0")).Request;
+        plane.Time.Advance(TimeSpan.FromMinutes(31));
+        await plane.Timeouts.TimeOutStaleAsync(default);
+        // The late result was applied to the move, then the instance stopped: nothing continued the placement.
+        var move = (await plane.Store.GetAsync(Sample.Cluster, "node1", assign.Placement!.MoveRequestId, default))!;
+        await plane.Store.UpdateAsync(move, move.Request with { Status = RequestStatus.Succeeded, CompletedAt = plane.Time.GetUtcNow() }, null, null, null, default);
+
+        Assert.False(await plane.Intake.HandleAsync(MoveResult(plane, move.Request, CommandOutcome.Succeeded), default));
+        await plane.DispatchWaitingAsync();
+
+        var late = (await LateAssignOfAsync(plane, move.Request.Id))!;
+        Assert.Equal(("node2", RequestStatus.Dispatched), (late.Node, late.Status));
+        Assert.Equal("node1-vm0", Command<AssignPartition>(plane, "node2").VmName);
     }
 }
