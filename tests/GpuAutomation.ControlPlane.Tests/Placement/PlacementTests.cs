@@ -366,4 +366,25 @@ public sealed class PlacementTests
         Assert.Equal(("node2", RequestStatus.Dispatched), (late.Node, late.Status));
         Assert.Equal("node1-vm0", Command<AssignPartition>(plane, "node2").VmName);
     }
+    [Fact]
+    public async Task A_late_move_s_assignment_keeps_the_failover_reserve()
+    {
+        // 5 partitions free outside node1 and 4 kept back: the placement's grant on node2 leaves 4.
+        using var plane = await FullNodeAsync(new ProvisioningPolicy([], Reserve: ReserveMode.Fixed, ReservePartitions: 4, Moves: MovePolicy.WhenOff));
+        var assign = (await plane.AssignAsync("node1-vm0")).Request;
+        Assert.Equal((RequestStatus.Accepted, "node2"), (assign.Status, assign.Node));
+        var move = (await plane.Requests.GetAsync(assign.Placement!.MoveRequestId, default))!;
+        plane.Time.Advance(TimeSpan.FromMinutes(31));
+        await plane.Timeouts.TimeOutStaleAsync(default);
+        // Meanwhile node3's free partition goes to its own VM: 4 left, all of them the reserve.
+        Assert.Equal(RequestStatus.Dispatched, (await plane.AssignAsync("node3-vm0")).Request.Status);
+
+        await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default);
+        await plane.DispatchWaitingAsync();
+
+        var placement = (await plane.Requests.GetAsync(move.Id, default))!.Placement!;
+        Assert.Null(placement.LateAssignRequestId);
+        Assert.Contains(RequestCodes.HeadroomReserved, placement.WithoutPartition!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(plane.Bus.Published, p => p.Command.Body is AssignPartition a && a.VmName == "node1-vm0");
+    }
 }
