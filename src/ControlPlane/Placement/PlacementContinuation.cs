@@ -69,7 +69,7 @@ public sealed partial class PlacementContinuation(
             if (move.Status == RequestStatus.TimedOut)
             {
                 var minutes = (int)_options.RequestTimeout.TotalMinutes;
-                await EndAsync(waiting, RequestStatus.TimedOut, new RequestNotice(RequestCodes.TimedOut, $"VM '{move.VmName}' did not finish moving from {placement.FromNode} to {placement.ToNode} within {minutes} minutes (move {move.Id} timed out); nothing was assigned. If the host still finishes the move, the VM is given its partition on {placement.ToNode} then (placement.lateAssignRequestId)."), now, cancellationToken);
+                await EndAsync(waiting, RequestStatus.TimedOut, new RequestNotice(RequestCodes.TimedOut, $"VM '{move.VmName}' did not finish moving from {placement.FromNode} to {placement.ToNode} within {minutes} minutes (move {move.Id} timed out); nothing was assigned. If the host still finishes the move, the VM gets its partition on {placement.ToNode} by a new assign request, linked from this one."), now, cancellationToken);
                 return (null, null);
             }
 
