@@ -112,6 +112,7 @@ public static class ControlPlaneCoreServiceCollectionExtensions
         services.AddHostedService<ReportAuthenticationStartup>();
         services.TryAddSingleton<CapacityMetrics>();
         services.TryAddSingleton<QueueMetrics>();
+        services.TryAddSingleton<LateMoveAdmission>();
         services.TryAddSingleton<PlacementContinuation>();
         services.TryAddSingleton<ReportIntake>();
         services.TryAddSingleton<OutboxSweeper>();

@@ -27,6 +27,14 @@ public sealed class ControlPlaneOptions
     /// <summary>An idempotency key claimed this long ago whose request was never written is free again.</summary>
     public TimeSpan IdempotencyClaimTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A node ledger this instance saw longer ago than this is read again before a grant is checked against the
+    /// cluster's reserve. Grants are ordered by the cluster's capacity holds whatever a view's age (see
+    /// ClusterCapacityHolds); this bounds how long a change that is not a grant (a snapshot showing a partition taken
+    /// outside this tool, a partition count change) takes to reach admission.
+    /// </summary>
+    public TimeSpan CapacityViewMaxAge { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Reads and retries of one read-modify-write before giving up with store-contention.</summary>
     public int MaxConcurrencyAttempts { get; set; } = 200;
 
@@ -56,6 +64,7 @@ public sealed class ControlPlaneOptions
         Positive(OutboxGracePeriod, nameof(OutboxGracePeriod));
         Positive(IdempotencyClaimTimeout, nameof(IdempotencyClaimTimeout));
         Positive(MaxClockSkew, nameof(MaxClockSkew));
+        Positive(CapacityViewMaxAge, nameof(CapacityViewMaxAge));
         if (CommandTimeToLive > RequestTimeout)
         {
             problems.Add($"{SectionName}:{nameof(CommandTimeToLive)} ({CommandTimeToLive}) must not be longer than {nameof(RequestTimeout)} ({RequestTimeout}): a command must expire before its request times out.");

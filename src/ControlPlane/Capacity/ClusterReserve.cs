@@ -22,8 +22,7 @@ public sealed record ClusterReserve(string Cluster, IReadOnlyList<NodeReserveFig
     {
         ArgumentNullException.ThrowIfNull(inventory);
         ArgumentNullException.ThrowIfNull(ledgers);
-        var reserved = ledgers.SelectMany(l => l.Reservations).Select(r => r.RequestId).ToHashSet(StringComparer.Ordinal);
-        var pending = holds.Where(h => !reserved.Contains(h.RequestId)).ToList();
+        var pending = holds.Where(h => !ledgers.Any(l => string.Equals(l.Node, h.Node, StringComparison.OrdinalIgnoreCase) && l.Shows(h.RequestId))).ToList();
         var nodes = inventory.Nodes.OrderBy(n => n.Node, StringComparer.OrdinalIgnoreCase).Select(node =>
         {
             var ledger = ledgers.FirstOrDefault(l => string.Equals(l.Node, node.Node, StringComparison.OrdinalIgnoreCase))

@@ -18,6 +18,23 @@ public sealed record NodeLedger(
     DateTimeOffset AsOf,
     IReadOnlyList<Reservation> Reservations)
 {
+    /// <summary>How many settled held assignments <see cref="SettledHolds"/> remembers; an older one forgotten only keeps its hold counted until it is stale (safe).</summary>
+    public const int SettledHoldsKept = 100;
+
+    /// <summary>
+    /// How many times the stored row has been written: <see cref="RequestStore"/> counts it up on every write, so of two
+    /// reads of the same row the higher version is the later state (ETags can't be ordered). The cluster's capacity
+    /// holds name the version that shows a hold they dropped (<see cref="ClusterCapacityHolds"/>).
+    /// </summary>
+    public long Version { get; init; }
+
+    /// <summary>
+    /// Ids of held assignments (<see cref="Reservation.Held"/>) whose reservation has left this ledger (done, failed,
+    /// timed out, withdrawn, or shown by a snapshot), newest last: a hold still listed for one of them is not counted
+    /// again, since the partition it took (or gave back) is in <see cref="FreePartitions"/> now.
+    /// </summary>
+    public IReadOnlyList<string> SettledHolds { get; init; } = [];
+
     public int ReservedPartitions => Reservations.Count(r => r.Action == PartitionAction.Assign);
 
     public int AvailablePartitions => Math.Max(0, FreePartitions - ReservedPartitions);
@@ -59,11 +76,16 @@ public sealed record NodeLedger(
         return null;
     }
 
-    public NodeLedger Reserve(PartitionRequest request)
+    /// <param name="held">The assignment was admitted against the cluster's reserve under a capacity hold.</param>
+    public NodeLedger Reserve(PartitionRequest request, bool held = false)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return this with { Reservations = [.. Reservations, new Reservation(request.Id, request.Action, request.VmName, request.VmId, request.CreatedAt)] };
+        return this with { Reservations = [.. Reservations, new Reservation(request.Id, request.Action, request.VmName, request.VmId, request.CreatedAt) { Held = held }] };
     }
+
+    /// <summary>Whether this ledger accounts for the hold of <paramref name="requestId"/>: its reservation is here, or has settled.</summary>
+    public bool Shows(string requestId)
+        => Reservations.Any(r => string.Equals(r.RequestId, requestId, StringComparison.Ordinal)) || SettledHolds.Contains(requestId, StringComparer.Ordinal);
 
     /// <summary>
     /// Ends a request's reservation. When the host did the change, the freed or consumed partition is counted until
@@ -83,7 +105,7 @@ public sealed record NodeLedger(
         // counting it again would, for a count change, zero a node whose inventory-after is then ignored as older.
         if (!changeApplied || hostTime < AsOf)
         {
-            return this with { Reservations = remaining };
+            return this with { Reservations = remaining, SettledHolds = Settle([reservation]) };
         }
 
         var free = reservation.Action switch
@@ -93,7 +115,7 @@ public sealed record NodeLedger(
             PartitionAction.SetOfflineAction or PartitionAction.Move => FreePartitions,
             _ => 0,
         };
-        return this with { FreePartitions = free, AsOf = hostTime > AsOf ? hostTime : AsOf, Reservations = remaining };
+        return this with { FreePartitions = free, AsOf = hostTime > AsOf ? hostTime : AsOf, Reservations = remaining, SettledHolds = Settle([reservation]) };
     }
 
     /// <summary>
@@ -110,9 +132,20 @@ public sealed record NodeLedger(
         }
 
         var vms = snapshot.Vms.ToDictionary(v => v.Id);
-        var remaining = Reservations.Where(r => !ShownBy(r, vms)).ToList();
-        return this with { FreePartitions = snapshot.Gpus.Sum(g => g.FreePartitions), AsOf = snapshot.TakenAt, Reservations = remaining };
+        var shown = Reservations.Where(r => ShownBy(r, vms)).ToList();
+        return this with
+        {
+            FreePartitions = snapshot.Gpus.Sum(g => g.FreePartitions),
+            AsOf = snapshot.TakenAt,
+            Reservations = [.. Reservations.Except(shown)],
+            SettledHolds = Settle(shown),
+        };
     }
+
+    private IReadOnlyList<string> Settle(IReadOnlyList<Reservation> leaving)
+        => leaving.Any(r => r.Held)
+            ? [.. SettledHolds.Concat(leaving.Where(r => r.Held).Select(r => r.RequestId)).TakeLast(SettledHoldsKept)]
+            : SettledHolds;
 
     private static bool ShownBy(Reservation reservation, Dictionary<Guid, VmInventory> vms)
         => reservation.VmId is { } id && reservation.Action switch

@@ -8,4 +8,8 @@ public sealed record Reservation(
     PartitionAction Action,
     string? VmName,
     Guid? VmId,
-    DateTimeOffset ReservedAt);
+    DateTimeOffset ReservedAt)
+{
+    /// <summary>An assignment admitted under a capacity hold (<see cref="ClusterCapacityHolds"/>): when it leaves the ledger, the ledger remembers it settled.</summary>
+    public bool Held { get; init; }
+}

@@ -16,7 +16,9 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// <param name="TraceId">The W3C trace the request was submitted in (API call, command, agent steps, result); null when nothing traced it.</param>
 /// <param name="Queue">The terms it waits for capacity on (its own or the policy's); null when it never asked to wait.</param>
 /// <param name="QueuedUntil">While Queued: when it expires.</param>
-/// <param name="PowerAfter">While Queued or waiting for its VM to move: the power state its command will ask for, when not the default (restore).</param>
+/// <param name="PowerAfter">While Queued or waiting for its VM to move: the power state its command will ask for, when not
+/// the default (restore). Kept on a placement's assignment that timed out with its move, for the assignment the VM gets
+/// if the move still finishes (<see cref="LateMoveAdmission"/>).</param>
 /// <param name="AdmittedAt">When a request that waited in the queue was admitted (its time limit counts from then); null: admitted when created.</param>
 /// <param name="Placement">The move that gives the VM its partition on another node (both the Move and the Assign it is for carry it); null when nothing moves. On a Queued request: the placement an instance has claimed it for and is carrying out.</param>
 public sealed record PartitionRequest(

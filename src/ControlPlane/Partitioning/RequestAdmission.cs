@@ -1,4 +1,5 @@
 using GpuAutomation.Contracts.Commands;
+using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Outbox;
@@ -13,8 +14,9 @@ namespace GpuAutomation.ControlPlane.Partitioning;
 /// <summary>
 /// Admission of a validated request: its node's ledger (free partitions, requests in flight) and, for an assignment,
 /// the cluster policy's failover reserve (<see cref="ClusterCapacityHolds"/> says how that stays true under
-/// concurrency), then the write of the request with its reservation — and its command's outbox row, unless it waits for
-/// a move — in one batch. Shared by new submissions, queued requests and placements, so all three are held to the same rules.
+/// concurrency while working from ledgers read earlier), then the write of the request with its reservation — and its
+/// command's outbox row, unless it waits for a move — in one batch. Shared by new submissions, queued requests and
+/// placements, so all three are held to the same rules.
 /// </summary>
 public sealed partial class RequestAdmission(
     RequestStore requests,
@@ -40,96 +42,150 @@ public sealed partial class RequestAdmission(
         CancellationToken cancellationToken,
         bool waitForMove = false)
     {
-        var node = cluster.FindNode(request.Node)!;
-        StoredLedger OrFromInventory(Contracts.Reports.NodeInventory n, StoredLedger? stored) => stored ?? new StoredLedger(NodeLedger.FromInventory(request.Cluster, n), null);
         var reserved = request.Action == PartitionAction.Assign && policy.Reserve != ReserveMode.None;
         var holding = reserved && policy.OnReserveBreach == ReserveBreachAction.Refuse;
-        var admission = await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Accepting request {request.Id}", async () =>
+        var attempts = 0;
+        return await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Accepting request {request.Id}", async () =>
         {
-            var now = time.GetUtcNow();
-            var candidate = request;
-            StoredLedger ledger;
-            if (reserved)
+            // Decided first on what this instance last read or wrote: an acceptance is checked by the conditional
+            // writes (a lost race runs again, on fresh reads); a refusal is final only on fresh reads, since another
+            // instance may have freed capacity since.
+            var fresh = attempts++ > 0;
+            while (true)
             {
-                // The holds row before the ledgers: see ClusterCapacityHolds for why this order makes the check safe.
-                var holds = await requests.GetCapacityHoldsAsync(request.Cluster, cancellationToken);
-                var ledgers = await Task.WhenAll(cluster.Nodes.Select(async n => OrFromInventory(n, await requests.GetLedgerAsync(request.Cluster, n.Node, cancellationToken))));
-                ledger = ledgers.First(l => string.Equals(l.Ledger.Node, node.Node, StringComparison.OrdinalIgnoreCase));
-                var others = holds.Holds.Prune(ledgers.Select(l => l.Ledger), now, _options.IdempotencyClaimTimeout, request.Id);
-                var breach = ledger.Ledger.Admit(request) is { } notice
-                    ? notice
-                    : ClusterReserve.From(cluster, [.. ledgers.Select(l => l.Ledger)], others.Holds).CheckGrant(node.Node, policy.Reserve, policy.ReservePartitions);
-                if (breach is not null && (holding || breach.Code != RequestCodes.HeadroomReserved))
+                var admission = reserved
+                    ? await AdmitReservedAsync(request, cluster, policy, powerAfter, write, holding, fresh, waitForMove, cancellationToken)
+                    : await AdmitOnNodeAsync(request, cluster, powerAfter, write, fresh, waitForMove, cancellationToken);
+                if (admission.Refusal is null || fresh)
                 {
-                    if (holding && holds.Holds.Holds.Any(h => h.RequestId == request.Id))
-                    {
-                        await requests.SaveCapacityHoldsAsync(others, holds.ETag, cancellationToken);
-                    }
-
-                    return new AdmissionResult(null, null, breach);
+                    return admission;
                 }
 
-                if (breach is not null)
-                {
-                    candidate = request with { Warnings = [.. request.Warnings, breach] };
-                }
-
-                if (holding)
-                {
-                    await requests.SaveCapacityHoldsAsync(others with { Holds = [.. others.Holds, new CapacityHold(request.Id, node.Node, now)] }, holds.ETag, cancellationToken);
-                }
+                fresh = true;
             }
-            else
-            {
-                // Admit on the ledger as last seen; a refusal is only final on a fresh read (another instance may have
-                // released capacity since), and an acceptance is checked by the batch's condition on the ledger's ETag.
-                // A node without a stored ledger starts from its inventory.
-                ledger = OrFromInventory(node, await requests.GetRecentLedgerAsync(request.Cluster, request.Node, cancellationToken));
-                if (ledger.Ledger.Admit(request) is not null)
-                {
-                    ledger = OrFromInventory(node, await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken));
-                    if (ledger.Ledger.Admit(request) is { } notice)
-                    {
-                        return new AdmissionResult(null, null, notice);
-                    }
-                }
-            }
-
-            var (withCommand, outbox) = waitForMove ? (candidate, (OutboxEntry?)null) : commands.WithCommand(candidate, powerAfter, now);
-            var written = await write(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand) }, outbox);
-            return new AdmissionResult(written, written is null ? null : outbox, null);
         });
+    }
 
-        if (holding && admission.Refusal is null)
+    /// <summary>Admission on the node's ledger alone (no reserve applies). A node without a stored ledger starts from its inventory.</summary>
+    private async Task<AdmissionResult> AdmitOnNodeAsync(
+        PartitionRequest request,
+        ClusterInventory cluster,
+        PowerAfterChange powerAfter,
+        Func<PartitionRequest, StoredLedger, OutboxEntry?, Task<StoredRequest?>> write,
+        bool fresh,
+        bool waitForMove,
+        CancellationToken cancellationToken)
+    {
+        var node = cluster.FindNode(request.Node)!;
+        var stored = fresh
+            ? await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken)
+            : await requests.GetRecentLedgerAsync(request.Cluster, request.Node, cancellationToken);
+        var ledger = stored ?? FromInventory(request.Cluster, node);
+        return ledger.Ledger.Admit(request) is { } notice
+            ? new AdmissionResult(null, null, notice)
+            : await WriteAsync(request, ledger, powerAfter, write, held: false, waitForMove);
+    }
+
+    /// <summary>
+    /// Admission of an assignment on a cluster with a reserve: the node's ledger, then the reserve over every node's
+    /// ledger; when the policy refuses a breach, under a capacity hold (see <see cref="ClusterCapacityHolds"/>).
+    /// </summary>
+    private async Task<AdmissionResult> AdmitReservedAsync(
+        PartitionRequest request,
+        ClusterInventory cluster,
+        ProvisioningPolicy policy,
+        PowerAfterChange powerAfter,
+        Func<PartitionRequest, StoredLedger, OutboxEntry?, Task<StoredRequest?>> write,
+        bool holding,
+        bool fresh,
+        bool waitForMove,
+        CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var holds = fresh
+            ? await requests.GetCapacityHoldsAsync(request.Cluster, cancellationToken)
+            : await requests.GetRecentCapacityHoldsAsync(request.Cluster, cancellationToken);
+        var staleOn = holds.Holds.Stale(now, _options.IdempotencyClaimTimeout).Select(h => h.Node).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var views = await Task.WhenAll(cluster.Nodes.Select(n => ViewAsync(request.Cluster, n, holds.Holds, fresh || staleOn.Contains(n.Node), cancellationToken)));
+        var ledgers = views.Select(v => v.Ledger.Ledger).ToList();
+        var freshNodes = views.Where(v => v.Fresh).Select(v => v.Node).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var others = holds.Holds.Prune(ledgers, freshNodes, now, _options.IdempotencyClaimTimeout, request.Id);
+        var ledger = views.First(v => string.Equals(v.Node, request.Node, StringComparison.OrdinalIgnoreCase)).Ledger;
+        var breach = ledger.Ledger.Admit(request)
+            ?? ClusterReserve.From(cluster, ledgers, others.Holds).CheckGrant(request.Node, policy.Reserve, policy.ReservePartitions);
+        if (breach is not null && (holding || breach.Code != RequestCodes.HeadroomReserved))
         {
-            // The ledger holds the reservation now (or the request left the queue): the hold has done its work. A
-            // hold left behind only keeps a partition back until it is pruned, so failing to remove it doesn't fail
-            // the admission.
-            try
+            if (fresh && holding && holds.Holds.Holds.Any(h => h.RequestId == request.Id))
             {
-                await ReleaseHoldAsync(request.Cluster, request.Id, cancellationToken);
+                await requests.SaveCapacityHoldsAsync(others, holds.ETag, cancellationToken);
             }
-            catch (StoreException ex)
-            {
-                LogHoldKept(logger, request.Id, request.Cluster, ex.Message);
-            }
+
+            return new AdmissionResult(null, null, breach);
+        }
+
+        var candidate = breach is null ? request : request with { Warnings = [.. request.Warnings, breach] };
+        if (!holding)
+        {
+            return await WriteAsync(candidate, ledger, powerAfter, write, held: false, waitForMove);
+        }
+
+        // The hold goes before the node batch, so an admission ordered after this one counts it (ClusterCapacityHolds).
+        var held = await requests.SaveCapacityHoldsAsync(others with { Holds = [.. others.Holds, new CapacityHold(request.Id, request.Node, now)] }, holds.ETag, cancellationToken);
+        var admission = await WriteAsync(candidate, ledger, powerAfter, write, held: true, waitForMove);
+        if (admission.Stored is null)
+        {
+            await GiveUpHoldAsync(held, request, cancellationToken);
         }
 
         return admission;
     }
 
-    private Task ReleaseHoldAsync(string cluster, string requestId, CancellationToken cancellationToken)
-        => OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Releasing the capacity hold of request {requestId}", async () =>
+    /// <summary>
+    /// A node's ledger to check a grant against: as this instance last saw it when that was recent and at or above
+    /// the node's watermark (no read), else read now.
+    /// </summary>
+    private async Task<LedgerView> ViewAsync(string clusterName, NodeInventory node, ClusterCapacityHolds holds, bool fresh, CancellationToken cancellationToken)
+    {
+        if (!fresh && requests.PeekRecentLedger(clusterName, node.Node, _options.CapacityViewMaxAge) is { } recent && holds.Covers(recent.Ledger))
         {
-            var holds = await requests.GetCapacityHoldsAsync(cluster, cancellationToken);
-            if (holds.Holds.Holds.All(h => h.RequestId != requestId))
-            {
-                return false;
-            }
+            return new LedgerView(node.Node, recent, Fresh: false);
+        }
 
-            await requests.SaveCapacityHoldsAsync(holds.Holds with { Holds = [.. holds.Holds.Holds.Where(h => h.RequestId != requestId)] }, holds.ETag, cancellationToken);
-            return true;
-        });
+        return new LedgerView(node.Node, await requests.GetLedgerAsync(clusterName, node.Node, cancellationToken) ?? FromInventory(clusterName, node), Fresh: true);
+    }
+
+    private async Task<AdmissionResult> WriteAsync(
+        PartitionRequest request,
+        StoredLedger ledger,
+        PowerAfterChange powerAfter,
+        Func<PartitionRequest, StoredLedger, OutboxEntry?, Task<StoredRequest?>> write,
+        bool held,
+        bool waitForMove)
+    {
+        var (withCommand, outbox) = waitForMove ? (request, (OutboxEntry?)null) : commands.WithCommand(request, powerAfter, time.GetUtcNow());
+        var written = await write(withCommand, ledger with { Ledger = ledger.Ledger.Reserve(withCommand, held) }, outbox);
+        return new AdmissionResult(written, written is null ? null : outbox, null);
+    }
+
+    /// <summary>
+    /// Removes the hold of a request its write declined (it left the queue meanwhile). Only this admission could have
+    /// used it, so a lost race or a failure leaves it to be dropped as stale: it keeps a partition back until then.
+    /// </summary>
+    private async Task GiveUpHoldAsync(StoredCapacityHolds held, PartitionRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await requests.SaveCapacityHoldsAsync(held.Holds with { Holds = [.. held.Holds.Holds.Where(h => h.RequestId != request.Id)] }, held.ETag, cancellationToken);
+        }
+        catch (StoreException ex)
+        {
+            LogHoldKept(logger, request.Id, request.Cluster, ex.Message);
+        }
+    }
+
+    private static StoredLedger FromInventory(string cluster, NodeInventory node) => new(NodeLedger.FromInventory(cluster, node), null);
+
+    private sealed record LedgerView(string Node, StoredLedger Ledger, bool Fresh);
 
     /// <summary>
     /// Takes back requests written but not yet sent (a later node of the same change refused, a placement's move was refused): each ends Rejected with
@@ -151,7 +207,7 @@ public sealed partial class RequestAdmission(
         }
     }
 
-    [LoggerMessage(EventId = 3107, Level = LogLevel.Warning, Message = "Capacity hold of request {RequestId} on {Cluster} left in place (pruned after the claim timeout): {Reason}")]
+    [LoggerMessage(EventId = 3107, Level = LogLevel.Warning, Message = "Capacity hold of request {RequestId} on {Cluster} left in place (dropped once stale): {Reason}")]
     private static partial void LogHoldKept(ILogger logger, string requestId, string cluster, string reason);
 
     [LoggerMessage(EventId = 3109, Level = LogLevel.Information, Message = "Withdrew request {RequestId} ({Action} on {Cluster}) before it was sent: {Code} {Reason}")]

@@ -54,6 +54,12 @@ public static class RequestCodes
     /// <summary>The VM was to move to another node for its partition, and the move failed (or was never sent): nothing was assigned.</summary>
     public const string MoveFailed = "move-failed";
 
+    /// <summary>
+    /// A placement's move finished only after the placement had timed out, and no partition could be admitted for the
+    /// VM on the node it moved to (no free partition, the reserve, a request in flight): the VM runs there without one.
+    /// </summary>
+    public const string MovedWithoutPartition = "moved-without-partition";
+
     /// <summary>Warning: the change covers only part of the cluster's homogeneous GPU set.</summary>
     public const string PartialSelection = "partial-selection";
 

@@ -34,19 +34,26 @@ public sealed class RequestStore
     private readonly IRecordTable _table;
     private readonly RequestIndex _index;
 
-    /// <summary>Each node's ledger as this store last read or wrote it, by partition.</summary>
-    private readonly ConcurrentDictionary<string, StoredLedger> _recentLedgers = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
 
-    public RequestStore(IRecordTableSource tables)
-        : this(tables, new RequestIndex(tables))
+    /// <summary>Each node's ledger as this store last read or wrote it (the highest version seen), by partition.</summary>
+    private readonly ConcurrentDictionary<string, RecentLedger> _recentLedgers = new(StringComparer.Ordinal);
+
+    /// <summary>Each cluster's capacity holds as this store last read or wrote them, by cluster.</summary>
+    private readonly ConcurrentDictionary<string, StoredCapacityHolds> _recentHolds = new(StringComparer.OrdinalIgnoreCase);
+
+    public RequestStore(IRecordTableSource tables, TimeProvider time)
+        : this(tables, new RequestIndex(tables), time)
     {
     }
 
-    public RequestStore(IRecordTableSource tables, RequestIndex index)
+    public RequestStore(IRecordTableSource tables, RequestIndex index, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(time);
         _table = tables.Open(TableName);
         _index = index;
+        _time = time;
     }
 
     public static string PartitionOf(string cluster, string node)
@@ -161,18 +168,39 @@ public sealed class RequestStore
     public async Task<StoredCapacityHolds> GetCapacityHoldsAsync(string cluster, CancellationToken cancellationToken)
     {
         var row = await _table.GetAsync(PartitionOf(cluster, string.Empty), CapacityRowKey, cancellationToken);
-        return row is null
+        var stored = row is null
             ? new StoredCapacityHolds(new ClusterCapacityHolds(cluster, []), null)
             : new StoredCapacityHolds(DocumentColumns.Read(row, "Holds", ControlPlaneJsonContext.Default.ClusterCapacityHolds), row.ETag);
+        _recentHolds[cluster] = stored;
+        return stored;
     }
 
+    /// <summary>
+    /// The cluster's capacity holds as this store last read or wrote them, read when it has none. They may be stale:
+    /// <see cref="SaveCapacityHoldsAsync"/>, conditional on their ETag, finds that out.
+    /// </summary>
+    public async Task<StoredCapacityHolds> GetRecentCapacityHoldsAsync(string cluster, CancellationToken cancellationToken)
+        => _recentHolds.TryGetValue(cluster, out var recent) ? recent : await GetCapacityHoldsAsync(cluster, cancellationToken);
+
     /// <summary>Writes the cluster's holds if the row is still the version read (<paramref name="etag"/>; null: none yet); a lost race throws a conflict.</summary>
-    public async Task SaveCapacityHoldsAsync(ClusterCapacityHolds holds, string? etag, CancellationToken cancellationToken)
+    /// <returns>The holds as written, with their new ETag.</returns>
+    public async Task<StoredCapacityHolds> SaveCapacityHoldsAsync(ClusterCapacityHolds holds, string? etag, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(holds);
         var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
         DocumentColumns.Write(properties, "Holds", holds, ControlPlaneJsonContext.Default.ClusterCapacityHolds);
-        await _table.SubmitAsync([RowChange.Write(new TableRow(PartitionOf(holds.Cluster, string.Empty), CapacityRowKey, properties, etag))], cancellationToken);
+        try
+        {
+            var etags = await _table.SubmitAsync([RowChange.Write(new TableRow(PartitionOf(holds.Cluster, string.Empty), CapacityRowKey, properties, etag))], cancellationToken);
+            var stored = new StoredCapacityHolds(holds, etags[0]);
+            _recentHolds[holds.Cluster] = stored;
+            return stored;
+        }
+        catch (StoreException)
+        {
+            _recentHolds.TryRemove(holds.Cluster, out _);
+            throw;
+        }
     }
 
     /// <summary>
@@ -214,8 +242,14 @@ public sealed class RequestStore
     /// </summary>
     public async Task<StoredLedger?> GetRecentLedgerAsync(string cluster, string node, CancellationToken cancellationToken)
         => _recentLedgers.TryGetValue(PartitionOf(cluster, node), out var recent)
-            ? recent
+            ? recent.Stored
             : await GetLedgerAsync(cluster, node, cancellationToken);
+
+    /// <summary>The ledger as this store last read or wrote it, if that was no longer than <paramref name="maxAge"/> ago; no read.</summary>
+    public StoredLedger? PeekRecentLedger(string cluster, string node, TimeSpan maxAge)
+        => _recentLedgers.TryGetValue(PartitionOf(cluster, node), out var recent) && _time.GetUtcNow() - recent.SeenAt <= maxAge
+            ? recent.Stored
+            : null;
 
     /// <summary>
     /// Claims an idempotency key for a new request (see <see cref="RequestIndex.ClaimAsync"/>); a claim is abandoned
@@ -477,7 +511,7 @@ public sealed class RequestStore
         var ledgerIndex = changes.FindIndex(c => c.Row.RowKey == LedgerRowKey);
         if (ledger is not null && ledgerIndex >= 0 && etags[ledgerIndex] is { } etag)
         {
-            Remember(partition, new StoredLedger(ledger, etag));
+            Remember(partition, new StoredLedger(Written(ledger), etag));
         }
 
         return etags;
@@ -486,7 +520,15 @@ public sealed class RequestStore
     private Task IndexAsync(string requestId, string partition, CancellationToken cancellationToken)
         => _index.IndexAsync(requestId, partition, cancellationToken);
 
-    private void Remember(string partition, StoredLedger ledger) => _recentLedgers[partition] = ledger;
+    /// <summary>Keeps the later of two states of a ledger (a slow read must not replace a newer write).</summary>
+    private void Remember(string partition, StoredLedger ledger)
+    {
+        var seen = new RecentLedger(ledger, _time.GetUtcNow());
+        _recentLedgers.AddOrUpdate(partition, seen, (_, current) => current.Stored.Ledger.Version > ledger.Ledger.Version ? current : seen);
+    }
+
+    /// <summary>The ledger as a write stores it: one version on (see <see cref="NodeLedger.Version"/>).</summary>
+    private static NodeLedger Written(NodeLedger ledger) => ledger with { Version = ledger.Version + 1 };
 
     private async Task<List<TableRow>> QueryAllAsync(RowQuery query, int max, CancellationToken cancellationToken)
     {
@@ -529,7 +571,7 @@ public sealed class RequestStore
             ["FreePartitions"] = ledger.FreePartitions,
             ["ReservedPartitions"] = ledger.ReservedPartitions,
         };
-        DocumentColumns.Write(properties, "Ledger", ledger, ControlPlaneJsonContext.Default.NodeLedger);
+        DocumentColumns.Write(properties, "Ledger", Written(ledger), ControlPlaneJsonContext.Default.NodeLedger);
         return new TableRow(PartitionOf(ledger.Cluster, ledger.Node), LedgerRowKey, properties, etag);
     }
 
@@ -566,4 +608,6 @@ public sealed class RequestStore
             row.GetBytes("Message") ?? [],
             row.GetTime("CreatedAt") ?? DateTimeOffset.MinValue,
             row.GetString("TraceParent"));
+
+    private sealed record RecentLedger(StoredLedger Stored, DateTimeOffset SeenAt);
 }

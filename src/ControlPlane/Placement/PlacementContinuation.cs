@@ -10,14 +10,18 @@ namespace GpuAutomation.ControlPlane.Placement;
 
 /// <summary>
 /// The second half of a placement (<see cref="VmMove"/>): once the Move request ends, its assignment — admitted on
-/// the target node and holding its partition — gets its command (the move succeeded) or ends Failed with the move's
-/// reason and gives the partition back. Idempotent, in the manner of a reconcile: the result's intake calls it as the
-/// move completes, and the timer calls <see cref="SweepAsync"/> for anything a crash between the two left waiting.
+/// the target node and holding its partition — gets its command (the move succeeded), ends TimedOut with it (the move
+/// timed out: the assignment's time-out follows its move's, see <see cref="RequestTimeouts"/>) or ends Failed with the
+/// move's reason, giving the partition back. A move that succeeds after all that (its late result) gets the VM a fresh
+/// assignment on the node it reached (<see cref="LateMoveAdmission"/>). Idempotent, in the manner of a reconcile: the
+/// result's intake calls it as the move completes (and again for a redelivered result), the time-out as the move times
+/// out, and the timer calls <see cref="SweepAsync"/> for anything a crash between the two left waiting.
 /// </summary>
 public sealed partial class PlacementContinuation(
     RequestStore requests,
     RequestCommands commands,
     DispatchQueue dispatches,
+    LateMoveAdmission lateMoves,
     TimeProvider time,
     IOptions<ControlPlaneOptions> options,
     ILogger<PlacementContinuation> logger)
@@ -35,32 +39,52 @@ public sealed partial class PlacementContinuation(
             return false;
         }
 
-        var sent = await OptimisticRetry.RunAsync(_options.MaxConcurrencyAttempts, $"Continuing placement {placement.AssignRequestId}", async () =>
+        var how = moved is null ? "moved" : $"moved by {Describe(moved.Method)}: {moved.Reason}";
+        var (sent, endedUnsent) = await OptimisticRetry.RunAsync<(PendingDispatch?, PartitionRequest?)>(_options.MaxConcurrencyAttempts, $"Continuing placement {placement.AssignRequestId}", async () =>
         {
             var waiting = await requests.GetAsync(move.Cluster, placement.ToNode, placement.AssignRequestId, cancellationToken);
-            if (waiting is null || !waiting.Request.WaitsForMove || waiting.Request.Placement!.MoveRequestId != move.Id)
+            if (waiting is null || waiting.Request.Placement?.MoveRequestId != move.Id)
             {
-                return (PendingDispatch?)null;
+                return (null, null);
+            }
+
+            if (!waiting.Request.WaitsForMove)
+            {
+                // Sent already (nothing to do), or ended without its command: then a move that succeeded anyway left
+                // the VM on the target without the partition it moved for.
+                var unsent = waiting.Request.IsTerminal && waiting.Request.CommandId is null && move.Status == RequestStatus.Succeeded;
+                return (null, unsent ? waiting.Request : null);
             }
 
             var now = time.GetUtcNow();
             if (move.Status == RequestStatus.Succeeded)
             {
-                var how = moved is null ? "moved" : $"moved by {Describe(moved.Method)}: {moved.Reason}";
                 var request = waiting.Request with { Placement = placement with { Moved = how }, UpdatedAt = now };
                 var (withCommand, outbox) = commands.WithCommand(request, request.PowerAfter ?? PowerAfterChange.RestorePrevious, now);
                 var stored = await requests.AttachCommandAsync(waiting, withCommand with { PowerAfter = null }, outbox, cancellationToken);
                 LogSending(logger, request.Id, request.VmName, placement.FromNode, placement.ToNode, withCommand.CommandId!);
-                return new PendingDispatch(outbox, stored);
+                return (new PendingDispatch(outbox, stored), null);
+            }
+
+            if (move.Status == RequestStatus.TimedOut)
+            {
+                var minutes = (int)_options.RequestTimeout.TotalMinutes;
+                await EndAsync(waiting, RequestStatus.TimedOut, new RequestNotice(RequestCodes.TimedOut, $"VM '{move.VmName}' did not finish moving from {placement.FromNode} to {placement.ToNode} within {minutes} minutes (move {move.Id} timed out); nothing was assigned. If the host still finishes the move, the VM gets its partition on {placement.ToNode} by a new assign request, linked from this one."), now, cancellationToken);
+                return (null, null);
             }
 
             var why = move.Error is { } error ? $"{error.Code}: {error.Message}" : $"the move ended {move.Status}";
-            await FailAsync(waiting, $"VM '{move.VmName}' was to move from {placement.FromNode} to {placement.ToNode} for its partition, and the move (request {move.Id}) did not succeed ({why}); nothing was assigned.", now, cancellationToken);
-            return null;
+            await EndAsync(waiting, RequestStatus.Failed, new RequestNotice(RequestCodes.MoveFailed, $"VM '{move.VmName}' was to move from {placement.FromNode} to {placement.ToNode} for its partition, and the move (request {move.Id}) did not succeed ({why}); nothing was assigned."), now, cancellationToken);
+            return (null, null);
         });
         if (sent is not null)
         {
             dispatches.Enqueue(sent);
+        }
+
+        if (endedUnsent is not null)
+        {
+            await lateMoves.AdmitAsync(move, endedUnsent, "moved late (after the placement had timed out), " + how, cancellationToken);
         }
 
         return true;
@@ -98,7 +122,7 @@ public sealed partial class PlacementContinuation(
                     var current = await requests.GetAsync(waiting.Request.Cluster, waiting.Request.Node, waiting.Request.Id, cancellationToken);
                     if (current?.Request.WaitsForMove == true)
                     {
-                        await FailAsync(current, $"The move of VM '{waiting.Request.VmName}' from {placement.FromNode} to {placement.ToNode} was never sent (the control plane stopped while placing it); nothing was assigned. Submit the request again.", time.GetUtcNow(), cancellationToken);
+                        await EndAsync(current, RequestStatus.Failed, new RequestNotice(RequestCodes.MoveFailed, $"The move of VM '{waiting.Request.VmName}' from {placement.FromNode} to {placement.ToNode} was never sent (the control plane stopped while placing it); nothing was assigned. Submit the request again."), time.GetUtcNow(), cancellationToken);
                     }
 
                     return true;
@@ -122,21 +146,22 @@ public sealed partial class PlacementContinuation(
         => await requests.GetAsync(waiting.Cluster, waiting.Placement!.FromNode, waiting.Id, cancellationToken) is { Request: { IsBeingPlaced: true } claim }
             && claim.Placement!.MoveRequestId == waiting.Placement.MoveRequestId;
 
-    /// <summary>Ends the waiting assignment Failed and gives its reserved partition back, in one batch.</summary>
-    private async Task FailAsync(StoredRequest waiting, string message, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Ends the waiting assignment (Failed or TimedOut) and gives its reserved partition back, in one batch.</summary>
+    private async Task EndAsync(StoredRequest waiting, RequestStatus status, RequestNotice error, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var request = waiting.Request;
         var ledger = await requests.GetLedgerAsync(request.Cluster, request.Node, cancellationToken);
-        var failed = request with
+        var ended = request with
         {
-            Status = RequestStatus.Failed,
-            Error = new RequestNotice(RequestCodes.MoveFailed, message),
+            Status = status,
+            Error = error,
             UpdatedAt = now,
             CompletedAt = now,
-            PowerAfter = null,
+            // A timed-out move may still finish: the assignment admitted then asks for the same power state.
+            PowerAfter = status == RequestStatus.TimedOut ? request.PowerAfter : null,
         };
-        await requests.UpdateAsync(waiting, failed, ledger, ledger?.Ledger.Release(request.Id, changeApplied: false, now), null, cancellationToken);
-        LogFailed(logger, request.Id, request.VmName, message);
+        await requests.UpdateAsync(waiting, ended, ledger, ledger?.Ledger.Release(request.Id, changeApplied: false, now), null, cancellationToken);
+        LogFailed(logger, request.Id, request.VmName, status, error.Message);
     }
 
     private static string Describe(MoveMethod method) => method switch
@@ -151,6 +176,6 @@ public sealed partial class PlacementContinuation(
     [LoggerMessage(EventId = 3130, Level = LogLevel.Information, Message = "Placement {RequestId}: VM {VmName} moved from {FromNode} to {ToNode}; sending its assignment as command {CommandId}")]
     private static partial void LogSending(ILogger logger, string requestId, string? vmName, string fromNode, string toNode, string commandId);
 
-    [LoggerMessage(EventId = 3131, Level = LogLevel.Warning, Message = "Placement {RequestId} of VM {VmName} failed: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string requestId, string? vmName, string reason);
+    [LoggerMessage(EventId = 3131, Level = LogLevel.Warning, Message = "Placement {RequestId} of VM {VmName} ended {Status}: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string requestId, string? vmName, RequestStatus status, string reason);
 }

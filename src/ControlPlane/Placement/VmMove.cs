@@ -1,4 +1,5 @@
 using GpuAutomation.Contracts.Commands;
+using GpuAutomation.ControlPlane.Partitioning;
 
 namespace GpuAutomation.ControlPlane.Placement;
 
@@ -11,6 +12,11 @@ namespace GpuAutomation.ControlPlane.Placement;
 /// <param name="Mode">Quick (the VM's cluster group moves while the VM is off; a running VM is shut down for it) or live.</param>
 /// <param name="Reason">Why this node, and why this way, as decided at admission.</param>
 /// <param name="Moved">How the host moved it (its method and reason), once the move succeeded; null before.</param>
+/// <param name="LateAssignRequestId">The move finished only after the placement had timed out (its assignment ended
+/// TimedOut, its partition given back): the assignment admitted then on <paramref name="ToNode"/>, where the VM now is
+/// (<see cref="LateMoveAdmission"/>); null otherwise.</param>
+/// <param name="WithoutPartition">The move finished late and no partition could be admitted for the VM on
+/// <paramref name="ToNode"/>: code <see cref="RequestCodes.MovedWithoutPartition"/>, saying where the VM is and why; null otherwise.</param>
 public sealed record VmMove(
     string FromNode,
     string ToNode,
@@ -18,4 +24,6 @@ public sealed record VmMove(
     string Reason,
     string MoveRequestId,
     string AssignRequestId,
-    string? Moved = null);
+    string? Moved = null,
+    string? LateAssignRequestId = null,
+    RequestNotice? WithoutPartition = null);

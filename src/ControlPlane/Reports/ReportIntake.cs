@@ -279,6 +279,14 @@ public sealed partial class ReportIntake(
         {
             await placements.MoveEndedAsync(completed, result.Placement, cancellationToken);
         }
+        else if (!applied
+            && await requests.GetAsync(envelope.Cluster, envelope.Node, requestId, cancellationToken) is { Request: { Action: PartitionAction.Move, IsTerminal: true } move }
+            && string.Equals(move.CommandId, result.CommandId, StringComparison.Ordinal))
+        {
+            // The move's result delivered again: the instance that applied it may have stopped before continuing its
+            // placement (the assignment a late move gets is continued nowhere else). Continuing is idempotent.
+            await placements.MoveEndedAsync(move, result.Placement, cancellationToken);
+        }
 
         return changed;
     }

@@ -90,7 +90,7 @@ public static class ApiViews
             request.QueuedUntil,
             request.Queue?.Priority,
             request.Placement is { } p
-                ? new PlacementView(p.FromNode, p.ToNode, JsonNamingPolicy.CamelCase.ConvertName(p.Mode.ToString()), p.Reason, p.MoveRequestId, p.AssignRequestId, p.Moved)
+                ? new PlacementView(p.FromNode, p.ToNode, JsonNamingPolicy.CamelCase.ConvertName(p.Mode.ToString()), p.Reason, p.MoveRequestId, p.AssignRequestId, p.Moved, p.LateAssignRequestId, p.WithoutPartition is { } without ? Notice(without) : null)
                 : null);
     }
 

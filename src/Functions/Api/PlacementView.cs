@@ -8,5 +8,10 @@ namespace GpuAutomation.Functions.Api;
 /// <param name="Reason">Why this node and this way, as decided when the request was accepted.</param>
 /// <param name="MoveRequestId">The move request (action move, on the node it leaves): its steps are the agent's.</param>
 /// <param name="AssignRequestId">The assign request it is for (on the node it goes to).</param>
-/// <param name="Moved">How the host moved it, once it did; null while moving.</param>
-public sealed record PlacementView(string From, string To, string Mode, string Reason, string MoveRequestId, string AssignRequestId, string? Moved);
+/// <param name="Moved">How the host moved it, once it did; null while moving. "moved late …" when the move finished after
+/// the placement had timed out.</param>
+/// <param name="LateAssignRequestId">The move finished after the placement had timed out (the assign ended TimedOut and
+/// stays so): the assign request then admitted on <paramref name="To"/>, where the VM is; null otherwise.</param>
+/// <param name="WithoutPartition">The move finished late and no partition could be admitted on <paramref name="To"/>:
+/// code moved-without-partition, with where the VM is and why; null otherwise.</param>
+public sealed record PlacementView(string From, string To, string Mode, string Reason, string MoveRequestId, string AssignRequestId, string? Moved, string? LateAssignRequestId = null, NoticeView? WithoutPartition = null);

@@ -79,17 +79,82 @@ public sealed class ReserveAdmissionTests
     }
 
     [Fact]
-    public async Task A_completed_grant_leaves_no_hold_behind_and_a_released_partition_counts_again()
+    public async Task A_released_partition_counts_again()
     {
         using var plane = await TwoNodesAsync(new ProvisioningPolicy([], Reserve: ReserveMode.NPlusOne));
         var first = await plane.AssignAsync("node2-vm0");
-        Assert.Empty((await plane.Store.GetCapacityHoldsAsync(Sample.Cluster, default)).Holds.Holds);
 
         // The assignment fails on the host: its partition is free again and the next grant fits.
         await plane.Intake.HandleAsync(plane.Result(first.Request, CommandOutcome.Failed), default);
         var again = await plane.AssignAsync("node2-vm1");
 
         Assert.False(again.IsRejected);
+    }
+
+    /// <summary>
+    /// Holds are dropped lazily, by the next admission whose view of the node shows them. A grant that has settled
+    /// (its partition taken, its reservation gone) before anyone dropped its hold must not count twice — once in the
+    /// ledger's free figure and once as a hold — even for an instance that never saw its reservation.
+    /// </summary>
+    [Fact]
+    public async Task A_settled_grant_whose_hold_is_still_listed_counts_once()
+    {
+        var tables = Backends.InMemory();
+        using var a = new ControlPlaneHarness(tables, "a-");
+        using var b = new ControlPlaneHarness(tables, "b-");
+        // 5 partitions free; the policy keeps 2.
+        await a.SeedAsync(
+            Sample.Node("node1", Sample.Start, partitionCount: 4, withPartition: 1, without: 3),
+            Sample.Node("node2", Sample.Start, partitionCount: 4, withPartition: 2, without: 3));
+        await a.Get<PolicyStore>().SaveAsync(Sample.Cluster, new ProvisioningPolicy([], Reserve: ReserveMode.Fixed, ReservePartitions: 2), Sample.Start, "tester", null, default);
+
+        var first = await a.AssignAsync("node1-vm0");
+        Assert.False(first.IsRejected, first.Request.Error?.Code + first.Request.Error?.Message);
+        await a.Intake.HandleAsync(a.Result(first.Request, CommandOutcome.Succeeded), default);
+        Assert.Contains((await b.Store.GetCapacityHoldsAsync(Sample.Cluster, default)).Holds.Holds, h => h.RequestId == first.Request.Id);
+
+        // 4 free now: two more grants keep 2. Counted twice, the first grant's partition would refuse the second.
+        var second = await b.AssignAsync("node1-vm1");
+        var third = await b.AssignAsync("node2-vm0");
+        var fourth = await b.AssignAsync("node2-vm1");
+
+        Assert.False(second.IsRejected, second.Request.Error?.Message);
+        Assert.False(third.IsRejected, third.Request.Error?.Message);
+        Assert.Equal(RequestCodes.HeadroomReserved, fourth.Request.Error?.Code);
+        Assert.DoesNotContain((await b.Store.GetCapacityHoldsAsync(Sample.Cluster, default)).Holds.Holds, h => h.RequestId == first.Request.Id);
+    }
+
+    /// <summary>
+    /// Admission checks grants against ledgers it read or wrote earlier; a view is only trusted at or above its node's
+    /// watermark, which a dropped hold raises. Here instance b holds an old view of node1 while a's grant there has
+    /// gone from the holds row, and b has just read that row (as a sibling admission of the same instance would):
+    /// trusting the old view, b would grant the partition the policy keeps.
+    /// </summary>
+    [Fact]
+    public async Task A_view_older_than_a_dropped_hold_is_read_again_before_a_grant()
+    {
+        var tables = Backends.InMemory();
+        using var a = new ControlPlaneHarness(tables, "a-");
+        using var b = new ControlPlaneHarness(tables, "b-");
+        // 5 partitions free; the policy keeps 2.
+        await a.SeedAsync(
+            Sample.Node("node1", Sample.Start, partitionCount: 4, withPartition: 1, without: 3),
+            Sample.Node("node2", Sample.Start, partitionCount: 4, withPartition: 2, without: 3));
+        await a.Get<PolicyStore>().SaveAsync(Sample.Cluster, new ProvisioningPolicy([], Reserve: ReserveMode.Fixed, ReservePartitions: 2), Sample.Start, "tester", null, default);
+
+        var warm = await b.AssignAsync("node1-vm0");
+        Assert.False(warm.IsRejected, warm.Request.Error?.Message);
+        Assert.False((await a.AssignAsync("node1-vm1")).IsRejected);
+        // a's next grant drops the hold of its first: a's own view of node1 shows that reservation.
+        Assert.False((await a.AssignAsync("node1-vm2")).IsRejected);
+        var row = (await b.Store.GetCapacityHoldsAsync(Sample.Cluster, default)).Holds;
+        Assert.True(row.WatermarkOf("node1") > b.Store.PeekRecentLedger(Sample.Cluster, "node1", TimeSpan.MaxValue)!.Ledger.Version);
+
+        // b's view of node2 is current (nobody wrote there), so its node batch would not catch the stale view of node1.
+        var over = await b.AssignAsync("node2-vm0");
+
+        Assert.Equal(RequestCodes.HeadroomReserved, over.Request.Error?.Code);
+        Assert.Contains("2 partition(s) free now", over.Request.Error!.Message, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Placement;
 using GpuAutomation.ControlPlane.Policies;
 using GpuAutomation.ControlPlane.Provisioning;
+using GpuAutomation.ControlPlane.Storage;
 using GpuAutomation.ControlPlane.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,9 +17,9 @@ namespace GpuAutomation.ControlPlane.Tests.Placement;
 public sealed class PlacementTests
 {
     /// <summary>Every GPU has 4 partitions. node1: all held, and VMs node1-vm0 (running) and node1-vm1 without; node2: 4 free; node3: 1 free.</summary>
-    private static async Task<ControlPlaneHarness> FullNodeAsync(ProvisioningPolicy policy, VmPowerState vmState = VmPowerState.Running)
+    private static async Task<ControlPlaneHarness> FullNodeAsync(ProvisioningPolicy policy, VmPowerState vmState = VmPowerState.Running, IRecordTableSource? tables = null, string idPrefix = "")
     {
-        var plane = new ControlPlaneHarness(Backends.InMemory());
+        var plane = new ControlPlaneHarness(tables ?? Backends.InMemory(), idPrefix);
         var node1 = Sample.Node("node1", Sample.Start, partitionCount: 4, withPartition: 4, without: 2);
         node1 = node1 with { Vms = [.. node1.Vms.Select(v => v.Name == "node1-vm0" ? v with { PowerState = vmState } : v)] };
         await plane.SeedAsync(
@@ -207,5 +208,183 @@ public sealed class PlacementTests
         Assert.Contains("; node3: ", outcome.Request.Error.Message, StringComparison.Ordinal);
         Assert.Empty(plane.Bus.Published);
         Assert.Empty((await plane.Store.GetLedgerAsync(Sample.Cluster, "node2", default))!.Ledger.Reservations);
+    }
+    /// <summary>The assignment the control plane admitted on the target after the move finished late, found by the link the move carries.</summary>
+    private static async Task<PartitionRequest?> LateAssignOfAsync(ControlPlaneHarness plane, string moveId)
+        => (await plane.Requests.GetAsync(moveId, default))!.Placement!.LateAssignRequestId is { } id ? await plane.Requests.GetAsync(id, default) : null;
+
+    [Fact]
+    public async Task A_move_that_finishes_after_its_time_out_still_gets_the_vm_its_partition_on_the_target()
+    {
+        using var plane = await FullNodeAsync(new ProvisioningPolicy([], Moves: MovePolicy.WhenOff));
+        var assign = (await plane.AssignAsync("node1-vm0")).Request;
+        var move = (await plane.Requests.GetAsync(assign.Placement!.MoveRequestId, default))!;
+
+        // No result within the time-out: the move times out, and its assignment with it, giving node2's partition back.
+        plane.Time.Advance(TimeSpan.FromMinutes(31));
+        await plane.Timeouts.TimeOutStaleAsync(default);
+        var timedOut = (await plane.Requests.GetAsync(assign.Id, default))!;
+        Assert.Equal((RequestStatus.TimedOut, RequestCodes.TimedOut), (timedOut.Status, timedOut.Error!.Code));
+        Assert.Equal(RequestStatus.TimedOut, (await plane.Requests.GetAsync(move.Id, default))!.Status);
+        Assert.Empty((await plane.Store.GetLedgerAsync(Sample.Cluster, "node2", default))!.Ledger.Reservations);
+
+        // The host finishes the move later: the VM is on node2, so it gets its partition there, through admission.
+        Assert.True(await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default));
+        await plane.DispatchWaitingAsync();
+
+        var late = (await LateAssignOfAsync(plane, move.Id))!;
+        Assert.Equal((PartitionAction.Assign, "node2", RequestStatus.Dispatched, "node1-vm0"), (late.Action, late.Node, late.Status, late.VmName));
+        Assert.Equal($"late-move:{move.Id}", late.IdempotencyKey);
+        Assert.Equal((move.Id, assign.Id, late.Id), (late.Placement!.MoveRequestId, late.Placement.AssignRequestId, late.Placement.LateAssignRequestId));
+        var assignPartition = Command<AssignPartition>(plane, "node2");
+        Assert.Equal(("node1-vm0", PowerAfterChange.Start), (assignPartition.VmName, assignPartition.PowerAfter));
+        Assert.Contains((await plane.Store.GetLedgerAsync(Sample.Cluster, "node2", default))!.Ledger.Reservations, r => r.RequestId == late.Id);
+
+        // The move's record says the VM moved, late; the timed-out assignment stays TimedOut and links the new one.
+        var movedLate = (await plane.Requests.GetAsync(move.Id, default))!;
+        Assert.Contains(movedLate.Warnings, w => w.Code == RequestCodes.LateResult);
+        Assert.StartsWith("moved late", movedLate.Placement!.Moved, StringComparison.Ordinal);
+        var original = (await plane.Requests.GetAsync(assign.Id, default))!;
+        Assert.Equal((RequestStatus.TimedOut, late.Id), (original.Status, original.Placement!.LateAssignRequestId));
+        Assert.Null(original.Placement.WithoutPartition);
+
+        // Delivered again (an instance that stopped before settling it): nothing more is admitted or sent.
+        Assert.False(await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default));
+        await plane.DispatchWaitingAsync();
+        Assert.Single(plane.Bus.Published, p => p.Command.Body is AssignPartition);
+        Assert.Equal(late.Id, (await LateAssignOfAsync(plane, move.Id))!.Id);
+    }
+    [Fact]
+    public async Task A_waiting_assignment_does_not_time_out_while_its_move_is_still_open()
+    {
+        using var plane = await FullNodeAsync(new ProvisioningPolicy([], Moves: MovePolicy.WhenOff));
+        var assign = (await plane.AssignAsync("node1-vm0")).Request;
+        // The move is written a moment after the assignment it is for, as it is outside a frozen test clock.
+        var stored = (await plane.Store.GetAsync(Sample.Cluster, "node1", assign.Placement!.MoveRequestId, default))!;
+        await plane.Store.UpdateAsync(stored, stored.Request with { CreatedAt = stored.Request.CreatedAt.AddSeconds(1) }, null, null, null, default);
+
+        // Past the assignment's time-out, not yet the move's.
+        plane.Time.Advance(TimeSpan.FromMinutes(30) + TimeSpan.FromMilliseconds(500));
+        Assert.Equal(0, await plane.Timeouts.TimeOutStaleAsync(default));
+        Assert.True((await plane.Requests.GetAsync(assign.Id, default))!.WaitsForMove);
+
+        // The move finishes within its own time-out: the assignment that waited for it is sent.
+        var move = (await plane.Requests.GetAsync(assign.Placement.MoveRequestId, default))!;
+        Assert.True(await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default));
+        await plane.DispatchWaitingAsync();
+        Assert.Equal(RequestStatus.Dispatched, (await plane.Requests.GetAsync(assign.Id, default))!.Status);
+        Assert.Null((await plane.Requests.GetAsync(move.Id, default))!.Placement!.LateAssignRequestId);
+        Assert.Equal("node1-vm0", Command<AssignPartition>(plane, "node2").VmName);
+    }
+
+    [Fact]
+    public async Task A_late_move_with_no_partition_left_on_the_target_says_the_vm_is_there_without_one()
+    {
+        // Strategy pack: node3, with its one free partition.
+        using var plane = await FullNodeAsync(new ProvisioningPolicy([], Moves: MovePolicy.WhenOff, Strategy: PlacementStrategy.Pack));
+        var assign = (await plane.AssignAsync("node1-vm0")).Request;
+        var move = (await plane.Requests.GetAsync(assign.Placement!.MoveRequestId, default))!;
+        Assert.Equal("node3", assign.Node);
+        plane.Time.Advance(TimeSpan.FromMinutes(31));
+        await plane.Timeouts.TimeOutStaleAsync(default);
+        // The partition the time-out gave back goes to another VM of node3.
+        var other = (await plane.AssignAsync("node3-vm0")).Request;
+        Assert.Equal((RequestStatus.Dispatched, "node3"), (other.Status, other.Node));
+
+        await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default);
+        await plane.DispatchWaitingAsync();
+
+        foreach (var id in new[] { move.Id, assign.Id })
+        {
+            var placement = (await plane.Requests.GetAsync(id, default))!.Placement!;
+            Assert.Null(placement.LateAssignRequestId);
+            Assert.Equal(RequestCodes.MovedWithoutPartition, placement.WithoutPartition?.Code);
+            Assert.Contains("now runs on node3 without a GPU partition", placement.WithoutPartition!.Message, StringComparison.Ordinal);
+            Assert.Contains(RequestCodes.NoFreePartition, placement.WithoutPartition.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(RequestStatus.TimedOut, (await plane.Requests.GetAsync(assign.Id, default))!.Status);
+        Assert.DoesNotContain(plane.Bus.Published, p => p.Command.Body is AssignPartition a && a.VmName == "node1-vm0");
+
+        // Once node3 has a partition again, the same result delivered again gets the VM its partition after all.
+        await plane.Intake.HandleAsync(plane.Result(other, CommandOutcome.Failed), default);
+        await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default);
+        await plane.DispatchWaitingAsync();
+        var late = (await LateAssignOfAsync(plane, move.Id))!;
+        Assert.Equal(("node3", RequestStatus.Dispatched), (late.Node, late.Status));
+        Assert.Null((await plane.Requests.GetAsync(assign.Id, default))!.Placement!.WithoutPartition);
+        Assert.Single(plane.Bus.Published, p => p.Command.Body is AssignPartition a && a.VmName == "node1-vm0");
+    }
+
+    [Fact]
+    public async Task A_late_move_continued_by_two_instances_at_once_admits_one_assignment()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var tables = Backends.InMemory();
+            using var a = await FullNodeAsync(new ProvisioningPolicy([], Moves: MovePolicy.WhenOff), tables: tables, idPrefix: "a-");
+            using var b = new ControlPlaneHarness(tables, "b-");
+            var assign = (await a.AssignAsync("node1-vm0")).Request;
+            var move = (await a.Requests.GetAsync(assign.Placement!.MoveRequestId, default))!;
+            a.Time.Advance(TimeSpan.FromMinutes(31));
+            b.Time.Advance(TimeSpan.FromMinutes(31));
+            await a.Timeouts.TimeOutStaleAsync(default);
+
+            // The late result reaches both instances at once (its lock expired while the first still worked on it).
+            var result = MoveResult(a, move, CommandOutcome.Succeeded);
+            using var gate = new SemaphoreSlim(0);
+            var one = Task.Run(async () => { await gate.WaitAsync(); await a.Intake.HandleAsync(result, default); });
+            var two = Task.Run(async () => { await gate.WaitAsync(); await b.Intake.HandleAsync(result, default); });
+            gate.Release(2);
+            await Task.WhenAll(one, two);
+            await a.DispatchWaitingAsync();
+            await b.DispatchWaitingAsync();
+
+            var onNode2 = (await a.Requests.ListAsync(new RequestListQuery(Sample.Cluster, "node2"), default)).Requests.Where(r => r.VmName == "node1-vm0").ToList();
+            Assert.Equal(2, onNode2.Count);
+            var late = Assert.Single(onNode2, r => r.Status == RequestStatus.Dispatched);
+            Assert.Equal(late.Id, (await a.Requests.GetAsync(assign.Id, default))!.Placement!.LateAssignRequestId);
+            Assert.Single(a.Bus.Published.Concat(b.Bus.Published), p => p.Command.Body is AssignPartition);
+        }
+    }
+
+    [Fact]
+    public async Task A_late_move_applied_by_an_instance_that_stopped_before_continuing_is_continued_when_its_result_comes_again()
+    {
+        using var plane = await FullNodeAsync(new ProvisioningPolicy([], Moves: MovePolicy.WhenOff));
+        var assign = (await plane.AssignAsync("node1-vm0")).Request;
+        plane.Time.Advance(TimeSpan.FromMinutes(31));
+        await plane.Timeouts.TimeOutStaleAsync(default);
+        // The late result was applied to the move, then the instance stopped: nothing continued the placement.
+        var move = (await plane.Store.GetAsync(Sample.Cluster, "node1", assign.Placement!.MoveRequestId, default))!;
+        await plane.Store.UpdateAsync(move, move.Request with { Status = RequestStatus.Succeeded, CompletedAt = plane.Time.GetUtcNow() }, null, null, null, default);
+
+        Assert.False(await plane.Intake.HandleAsync(MoveResult(plane, move.Request, CommandOutcome.Succeeded), default));
+        await plane.DispatchWaitingAsync();
+
+        var late = (await LateAssignOfAsync(plane, move.Request.Id))!;
+        Assert.Equal(("node2", RequestStatus.Dispatched), (late.Node, late.Status));
+        Assert.Equal("node1-vm0", Command<AssignPartition>(plane, "node2").VmName);
+    }
+    [Fact]
+    public async Task A_late_move_s_assignment_keeps_the_failover_reserve()
+    {
+        // 5 partitions free outside node1 and 4 kept back: the placement's grant on node2 leaves 4.
+        using var plane = await FullNodeAsync(new ProvisioningPolicy([], Reserve: ReserveMode.Fixed, ReservePartitions: 4, Moves: MovePolicy.WhenOff));
+        var assign = (await plane.AssignAsync("node1-vm0")).Request;
+        Assert.Equal((RequestStatus.Accepted, "node2"), (assign.Status, assign.Node));
+        var move = (await plane.Requests.GetAsync(assign.Placement!.MoveRequestId, default))!;
+        plane.Time.Advance(TimeSpan.FromMinutes(31));
+        await plane.Timeouts.TimeOutStaleAsync(default);
+        // Meanwhile node3's free partition goes to its own VM: 4 left, all of them the reserve.
+        Assert.Equal(RequestStatus.Dispatched, (await plane.AssignAsync("node3-vm0")).Request.Status);
+
+        await plane.Intake.HandleAsync(MoveResult(plane, move, CommandOutcome.Succeeded), default);
+        await plane.DispatchWaitingAsync();
+
+        var placement = (await plane.Requests.GetAsync(move.Id, default))!.Placement!;
+        Assert.Null(placement.LateAssignRequestId);
+        Assert.Contains(RequestCodes.HeadroomReserved, placement.WithoutPartition!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(plane.Bus.Published, p => p.Command.Body is AssignPartition a && a.VmName == "node1-vm0");
     }
 }

@@ -25,8 +25,10 @@ function placementFact(p) {
     h("strong", {}, placedText(p)), ` by ${p.mode === "live" ? "live migration" : "a quick move"}; `,
     p.moved ? `moved (${p.moved}).` : "still moving.",
     h("div", { class: "muted" }, p.reason),
+    p.withoutPartition ? h("p", { class: "bad-text" }, `${p.withoutPartition.message} (${p.withoutPartition.code})`) : null,
     h("div", {}, h("a", { href: `#/requests/${encode(p.moveRequestId)}` }, "Move request"), " · ",
-      h("a", { href: `#/requests/${encode(p.assignRequestId)}` }, "Assign request")));
+      h("a", { href: `#/requests/${encode(p.assignRequestId)}` }, "Assign request"),
+      ...(p.lateAssignRequestId ? [" · ", h("a", { href: `#/requests/${encode(p.lateAssignRequestId)}` }, "Assign after the late move")] : [])));
 }
 
 export const requestsPage = {
