@@ -1,7 +1,7 @@
+using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Policies;
-using GpuAutomation.ControlPlane.Capacity;
 using GpuAutomation.Contracts.Messaging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
