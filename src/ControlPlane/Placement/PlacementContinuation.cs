@@ -39,7 +39,7 @@ public sealed partial class PlacementContinuation(
             return false;
         }
 
-        var how = moved is null ? "moved" : $"moved by {Describe(moved.Method)}: {moved.Reason}";
+        var how = MovedText(moved);
         var (sent, endedUnsent) = await OptimisticRetry.RunAsync<(PendingDispatch?, PartitionRequest?)>(_options.MaxConcurrencyAttempts, $"Continuing placement {placement.AssignRequestId}", async () =>
         {
             var waiting = await requests.GetAsync(move.Cluster, placement.ToNode, placement.AssignRequestId, cancellationToken);
@@ -163,6 +163,9 @@ public sealed partial class PlacementContinuation(
         await requests.UpdateAsync(waiting, ended, ledger, ledger?.Ledger.Release(request.Id, changeApplied: false, now), null, cancellationToken);
         LogFailed(logger, request.Id, request.VmName, status, error.Message);
     }
+
+    /// <summary>How the host moved the VM, as a placement shows it (<see cref="VmMove.Moved"/>).</summary>
+    public static string MovedText(VmPlacement? moved) => moved is null ? "moved" : $"moved by {Describe(moved.Method)}: {moved.Reason}";
 
     private static string Describe(MoveMethod method) => method switch
     {

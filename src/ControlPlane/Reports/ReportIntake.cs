@@ -248,6 +248,10 @@ public sealed partial class ReportIntake(
                     CompletedAt = result.CompletedAt,
                     Steps = result.Steps,
                     Error = result.Error is { } e ? new RequestNotice(e.Code, e.Message, e.Step) : null,
+                    // A placement's move records how the VM went, as its assignment does when it is sent.
+                    Placement = request.Placement is { } placement && request.Action == PartitionAction.Move && status == RequestStatus.Succeeded
+                        ? placement with { Moved = placement.Moved ?? PlacementContinuation.MovedText(result.Placement) }
+                        : request.Placement,
                     Warnings = request.Status == RequestStatus.TimedOut
                         ? [.. request.Warnings, new RequestNotice(RequestCodes.LateResult, string.Create(CultureInfo.InvariantCulture, $"The result of command {result.CommandId} arrived at {time.GetUtcNow():O}, after the request had timed out ({request.Error?.Message}); the request now says what the host did."))]
                         : request.Warnings,

@@ -72,6 +72,8 @@ public sealed class PlacementTests
         var sent = (await plane.Requests.GetAsync(assign.Id, default))!;
         Assert.Equal(RequestStatus.Dispatched, sent.Status);
         Assert.StartsWith("moved by shutting it down and moving it", sent.Placement!.Moved, StringComparison.Ordinal);
+        // The move's own record says so too (its page showed "still moving" for good before).
+        Assert.Equal(sent.Placement.Moved, (await plane.Requests.GetAsync(move.Id, default))!.Placement!.Moved);
         var assignPartition = Command<AssignPartition>(plane, "node2");
         Assert.Equal(("node1-vm0", PowerAfterChange.Start), (assignPartition.VmName, assignPartition.PowerAfter));
         Assert.Empty((await plane.Store.GetLedgerAsync(Sample.Cluster, "node1", default))!.Ledger.Reservations);
