@@ -18,7 +18,7 @@ namespace GpuAutomation.ControlPlane.Queueing;
 /// another node when the cluster policy allows moves (<see cref="QueuePlacer"/>), and a placement claim older than the
 /// grace period (its instance stopped) is rolled back first. A request that doesn't fit is passed over for the next,
 /// and without moves a node that refused for capacity is skipped for the rest of the pass (with moves, a later request
-/// on it may still fit elsewhere). A pass that meets a request another pass is placing stops there: that pass walks on
+/// on it may still fit elsewhere; a placement that found no free partition on any node ends the pass). A pass that meets a request another pass is placing stops there: that pass walks on
 /// in the same order, and overtaking it could give the partition it is about to take to a lower-priority request.
 /// </summary>
 public sealed partial class QueueBackfill(
@@ -109,6 +109,10 @@ public sealed partial class QueueBackfill(
                     break;
                 case QueueAdmissionOutcome.Waiting when result.Reason is { } reason && PartitionRequestService.WaitsFor(reason.Code) && policy.Moves == MovePolicy.Never:
                     full.Add(entry.Node);
+                    break;
+                case QueueAdmissionOutcome.Waiting when result.NothingFree:
+                    // Every node's ledger was full: with moves, one failed placement would otherwise be tried per queued request.
+                    stopped = true;
                     break;
                 case QueueAdmissionOutcome.Waiting when result.Request.IsBeingPlaced:
                     // Lost the claim to another pass placing it: as above, that pass serves the rest of the queue.

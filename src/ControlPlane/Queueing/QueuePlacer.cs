@@ -97,7 +97,11 @@ public sealed partial class QueuePlacer(
         var choice = PlacementChooser.Choose(cluster, from, vm, ledgers, policy, time.GetUtcNow(), _options.InventoryMaxAge);
         if (choice.Candidates.Count == 0)
         {
-            return new QueueAdmission(QueueAdmissionOutcome.Waiting, queued, refusal with { Message = $"{refusal.Message} Not moved to another node: {choice.WhyNone}." });
+            return new QueueAdmission(
+                QueueAdmissionOutcome.Waiting,
+                queued,
+                refusal with { Message = $"{refusal.Message} Not moved to another node: {choice.WhyNone}." },
+                NothingFree: ledgers.Values.All(l => l.AvailablePartitions == 0));
         }
 
         // The assignment starts the VM when it ran before: a move that had to shut it down leaves it off for that.

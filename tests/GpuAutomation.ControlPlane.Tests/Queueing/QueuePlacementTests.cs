@@ -105,6 +105,27 @@ public sealed class QueuePlacementTests
         Assert.Empty(Moves(plane));
     }
 
+    /// <summary>With moves, a pass over a long queue on a cluster with no free partition anywhere stops at the first request, instead of trying to place every one (each try reads every node's ledger).</summary>
+    [Fact]
+    public async Task A_pass_on_a_cluster_with_no_free_partition_stops_at_the_first_request()
+    {
+        const int Queued = 20;
+        var counting = new CountingTables(Backends.InMemory());
+        using var plane = await ClusterAsync(counting, waiting: Queued);
+        for (var i = 0; i < Queued; i++)
+        {
+            Assert.Equal(RequestStatus.Queued, (await plane.SubmitAsync(Waiting($"node1-vm{i}"))).Request.Status);
+        }
+
+        counting.Reads.Clear();
+        Assert.Equal(0, await plane.Get<QueueBackfill>().BackfillAsync(Sample.Cluster, default));
+
+        // One request: its own node's ledger (recent, then fresh) and every node's for the placement.
+        var ledgerReads = counting.Reads.GetValueOrDefault("ledger");
+        Assert.True(ledgerReads <= 6, $"{ledgerReads} ledger reads for one pass");
+        Assert.All(await Task.WhenAll((await plane.Get<RequestQueue>().ListAsync(Sample.Cluster, 100, default)).Select(e => plane.Requests.GetAsync(e.RequestId, default))), r => Assert.Equal(RequestStatus.Queued, r!.Status));
+    }
+
     /// <summary>Instances racing over the same queue: each freed partition takes one request, each request is placed once, in priority order.</summary>
     [Theory]
     [InlineData(false)]
