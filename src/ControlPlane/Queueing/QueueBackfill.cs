@@ -57,9 +57,9 @@ public sealed partial class QueueBackfill(
         var full = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var admitted = 0;
         var stopped = false;
-        foreach (var entry in entries.TakeWhile(_ => !stopped))
+        foreach (var entry in entries)
         {
-            if (full.Contains(entry.Node))
+            if (full.Contains(entry.Node) && !stopped)
             {
                 continue;
             }
@@ -89,13 +89,27 @@ public sealed partial class QueueBackfill(
                 continue;
             }
 
+            if (stopped)
+            {
+                // Nothing more is admitted in this pass, but the rest of the queue is still tidied: an entry whose
+                // request left the queue (an instance stopped between a placement's commit and the entry's removal)
+                // or a stopped instance's claim would otherwise stay until a pass that doesn't stop early reaches it.
+                if (stored.Request.IsBeingPlaced)
+                {
+                    await placer.SettleAsync(stored, cancellationToken);
+                }
+
+                continue;
+            }
+
             if (stored.Request.IsBeingPlaced)
             {
                 // Another pass is placing it, or its instance stopped doing so (a claim older than the grace period is
                 // taken back). That pass goes on down the queue after it; this one going on would overtake it.
                 if (await placer.SettleAsync(stored, cancellationToken) is not { } released)
                 {
-                    break;
+                    stopped = true;
+                    continue;
                 }
 
                 stored = released;

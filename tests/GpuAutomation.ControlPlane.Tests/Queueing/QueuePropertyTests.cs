@@ -200,7 +200,18 @@ public sealed class QueuePropertyTests
     /// in the queue without a claim.
     /// </summary>
     [Property(MaxTest = 60)]
-    public async Task Placements_from_the_queue_survive_racing_and_stopped_instances(byte[] script)
+    public Task Placements_from_the_queue_survive_racing_and_stopped_instances(byte[] script) => PlacementsSurviveAsync(script);
+
+    /// <summary>
+    /// Scripts the property once shrank to: a backfill pass that stopped early (nothing free) left the queue entry of a
+    /// request an instance had placed before it stopped, and a stopped instance's claim on a request still waiting.
+    /// </summary>
+    [Theory]
+    [InlineData(new byte[] { 0, 71, 6 })]
+    [InlineData(new byte[] { 0, 11, 0, 42 })]
+    public Task Placements_from_the_queue_survive_the_scripts_that_once_failed(byte[] script) => PlacementsSurviveAsync(script);
+
+    private static async Task PlacementsSurviveAsync(byte[] script)
     {
         const int Vms = 8;
         const int Held = 4;
