@@ -206,6 +206,41 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         Assert.Equal(VmPowerState.Running, seen.PowerState);
     }
 
+    [Fact]
+    public async Task A_queued_request_is_fulfilled_when_another_vm_is_unassigned()
+    {
+        // Both nodes' 2 + 2 partitions are held, and moves are off (the default): the assign asking to wait is Queued.
+        // Unassigning a holder on node1 frees one; the backfill that follows its result admits the queued request.
+        var vm = $"q-{controlPlane.RunId}";
+        var holder = $"h0-{controlPlane.RunId}";
+        string Holders(int from) => string.Join(", ", Enumerable.Range(from, 4).Select(i => $$"""{ "name": "h{{i}}-{{controlPlane.RunId}}", "state": "Off", "offlineAction": "ForceShutdown", "hasPartition": true }"""));
+        await using var hosts = SimulatedHosts.Start(Description(
+            "q",
+            0,
+            node1Vms: $$"""{{Holders(0)}}, { "name": "{{vm}}", "state": "Off", "offlineAction": "ForceShutdown" }""",
+            node2Vms: Holders(4),
+            partitionCount: 2));
+        await WaitForNodesAsync(hosts);
+        await WaitForVmAsync(hosts, vm, v => v.Node == "node1");
+
+        var answer = await Api.PostAsync(
+            "api/partition-requests",
+            $$"""{ "cluster": "{{hosts.Cluster}}", "vm": "{{vm}}", "action": "assign", "queue": { "maxWaitMinutes": 30, "priority": 1 } }""",
+            CancellationToken.None);
+        Assert.True(answer.Status == HttpStatusCode.Accepted, answer.Describe());
+        var queued = Assert.Single(RequestView.All(answer.Body!));
+        Assert.True(queued.Is("Queued") && queued.View.QueuePosition == 1, $"{queued} (position {queued.View.QueuePosition})");
+
+        var unassign = await SubmitAsync(hosts, holder, "unassign");
+        Assert.True((await WaitForTerminalAsync(hosts, unassign.Id)).Is("Succeeded"));
+
+        var done = await WaitForTerminalAsync(hosts, queued.Id);
+        Assert.True(done.Is("Succeeded"), $"{done}{Environment.NewLine}{Describe(hosts)}");
+        var seen = await WaitForVmAsync(hosts, vm, v => v.Partitions == 1);
+        Assert.Equal("node1", seen.Node);
+        await WaitForVmAsync(hosts, holder, v => v.Partitions == 0);
+    }
+
     /// <summary>
     /// Waits until <paramref name="runningId"/> runs on <paramref name="node"/>, kills that node's agent (SIGKILL) and
     /// starts it again a second later; <paramref name="openId"/> must not have ended meanwhile.
