@@ -241,6 +241,44 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         await WaitForVmAsync(hosts, holder, v => v.Partitions == 0);
     }
 
+    [Fact]
+    public async Task A_queued_request_is_placed_on_the_node_where_a_partition_frees()
+    {
+        // Both nodes full, moves allowed while off: the queued assign for a VM on node1 waits until a holder on node2
+        // is unassigned; the backfill that follows places it there (claim, tentative assign, move, assign).
+        var vm = $"qp-{controlPlane.RunId}";
+        var holder = $"p4-{controlPlane.RunId}";
+        string Holders(int from) => string.Join(", ", Enumerable.Range(from, 4).Select(i => $$"""{ "name": "p{{i}}-{{controlPlane.RunId}}", "state": "Off", "offlineAction": "ForceShutdown", "hasPartition": true }"""));
+        await using var hosts = SimulatedHosts.Start(Description(
+            "p",
+            0,
+            node1Vms: $$"""{{Holders(0)}}, { "name": "{{vm}}", "state": "Off", "offlineAction": "ForceShutdown" }""",
+            node2Vms: Holders(4),
+            partitionCount: 2));
+        await WaitForNodesAsync(hosts);
+        await WaitForVmAsync(hosts, vm, v => v.Node == "node1");
+        var put = await Api.PutAsync($"api/clusters/{hosts.Cluster}/policy", """{ "rules": [], "moves": "when-off" }""", CancellationToken.None);
+        Assert.True(put.IsSuccess, put.Describe());
+
+        var answer = await Api.PostAsync(
+            "api/partition-requests",
+            $$"""{ "cluster": "{{hosts.Cluster}}", "vm": "{{vm}}", "action": "assign", "queue": { "maxWaitMinutes": 30, "priority": 1 } }""",
+            CancellationToken.None);
+        Assert.True(answer.Status == HttpStatusCode.Accepted, answer.Describe());
+        var queued = Assert.Single(RequestView.All(answer.Body!));
+        Assert.True(queued.Is("Queued"), queued.ToString());
+
+        var unassign = await SubmitAsync(hosts, holder, "unassign");
+        Assert.True((await WaitForTerminalAsync(hosts, unassign.Id)).Is("Succeeded"));
+
+        var done = await WaitForTerminalAsync(hosts, queued.Id);
+        Assert.True(done.Is("Succeeded"), $"{done}{Environment.NewLine}{Describe(hosts)}");
+        Assert.True(done.View.Placement is { From: "node1", To: "node2" }, $"{done} placement {done.View.Placement}");
+        Assert.True((await Api.GetRequestAsync(done.View.Placement!.MoveRequestId, CancellationToken.None))!.Is("Succeeded"));
+        var seen = await WaitForVmAsync(hosts, vm, v => v.Node == "node2" && v.Partitions == 1);
+        Assert.Equal(OfflineAction.ForceShutdown, seen.OfflineAction);
+    }
+
     /// <summary>
     /// Waits until <paramref name="runningId"/> runs on <paramref name="node"/>, kills that node's agent (SIGKILL) and
     /// starts it again a second later; <paramref name="openId"/> must not have ended meanwhile.

@@ -44,7 +44,7 @@ public class ControlPlaneProcess : IAsyncLifetime
 
         // Reports count only from registered nodes (issue 16): the clusters ClusterLifecycleTests describes
         // (e2e-<run>-a..e and -m, node1 and node2), as a deployment's configuration lists its nodes.
-        foreach (var suffix in new[] { "a", "b", "c", "d", "e", "m", "q" })
+        foreach (var suffix in new[] { "a", "b", "c", "d", "e", "m", "q", "p" })
         {
             foreach (var node in new[] { "node1", "node2" })
             {
