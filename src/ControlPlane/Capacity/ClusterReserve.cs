@@ -8,9 +8,9 @@ namespace GpuAutomation.ControlPlane.Capacity;
 /// The cluster's capacity as admission sees it, for checking a grant against the policy's reserve. Free partitions
 /// come from each node's ledger less its assignments in flight (and less holds not yet in a ledger); GPU VMs are the
 /// clustered partition holders of the stored inventory plus those in-flight assignments, so reservations in flight
-/// count against headroom. Unlike <see cref="FailoverHeadroom"/> (read-only, per GPU model, healthy GPUs only) this
-/// counts partitions regardless of model and health: a cluster is homogeneous by rule, and the ledger, which is what
-/// ETags guard, keeps one free figure per node. No public source says how Failover Clustering picks among nodes with
+/// count against headroom. Like <see cref="FailoverHeadroom"/>, free partitions on GPUs whose device reports a problem
+/// (in the last inventory) don't count; unlike it (read-only, per GPU model) this counts partitions regardless of
+/// model: a cluster is homogeneous by rule, and the ledger, which is what ETags guard, keeps one free figure per node. No public source says how Failover Clustering picks among nodes with
 /// free partitions; n+1 here only asks that the partitions exist somewhere on the surviving nodes.
 /// </summary>
 public sealed record ClusterReserve(string Cluster, IReadOnlyList<NodeReserveFigures> Nodes)
@@ -30,7 +30,10 @@ public sealed record ClusterReserve(string Cluster, IReadOnlyList<NodeReserveFig
             var held = pending.Count(h => string.Equals(h.Node, node.Node, StringComparison.OrdinalIgnoreCase));
             var holders = node.Vms.Where(vm => vm.IsClustered && vm.HasPartition).Select(vm => vm.Id).ToHashSet();
             var assigning = ledger.Reservations.Count(r => r.Action == PartitionAction.Assign && !(r.VmId is { } id && holders.Contains(id)));
-            return new NodeReserveFigures(node.Node, Math.Max(0, ledger.AvailablePartitions - held), holders.Count + assigning + held);
+            // Free partitions on a GPU whose device reports a problem (in the last inventory) can't take a restarted
+            // VM: they are no headroom, as FailoverHeadroom counts it.
+            var unusable = node.Gpus.Where(g => !FailoverHeadroom.IsHealthy(g)).Sum(g => g.FreePartitions);
+            return new NodeReserveFigures(node.Node, Math.Max(0, ledger.AvailablePartitions - held - unusable), holders.Count + assigning + held);
         }).ToList();
         return new ClusterReserve(inventory.Cluster, nodes);
     }

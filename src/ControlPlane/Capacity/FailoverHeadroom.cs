@@ -83,7 +83,7 @@ public sealed record FailoverHeadroom(string Cluster, IReadOnlyList<NodeLoss> Lo
             .FirstOrDefault(m => m is not null)
             ?? string.Empty;
 
-    /// <summary>A GPU whose device reports a problem can't host a restarted VM's partition.</summary>
-    private static bool IsHealthy(GpuInventory gpu)
+    /// <summary>A GPU whose device reports a problem can't host a restarted VM's partition (admission's reserve uses the same rule: <see cref="ClusterReserve"/>).</summary>
+    internal static bool IsHealthy(GpuInventory gpu)
         => gpu.PnpErrorCode == 0 && string.Equals(gpu.PnpStatus, "OK", StringComparison.OrdinalIgnoreCase);
 }

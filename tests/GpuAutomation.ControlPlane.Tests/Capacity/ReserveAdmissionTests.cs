@@ -1,5 +1,6 @@
 using GpuAutomation.Contracts.Reports;
 using GpuAutomation.ControlPlane.Capacity;
+using GpuAutomation.ControlPlane.Inventory;
 using GpuAutomation.ControlPlane.Partitioning;
 using GpuAutomation.ControlPlane.Policies;
 using GpuAutomation.ControlPlane.Provisioning;
@@ -40,6 +41,33 @@ public sealed class ReserveAdmissionTests
         Assert.Single(plane.Bus.Published);
         var ledger = (await plane.Store.GetLedgerAsync(Sample.Cluster, "node2", default))!.Ledger;
         Assert.Single(ledger.Reservations);
+    }
+
+    /// <summary>
+    /// Free partitions on a GPU whose device reports a problem can't take a VM failing over, so they are no headroom:
+    /// admission refuses the grant that relies on them, as the headroom API and compliance count them.
+    /// </summary>
+    [Fact]
+    public async Task Partitions_on_a_gpu_in_error_are_no_headroom()
+    {
+        var plane = new ControlPlaneHarness(Backends.InMemory());
+        using (plane)
+        {
+            // node1: 4 partitions, 1 held by a GPU VM; node2: 4 free, but on a GPU in error (code 43), and 1 held.
+            var node2 = Sample.Node("node2", Sample.Start, partitionCount: 4, withPartition: 1, without: 2);
+            node2 = node2 with { Gpus = [node2.Gpus[0] with { PnpStatus = "Error", PnpErrorCode = 43 }] };
+            await plane.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 4, withPartition: 1, without: 2), node2);
+            await plane.Get<PolicyStore>().SaveAsync(Sample.Cluster, new ProvisioningPolicy([], Reserve: ReserveMode.NPlusOne), Sample.Start, "tester", null, default);
+
+            // Losing node2 would need 1 free partition on node1 for its GPU VM, and node1 has 3: grants on node1 fit
+            // while 1 stays free there; losing node1 needs its GPU VMs' partitions on node2, whose GPU is in error.
+            var first = await plane.AssignAsync("node1-vm0");
+
+            Assert.Equal(RequestCodes.HeadroomReserved, first.Request.Error?.Code);
+            Assert.Contains("losing node node1 would need 2 free partition(s) on the other nodes for its 2 GPU VM(s), and 0 would remain", first.Request.Error!.Message, StringComparison.Ordinal);
+            var headroom = FailoverHeadroom.Compute(Sample.Cluster, [.. (await plane.Get<InventoryStore>().GetClusterAsync(Sample.Cluster, default)).Nodes]);
+            Assert.True(headroom.Losses.Single(l => l.Node == "node1").Short > 0);
+        }
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public sealed class ReserveComplianceTests
     }
 
     /// <summary>
-    /// On a homogeneous cluster of healthy GPUs the two headroom computations agree: compliance reports an n+1 breach
+    /// On a homogeneous cluster, some of its GPUs in error, the two headroom computations agree: compliance reports an n+1 breach
     /// (admission's <see cref="ClusterReserve"/>) exactly when the read-only <see cref="FailoverHeadroom"/> says some
     /// node's loss strands GPU VMs, and then that node is one of those it reports.
     /// </summary>
@@ -85,7 +85,9 @@ public sealed class ReserveComplianceTests
         var nodes = (layout ?? []).Take(6).Select((b, i) =>
         {
             var partitions = 1 << (b % 4);
-            return Sample.Node($"node{i + 1}", Sample.Start, partitions, withPartition: (b / 4) % (partitions + 1), without: 0);
+            var node = Sample.Node($"node{i + 1}", Sample.Start, partitions, withPartition: (b / 4) % (partitions + 1), without: 0);
+            // Some GPUs in error (code 43): their free partitions are no headroom for either computation.
+            return b % 7 == 3 ? node with { Gpus = [.. node.Gpus.Select(g => g with { PnpStatus = "Error", PnpErrorCode = 43 })] } : node;
         }).ToList();
 
         var findings = ComplianceEvaluator.Evaluate(nodes, new ProvisioningPolicy([], Reserve: ReserveMode.NPlusOne), Sample.Start);
