@@ -57,6 +57,7 @@ public sealed partial class QueueBackfill(
         var full = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var admitted = 0;
         var stopped = false;
+        var settled = false;
         foreach (var entry in entries)
         {
             if (full.Contains(entry.Node) && !stopped)
@@ -94,9 +95,10 @@ public sealed partial class QueueBackfill(
                 // Nothing more is admitted in this pass, but the rest of the queue is still tidied: an entry whose
                 // request left the queue (an instance stopped between a placement's commit and the entry's removal)
                 // or a stopped instance's claim would otherwise stay until a pass that doesn't stop early reaches it.
-                if (stored.Request.IsBeingPlaced)
+                if (stored.Request.IsBeingPlaced && await placer.SettleAsync(stored, cancellationToken) is not null)
                 {
-                    await placer.SettleAsync(stored, cancellationToken);
+                    // Taking the claim back discarded its tentative assignment: a partition may be free again.
+                    settled = true;
                 }
 
                 continue;
@@ -145,7 +147,9 @@ public sealed partial class QueueBackfill(
             LogBackfilled(logger, cluster, admitted, entries.Count);
         }
 
-        return admitted;
+        // What a settled claim gave back goes to the queue from its head again, so priority order holds. A claim is
+        // settled once, so this pass's repeat finds none to settle unless another stopped instance left one since.
+        return settled ? admitted + await BackfillAsync(cluster, cancellationToken) : admitted;
     }
 
     /// <summary>Backfills every cluster that has queued requests (the timer's pass).</summary>

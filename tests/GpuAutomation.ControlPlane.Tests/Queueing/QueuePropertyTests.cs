@@ -204,11 +204,13 @@ public sealed class QueuePropertyTests
 
     /// <summary>
     /// Scripts the property once shrank to: a backfill pass that stopped early (nothing free) left the queue entry of a
-    /// request an instance had placed before it stopped, and a stopped instance's claim on a request still waiting.
+    /// request an instance had placed before it stopped, a stopped instance's claim on a request still waiting, and
+    /// (once such claims were settled) the partition the settled claim gave back unused until the next pass.
     /// </summary>
     [Theory]
     [InlineData(new byte[] { 0, 71, 6 })]
     [InlineData(new byte[] { 0, 11, 0, 42 })]
+    [InlineData(new byte[] { 0, 113, 114 })]
     public Task Placements_from_the_queue_survive_the_scripts_that_once_failed(byte[] script) => PlacementsSurviveAsync(script);
 
     private static async Task PlacementsSurviveAsync(byte[] script)
