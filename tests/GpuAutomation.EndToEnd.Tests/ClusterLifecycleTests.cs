@@ -213,22 +213,9 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         // Unassigning a holder on node1 frees one; the backfill that follows its result admits the queued request.
         var vm = $"q-{controlPlane.RunId}";
         var holder = $"h0-{controlPlane.RunId}";
-        string Holders(int from) => string.Join(", ", Enumerable.Range(from, 4).Select(i => $$"""{ "name": "h{{i}}-{{controlPlane.RunId}}", "state": "Off", "offlineAction": "ForceShutdown", "hasPartition": true }"""));
-        await using var hosts = SimulatedHosts.Start(Description(
-            "q",
-            0,
-            node1Vms: $$"""{{Holders(0)}}, { "name": "{{vm}}", "state": "Off", "offlineAction": "ForceShutdown" }""",
-            node2Vms: Holders(4),
-            partitionCount: 2));
-        await WaitForNodesAsync(hosts);
-        await WaitForVmAsync(hosts, vm, v => v.Node == "node1");
+        await using var hosts = await FullClusterAsync("q", "h", vm);
 
-        var answer = await Api.PostAsync(
-            "api/partition-requests",
-            $$"""{ "cluster": "{{hosts.Cluster}}", "vm": "{{vm}}", "action": "assign", "queue": { "maxWaitMinutes": 30, "priority": 1 } }""",
-            CancellationToken.None);
-        Assert.True(answer.Status == HttpStatusCode.Accepted, answer.Describe());
-        var queued = Assert.Single(RequestView.All(answer.Body!));
+        var queued = await SubmitQueuedAsync(hosts, vm);
         Assert.True(queued.Is("Queued") && queued.View.QueuePosition == 1, $"{queued} (position {queued.View.QueuePosition})");
 
         var unassign = await SubmitAsync(hosts, holder, "unassign");
@@ -248,24 +235,11 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         // is unassigned; the backfill that follows places it there (claim, tentative assign, move, assign).
         var vm = $"qp-{controlPlane.RunId}";
         var holder = $"p4-{controlPlane.RunId}";
-        string Holders(int from) => string.Join(", ", Enumerable.Range(from, 4).Select(i => $$"""{ "name": "p{{i}}-{{controlPlane.RunId}}", "state": "Off", "offlineAction": "ForceShutdown", "hasPartition": true }"""));
-        await using var hosts = SimulatedHosts.Start(Description(
-            "p",
-            0,
-            node1Vms: $$"""{{Holders(0)}}, { "name": "{{vm}}", "state": "Off", "offlineAction": "ForceShutdown" }""",
-            node2Vms: Holders(4),
-            partitionCount: 2));
-        await WaitForNodesAsync(hosts);
-        await WaitForVmAsync(hosts, vm, v => v.Node == "node1");
+        await using var hosts = await FullClusterAsync("p", "p", vm);
         var put = await Api.PutAsync($"api/clusters/{hosts.Cluster}/policy", """{ "rules": [], "moves": "when-off" }""", CancellationToken.None);
         Assert.True(put.IsSuccess, put.Describe());
 
-        var answer = await Api.PostAsync(
-            "api/partition-requests",
-            $$"""{ "cluster": "{{hosts.Cluster}}", "vm": "{{vm}}", "action": "assign", "queue": { "maxWaitMinutes": 30, "priority": 1 } }""",
-            CancellationToken.None);
-        Assert.True(answer.Status == HttpStatusCode.Accepted, answer.Describe());
-        var queued = Assert.Single(RequestView.All(answer.Body!));
+        var queued = await SubmitQueuedAsync(hosts, vm);
         Assert.True(queued.Is("Queued"), queued.ToString());
 
         var unassign = await SubmitAsync(hosts, holder, "unassign");
@@ -277,6 +251,43 @@ public sealed class ClusterLifecycleTests(ControlPlaneProcess controlPlane) : IC
         Assert.True((await Api.GetRequestAsync(done.View.Placement!.MoveRequestId, CancellationToken.None))!.Is("Succeeded"));
         var seen = await WaitForVmAsync(hosts, vm, v => v.Node == "node2" && v.Partitions == 1);
         Assert.Equal(OfflineAction.ForceShutdown, seen.OfflineAction);
+    }
+
+    /// <summary>
+    /// Two nodes of 2 + 2 partitions, every one held by an off VM ("{holderPrefix}0..3" on node1, "4..7" on node2),
+    /// and <paramref name="vm"/>, off and without a partition, on node1.
+    /// </summary>
+    private async Task<SimulatedHosts> FullClusterAsync(string suffix, string holderPrefix, string vm)
+    {
+        string Holders(int from) => string.Join(", ", Enumerable.Range(from, 4).Select(i => $$"""{ "name": "{{holderPrefix}}{{i}}-{{controlPlane.RunId}}", "state": "Off", "offlineAction": "ForceShutdown", "hasPartition": true }"""));
+        var hosts = SimulatedHosts.Start(Description(
+            suffix,
+            0,
+            node1Vms: $$"""{{Holders(0)}}, { "name": "{{vm}}", "state": "Off", "offlineAction": "ForceShutdown" }""",
+            node2Vms: Holders(4),
+            partitionCount: 2));
+        try
+        {
+            await WaitForNodesAsync(hosts);
+            await WaitForVmAsync(hosts, vm, v => v.Node == "node1");
+            return hosts;
+        }
+        catch
+        {
+            await hosts.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>An assign for <paramref name="vm"/> that asks to wait for capacity (30 minutes, priority 1).</summary>
+    private async Task<RequestView> SubmitQueuedAsync(SimulatedHosts hosts, string vm)
+    {
+        var answer = await Api.PostAsync(
+            "api/partition-requests",
+            $$"""{ "cluster": "{{hosts.Cluster}}", "vm": "{{vm}}", "action": "assign", "queue": { "maxWaitMinutes": 30, "priority": 1 } }""",
+            CancellationToken.None);
+        Assert.True(answer.Status == HttpStatusCode.Accepted, answer.Describe());
+        return Assert.Single(RequestView.All(answer.Body!));
     }
 
     /// <summary>

@@ -50,24 +50,21 @@ public sealed class ReserveAdmissionTests
     [Fact]
     public async Task Partitions_on_a_gpu_in_error_are_no_headroom()
     {
-        var plane = new ControlPlaneHarness(Backends.InMemory());
-        using (plane)
-        {
-            // node1: 4 partitions, 1 held by a GPU VM; node2: 4 free, but on a GPU in error (code 43), and 1 held.
-            var node2 = Sample.Node("node2", Sample.Start, partitionCount: 4, withPartition: 1, without: 2);
-            node2 = node2 with { Gpus = [node2.Gpus[0] with { PnpStatus = "Error", PnpErrorCode = 43 }] };
-            await plane.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 4, withPartition: 1, without: 2), node2);
-            await plane.Get<PolicyStore>().SaveAsync(Sample.Cluster, new ProvisioningPolicy([], Reserve: ReserveMode.NPlusOne), Sample.Start, "tester", null, default);
+        using var plane = new ControlPlaneHarness(Backends.InMemory());
+        // node1: 4 partitions, 1 held by a GPU VM; node2 the same, its 3 free ones on a GPU in error (code 43).
+        var node2 = Sample.Node("node2", Sample.Start, partitionCount: 4, withPartition: 1, without: 2);
+        node2 = node2 with { Gpus = [node2.Gpus[0] with { PnpStatus = "Error", PnpErrorCode = 43 }] };
+        await plane.SeedAsync(Sample.Node("node1", Sample.Start, partitionCount: 4, withPartition: 1, without: 2), node2);
+        await plane.Get<PolicyStore>().SaveAsync(Sample.Cluster, new ProvisioningPolicy([], Reserve: ReserveMode.NPlusOne), Sample.Start, "tester", null, default);
 
-            // Losing node2 would need 1 free partition on node1 for its GPU VM, and node1 has 3: grants on node1 fit
-            // while 1 stays free there; losing node1 needs its GPU VMs' partitions on node2, whose GPU is in error.
-            var first = await plane.AssignAsync("node1-vm0");
+        // Losing node2 would need 1 free partition on node1 for its GPU VM, and node1 has 3: grants on node1 fit
+        // while 1 stays free there; losing node1 needs its GPU VMs' partitions on node2, whose GPU is in error.
+        var first = await plane.AssignAsync("node1-vm0");
 
-            Assert.Equal(RequestCodes.HeadroomReserved, first.Request.Error?.Code);
-            Assert.Contains("losing node node1 would need 2 free partition(s) on the other nodes for its 2 GPU VM(s), and 0 would remain", first.Request.Error!.Message, StringComparison.Ordinal);
-            var headroom = FailoverHeadroom.Compute(Sample.Cluster, [.. (await plane.Get<InventoryStore>().GetClusterAsync(Sample.Cluster, default)).Nodes]);
-            Assert.True(headroom.Losses.Single(l => l.Node == "node1").Short > 0);
-        }
+        Assert.Equal(RequestCodes.HeadroomReserved, first.Request.Error?.Code);
+        Assert.Contains("losing node node1 would need 2 free partition(s) on the other nodes for its 2 GPU VM(s), and 0 would remain", first.Request.Error!.Message, StringComparison.Ordinal);
+        var headroom = FailoverHeadroom.Compute(Sample.Cluster, [.. (await plane.Get<InventoryStore>().GetClusterAsync(Sample.Cluster, default)).Nodes]);
+        Assert.True(headroom.Losses.Single(l => l.Node == "node1").Short > 0);
     }
 
     [Fact]
@@ -124,17 +121,25 @@ public sealed class ReserveAdmissionTests
     /// (its partition taken, its reservation gone) before anyone dropped its hold must not count twice — once in the
     /// ledger's free figure and once as a hold — even for an instance that never saw its reservation.
     /// </summary>
-    [Fact]
-    public async Task A_settled_grant_whose_hold_is_still_listed_counts_once()
+    /// <summary>Two instances sharing the tables; node1 has 3 partitions free, node2 2, and the policy keeps 2.</summary>
+    private static async Task<(ControlPlaneHarness A, ControlPlaneHarness B)> TwoInstancesKeepingTwoOfFiveAsync()
     {
         var tables = Backends.InMemory();
-        using var a = new ControlPlaneHarness(tables, "a-");
-        using var b = new ControlPlaneHarness(tables, "b-");
-        // 5 partitions free; the policy keeps 2.
+        var a = new ControlPlaneHarness(tables, "a-");
+        var b = new ControlPlaneHarness(tables, "b-");
         await a.SeedAsync(
             Sample.Node("node1", Sample.Start, partitionCount: 4, withPartition: 1, without: 3),
             Sample.Node("node2", Sample.Start, partitionCount: 4, withPartition: 2, without: 3));
         await a.Get<PolicyStore>().SaveAsync(Sample.Cluster, new ProvisioningPolicy([], Reserve: ReserveMode.Fixed, ReservePartitions: 2), Sample.Start, "tester", null, default);
+        return (a, b);
+    }
+
+    [Fact]
+    public async Task A_settled_grant_whose_hold_is_still_listed_counts_once()
+    {
+        var (a, b) = await TwoInstancesKeepingTwoOfFiveAsync();
+        using var disposeA = a;
+        using var disposeB = b;
 
         var first = await a.AssignAsync("node1-vm0");
         Assert.False(first.IsRejected, first.Request.Error?.Code + first.Request.Error?.Message);
@@ -161,14 +166,9 @@ public sealed class ReserveAdmissionTests
     [Fact]
     public async Task A_view_older_than_a_dropped_hold_is_read_again_before_a_grant()
     {
-        var tables = Backends.InMemory();
-        using var a = new ControlPlaneHarness(tables, "a-");
-        using var b = new ControlPlaneHarness(tables, "b-");
-        // 5 partitions free; the policy keeps 2.
-        await a.SeedAsync(
-            Sample.Node("node1", Sample.Start, partitionCount: 4, withPartition: 1, without: 3),
-            Sample.Node("node2", Sample.Start, partitionCount: 4, withPartition: 2, without: 3));
-        await a.Get<PolicyStore>().SaveAsync(Sample.Cluster, new ProvisioningPolicy([], Reserve: ReserveMode.Fixed, ReservePartitions: 2), Sample.Start, "tester", null, default);
+        var (a, b) = await TwoInstancesKeepingTwoOfFiveAsync();
+        using var disposeA = a;
+        using var disposeB = b;
 
         var warm = await b.AssignAsync("node1-vm0");
         Assert.False(warm.IsRejected, warm.Request.Error?.Message);
