@@ -83,7 +83,11 @@ public sealed record FailoverHeadroom(string Cluster, IReadOnlyList<NodeLoss> Lo
             .FirstOrDefault(m => m is not null)
             ?? string.Empty;
 
-    /// <summary>A GPU whose device reports a problem can't host a restarted VM's partition (admission's reserve uses the same rule: <see cref="ClusterReserve"/>).</summary>
+    /// <summary>
+    /// A GPU whose device reports a problem can't host a restarted VM's partition (admission's reserve uses the same
+    /// rule: <see cref="ClusterReserve"/>). No public source found says how Failover Clustering treats a GPU-P VM whose
+    /// target node's GPU is in error; counting such a GPU as no headroom is the cautious reading.
+    /// </summary>
     internal static bool IsHealthy(GpuInventory gpu)
         => gpu.PnpErrorCode == 0 && string.Equals(gpu.PnpStatus, "OK", StringComparison.OrdinalIgnoreCase);
 }
